@@ -1,0 +1,74 @@
+# guest.cmake - build i386 code that runs *inside* the emulated machine (the Switcher, the host
+# routine, test guests) with the system compiler in 32-bit freestanding mode.
+#
+#   LGSIM_GUEST_CC     compiler driver that accepts -m32 (gcc) or --target=i386-elf (clang)
+#   LGSIM_GUEST_LD     linker that accepts -m elf_i386 (GNU ld or ld.lld)
+
+if(NOT LGSIM_GUEST_CC)
+  if(APPLE OR CMAKE_C_COMPILER_ID MATCHES "Clang")
+    set(LGSIM_GUEST_CC ${CMAKE_C_COMPILER} CACHE STRING "compiler for i386 guest-side code")
+    set(LGSIM_GUEST_CFLAGS --target=i386-unknown-none-elf CACHE STRING "")
+  else()
+    set(LGSIM_GUEST_CC ${CMAKE_C_COMPILER} CACHE STRING "compiler for i386 guest-side code")
+    set(LGSIM_GUEST_CFLAGS -m32 CACHE STRING "")
+  endif()
+endif()
+if(NOT LGSIM_GUEST_LD)
+  if(APPLE)
+    find_program(LGSIM_GUEST_LD NAMES ld.lld REQUIRED)   # Apple's ld cannot write ELF
+  else()
+    find_program(LGSIM_GUEST_LD NAMES ld ld.lld REQUIRED)
+  endif()
+endif()
+
+set(LGSIM_GUEST_COMMON_FLAGS ${LGSIM_GUEST_CFLAGS} -ffreestanding -fno-pic -fno-pie
+    -fno-stack-protector -fno-asynchronous-unwind-tables -nostdlib -O2 -Wall -Werror
+    -fno-builtin -mno-sse -mno-mmx -march=i386 -fcf-protection=none)
+
+# Check once that the toolchain really produces i386 code.
+execute_process(COMMAND ${LGSIM_GUEST_CC} ${LGSIM_GUEST_CFLAGS} -x assembler -c /dev/null -o
+                ${CMAKE_BINARY_DIR}/guestcheck.o RESULT_VARIABLE rc ERROR_VARIABLE msg)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "lgsim: the guest-side compiler '${LGSIM_GUEST_CC} ${LGSIM_GUEST_CFLAGS}' "
+          "cannot build 32-bit i386 code (on Debian: apt-get install gcc-multilib).\n${msg}")
+endif()
+
+# lgsim_guest_object(OUT src.S|src.c ...): one relocatable ELF32 object from several sources.
+function(lgsim_guest_object out)
+  set(objs)
+  foreach(src ${ARGN})
+    get_filename_component(base ${src} NAME)
+    set(o ${CMAKE_CURRENT_BINARY_DIR}/${out}.d/${base}.o)
+    add_custom_command(OUTPUT ${o}
+      COMMAND ${CMAKE_COMMAND} -E make_directory ${CMAKE_CURRENT_BINARY_DIR}/${out}.d
+      COMMAND ${LGSIM_GUEST_CC} ${LGSIM_GUEST_COMMON_FLAGS}
+              -I${PROJECT_SOURCE_DIR} -I${CMAKE_CURRENT_SOURCE_DIR} -c ${src} -o ${o}
+      DEPENDS ${src} ${LGSIM_GUEST_HEADERS}
+      WORKING_DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR}
+      COMMENT "i386 ${base}" VERBATIM)
+    list(APPEND objs ${o})
+  endforeach()
+  add_custom_command(OUTPUT ${CMAKE_CURRENT_BINARY_DIR}/${out}
+    COMMAND ${LGSIM_GUEST_LD} -m elf_i386 -r -o ${CMAKE_CURRENT_BINARY_DIR}/${out} ${objs}
+    DEPENDS ${objs} COMMENT "i386 link -r ${out}" VERBATIM)
+endfunction()
+
+# lgsim_guest_image(OUT ADDR src...): a statically linked ELF32 executable at ADDR (vmlinux-like).
+function(lgsim_guest_image out addr)
+  lgsim_guest_object(${out}.o ${ARGN})
+  add_custom_command(OUTPUT ${CMAKE_CURRENT_BINARY_DIR}/${out}
+    COMMAND ${LGSIM_GUEST_LD} -m elf_i386 -static -nostdlib -e _start -Ttext=${addr}
+            --build-id=none -z noexecstack -o ${CMAKE_CURRENT_BINARY_DIR}/${out}
+            ${CMAKE_CURRENT_BINARY_DIR}/${out}.o
+    DEPENDS ${CMAKE_CURRENT_BINARY_DIR}/${out}.o COMMENT "i386 link ${out}" VERBATIM)
+endfunction()
+
+# lgsim_embed(TARGET_SRC_VAR FILE SYMBOL): generate a .c that holds FILE as const uint8_t SYMBOL[].
+function(lgsim_embed var file sym)
+  set(c ${CMAKE_CURRENT_BINARY_DIR}/${sym}.c)
+  add_custom_command(OUTPUT ${c}
+    COMMAND ${CMAKE_COMMAND} -DIN=${file} -DOUT=${c} -DNAME=${sym}
+            -P ${PROJECT_SOURCE_DIR}/cmake/embed.cmake
+    DEPENDS ${file} ${PROJECT_SOURCE_DIR}/cmake/embed.cmake VERBATIM)
+  set(${var} ${c} PARENT_SCOPE)
+endfunction()

@@ -1,0 +1,322 @@
+/* cpu.c - the Unicorn engine wrapped: memory, registers, the run loop, time and interrupts. */
+#include "cpu/cpu.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *cpu_stop_name(enum cpu_stop s) {
+    static const char *names[] = { "until", "hlt", "budget", "shutdown", "bus-error",
+                                   "request", "error" };
+    return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "?";
+}
+
+uint32_t cpu_get(struct cpu *c, int reg) {
+    uint32_t v = 0;
+    uc_reg_read(c->uc, reg, &v);
+    return v;
+}
+
+void cpu_set(struct cpu *c, int reg, uint32_t val) {
+    uc_reg_write(c->uc, reg, &val);
+}
+
+void cpu_set_table(struct cpu *c, int reg, uint32_t base, uint32_t limit) {
+    uc_x86_mmr m = { 0, base, limit, 0 };
+    uc_reg_write(c->uc, reg, &m);
+}
+
+void cpu_get_table(struct cpu *c, int reg, uint32_t *base, uint32_t *limit) {
+    uc_x86_mmr m = { 0 };
+    uc_reg_read(c->uc, reg, &m);
+    *base = (uint32_t)m.base;
+    *limit = m.limit;
+}
+
+/* Unicorn keeps TR's cached flags in QEMU's format; "available 32-bit TSS" must be 0x8900
+ * (a busy type here makes QEMU abort on the next ring switch). */
+void cpu_set_tr(struct cpu *c, uint16_t sel, uint32_t base, uint32_t limit) {
+    uc_x86_mmr m = { sel, base, limit, 0x00008900 };
+    uc_reg_write(c->uc, UC_X86_REG_TR, &m);
+}
+
+void cpu_paging(struct cpu *c, struct paging *pg) {
+    pg->cr0 = cpu_get(c, UC_X86_REG_CR0);
+    pg->cr3 = cpu_get(c, UC_X86_REG_CR3);
+    pg->cr4 = cpu_get(c, UC_X86_REG_CR4);
+}
+
+void cpu_set_cr4(struct cpu *c, uint32_t cr4) {
+    c->cr4_tsd = (cr4 & CR4_TSD) != 0;
+    cpu_set(c, UC_X86_REG_CR4, cr4 | CR4_TSD);
+}
+
+/* --- private CPU state, through the calibrated offsets --- */
+
+static void ctx_save(struct cpu *c) { uc_context_save(c->uc, c->ctx); }
+static void ctx_restore(struct cpu *c) { uc_context_restore(c->uc, c->ctx); }
+
+uint32_t cpu_ctx_get32(struct cpu *c, size_t off) {
+    uint32_t v;
+    memcpy(&v, (uint8_t *)c->ctx + off, 4);
+    return v;
+}
+
+void cpu_ctx_put32(struct cpu *c, size_t off, uint32_t v) {
+    memcpy((uint8_t *)c->ctx + off, &v, 4);
+}
+
+int cpu_interrupt_shadow(struct cpu *c) {
+    ctx_save(c);
+    return (cpu_ctx_get32(c, c->lay.hflags) & HF_INHIBIT_IRQ) != 0;
+}
+
+/* Set the CPL directly (QEMU derives it from SS on loads, and the API refuses an SS whose DPL
+ * differs from the current CPL), and forget any exception in flight. */
+void cpu_force_cpl(struct cpu *c, int cpl) {
+    ctx_save(c);
+    uint32_t hf = cpu_ctx_get32(c, c->lay.hflags);
+    cpu_ctx_put32(c, c->lay.hflags, (hf & ~HF_CPL_MASK & ~HF_INHIBIT_IRQ) | HF_IOBPT |
+                                    (uint32_t)cpl);
+    cpu_ctx_put32(c, c->lay.old_exception, 0xFFFFFFFF);
+    ctx_restore(c);
+}
+
+int cpu_load_segments(struct cpu *c, uint16_t cs, uint16_t ss, uint16_t ds, uint32_t esp) {
+    cpu_force_cpl(c, ss & 3);
+    int regs[] = { UC_X86_REG_SS, UC_X86_REG_CS, UC_X86_REG_DS, UC_X86_REG_ES,
+                   UC_X86_REG_FS, UC_X86_REG_GS, UC_X86_REG_ESP };
+    uint32_t vals[] = { ss, cs, ds, ds, ds, ds, esp };
+    for (size_t i = 0; i < sizeof(regs) / sizeof(regs[0]); i++)
+        if (uc_reg_write(c->uc, regs[i], &vals[i]) != UC_ERR_OK)
+            return -1;
+    return 0;
+}
+
+/* --- time and interrupts --- */
+
+void cpu_recheck(struct cpu *c) {
+    uint64_t next = c->deadline < c->budget_end ? c->deadline : c->budget_end;
+    for (int i = 0; i < 8; i++)
+        if (c->irq_pending[i]) next = 0;
+    c->next_check = next;
+}
+
+void cpu_raise_irq(struct cpu *c, uint8_t vector) {
+    c->irq_pending[vector >> 5] |= 1u << (vector & 31);
+    c->next_check = 0;
+}
+
+int cpu_irq_is_pending(const struct cpu *c, uint8_t vector) {
+    return (c->irq_pending[vector >> 5] >> (vector & 31)) & 1;
+}
+
+void cpu_set_deadline(struct cpu *c, uint64_t when_ns) {
+    c->deadline = when_ns;
+    cpu_recheck(c);
+}
+
+void cpu_set_budget(struct cpu *c, uint64_t ns_from_now) {
+    c->budget_end = ns_from_now == UINT64_MAX ? UINT64_MAX : c->now_ns + ns_from_now;
+    cpu_recheck(c);
+}
+
+uint64_t cpu_tsc(const struct cpu *c) {
+    return c->now_ns * c->tsc_per_ns_num / c->tsc_per_ns_den;
+}
+
+/* The highest pending vector is the most urgent, as with the local APIC. */
+static int highest_pending(const struct cpu *c) {
+    for (int i = 7; i >= 0; i--)
+        if (c->irq_pending[i])
+            return i * 32 + 31 - __builtin_clz(c->irq_pending[i]);
+    return -1;
+}
+
+/* Take an external interrupt between instructions if EFLAGS.IF allows and no STI / MOV SS
+ * shadow is in effect.  'eip' is where execution would continue. */
+static void maybe_take_interrupt(struct cpu *c, uint32_t eip) {
+    int vec = highest_pending(c);
+    if (vec < 0 || !(cpu_get(c, UC_X86_REG_EFLAGS) & EFLAGS_IF) || cpu_interrupt_shadow(c))
+        return;
+    c->irq_pending[vec >> 5] &= ~(1u << (vec & 31));
+    struct cpu_event ev = { .vector = (uint8_t)vec, .kind = EV_EXTINT, .eip = eip };
+    cpu_deliver(c, &ev);
+}
+
+void cpu_request_stop(struct cpu *c, enum cpu_stop why, const char *msg) {
+    if (!c->stopping) {
+        c->stopping = 1;
+        c->stop = why;
+        snprintf(c->stop_msg, sizeof(c->stop_msg), "%s", msg ? msg : "");
+    }
+    uc_emu_stop(c->uc);
+}
+
+/* Every translated block starts here: advance the virtual clock by the block's size, and on
+ * the rare passes where something is due, fire timers and take interrupts. */
+static void on_block(uc_engine *uc, uint64_t addr, uint32_t size, void *user) {
+    struct cpu *c = user;
+    c->n_blocks++;
+    c->cur_block = (uint32_t)addr;
+    if (c->now_ns < c->next_check) {
+        c->now_ns += size;
+        return;
+    }
+    if (c->now_ns >= c->budget_end) {
+        cpu_request_stop(c, CPU_STOP_BUDGET, "virtual-time budget used up");
+        return;
+    }
+    if (c->now_ns >= c->deadline) {
+        c->deadline = UINT64_MAX;
+        if (c->hooks.deadline) c->hooks.deadline(c->hooks.ctx, c->now_ns);
+    }
+    cpu_recheck(c);
+    if (c->next_check == 0) {
+        /* The block has not run yet: its first instruction is the return address.  Block
+         * addresses are linear; every segment lgsim runs code in is flat. */
+        uint32_t before = cpu_get(c, UC_X86_REG_EIP);
+        maybe_take_interrupt(c, (uint32_t)addr);
+        if (cpu_get(c, UC_X86_REG_EIP) != before || c->stopping)
+            return;   /* delivered: this block is skipped, time moves on at the handler */
+    }
+    c->now_ns += size;
+}
+
+/* --- exceptions reported by Unicorn --- */
+
+static int has_error_code(int vec) {
+    return vec == 8 || (vec >= 10 && vec <= 14) || vec == 17;
+}
+
+/* Turn what Unicorn reports into the architectural event, then deliver it. */
+static void on_intr(uc_engine *uc, uint32_t intno, void *user) {
+    struct cpu *c = user;
+    struct cpu_event ev = { .vector = (uint8_t)intno };
+    uint32_t eip = cpu_get(c, UC_X86_REG_EIP);
+    ctx_save(c);
+    int is_int = cpu_ctx_get32(c, c->lay.is_int) == 1;
+    uint32_t error = cpu_ctx_get32(c, c->lay.error_code);
+
+    if (intno == 1 && cpu_io_take_denied(c, eip, &ev)) {
+        /* an IN/OUT the TSS bitmap denies: #GP(0) on the I/O instruction itself (io.c) */
+    } else if (intno == 13 && error == 0 && !is_int && cpu_try_emulate_rdtsc(c, eip)) {
+        return;
+    } else if (is_int) {
+        uint8_t b = 0;
+        cpu_read_linear(c, eip - 1, &b, 1);
+        ev.kind = EV_SOFTINT;
+        ev.insn_len = (intno == 3 && b == 0xCC) || (intno == 4 && b == 0xCE) ? 1 : 2;
+        ev.eip = eip;
+    } else {
+        ev.kind = intno == 1 ? EV_TRAP : EV_FAULT;
+        ev.eip = eip;
+        ev.has_error = (uint8_t)has_error_code((int)intno);
+        ev.error = ev.has_error ? error : 0;
+    }
+    cpu_deliver(c, &ev);
+}
+
+/* Unicorn reports #UD here first; answering "handled" makes it call on_intr with vector 6. */
+static bool on_invalid(uc_engine *uc, void *user) {
+    return true;
+}
+
+static bool on_unmapped(uc_engine *uc, uc_mem_type type, uint64_t addr, int size, int64_t value,
+                        void *user) {
+    struct cpu *c = user;
+    c->bus_addr = (uint32_t)addr;
+    char msg[96];
+    snprintf(msg, sizeof(msg), "%s of physical address 0x%08x, where there is no memory",
+             type == UC_MEM_WRITE_UNMAPPED ? "write" : type == UC_MEM_FETCH_UNMAPPED ?
+             "instruction fetch" : "read", (uint32_t)addr);
+    cpu_request_stop(c, CPU_STOP_BUS_ERROR, msg);
+    return false;
+}
+
+/* --- set-up --- */
+
+static int map_memory(struct cpu *c, char *err, size_t errlen) {
+    for (int i = 0; i < c->phys->n; i++) {
+        struct phys_region *r = &c->phys->r[i];
+        if (uc_mem_map_ptr(c->uc, r->base, r->size, UC_PROT_ALL, r->mem) != UC_ERR_OK) {
+            snprintf(err, errlen, "cannot map %s at 0x%08x into the CPU", r->name, r->base);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int add_hooks(struct cpu *c) {
+    uc_err e = uc_hook_add(c->uc, &c->h_intr, UC_HOOK_INTR, (void *)on_intr, c, 1, 0);
+    e |= uc_hook_add(c->uc, &c->h_block, UC_HOOK_BLOCK, (void *)on_block, c, 1, 0);
+    e |= uc_hook_add(c->uc, &c->h_invalid, UC_HOOK_INSN_INVALID, (void *)on_invalid, c, 1, 0);
+    e |= uc_hook_add(c->uc, &c->h_unmapped, UC_HOOK_MEM_UNMAPPED, (void *)on_unmapped, c, 1, 0);
+    return e == UC_ERR_OK ? 0 : -1;
+}
+
+int cpu_open(struct cpu *c, struct phys *phys, const struct cpu_hooks *hooks,
+             char *err, size_t errlen) {
+    memset(c, 0, sizeof(*c));
+    c->phys = phys;
+    if (hooks) c->hooks = *hooks;
+    c->deadline = c->budget_end = UINT64_MAX;
+    c->tsc_per_ns_num = c->tsc_per_ns_den = 1;   /* a 1 GHz TSC */
+    cpu_recheck(c);
+    if (cpu_calibrate(&c->lay, err, errlen)) return -1;
+    if (uc_open(UC_ARCH_X86, UC_MODE_32, &c->uc) != UC_ERR_OK) {
+        snprintf(err, errlen, "cannot open a Unicorn i386 engine");
+        return -1;
+    }
+    if (uc_context_alloc(c->uc, &c->ctx) != UC_ERR_OK || map_memory(c, err, errlen) ||
+        add_hooks(c)) {
+        if (!*err) snprintf(err, errlen, "cannot set up the Unicorn engine");
+        cpu_close(c);
+        return -1;
+    }
+    cpu_io_install(c);
+    /* rdtsc must not read the host's clock: keep CR4.TSD set so CPL>0 reads trap to us. */
+    cpu_set_cr4(c, 0);
+    cpu_force_cpl(c, 0);
+    return 0;
+}
+
+void cpu_close(struct cpu *c) {
+    if (c->ctx) uc_context_free(c->ctx);
+    if (c->uc) uc_close(c->uc);
+    c->ctx = NULL;
+    c->uc = NULL;
+}
+
+void cpu_flush_tlb(struct cpu *c) {
+    uc_ctl_flush_tlb(c->uc);
+}
+
+void cpu_code_changed(struct cpu *c) {
+    uc_ctl_flush_tb(c->uc);
+}
+
+int cpu_read_linear(struct cpu *c, uint32_t la, void *buf, uint32_t len) {
+    struct paging pg;
+    struct walk w;
+    cpu_paging(c, &pg);
+    return walk_read(c->phys, &pg, la, buf, len, 0, NULL, &w);
+}
+
+enum cpu_stop cpu_run(struct cpu *c, uint32_t eip, uint32_t until) {
+    c->stopping = 0;
+    c->stop_msg[0] = 0;
+    cpu_recheck(c);
+    uc_err e = uc_emu_start(c->uc, eip, until, 0, 0);
+    if (c->stopping)
+        return c->stop;
+    if (e != UC_ERR_OK) {
+        snprintf(c->stop_msg, sizeof(c->stop_msg), "unicorn: %s at eip 0x%08x", uc_strerror(e),
+                 cpu_get(c, UC_X86_REG_EIP));
+        return CPU_STOP_ERROR;
+    }
+    uint32_t now = cpu_get(c, UC_X86_REG_EIP);
+    if (now == until)
+        return CPU_STOP_UNTIL;
+    snprintf(c->stop_msg, sizeof(c->stop_msg), "hlt at eip 0x%08x", now - 1);
+    return CPU_STOP_HLT;
+}

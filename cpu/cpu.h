@@ -1,0 +1,175 @@
+/* cpu.h - an honest i386 on Unicorn: rings, IDT delivery, I/O permission, deterministic time. */
+#ifndef LGSIM_CPU_H
+#define LGSIM_CPU_H
+#include <stddef.h>
+#include <stdint.h>
+#include <unicorn/unicorn.h>
+#include "mmu/phys.h"
+#include "mmu/walk.h"
+
+/*
+ * Unicorn executes instructions, but it never delivers an exception or interrupt through the
+ * IDT, never checks I/O permission, lets consecutive faults turn into #DF and a silent triple
+ * fault, reads the host's TSC, and has no way to inject an interrupt.  This layer closes those
+ * gaps so that what the emulated program sees is what an i386 would do (Intel SDM vol. 3,
+ * chapters 5 and 6).  See cpu/README.md for the reading order.
+ */
+
+/* Where in Unicorn's private CPU state (a uc_context blob) the fields we need live.  They differ
+ * between Unicorn versions, so cpu_open() measures them with a self-test (calibrate.c). */
+struct cpu_layout {
+    size_t ctx_size;
+    size_t regs;            /* env->regs[0] (EAX) */
+    size_t hflags;          /* env->hflags: CPL in bits 0-1, interrupt shadow in bit 3 */
+    size_t error_code;      /* env->error_code of the exception in flight */
+    size_t is_int;          /* env->exception_is_int: 1 for INT n / INT3 / INTO */
+    size_t old_exception;   /* env->old_exception: what makes QEMU escalate to #DF */
+};
+
+/* How an event reached the CPU; it decides the saved EIP and the gate DPL check. */
+enum cpu_event_kind {
+    EV_FAULT,    /* saved EIP = the faulting instruction */
+    EV_TRAP,     /* saved EIP = the next instruction (#DB single step, I/O-less traps) */
+    EV_SOFTINT,  /* INT n, INT3, INTO: gate DPL must be >= CPL */
+    EV_EXTINT,   /* external interrupt, between instructions */
+};
+
+struct cpu_event {
+    uint8_t vector;
+    uint8_t kind;          /* enum cpu_event_kind */
+    uint8_t has_error;
+    uint8_t insn_len;      /* EV_SOFTINT: length of the INT instruction */
+    uint32_t error;
+    uint32_t eip;          /* the EIP the frame will hold */
+};
+
+/* What one delivery did: handed to the delivered() hook (tracing, tests). */
+struct cpu_delivery {
+    struct cpu_event ev;
+    uint32_t from_cs, from_ss, from_esp, from_eflags, from_cpl;
+    uint32_t to_cs, to_ss, to_esp, to_eip, to_eflags, to_cpl;
+    uint32_t cr2;
+    uint32_t frame[7];     /* the frame as pushed, lowest address first */
+    int frame_words;
+    int nested;            /* >0 when this is a fault raised while delivering another */
+};
+
+enum cpu_stop {
+    CPU_STOP_UNTIL,        /* reached the 'until' address */
+    CPU_STOP_HLT,          /* HLT at CPL 0 */
+    CPU_STOP_BUDGET,       /* the virtual-time budget ran out */
+    CPU_STOP_SHUTDOWN,     /* triple fault: the processor shuts down */
+    CPU_STOP_BUS_ERROR,    /* an access to a physical address with no memory */
+    CPU_STOP_REQUEST,      /* a hook asked to stop (cpu_request_stop) */
+    CPU_STOP_ERROR,        /* something this model does not support; see stop_msg */
+};
+
+struct cpu_hooks {
+    void *ctx;
+    /* Port I/O that the permission check allowed. */
+    uint32_t (*io_in)(void *ctx, uint16_t port, int size);
+    void (*io_out)(void *ctx, uint16_t port, int size, uint32_t val);
+    /* After every delivery through the IDT. */
+    void (*delivered)(void *ctx, const struct cpu_delivery *d);
+    /* The virtual clock reached cpu.deadline. */
+    void (*deadline)(void *ctx, uint64_t now_ns);
+};
+
+struct cpu {
+    uc_engine *uc;
+    struct phys *phys;
+    struct cpu_hooks hooks;
+    struct cpu_layout lay;
+    uc_context *ctx;           /* scratch context for reading/patching private state */
+
+    /* Deterministic virtual time: one nanosecond per byte of code executed. */
+    uint64_t now_ns;
+    uint64_t deadline;         /* call hooks.deadline when now_ns reaches it */
+    uint64_t budget_end;       /* stop cpu_run here (UINT64_MAX: never) */
+    uint64_t next_check;       /* min of the above, or 0 when an interrupt waits */
+    uint64_t tsc_per_ns_num;   /* TSC = now_ns * num / den */
+    uint64_t tsc_per_ns_den;
+
+    uint32_t irq_pending[8];   /* external interrupt vectors waiting for IF */
+
+    /* A denied IN/OUT is turned into a precise #GP: see io.c. */
+    int io_denied;
+    uint32_t cur_block;        /* linear address of the block now executing */
+    uint32_t io_block;
+    uint32_t io_saved_dr6;
+
+    int cr4_tsd;               /* CR4.TSD as software set it; the hardware bit is always on */
+    int stopping;
+    enum cpu_stop stop;
+    char stop_msg[200];
+    uint32_t bus_addr;
+
+    uint64_t n_deliveries, n_blocks, n_io_gp, n_rdtsc;
+    uc_hook h_intr, h_block, h_in, h_out, h_invalid, h_unmapped;
+};
+
+int cpu_open(struct cpu *c, struct phys *phys, const struct cpu_hooks *hooks,
+             char *err, size_t errlen);
+void cpu_close(struct cpu *c);
+
+/* Run from eip until 'until' is about to execute (or another stop). */
+enum cpu_stop cpu_run(struct cpu *c, uint32_t eip, uint32_t until);
+const char *cpu_stop_name(enum cpu_stop s);
+void cpu_request_stop(struct cpu *c, enum cpu_stop why, const char *msg);
+
+/* Registers (Unicorn register ids). */
+uint32_t cpu_get(struct cpu *c, int reg);
+void cpu_set(struct cpu *c, int reg, uint32_t val);
+void cpu_set_table(struct cpu *c, int reg, uint32_t base, uint32_t limit);   /* GDTR/IDTR */
+void cpu_get_table(struct cpu *c, int reg, uint32_t *base, uint32_t *limit);
+void cpu_set_tr(struct cpu *c, uint16_t sel, uint32_t base, uint32_t limit);
+static inline int cpu_cpl(struct cpu *c) { return (int)(cpu_get(c, UC_X86_REG_CS) & 3); }
+void cpu_paging(struct cpu *c, struct paging *pg);
+/* CR4 as software sees it (TSD is virtualized: see cpu_try_emulate_rdtsc). */
+void cpu_set_cr4(struct cpu *c, uint32_t cr4);
+
+/* Enter ring (ss & 3) with these selectors, as a far transfer would: loads CS, SS, DS, ES, FS,
+ * GS from the GDT and sets CPL.  Used to start programs and by delivery. */
+int cpu_load_segments(struct cpu *c, uint16_t cs, uint16_t ss, uint16_t ds, uint32_t esp);
+
+/* Interrupts and time. */
+void cpu_raise_irq(struct cpu *c, uint8_t vector);
+int cpu_irq_is_pending(const struct cpu *c, uint8_t vector);
+void cpu_set_deadline(struct cpu *c, uint64_t when_ns);
+void cpu_set_budget(struct cpu *c, uint64_t ns_from_now);
+uint64_t cpu_tsc(const struct cpu *c);
+int cpu_interrupt_shadow(struct cpu *c);
+
+/* Deliver an event through the IDT exactly as the CPU would (deliver.c). */
+int cpu_deliver(struct cpu *c, const struct cpu_event *ev);
+
+/* Host-side writes: page-table edits become visible to the CPU at its next CR3 load or INVLPG
+ * (every world switch loads CR3), or at once after cpu_flush_tlb(); code the CPU may already
+ * have translated must be announced with cpu_code_changed(). */
+void cpu_flush_tlb(struct cpu *c);
+void cpu_code_changed(struct cpu *c);
+
+/* Linear-address access as the CPU would make it at the current CPL and paging state. */
+int cpu_read_linear(struct cpu *c, uint32_t la, void *buf, uint32_t len);
+
+/* Private to cpu/: */
+int cpu_calibrate(struct cpu_layout *lay, char *err, size_t errlen);
+uint32_t cpu_ctx_get32(struct cpu *c, size_t off);
+void cpu_ctx_put32(struct cpu *c, size_t off, uint32_t v);
+void cpu_io_install(struct cpu *c);
+int cpu_io_take_denied(struct cpu *c, uint32_t next_eip, struct cpu_event *ev);
+int cpu_try_emulate_rdtsc(struct cpu *c, uint32_t eip);
+void cpu_recheck(struct cpu *c);
+void cpu_force_cpl(struct cpu *c, int cpl);
+
+#define HF_CPL_MASK      3u
+#define HF_INHIBIT_IRQ   (1u << 3)
+#define HF_IOBPT         (1u << 24)
+
+#define EFLAGS_TF  0x00000100u
+#define EFLAGS_IF  0x00000200u
+#define EFLAGS_IOPL 0x00003000u
+#define EFLAGS_NT  0x00004000u
+#define EFLAGS_RF  0x00010000u
+#define EFLAGS_VM  0x00020000u
+#endif

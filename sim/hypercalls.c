@@ -1,0 +1,174 @@
+/* hypercalls.c - the Guest asks, the Host does: Linux 4.4 drivers/lguest/hypercalls.c. */
+#include "sim/machine.h"
+#include "sim/layout.h"
+#include "sim/lguest.h"
+#include "switcher-model/lguest_pages.h"
+#include <string.h>
+
+void load_guest_gdt_entry(struct machine *m, uint32_t num, uint32_t lo, uint32_t hi);
+void load_guest_idt_entry(struct machine *m, uint32_t num, uint32_t lo, uint32_t hi);
+
+/* Every Host access to Guest memory is bounds-checked (lguest_address_ok). */
+int lguest_read(struct machine *m, uint32_t gpa, void *buf, uint32_t len) {
+    uint8_t *p = shadow_guest_ptr(&m->shadow, gpa, len);
+    if (!p) {
+        kill_guest(m, "bad read address %#x len %u", gpa, len);
+        return -1;
+    }
+    memcpy(buf, p, len);
+    return 0;
+}
+
+int lguest_write(struct machine *m, uint32_t gpa, const void *buf, uint32_t len) {
+    uint8_t *p = shadow_guest_ptr(&m->shadow, gpa, len);
+    if (!p) {
+        kill_guest(m, "bad write address %#x len %u", gpa, len);
+        return -1;
+    }
+    memcpy(p, buf, len);
+    return 0;
+}
+
+int lguest_data_get(struct machine *m, uint32_t off, uint32_t *v) {
+    uint8_t b[4];
+    if (!m->initialized || lguest_read(m, m->lguest_data + off, b, 4)) return -1;
+    *v = le32(b);
+    return 0;
+}
+
+void lguest_data_put(struct machine *m, uint32_t off, uint32_t v) {
+    uint8_t b[4];
+    put_le32(b, v);
+    if (m->initialized) lguest_write(m, m->lguest_data + off, b, 4);
+}
+
+/* lguest_data.time: deterministic, counted from the day lguest was merged (2.6.23). */
+static void write_time(struct machine *m) {
+    const uint32_t epoch = 1191888000u;   /* 2007-10-09 00:00:00 UTC */
+    uint64_t ns = m->cpu.now_ns;
+    lguest_data_put(m, LGD_time, epoch + (uint32_t)(ns / 1000000000u));
+    lguest_data_put(m, LGD_time + 4, (uint32_t)(ns % 1000000000u));
+}
+
+/* LHCALL_LGUEST_INIT, in 4.4's order of checks and writes (ABI §6.1). */
+static void initialize(struct machine *m, uint32_t pa) {
+    if (!shadow_guest_ptr(&m->shadow, pa, LGD_SIZE)) {
+        kill_guest(m, "bad guest page %#x", pa);
+        return;
+    }
+    m->lguest_data = pa;
+    m->initialized = 1;
+    lguest_data_put(m, LGD_tsc_khz, 1000000);   /* the virtual TSC runs at 1 GHz */
+    uint32_t vec = 0;
+    lguest_data_get(m, LGD_syscall_vec, &vec);
+    if (vec != SYSCALL_VECTOR) {
+        kill_guest(m, "bad syscall vector");
+        return;
+    }
+    lguest_data_get(m, LGD_noirq_iret, &m->noirq_iret);
+    write_time(m);
+    lguest_data_get(m, LGD_kernel_address, &m->kernel_address);
+    lguest_data_put(m, LGD_reserve_mem, (uint32_t)(0x100000000ull - SWITCHER_ADDR));
+    if (m->kernel_address >= SWITCHER_ADDR) {
+        kill_guest(m, "bad kernel address %#lx", (unsigned long)m->kernel_address);
+        return;
+    }
+    /* Drop all shadows and start again in linear mode, with the Switcher mapped. */
+    shadow_reset(&m->shadow, 1, 0);
+}
+
+static void shutdown(struct machine *m, uint32_t msg_pa, uint32_t how) {
+    char msg[129] = { 0 };
+    if (lguest_read(m, msg_pa, msg, 128)) return;
+    msg[128] = 0;
+    kill_guest(m, "CRASH: %s", msg);
+    if (how == LGUEST_SHUTDOWN_RESTART)
+        snprintf(m->dead_reason, sizeof(m->dead_reason), "restart: %s", msg);
+    /* lgsim, unlike the launcher, tells a clean power-off from a crash by its exit code. */
+    m->exit_code = how == LGUEST_SHUTDOWN_POWEROFF && strcmp(msg, "Power down") == 0 ? 0 :
+                   how == LGUEST_SHUTDOWN_RESTART ? 4 : 1;
+}
+
+static void set_stack(struct machine *m, uint32_t ss, uint32_t esp, uint32_t pages) {
+    if ((ss & 3) != GUEST_PL) {
+        kill_guest(m, "bad stack segment %i", (int)ss);
+        return;
+    }
+    if (pages > 2) {
+        kill_guest(m, "bad stack pages %u", pages);
+        return;
+    }
+    m->ss1 = ss;
+    m->esp1 = esp;
+    m->stack_pages = pages;
+    /* pin_stack_pages: the CPU pushes straight onto this stack for a direct trap, where a
+     * fault could not be recovered, so every page must be present and writable now. */
+    for (uint32_t i = 0; i < pages; i++) {
+        char why[128];
+        uint32_t io;
+        if (shadow_demand_page(&m->shadow, esp - 1 - i * 4096, 2, &io, why, sizeof(why)) !=
+            DEMAND_FIXED) {
+            kill_guest(m, "bad stack page %#x", esp - 1 - i * 4096);
+            return;
+        }
+    }
+}
+
+static const char *hcall_name(uint32_t n) {
+    static const char *names[] = {
+        [LHCALL_FLUSH_ASYNC] = "FLUSH_ASYNC", [LHCALL_LGUEST_INIT] = "LGUEST_INIT",
+        [LHCALL_SHUTDOWN] = "SHUTDOWN", [LHCALL_NEW_PGTABLE] = "NEW_PGTABLE",
+        [LHCALL_FLUSH_TLB] = "FLUSH_TLB", [LHCALL_LOAD_IDT_ENTRY] = "LOAD_IDT_ENTRY",
+        [LHCALL_SET_STACK] = "SET_STACK", [LHCALL_TS] = "TS",
+        [LHCALL_SET_CLOCKEVENT] = "SET_CLOCKEVENT", [LHCALL_HALT] = "HALT",
+        [LHCALL_SET_PTE] = "SET_PTE", [LHCALL_SET_PGD] = "SET_PGD",
+        [LHCALL_LOAD_TLS] = "LOAD_TLS", [LHCALL_LOAD_GDT_ENTRY] = "LOAD_GDT_ENTRY",
+        [LHCALL_SEND_INTERRUPTS] = "SEND_INTERRUPTS",
+    };
+    return n < sizeof(names) / sizeof(names[0]) && names[n] ? names[n] : NULL;
+}
+
+/* do_hcall(): one hypercall; the arguments are EAX (number), EBX, ECX, EDX, ESI. */
+static void do_hcall(struct machine *m, const uint32_t a[5]) {
+    switch (a[0]) {
+    case LHCALL_FLUSH_ASYNC:
+    case LHCALL_SEND_INTERRUPTS:
+        break;   /* they exist only to get the Host's attention */
+    case LHCALL_LGUEST_INIT:
+        kill_guest(m, "already have lguest_data");
+        break;
+    case LHCALL_SHUTDOWN:
+        shutdown(m, a[1], a[2]);
+        break;
+    case LHCALL_LOAD_IDT_ENTRY:
+        load_guest_idt_entry(m, a[1], a[2], a[3]);
+        break;
+    case LHCALL_LOAD_GDT_ENTRY:
+        load_guest_gdt_entry(m, a[1], a[2], a[3]);
+        break;
+    case LHCALL_SET_STACK:
+        set_stack(m, a[1], a[2], a[3]);
+        break;
+    default:
+        if (hcall_name(a[0]))
+            kill_guest(m, "hypercall %u (LHCALL_%s) is not implemented by this lgsim yet",
+                       a[0], hcall_name(a[0]));
+        else
+            kill_guest(m, "Bad hypercall %li\n", (long)a[0]);
+    }
+}
+
+void do_hypercall(struct machine *m) {
+    uint32_t a[5];
+    for (int i = 0; i < 5; i++) a[i] = reg_get(m, LGUEST_REGS_eax + 4 * i);
+    m->n_hypercalls++;
+    if (!m->initialized) {
+        if (a[0] != LHCALL_LGUEST_INIT) {
+            kill_guest(m, "hypercall %li before INIT", (long)a[0]);
+            return;
+        }
+        initialize(m, a[1]);
+        return;
+    }
+    do_hcall(m, a);
+}

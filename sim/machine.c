@@ -1,0 +1,314 @@
+/* machine.c - builds the host (ring 0) in emulated memory and plays lg.ko's run_guest loop. */
+#include "sim/machine.h"
+#include "sim/layout.h"
+#include "sim/lguest.h"
+#include "switcher-model/lguest_pages.h"
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+extern const uint8_t lgsim_host_elf[];
+extern const size_t lgsim_host_elf_len;
+
+void kill_guest(struct machine *m, const char *fmt, ...) {
+    if (m->dead) return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(m->dead_reason, sizeof(m->dead_reason), fmt, ap);
+    va_end(ap);
+    m->dead = 1;
+    m->exit_code = 1;
+}
+
+/* --- the Guest's registers live in its regs page, just below the end of page 0 --- */
+
+uint8_t *guest_regs(struct machine *m) {
+    return phys_ptr(&m->phys, GUEST_REGS_PHYS + LGUEST_PAGES_regs, LGUEST_REGS_SIZE);
+}
+uint32_t reg_get(struct machine *m, int off) { return le32(guest_regs(m) + off); }
+void reg_set(struct machine *m, int off, uint32_t v) { put_le32(guest_regs(m) + off, v); }
+
+static uint8_t *state_page(struct machine *m) {
+    return phys_ptr(&m->phys, SWITCHER_STATE_PHYS, 0x1000);
+}
+
+/* --- building the host --- */
+
+static void put_desc(uint8_t *at, uint32_t lo, uint32_t hi) {
+    put_le32(at, lo);
+    put_le32(at + 4, hi);
+}
+
+static void tss_desc(uint8_t *at, uint32_t base, uint32_t type_bits) {
+    put_desc(at, (base << 16) | 0x67,
+             (base & 0xFF000000u) | ((base >> 16) & 0xFF) | type_bits);
+}
+
+static void build_host_tables(struct machine *m) {
+    uint8_t *gdt = phys_ptr(&m->phys, HOST_GDT, 0x100);
+    put_desc(gdt + LGUEST_CS, 0x0000FFFF, 0x00CF9B00);
+    put_desc(gdt + LGUEST_DS, 0x0000FFFF, 0x00CF9300);
+    put_desc(gdt + KERNEL_CS, 0x0000FFFF, 0x00CF9B00);
+    put_desc(gdt + KERNEL_DS, 0x0000FFFF, 0x00CF9300);
+    tss_desc(gdt + TSS_SELECTOR, HOST_TSS, 0x8B00);   /* busy: as after the host's own ltr */
+
+    uint8_t *tss = phys_ptr(&m->phys, HOST_TSS, TSS_SIZE);
+    put_le32(tss + TSS_esp0, HOST_STACK_TOP);
+    put_le32(tss + TSS_ss0, KERNEL_DS);
+    put_le16(tss + TSS_io_bitmap_base, TSS_SIZE);
+
+    uint8_t *idt = phys_ptr(&m->phys, HOST_IDT, 0x800);
+    for (int v = 0; v < 256; v++) {
+        uint32_t h = v == HOST_TIMER_VECTOR ? m->host_timer : m->host_panic;
+        put_desc(idt + v * 8, (KERNEL_CS << 16) | (h & 0xFFFF), (h & 0xFFFF0000u) | 0x8E00);
+    }
+
+    /* Host page tables: host RAM identity-mapped with 4 MiB pages; the Switcher on top. */
+    uint8_t *pd = phys_ptr(&m->phys, HOST_PGDIR, 0x1000);
+    for (uint32_t i = 0; i < HOST_RAM_SIZE >> 22; i++)
+        put_le32(pd + i * 4, (i << 22) | PTE_PS | PTE_P | PTE_RW | PTE_A | PTE_D);
+    put_le32(pd + 1023 * 4, HOST_SWITCHER_PT | PTE_P | PTE_RW | PTE_A | PTE_D);
+    uint8_t *pt = phys_ptr(&m->phys, HOST_SWITCHER_PT, 0x1000);
+    put_le32(pt + 0, SWITCHER_TEXT_PHYS | PTE_P | PTE_A | PTE_D);
+    put_le32(pt + 4, SWITCHER_REGS_PHYS | PTE_P | PTE_RW | PTE_A | PTE_D);
+    put_le32(pt + 8, SWITCHER_STATE_PHYS | PTE_P | PTE_RW | PTE_A | PTE_D);
+}
+
+static int load_host_code(struct machine *m, char *err, size_t errlen) {
+    if (elf_open(&m->host_elf, lgsim_host_elf, lgsim_host_elf_len, err, errlen)) return -1;
+    struct elf_segment s;
+    for (int i = 0; elf_load_segment(&m->host_elf, i, &s) == 0; i++) {
+        uint8_t *dst = phys_ptr(&m->phys, s.paddr, s.memsz);
+        if (!dst) { snprintf(err, errlen, "host code does not fit in host RAM"); return -1; }
+        memcpy(dst, m->host_elf.data + s.offset, s.filesz);
+    }
+    if (elf_symbol(&m->host_elf, "run_guest_once", &m->host_run) ||
+        elf_symbol(&m->host_elf, "host_return", &m->host_return) ||
+        elf_symbol(&m->host_elf, "host_panic", &m->host_panic) ||
+        elf_symbol(&m->host_elf, "host_timer_handler", &m->host_timer) ||
+        elf_symbol(&m->host_elf, "switcher_entry", &m->host_entry_ptr)) {
+        snprintf(err, errlen, "host code lacks its entry symbols");
+        return -1;
+    }
+    return 0;
+}
+
+/* Load the Switcher object (ours or --switcher FILE.o) through the one loader. */
+static int load_switcher(struct machine *m, char *err, size_t errlen) {
+    const uint8_t *obj = m->opt.switcher_obj ? m->opt.switcher_obj : lgsim_switcher_obj;
+    size_t len = m->opt.switcher_obj ? m->opt.switcher_len : lgsim_switcher_obj_len;
+    char why[200];
+    if (switcher_load(obj, len, SWITCHER_ADDR, &m->sw, why, sizeof(why))) {
+        snprintf(err, errlen, "%s: %s", m->opt.switcher_name ? m->opt.switcher_name :
+                 "built-in Switcher", why);
+        return -1;
+    }
+    memcpy(phys_ptr(&m->phys, SWITCHER_TEXT_PHYS, 0x1000), m->sw.text, 0x1000);
+    phys_write32(&m->phys, m->host_entry_ptr, m->sw.switch_to_guest);
+    return 0;
+}
+
+/* The state page as lguest_arch_host_init() and setup_guest_gdt() leave it. */
+static void init_state_page(struct machine *m) {
+    uint8_t *st = state_page(m) - 0x1000;   /* offsets below are from struct lguest_pages */
+    put_le32(st + LGUEST_PAGES_host_cr3, HOST_PGDIR);
+    put_le16(st + LGUEST_PAGES_host_idt_desc, 0x7FF);
+    put_le32(st + LGUEST_PAGES_host_idt_desc + 2, HOST_IDT);
+    put_le16(st + LGUEST_PAGES_host_gdt_desc, GDT_ENTRIES * 8 - 1);
+    put_le32(st + LGUEST_PAGES_host_gdt_desc + 2, HOST_GDT);
+    put_le16(st + LGUEST_PAGES_guest_idt_desc, 0x7FF);
+    put_le32(st + LGUEST_PAGES_guest_idt_desc + 2, SWITCHER_PAGES_ADDR + LGUEST_PAGES_guest_idt);
+    put_le16(st + LGUEST_PAGES_guest_gdt_desc, GDT_ENTRIES * 8 - 1);
+    put_le32(st + LGUEST_PAGES_guest_gdt_desc + 2, SWITCHER_PAGES_ADDR + LGUEST_PAGES_guest_gdt);
+    uint8_t *tss = st + LGUEST_PAGES_guest_tss;
+    /* A trap from the Guest pushes its frame onto the end of the regs page, where the stub
+     * completes struct lguest_regs. */
+    put_le32(tss + TSS_esp0, SWITCHER_PAGES_ADDR + LGUEST_PAGES_regs + LGUEST_REGS_SIZE);
+    put_le32(tss + TSS_ss0, LGUEST_DS);
+    put_le16(tss + TSS_io_bitmap_base, TSS_SIZE);   /* past the limit: every port denied */
+    uint8_t *gdt = st + LGUEST_PAGES_guest_gdt;
+    put_desc(gdt + LGUEST_CS, 0x0000FFFF, 0x00CF9B00);
+    put_desc(gdt + LGUEST_DS, 0x0000FFFF, 0x00CF9300);
+    tss_desc(gdt + TSS_SELECTOR, SWITCHER_PAGES_ADDR + LGUEST_PAGES_guest_tss, 0x8900);
+}
+
+/* --- the Switcher's footprint in traces --- */
+
+static void finish_switch_record(struct machine *m, struct rec_switch *r) {
+    r->switcher_insns = (uint32_t)m->switch_insns_now;
+    r->now_ns = m->cpu.now_ns;
+    r->first_sym = switcher_symbolize(&m->sw, r->first_insn, &r->first_off);
+    r->last_sym = switcher_symbolize(&m->sw, r->last_insn, &r->last_off);
+    if (!r->first_sym) r->first_sym = "?";
+    if (!r->last_sym) r->last_sym = "?";
+    rec_switch(&m->rec, r);
+    m->switch_insns_now = 0;
+}
+
+static struct rec_switch entering, leaving;
+
+static void on_switcher_insn(uc_engine *uc, uint64_t addr, uint32_t size, void *user) {
+    struct machine *m = user;
+    struct rec_switch *r = entering.to_guest ? &entering : &leaving;
+    if (m->switch_insns_now++ == 0) r->first_insn = (uint32_t)addr;
+    r->last_insn = (uint32_t)addr;
+    m->n_switch_insns++;
+}
+
+/* A delivery from the Guest into a Switcher stub starts a guest->host switch. */
+static void on_delivered(void *ctx, const struct cpu_delivery *d) {
+    struct machine *m = ctx;
+    int into_switcher = d->to_eip >= SWITCHER_ADDR && d->to_eip < SWITCHER_ADDR + 0x1000;
+    if (!into_switcher || d->from_cpl == 0)
+        return;
+    if (entering.to_guest) {
+        finish_switch_record(m, &entering);
+        entering.to_guest = 0;
+    }
+    leaving = (struct rec_switch){ .to_guest = 0, .cpl_before = (int)d->from_cpl };
+}
+
+static void console_put(void *ctx, uint8_t ch) {
+    struct machine *m = ctx;
+    fputc(ch, m->opt.console);
+    if (ch == '\n') fflush(m->opt.console);
+}
+
+static void on_deadline(void *ctx, uint64_t now) {
+    struct machine *m = ctx;
+    cpu_raise_irq(&m->cpu, HOST_TIMER_VECTOR);
+    cpu_set_deadline(&m->cpu, now + HOST_TIMER_PERIOD_NS);
+}
+
+/* --- set-up --- */
+
+static int map_memory(struct machine *m, char *err, size_t errlen) {
+    /* Like the launcher: guest RAM plus 256 pages above it for the old device area. */
+    uint32_t guest_bytes = m->mem + 256 * 0x1000;
+    if (phys_add(&m->phys, "host RAM", HOST_RAM_BASE, HOST_RAM_SIZE, err, errlen) ||
+        phys_add(&m->phys, "guest RAM", GUEST_PHYS_BASE, guest_bytes, err, errlen))
+        return -1;
+    return 0;
+}
+
+static int start_host_cpu(struct machine *m, char *err, size_t errlen) {
+    struct cpu_hooks hooks = { .ctx = m, .delivered = on_delivered, .deadline = on_deadline };
+    if (cpu_open(&m->cpu, &m->phys, &hooks, err, errlen)) return -1;
+    struct cpu *c = &m->cpu;
+    cpu_set_table(c, UC_X86_REG_GDTR, HOST_GDT, GDT_ENTRIES * 8 - 1);
+    cpu_set_table(c, UC_X86_REG_IDTR, HOST_IDT, 0x7FF);
+    cpu_set_tr(c, TSS_SELECTOR, HOST_TSS, 0x67);
+    cpu_set(c, UC_X86_REG_CR3, HOST_PGDIR);
+    cpu_set_cr4(c, CR4_PSE);
+    cpu_set(c, UC_X86_REG_CR0, CR0_PG | CR0_WP | CR0_PE | 0x10);
+    if (cpu_load_segments(c, KERNEL_CS, KERNEL_DS, KERNEL_DS, HOST_STACK_TOP)) {
+        snprintf(err, errlen, "cannot enter the host's ring 0");
+        return -1;
+    }
+    cpu_set_deadline(c, HOST_TIMER_PERIOD_NS);
+    if (m->opt.trace_switches)
+        uc_hook_add(c->uc, &m->h_switcher, UC_HOOK_CODE, (void *)on_switcher_insn, m,
+                    SWITCHER_ADDR, SWITCHER_ADDR + 0xFFF);
+    return 0;
+}
+
+int machine_init(struct machine *m, const struct machine_options *opt, char *err, size_t errlen) {
+    memset(m, 0, sizeof(*m));
+    m->opt = *opt;
+    m->mem = opt->mem_mb << 20;
+    m->rec.switches = opt->trace_switches ? stdout : NULL;
+    if (map_memory(m, err, errlen) || load_host_code(m, err, errlen)) return -1;
+    build_host_tables(m);
+    if (load_switcher(m, err, errlen)) return -1;
+    init_state_page(m);
+    setup_guest_gdt(m);
+    uint32_t device_limit = (m->mem + 256 * 0x1000 + 0x100000) >> 12;
+    shadow_init(&m->shadow, &m->phys, SHADOW_POOL, SHADOW_POOL_END, GUEST_PHYS_BASE, m->mem,
+                device_limit, SWITCHER_ADDR);
+    m->shadow.sw_text = SWITCHER_TEXT_PHYS;
+    m->shadow.sw_regs = GUEST_REGS_PHYS;
+    m->shadow.sw_state = SWITCHER_STATE_PHYS;
+    if (shadow_reset(&m->shadow, 1, 0)) {
+        snprintf(err, errlen, "out of shadow page-table memory");
+        return -1;
+    }
+    m->changed_idt = 1;
+    if (start_host_cpu(m, err, errlen)) return -1;
+    virtio_console_init(&m->console, m->mem + 256 * 0x1000, console_put, m);
+    m->pci.slot[1] = &m->console.pci;
+    return boot_guest(m, err, errlen);
+}
+
+void machine_free(struct machine *m) {
+    cpu_close(&m->cpu);
+    phys_free(&m->phys);
+}
+
+/* --- the loop (Linux 4.4 drivers/lguest/core.c run_guest) --- */
+
+static void report_host_stop(struct machine *m, enum cpu_stop stop) {
+    uint32_t eip = cpu_get(&m->cpu, UC_X86_REG_EIP);
+    m->dead = 1;
+    m->exit_code = 2;
+    if (stop == CPU_STOP_HLT && eip == m->host_panic + 1)
+        snprintf(m->dead_reason, sizeof(m->dead_reason),
+                 "simulator: exception in host mode (a bug in lgsim's host): %s",
+                 m->cpu.stop_msg);
+    else
+        snprintf(m->dead_reason, sizeof(m->dead_reason), "simulator: CPU stopped (%s): %s",
+                 cpu_stop_name(stop), m->cpu.stop_msg);
+}
+
+/* One trip into the Guest and back (run_guest_once), through the real Switcher. */
+static void run_guest_once(struct machine *m) {
+    copy_in_guest_info(m);
+    reg_set(m, LGUEST_REGS_trapnum, 256);   /* no real trap has this number */
+    struct cpu *c = &m->cpu;
+    cpu_set(c, UC_X86_REG_EAX, SWITCHER_PAGES_ADDR);
+    cpu_set(c, UC_X86_REG_EBX, m->shadow.root);
+    cpu_set(c, UC_X86_REG_EFLAGS, 0x2);     /* host interrupts off, as local_irq_disable */
+    uint32_t gcs = reg_get(m, LGUEST_REGS_cs);
+    entering = (struct rec_switch){ .to_guest = 1, .eip = reg_get(m, LGUEST_REGS_eip),
+                                    .cs = gcs, .cpl_before = 0, .cpl_after = (int)(gcs & 3) };
+    m->switch_insns_now = 0;
+    enum cpu_stop stop = cpu_run(c, m->host_run, m->host_return);
+    m->n_runs++;
+    if (stop != CPU_STOP_UNTIL) {
+        report_host_stop(m, stop);
+        return;
+    }
+    if (entering.to_guest) {   /* the Guest never ran (e.g. a fault in the Switcher's pops) */
+        finish_switch_record(m, &entering);
+        entering.to_guest = 0;
+    }
+    leaving.vector = reg_get(m, LGUEST_REGS_trapnum);
+    leaving.errcode = reg_get(m, LGUEST_REGS_errcode);
+    leaving.eip = reg_get(m, LGUEST_REGS_eip);
+    leaving.cs = reg_get(m, LGUEST_REGS_cs);
+    leaving.cpl_after = cpu_cpl(c);
+    if (leaving.vector == 14) m->cr2 = cpu_get(c, UC_X86_REG_CR2);
+    finish_switch_record(m, &leaving);
+}
+
+int machine_run(struct machine *m) {
+    while (!m->dead) {
+        if (m->hcall_pending) {
+            m->hcall_pending = 0;
+            do_hypercall(m);
+            if (m->dead) break;
+        }
+        if (m->pending.trap) {
+            launcher_handle_pending(m);
+            continue;
+        }
+        if (m->opt.max_ns && m->cpu.now_ns >= m->opt.max_ns) {
+            kill_guest(m, "guest still running after %llu ms of virtual time (--max-time)",
+                       (unsigned long long)(m->opt.max_ns / 1000000));
+            m->exit_code = 3;
+            break;
+        }
+        run_guest_once(m);
+        if (!m->dead) handle_trap(m);
+    }
+    return m->exit_code;
+}

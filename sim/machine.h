@@ -1,0 +1,89 @@
+/* machine.h - the whole simulated computer: host in ring 0, the Switcher, one lguest Guest. */
+#ifndef LGSIM_MACHINE_H
+#define LGSIM_MACHINE_H
+#include <stdint.h>
+#include <stdio.h>
+#include "cpu/cpu.h"
+#include "mmu/shadow.h"
+#include "sim/elf.h"
+#include "switcher-model/loader.h"
+#include "traces/record.h"
+#include "virtio/pci.h"
+
+struct machine_options {
+    uint32_t mem_mb;
+    const char *kernel_path;
+    const uint8_t *kernel;        /* the kernel image (file contents or built-in) */
+    size_t kernel_len;
+    const char *cmdline;
+    const uint8_t *switcher_obj;  /* NULL: lgsim's own Switcher */
+    size_t switcher_len;
+    const char *switcher_name;
+    int trace_switches;
+    int verbose;
+    FILE *console;                /* where the Guest's console goes */
+    uint64_t max_ns;              /* stop a runaway Guest after this much virtual time */
+};
+
+/* Linux 4.4's struct lguest_pending: what the Host hands the launcher to emulate. */
+struct lguest_pending { uint8_t trap; uint8_t insn[7]; uint32_t addr; };
+
+struct machine {
+    struct machine_options opt;
+    struct phys phys;
+    struct cpu cpu;
+    struct shadow shadow;
+    struct switcher_image sw;
+    struct elf_exec host_elf, kernel_elf;
+    int kernel_has_symbols;
+    uint32_t host_run, host_return, host_panic, host_timer, host_entry_ptr;
+    struct recorder rec;
+
+    /* The Guest, as lg.ko's struct lguest / lg_cpu hold it. */
+    uint32_t mem;                 /* bytes of guest RAM */
+    uint32_t lguest_data;         /* guest-physical; 0 until LHCALL_LGUEST_INIT */
+    int initialized;
+    uint32_t noirq_iret, kernel_address;
+    uint32_t esp1, ss1, stack_pages;
+    uint32_t idt[256][2];         /* sanitized Guest IDT entries */
+    uint32_t gdt[32][2];          /* the Guest GDT with 4.4's fix-ups */
+    int changed_idt, changed_gdt;
+    uint32_t cr2;                 /* last page fault address (cpu->arch.last_pagefault) */
+    int hcall_pending;
+
+    /* The launcher. */
+    struct lguest_pending pending;
+    struct pci_bus pci;
+    struct virtio_console console;
+
+    int dead;
+    int exit_code;
+    char dead_reason[300];
+
+    uint64_t n_runs, n_hypercalls, n_gp_emulated, n_traps_reflected, n_host_irqs;
+    uint64_t n_switch_insns, switch_insns_now;
+    uc_hook h_switcher;
+};
+
+int machine_init(struct machine *m, const struct machine_options *opt, char *err, size_t errlen);
+void machine_free(struct machine *m);
+/* Run until the Guest dies or shuts down; returns the process exit code. */
+int machine_run(struct machine *m);
+
+/* Inside sim/: */
+void kill_guest(struct machine *m, const char *fmt, ...);
+uint8_t *guest_regs(struct machine *m);
+uint32_t reg_get(struct machine *m, int off);
+void reg_set(struct machine *m, int off, uint32_t v);
+void do_hypercall(struct machine *m);
+void handle_trap(struct machine *m);
+int deliver_trap(struct machine *m, unsigned num);
+int lguest_read(struct machine *m, uint32_t gpa, void *buf, uint32_t len);
+int lguest_write(struct machine *m, uint32_t gpa, const void *buf, uint32_t len);
+int lguest_data_get(struct machine *m, uint32_t off, uint32_t *v);
+void lguest_data_put(struct machine *m, uint32_t off, uint32_t v);
+void launcher_handle_pending(struct machine *m);
+int boot_guest(struct machine *m, char *err, size_t errlen);
+void copy_in_guest_info(struct machine *m);
+void setup_guest_gdt(struct machine *m);
+#endif

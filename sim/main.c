@@ -1,0 +1,204 @@
+/* main.c - the lgsim command line: lguest's launcher arguments, plus the simulator's own. */
+#include "sim/machine.h"
+#include "sim/layout.h"
+#include "switcher-model/lguest_pages.h"
+#include <capstone/capstone.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+extern const uint8_t lgsim_demo_guest[];
+extern const size_t lgsim_demo_guest_len;
+
+static void usage(FILE *f) {
+    fprintf(f,
+"usage: lgsim [options] MEM KERNEL [kernel args...]\n"
+"       lgsim                      run the built-in demo guest\n"
+"\n"
+"  MEM                  guest memory in MiB (e.g. 64 or 64m), 1 to %u\n"
+"  KERNEL               an i386 lguest guest: ELF vmlinux or bzImage\n"
+"\n"
+"options (lguest's launcher):\n"
+"  -v, --verbose        say what the launcher emulates\n"
+"  --initrd=FILE, --block=FILE, --rng, --tunnet=...   (not available in this version)\n"
+"options (the simulator's own):\n"
+"  --switcher=FILE.o    load this Switcher object instead of lgsim's own\n"
+"  --trace-switches     print one line per world switch\n"
+"  --max-time=MS        stop a guest still running after MS ms of virtual time\n"
+"  --stats              print counters when the guest stops\n"
+"  -h, --help           this text\n", GUEST_MEM_MAX_MB);
+}
+
+static uint8_t *read_file(const char *path, size_t *len, char *err, size_t errlen) {
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
+        return NULL;
+    }
+    size_t cap = 1 << 20, n = 0;
+    uint8_t *buf = malloc(cap);
+    while (buf) {
+        n += fread(buf + n, 1, cap - n, f);
+        if (n < cap) break;
+        uint8_t *bigger = realloc(buf, cap *= 2);
+        if (!bigger) { free(buf); buf = NULL; }
+        else buf = bigger;
+    }
+    int bad = ferror(f);
+    fclose(f);
+    if (!buf || bad) {
+        snprintf(err, errlen, "cannot read %s", path);
+        free(buf);
+        return NULL;
+    }
+    *len = n;
+    return buf;
+}
+
+static int parse_mem(const char *s, uint32_t *mb) {
+    char *end;
+    unsigned long v = strtoul(s, &end, 10);
+    if (end == s || (*end && strcmp(end, "m") && strcmp(end, "M")) || v < 1 ||
+        v > GUEST_MEM_MAX_MB)
+        return -1;
+    *mb = (uint32_t)v;
+    return 0;
+}
+
+static char *join_args(int argc, char **argv) {
+    size_t len = 1;
+    for (int i = 0; i < argc; i++) len += strlen(argv[i]) + 1;
+    char *s = calloc(1, len);
+    for (int i = 0; s && i < argc; i++) {
+        if (i) strcat(s, " ");
+        strcat(s, argv[i]);
+    }
+    return s;
+}
+
+/* What real lguest never told you: the faulting instruction, where it is, and the rings. */
+static void explain_death(struct machine *m) {
+    uint8_t *r = guest_regs(m);
+    uint32_t eip = le32(r + LGUEST_REGS_eip), gpa;
+    uint8_t code[16] = { 0 };
+    int have = 0;
+    for (; have < 16; have++) {
+        uint8_t *p;
+        if (shadow_guest_pa(&m->shadow, eip + (uint32_t)have, &gpa) ||
+            !(p = shadow_guest_ptr(&m->shadow, gpa, 1)))
+            break;
+        code[have] = *p;
+    }
+    uint32_t off = 0;
+    const char *sym = m->kernel_has_symbols ? elf_symbolize(&m->kernel_elf, eip, &off) : NULL;
+    fprintf(stderr, "lgsim: guest was at eip %#x", eip);
+    if (sym) fprintf(stderr, " (%s+%#x)", sym, off);
+    fprintf(stderr, ", cpl %u, cs=%04x ss=%04x ds=%04x es=%04x fs=%04x gs=%04x\n",
+            le32(r + LGUEST_REGS_cs) & 3, le32(r + LGUEST_REGS_cs), le32(r + LGUEST_REGS_ss),
+            le32(r + LGUEST_REGS_ds), le32(r + LGUEST_REGS_es), le32(r + LGUEST_REGS_fs),
+            le32(r + LGUEST_REGS_gs));
+    csh h;
+    cs_insn *insn;
+    if (have && cs_open(CS_ARCH_X86, CS_MODE_32, &h) == CS_ERR_OK) {
+        if (cs_disasm(h, code, (size_t)have, eip, 1, &insn) == 1) {
+            fprintf(stderr, "lgsim: faulting instruction:");
+            for (int i = 0; i < insn->size; i++) fprintf(stderr, " %02x", insn->bytes[i]);
+            fprintf(stderr, "   %s %s\n", insn->mnemonic, insn->op_str);
+            if (insn->bytes[0] == 0x65 && le32(r + LGUEST_REGS_gs) == 0)
+                fprintf(stderr, "lgsim: hint: %%gs is the null selector; on a real CPU a data "
+                        "access through it is #GP(0)\n");
+            cs_free(insn, 1);
+        }
+        cs_close(&h);
+    }
+}
+
+static void print_stats(struct machine *m) {
+    fprintf(stderr, "lgsim: %llu runs, %llu hypercalls, %llu #GP emulated, %llu traps reflected, "
+            "%llu host irqs, %llu deliveries, %llu switcher insns, %llu ns virtual\n",
+            (unsigned long long)m->n_runs, (unsigned long long)m->n_hypercalls,
+            (unsigned long long)m->n_gp_emulated, (unsigned long long)m->n_traps_reflected,
+            (unsigned long long)m->n_host_irqs, (unsigned long long)m->cpu.n_deliveries,
+            (unsigned long long)m->n_switch_insns, (unsigned long long)m->cpu.now_ns);
+}
+
+static int run(struct machine_options *opt, int stats) {
+    static struct machine m;
+    char err[300] = "";
+    if (machine_init(&m, opt, err, sizeof(err))) {
+        fprintf(stderr, "lgsim: %s\n", err);
+        machine_free(&m);
+        return 2;
+    }
+    int code = machine_run(&m);
+    fflush(opt->console);
+    if (code == 0)
+        fprintf(stderr, "lgsim: %s\n", m.dead_reason);
+    else {
+        fprintf(stderr, "lgsim: %s\n", m.dead_reason);
+        if (code == 1 && strncmp(m.dead_reason, "CRASH", 5) != 0) explain_death(&m);
+    }
+    if (stats) print_stats(&m);
+    machine_free(&m);
+    return code;
+}
+
+int main(int argc, char **argv) {
+    struct machine_options opt = { .console = stdout };
+    int i = 1, stats = 0;
+    char err[300];
+    for (; i < argc && argv[i][0] == '-'; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) { usage(stdout); return 0; }
+        else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) opt.verbose = 1;
+        else if (!strcmp(a, "--trace-switches")) opt.trace_switches = 1;
+        else if (!strcmp(a, "--stats")) stats = 1;
+        else if (!strncmp(a, "--max-time=", 11)) {
+            char *end;
+            unsigned long long ms = strtoull(a + 11, &end, 10);
+            if (*end || end == a + 11) {
+                fprintf(stderr, "lgsim: bad --max-time value '%s'\n", a + 11);
+                return 2;
+            }
+            opt.max_ns = ms * 1000000ull;
+        } else if (!strncmp(a, "--switcher=", 11)) {
+            opt.switcher_name = a + 11;
+            opt.switcher_obj = read_file(a + 11, &opt.switcher_len, err, sizeof(err));
+            if (!opt.switcher_obj) { fprintf(stderr, "lgsim: %s\n", err); return 2; }
+        } else if (!strncmp(a, "--initrd", 8) || !strncmp(a, "--block", 7) ||
+                   !strcmp(a, "--rng") || !strncmp(a, "--tunnet", 8)) {
+            fprintf(stderr, "lgsim: %s: devices beyond the early console are not available "
+                    "in this version of lgsim\n", a);
+            return 2;
+        } else {
+            fprintf(stderr, "lgsim: unknown option '%s' (see lgsim --help)\n", a);
+            return 2;
+        }
+    }
+    if (i == argc) {   /* no arguments: the built-in demo */
+        opt.mem_mb = 64;
+        opt.kernel = lgsim_demo_guest;
+        opt.kernel_len = lgsim_demo_guest_len;
+        opt.kernel_path = "(built-in demo guest)";
+        if (!opt.max_ns) opt.max_ns = 10000000000ull;
+        return run(&opt, stats);
+    }
+    if (argc - i < 2) {
+        fprintf(stderr, "lgsim: need MEM and KERNEL (see lgsim --help)\n");
+        return 2;
+    }
+    if (parse_mem(argv[i], &opt.mem_mb)) {
+        fprintf(stderr, "lgsim: bad memory size '%s': give MiB from 1 to %u, e.g. 64m\n",
+                argv[i], GUEST_MEM_MAX_MB);
+        return 2;
+    }
+    opt.kernel_path = argv[i + 1];
+    uint8_t *k = read_file(argv[i + 1], &opt.kernel_len, err, sizeof(err));
+    if (!k) { fprintf(stderr, "lgsim: %s\n", err); return 2; }
+    opt.kernel = k;
+    opt.cmdline = join_args(argc - i - 2, argv + i + 2);
+    int code = run(&opt, stats);
+    free(k);
+    return code;
+}

@@ -1,0 +1,153 @@
+/* hello.c - the first lgsim guest: init, descriptor tables, early console, one trap, shutdown. */
+#include <stddef.h>
+#include <stdint.h>
+
+#define LHCALL_LGUEST_INIT 1
+#define LHCALL_SHUTDOWN 2
+#define LHCALL_LOAD_IDT_ENTRY 6
+#define LHCALL_SET_STACK 7
+#define LHCALL_LOAD_GDT_ENTRY 18
+#define LGUEST_SHUTDOWN_POWEROFF 1
+#define LGUEST_SHUTDOWN_RESTART 2
+
+/* struct lguest_data of Linux 4.4 (include/linux/lguest.h). */
+struct lguest_data {
+    uint32_t irq_enabled, blocked_interrupts, cr2, time[2], irq_pending;
+    uint8_t hcall_status[64];
+    uint32_t hcalls[64][5];
+    uint32_t reserve_mem, tsc_khz, noirq_iret, kernel_address, syscall_vec;
+};
+_Static_assert(offsetof(struct lguest_data, syscall_vec) == 0x568, "lguest_data layout");
+
+extern char lguest_noirq_iret[], stack_top[], ud_entry[];
+uint32_t hcall(uint32_t nr, uint32_t a1, uint32_t a2, uint32_t a3, uint32_t a4);
+uint32_t read_cs(void);
+void outb(uint32_t v, uint32_t port);
+void outl(uint32_t v, uint32_t port);
+uint32_t inl(uint32_t port);
+void do_ud2(void);
+void do_int3(void);
+void do_insb(void);
+void do_gs_load(void);
+
+struct lguest_data lguest_data = {
+    .blocked_interrupts = 1,
+    .noirq_iret = (uint32_t)lguest_noirq_iret,
+    .kernel_address = 0xC0000000,
+    .syscall_vec = 0x80,
+};
+
+/* --- the early console: virtio console emerg_wr through PCI config cycles (ABI §11.6) --- */
+
+static uint32_t console_cap, console_cfg_off;
+
+static uint32_t conf_addr(uint32_t reg) { return 0x80000000u | (1u << 11) | (reg & 0xFC); }
+
+static uint32_t conf_read32(uint32_t reg) {
+    outl(conf_addr(reg), 0xCF8);
+    return inl(0xCFC);
+}
+static uint8_t conf_read8(uint32_t reg) { return (uint8_t)(conf_read32(reg) >> (8 * (reg & 3))); }
+
+static void conf_write8(uint32_t reg, uint8_t v) {
+    outl(conf_addr(reg), 0xCF8);
+    outb(v, 0xCFC + (reg & 3));
+}
+static void conf_write32(uint32_t reg, uint32_t v) {
+    outl(conf_addr(reg), 0xCF8);
+    outl(v, 0xCFC);
+}
+
+static int probe_console(void) {
+    if (conf_read32(0) != 0x10431AF4) return -1;   /* virtio console in slot 1 */
+    for (uint32_t cap = conf_read8(0x34); cap; cap = conf_read8(cap + 1)) {
+        uint8_t type = conf_read8(cap + 3);
+        if (type == 4) console_cfg_off = conf_read32(cap + 8);   /* device config */
+        if (type == 5) console_cap = cap;                        /* config window */
+    }
+    return console_cap && console_cfg_off ? 0 : -1;
+}
+
+static void putc_early(char c) {
+    conf_write8(console_cap + 4, 0);                        /* window: BAR 0 */
+    conf_write32(console_cap + 12, 4);                      /* 4 bytes */
+    conf_write32(console_cap + 8, console_cfg_off + 8);     /* at emerg_wr */
+    conf_write32(console_cap + 16, (uint8_t)c);
+}
+
+static void puts_early(const char *s) { while (*s) putc_early(*s++); }
+
+static void puthex(uint32_t v) {
+    char buf[11] = "0x";
+    for (int i = 0; i < 8; i++) buf[2 + i] = "0123456789abcdef"[(v >> (28 - 4 * i)) & 15];
+    buf[10] = 0;
+    puts_early(buf);
+}
+
+/* --- traps --- */
+
+struct trap_frame { uint32_t edi, esi, ebp, esp, ebx, edx, ecx, eax, eip, cs, eflags; };
+
+void ud_handler(struct trap_frame *f);
+void ud_handler(struct trap_frame *f) {
+    puts_early("trap 6 (#UD) reflected to ring 1 at eip ");
+    puthex(f->eip);
+    puts_early(", cs ");
+    puthex(f->cs);
+    puts_early("\n");
+    f->eip += 2;   /* skip the ud2 */
+}
+
+static void load_idt_gate(uint32_t vec, void *handler, int dpl) {
+    uint32_t h = (uint32_t)handler;
+    hcall(LHCALL_LOAD_IDT_ENTRY, vec, (0x61u << 16) | (h & 0xFFFF),
+          (h & 0xFFFF0000u) | 0x8E00 | (uint32_t)dpl << 13, 0);
+}
+
+static void shutdown(const char *msg, uint32_t how) {
+    hcall(LHCALL_SHUTDOWN, (uint32_t)msg, how, 0, 0);
+}
+
+static int streq(const char *a, const char *b) {
+    while (*a && *a == *b) a++, b++;
+    return *a == *b;
+}
+
+/* Scenarios for tests: "die=..." on the kernel command line. */
+static void misbehave(const char *how) {
+    if (streq(how, "die=hcall")) hcall(99, 0, 0, 0, 0);
+    if (streq(how, "die=int3")) do_int3();     /* DPL-0 gate from ring 1: #GP(0x1a) */
+    if (streq(how, "die=insb")) do_insb();     /* I/O the launcher cannot emulate */
+    if (streq(how, "die=gs")) do_gs_load();    /* null %gs: #GP(0), cannot be emulated */
+    if (streq(how, "die=gdt")) hcall(LHCALL_LOAD_GDT_ENTRY, 32, 0, 0, 0);
+    if (streq(how, "die=stack")) hcall(LHCALL_SET_STACK, 0x68, (uint32_t)stack_top, 2, 0);
+    if (streq(how, "restart")) shutdown("Restarting system", LGUEST_SHUTDOWN_RESTART);
+}
+
+void guest_main(const uint8_t *boot_params);
+void guest_main(const uint8_t *boot_params) {
+    const char *cmdline = (const char *)*(const uint32_t *)(boot_params + 0x228);
+    if (streq(cmdline, "die=preinit")) hcall(LHCALL_SHUTDOWN, 0, 1, 0, 0);
+    if (*(const uint32_t *)(boot_params + 0x23C) != 1)   /* hardware_subarch: lguest */
+        for (;;) ;
+    hcall(LHCALL_LGUEST_INIT, (uint32_t)&lguest_data, 0, 0, 0);
+    if (streq(cmdline, "die=early-ud")) do_ud2();   /* no IDT yet: the Host kills us */
+    /* Ring-3 code and data segments (the Host demotes DPL 0 to 1 and sets the accessed bit). */
+    hcall(LHCALL_LOAD_GDT_ENTRY, 14, 0x0000FFFF, 0x00CFFA00, 0);
+    hcall(LHCALL_LOAD_GDT_ENTRY, 15, 0x0000FFFF, 0x00CFF200, 0);
+    hcall(LHCALL_LOAD_GDT_ENTRY, 27, 0x0000FFFF, 0x00CF9200, 0);
+    hcall(LHCALL_SET_STACK, 0x69, (uint32_t)stack_top, 2, 0);
+    load_idt_gate(6, ud_entry, 0);
+    if (probe_console() < 0) shutdown("no early console", LGUEST_SHUTDOWN_POWEROFF);
+    puts_early("hello from ring 1 (cs ");
+    puthex(read_cs());
+    puts_early(")\n");
+    misbehave(cmdline);
+    do_ud2();
+    puts_early("reserve_mem ");
+    puthex(lguest_data.reserve_mem);
+    puts_early(", tsc_khz ");
+    puthex(lguest_data.tsc_khz);
+    puts_early("\n");
+    shutdown("Power down", LGUEST_SHUTDOWN_POWEROFF);
+}
