@@ -216,7 +216,7 @@ int machine_init(struct machine *m, const struct machine_options *opt, char *err
     memset(m, 0, sizeof(*m));
     m->opt = *opt;
     m->mem = opt->mem_mb << 20;
-    m->rec.switches = opt->trace_switches ? stdout : NULL;
+    m->rec.switches = opt->trace_file;
     if (map_memory(m, err, errlen) || load_host_code(m, err, errlen)) return -1;
     build_host_tables(m);
     if (load_switcher(m, err, errlen)) return -1;

@@ -20,6 +20,7 @@ struct machine_options {
     size_t switcher_len;
     const char *switcher_name;
     int trace_switches;
+    FILE *trace_file;             /* where --trace-switches lines go */
     int verbose;
     FILE *console;                /* where the Guest's console goes */
     uint64_t max_ns;              /* stop a runaway Guest after this much virtual time */

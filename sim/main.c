@@ -24,7 +24,7 @@ static void usage(FILE *f) {
 "  --initrd=FILE, --block=FILE, --rng, --tunnet=...   (not available in this version)\n"
 "options (the simulator's own):\n"
 "  --switcher=FILE.o    load this Switcher object instead of lgsim's own\n"
-"  --trace-switches     print one line per world switch\n"
+"  --trace-switches[=FILE]  one line per world switch, to stderr or FILE\n"
 "  --max-time=MS        stop a guest still running after MS ms of virtual time\n"
 "  --stats              print counters when the guest stops\n"
 "  -h, --help           this text\n", GUEST_MEM_MAX_MB);
@@ -152,7 +152,17 @@ int main(int argc, char **argv) {
         const char *a = argv[i];
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) { usage(stdout); return 0; }
         else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) opt.verbose = 1;
-        else if (!strcmp(a, "--trace-switches")) opt.trace_switches = 1;
+        else if (!strcmp(a, "--trace-switches")) {
+            opt.trace_switches = 1;
+            opt.trace_file = stderr;
+        } else if (!strncmp(a, "--trace-switches=", 17)) {
+            opt.trace_switches = 1;
+            opt.trace_file = fopen(a + 17, "w");
+            if (!opt.trace_file) {
+                fprintf(stderr, "lgsim: cannot write %s: %s\n", a + 17, strerror(errno));
+                return 2;
+            }
+        }
         else if (!strcmp(a, "--stats")) stats = 1;
         else if (!strncmp(a, "--max-time=", 11)) {
             char *end;

@@ -122,6 +122,10 @@ static void misbehave(const char *how) {
     if (streq(how, "die=gdt")) hcall(LHCALL_LOAD_GDT_ENTRY, 32, 0, 0, 0);
     if (streq(how, "die=stack")) hcall(LHCALL_SET_STACK, 0x68, (uint32_t)stack_top, 2, 0);
     if (streq(how, "restart")) shutdown("Restarting system", LGUEST_SHUTDOWN_RESTART);
+    if (streq(how, "spin")) {   /* long enough for host timer ticks to cut in */
+        for (volatile uint32_t i = 0; i < 3000000; i++) ;
+        puts_early("spun\n");
+    }
 }
 
 void guest_main(const uint8_t *boot_params);
