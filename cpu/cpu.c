@@ -16,7 +16,15 @@ uint32_t cpu_get(struct cpu *c, int reg) {
     return v;
 }
 
+/* Unicorn 2.1.1 writes CR1 and CR2 through cpu_x86_update_cr3(): CR3 takes the value too (and
+ * the TLB is flushed).  So a CR2 write puts CR3 back afterwards. */
 void cpu_set(struct cpu *c, int reg, uint32_t val) {
+    if (reg == UC_X86_REG_CR2) {
+        uint32_t cr3 = cpu_get(c, UC_X86_REG_CR3);
+        uc_reg_write(c->uc, reg, &val);
+        uc_reg_write(c->uc, UC_X86_REG_CR3, &cr3);
+        return;
+    }
     uc_reg_write(c->uc, reg, &val);
 }
 

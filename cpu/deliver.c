@@ -102,22 +102,27 @@ static int inner_stack(struct cpu *c, const struct machine_view *m, int new_cpl,
     return DELIVERED;
 }
 
-/* Step 4: write the frame; a #PF here is nested (error code as the push made it). */
+/* Step 4: write the frame as the processor pushes it, one word at a time from the highest
+ * address down, so that a #PF here (a nested fault) names the first push that failed in CR2:
+ * the old SS for a stack switch, as on hardware and in QEMU. */
 static int push_frame(struct cpu *c, const struct machine_view *m, uint32_t la,
                       const uint32_t *words, int n, int new_cpl, struct nested *f) {
-    struct walk w;
-    uint32_t fault_la;
-    uint8_t buf[7 * 4];
-    for (int i = 0; i < n; i++) put_le32(buf + 4 * i, words[i]);
     int flags = WALK_SET_AD | (new_cpl == 3 ? WALK_USER : 0);
-    if (walk_write(c->phys, &m->pg, la, buf, (uint32_t)n * 4, flags, &fault_la, &w) == 0)
-        return DELIVERED;
-    if (w.bus_error) {
-        cpu_request_stop(c, CPU_STOP_BUS_ERROR, "interrupt stack is not in memory");
-        return STOPPED;
+    for (int i = n - 1; i >= 0; i--) {
+        struct walk w;
+        uint32_t fault_la;
+        uint8_t word[4];
+        put_le32(word, words[i]);
+        if (walk_write(c->phys, &m->pg, la + 4u * (uint32_t)i, word, 4, flags, &fault_la, &w) == 0)
+            continue;
+        if (w.bus_error) {
+            cpu_request_stop(c, CPU_STOP_BUS_ERROR, "interrupt stack is not in memory");
+            return STOPPED;
+        }
+        f->cr2 = fault_la;
+        return raise_fault(f, 14, w.pf_error);
     }
-    f->cr2 = fault_la;
-    return raise_fault(f, 14, w.pf_error);
+    return DELIVERED;
 }
 
 /* Does the architecture push an error code for this event? */

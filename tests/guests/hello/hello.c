@@ -122,6 +122,10 @@ static void misbehave(const char *how) {
     if (streq(how, "die=gdt")) hcall(LHCALL_LOAD_GDT_ENTRY, 32, 0, 0, 0);
     if (streq(how, "die=stack")) hcall(LHCALL_SET_STACK, 0x68, (uint32_t)stack_top, 2, 0);
     if (streq(how, "restart")) shutdown("Restarting system", LGUEST_SHUTDOWN_RESTART);
+    if (streq(how, "bench=hcall"))   /* 100000 hypercall round trips, for bench/ */
+        for (int i = 0; i < 100000; i++) hcall(0 /* LHCALL_FLUSH_ASYNC */, 0, 0, 0, 0);
+    if (streq(how, "bench=gp"))      /* 100000 #GP-emulation round trips (io_delay) */
+        for (int i = 0; i < 100000; i++) outb(0, 0x80);
     if (streq(how, "spin")) {   /* long enough for host timer ticks to cut in */
         for (volatile uint32_t i = 0; i < 3000000; i++) ;
         puts_early("spun\n");
