@@ -23,6 +23,7 @@ void cpu_set(struct cpu *c, int reg, uint32_t val) {
         uint32_t cr3 = cpu_get(c, UC_X86_REG_CR3);
         uc_reg_write(c->uc, reg, &val);
         uc_reg_write(c->uc, UC_X86_REG_CR3, &cr3);
+        c->cr2 = val;
         return;
     }
     uc_reg_write(c->uc, reg, &val);
@@ -209,6 +210,11 @@ static void on_intr(uc_engine *uc, uint32_t intno, void *user) {
         /* an IN/OUT the TSS bitmap denies: #GP(0) on the I/O instruction itself (io.c) */
     } else if (intno == 13 && error == 0 && !is_int && cpu_try_emulate_rdtsc(c, eip)) {
         return;
+    } else if (intno == 14 && !is_int && cpu_null_segment_used(c, eip)) {
+        /* the processor raises #GP(0) before paging sees the access (segment.c); QEMU has
+         * already set CR2 for its #PF, so put back the value the program can know */
+        cpu_set(c, UC_X86_REG_CR2, c->cr2);
+        ev = (struct cpu_event){ .vector = 13, .kind = EV_FAULT, .has_error = 1, .eip = eip };
     } else if (is_int) {
         uint8_t b = 0;
         cpu_read_linear(c, eip - 1, &b, 1);
@@ -310,9 +316,23 @@ int cpu_read_linear(struct cpu *c, uint32_t la, void *buf, uint32_t len) {
     return walk_read(c->phys, &pg, la, buf, len, 0, NULL, &w);
 }
 
+/* Unicorn compiles the stop at 'until' into the translated code (and drops that code when the
+ * run ends).  Code translated during a run with another 'until' knows nothing of this one and
+ * would run straight through it, so drop whatever covers the stop address: a block running
+ * into it and a block starting at it. */
+static void forget_code_at(struct cpu *c, uint32_t until) {
+    if (until == c->last_until)
+        return;   /* everything translated since the last drop already stops there */
+    c->last_until = until;
+    uc_ctl_remove_cache(c->uc, (uint64_t)until - 1, until);
+    uc_ctl_remove_cache(c->uc, until, (uint64_t)until + 1);
+}
+
 enum cpu_stop cpu_run(struct cpu *c, uint32_t eip, uint32_t until) {
+    forget_code_at(c, until);
     c->stopping = 0;
     c->stop_msg[0] = 0;
+    c->cr2 = cpu_get(c, UC_X86_REG_CR2);
     cpu_recheck(c);
     uc_err e = uc_emu_start(c->uc, eip, until, 0, 0);
     if (c->stopping)

@@ -98,7 +98,9 @@ struct cpu {
     uint32_t io_block;
     uint32_t io_saved_dr6;
 
+    uint32_t last_until;       /* the stop address translated code knows about (cpu_run) */
     int cr4_tsd;               /* CR4.TSD as software set it; the hardware bit is always on */
+    uint32_t cr2;              /* CR2 as the last #PF or cpu_set() left it (see segment.c) */
     int stopping;
     enum cpu_stop stop;
     char stop_msg[200];
@@ -159,6 +161,7 @@ void cpu_ctx_put32(struct cpu *c, size_t off, uint32_t v);
 void cpu_io_install(struct cpu *c);
 int cpu_io_take_denied(struct cpu *c, uint32_t next_eip, struct cpu_event *ev);
 int cpu_try_emulate_rdtsc(struct cpu *c, uint32_t eip);
+int cpu_null_segment_used(struct cpu *c, uint32_t eip);
 void cpu_recheck(struct cpu *c);
 void cpu_force_cpl(struct cpu *c, int cpl);
 
