@@ -1,6 +1,7 @@
 /* segment.c - data accesses through a null segment selector raise #GP(0), as on an i386. */
 #include "cpu/cpu.h"
 #include <capstone/capstone.h>
+#include <string.h>
 
 /*
  * Loading a null selector (0-3) into DS, ES, FS or GS is legal at any CPL, but a memory access
@@ -20,10 +21,23 @@
 static const int data_seg_regs[] = { UC_X86_REG_DS, UC_X86_REG_ES, UC_X86_REG_FS,
                                      UC_X86_REG_GS };
 
-static int any_null_data_segment(struct cpu *c) {
+/* Bit i set: data_seg_regs[i] holds a null selector (1 DS, 2 ES, 4 FS, 8 GS). */
+static unsigned null_data_segments(struct cpu *c) {
+    unsigned mask = 0;
     for (size_t i = 0; i < sizeof(data_seg_regs) / sizeof(data_seg_regs[0]); i++)
         if ((cpu_get(c, data_seg_regs[i]) & 0xFFFC) == 0)
-            return 1;
+            mask |= 1u << i;
+    return mask;
+}
+
+/* Does the instruction carry an FS (0x64) or GS (0x65) override among its legacy prefixes? */
+static int has_prefix(const uint8_t *code, uint32_t len, uint8_t which) {
+    static const uint8_t legacy[] = { 0xF0, 0xF2, 0xF3, 0x2E, 0x36, 0x3E, 0x26, 0x64, 0x65,
+                                      0x66, 0x67 };
+    for (uint32_t i = 0; i < len; i++) {
+        if (code[i] == which) return 1;
+        if (!memchr(legacy, code[i], sizeof(legacy))) return 0;
+    }
     return 0;
 }
 
@@ -72,14 +86,36 @@ static int insn_uses_null_segment(struct cpu *c, const cs_insn *insn) {
     return 0;
 }
 
+/* Read the instruction bytes the program could fetch (with its CPL's page permissions), up to
+ * the first one it could not.  If the #PF was the fetch itself, the instruction cannot be
+ * decoded from them: x86 decoding never looks past the instruction's last byte. */
+static uint32_t fetchable(struct cpu *c, uint32_t eip, uint8_t *code, uint32_t max) {
+    struct paging pg;
+    struct walk w;
+    int flags = cpu_cpl(c) == 3 ? WALK_USER : 0;
+    cpu_paging(c, &pg);
+    uint32_t first = 0x1000 - (eip & 0xFFF);   /* bytes on eip's page */
+    if (first > max) first = max;
+    if (walk_read(c->phys, &pg, eip, code, first, flags, NULL, &w))
+        return 0;
+    if (first < max && walk_read(c->phys, &pg, eip + first, code + first, max - first, flags,
+                                 NULL, &w) == 0)
+        return max;
+    return first;
+}
+
 /* Does the instruction at eip access memory through a null DS, ES, FS or GS? */
 int cpu_null_segment_used(struct cpu *c, uint32_t eip) {
-    if (!(cpu_get(c, UC_X86_REG_CR0) & CR0_PE) || !any_null_data_segment(c))
+    unsigned null = cpu_get(c, UC_X86_REG_CR0) & CR0_PE ? null_data_segments(c) : 0;
+    if (!null)
         return 0;
     uint8_t code[15];
-    uint32_t len = 0;
-    while (len < sizeof(code) && cpu_read_linear(c, eip + len, code + len, 1) == 0)
-        len++;   /* up to the end of what is mapped: the instruction may end near a page end */
+    uint32_t len = fetchable(c, eip, code, sizeof(code));
+    /* The common case is a user program with a null %fs or %gs taking page faults: only an
+     * override prefix can reach those, so most faults need no decoding at all. */
+    if (!(null & 3) && !(null & 4 && has_prefix(code, len, 0x64)) &&
+        !(null & 8 && has_prefix(code, len, 0x65)))
+        return 0;
     csh h;
     if (len == 0 || cs_open(CS_ARCH_X86, CS_MODE_32, &h) != CS_ERR_OK)
         return 0;

@@ -273,3 +273,5 @@ s_code_patch:
         movl $1, %eax
 s_code_patch_done:
         nop
+
+        .section .note.GNU-stack, "", @progbits   /* no executable stack (silences ld) */
