@@ -143,13 +143,14 @@ static int highest_pending(const struct cpu *c) {
 
 /* Take an external interrupt between instructions if EFLAGS.IF allows and no STI / MOV SS
  * shadow is in effect.  'eip' is where execution would continue. */
-static void maybe_take_interrupt(struct cpu *c, uint32_t eip) {
+static int maybe_take_interrupt(struct cpu *c, uint32_t eip) {
     int vec = highest_pending(c);
     if (vec < 0 || !(cpu_get(c, UC_X86_REG_EFLAGS) & EFLAGS_IF) || cpu_interrupt_shadow(c))
-        return;
+        return 0;
     c->irq_pending[vec >> 5] &= ~(1u << (vec & 31));
     struct cpu_event ev = { .vector = (uint8_t)vec, .kind = EV_EXTINT, .eip = eip };
     cpu_deliver(c, &ev);
+    return 1;   /* delivered, or the CPU stopped trying */
 }
 
 void cpu_request_stop(struct cpu *c, enum cpu_stop why, const char *msg) {
@@ -183,9 +184,7 @@ static void on_block(uc_engine *uc, uint64_t addr, uint32_t size, void *user) {
     if (c->next_check == 0) {
         /* The block has not run yet: its first instruction is the return address.  Block
          * addresses are linear; every segment lgsim runs code in is flat. */
-        uint32_t before = cpu_get(c, UC_X86_REG_EIP);
-        maybe_take_interrupt(c, (uint32_t)addr);
-        if (cpu_get(c, UC_X86_REG_EIP) != before || c->stopping)
+        if (maybe_take_interrupt(c, (uint32_t)addr))
             return;   /* delivered: this block is skipped, time moves on at the handler */
     }
     c->now_ns += size;
@@ -287,6 +286,12 @@ int cpu_open(struct cpu *c, struct phys *phys, const struct cpu_hooks *hooks,
         cpu_close(c);
         return -1;
     }
+    if (cs_open(CS_ARCH_X86, CS_MODE_32, &c->dis) != CS_ERR_OK) {
+        snprintf(err, errlen, "cannot open the Capstone disassembler");
+        cpu_close(c);
+        return -1;
+    }
+    cs_option(c->dis, CS_OPT_DETAIL, CS_OPT_ON);
     cpu_io_install(c);
     /* rdtsc must not read the host's clock: keep CR4.TSD set so CPL>0 reads trap to us. */
     cpu_set_cr4(c, 0);
@@ -295,6 +300,7 @@ int cpu_open(struct cpu *c, struct phys *phys, const struct cpu_hooks *hooks,
 }
 
 void cpu_close(struct cpu *c) {
+    if (c->dis) cs_close(&c->dis);
     if (c->ctx) uc_context_free(c->ctx);
     if (c->uc) uc_close(c->uc);
     c->ctx = NULL;

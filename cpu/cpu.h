@@ -3,6 +3,7 @@
 #define LGSIM_CPU_H
 #include <stddef.h>
 #include <stdint.h>
+#include <capstone/capstone.h>
 #include <unicorn/unicorn.h>
 #include "mmu/phys.h"
 #include "mmu/walk.h"
@@ -81,6 +82,7 @@ struct cpu {
     struct cpu_hooks hooks;
     struct cpu_layout lay;
     uc_context *ctx;           /* scratch context for reading/patching private state */
+    csh dis;                   /* Capstone, with operand details, for the trap paths */
 
     /* Deterministic virtual time: one nanosecond per byte of code executed. */
     uint64_t now_ns;

@@ -1,6 +1,5 @@
 /* io.c - I/O permission (IOPL and the TSS bitmap) and deterministic RDTSC. */
 #include "cpu/cpu.h"
-#include <capstone/capstone.h>
 #include <string.h>
 
 /*
@@ -81,18 +80,15 @@ void cpu_io_install(struct cpu *c) {
 static uint32_t insn_ending_at(struct cpu *c, uint32_t start, uint32_t next) {
     uint8_t code[4096];
     uint32_t len = next - start, found = next - 1;
-    csh h;
-    if (len == 0 || len > sizeof(code) || cpu_read_linear(c, start, code, len) ||
-        cs_open(CS_ARCH_X86, CS_MODE_32, &h) != CS_ERR_OK)
+    if (len == 0 || len > sizeof(code) || cpu_read_linear(c, start, code, len))
         return found;
-    cs_insn *insn = cs_malloc(h);
+    cs_insn *insn = cs_malloc(c->dis);
     const uint8_t *p = code;
     size_t left = len;
     uint64_t addr = start;
-    while (cs_disasm_iter(h, &p, &left, &addr, insn))
+    while (cs_disasm_iter(c->dis, &p, &left, &addr, insn))
         if (addr == next) found = (uint32_t)insn->address;
     cs_free(insn, 1);
-    cs_close(&h);
     return found;
 }
 

@@ -1,6 +1,5 @@
 /* segment.c - data accesses through a null segment selector raise #GP(0), as on an i386. */
 #include "cpu/cpu.h"
-#include <capstone/capstone.h>
 #include <string.h>
 
 /*
@@ -41,12 +40,13 @@ static int has_prefix(const uint8_t *code, uint32_t len, uint8_t which) {
     return 0;
 }
 
-static int capstone_to_unicorn_seg(x86_reg r) {
+/* The bit of null_data_segments() for a Capstone segment register. */
+static unsigned seg_bit(x86_reg r) {
     switch (r) {
-    case X86_REG_DS: return UC_X86_REG_DS;
-    case X86_REG_ES: return UC_X86_REG_ES;
-    case X86_REG_FS: return UC_X86_REG_FS;
-    case X86_REG_GS: return UC_X86_REG_GS;
+    case X86_REG_DS: return 1;
+    case X86_REG_ES: return 2;
+    case X86_REG_FS: return 4;
+    case X86_REG_GS: return 8;
     default: return 0;   /* CS and SS cannot hold a null selector in protected mode */
     }
 }
@@ -69,19 +69,14 @@ static x86_reg operand_seg(const x86_op_mem *mem) {
     return mem->base == X86_REG_ESP || mem->base == X86_REG_EBP ? X86_REG_SS : X86_REG_DS;
 }
 
-static int seg_is_null(struct cpu *c, x86_reg seg) {
-    int reg = capstone_to_unicorn_seg(seg);
-    return reg && (cpu_get(c, reg) & 0xFFFC) == 0;
-}
-
-static int insn_uses_null_segment(struct cpu *c, const cs_insn *insn) {
+static int insn_uses_null_segment(unsigned null, const cs_insn *insn) {
     const cs_x86 *x = &insn->detail->x86;
     if (insn->id == X86_INS_LEA || insn->id == X86_INS_NOP)
         return 0;   /* a memory operand that is never accessed */
     if (insn->id == X86_INS_XLATB)   /* its DS:[EBX+AL] operand is implicit */
-        return seg_is_null(c, override_prefix_seg(x));
+        return (null & seg_bit(override_prefix_seg(x))) != 0;
     for (int i = 0; i < x->op_count; i++)
-        if (x->operands[i].type == X86_OP_MEM && seg_is_null(c, operand_seg(&x->operands[i].mem)))
+        if (x->operands[i].type == X86_OP_MEM && (null & seg_bit(operand_seg(&x->operands[i].mem))))
             return 1;
     return 0;
 }
@@ -116,13 +111,11 @@ int cpu_null_segment_used(struct cpu *c, uint32_t eip) {
     if (!(null & 3) && !(null & 4 && has_prefix(code, len, 0x64)) &&
         !(null & 8 && has_prefix(code, len, 0x65)))
         return 0;
-    csh h;
-    if (len == 0 || cs_open(CS_ARCH_X86, CS_MODE_32, &h) != CS_ERR_OK)
+    if (len == 0)
         return 0;
-    cs_option(h, CS_OPT_DETAIL, CS_OPT_ON);
     cs_insn *insn = NULL;
-    int used = cs_disasm(h, code, len, eip, 1, &insn) == 1 && insn_uses_null_segment(c, insn);
+    int used = cs_disasm(c->dis, code, len, eip, 1, &insn) == 1 &&
+               insn_uses_null_segment(null, insn);
     if (insn) cs_free(insn, 1);
-    cs_close(&h);
     return used;
 }

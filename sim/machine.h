@@ -74,6 +74,7 @@ int machine_run(struct machine *m);
 /* Inside sim/: */
 void kill_guest(struct machine *m, const char *fmt, ...);
 uint8_t *guest_regs(struct machine *m);
+uint32_t guest_fetch(struct machine *m, uint32_t eip, uint8_t *buf, uint32_t max);
 uint32_t reg_get(struct machine *m, int off);
 void reg_set(struct machine *m, int off, uint32_t v);
 void do_hypercall(struct machine *m);

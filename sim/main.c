@@ -80,16 +80,9 @@ static char *join_args(int argc, char **argv) {
 /* What real lguest never told you: the faulting instruction, where it is, and the rings. */
 static void explain_death(struct machine *m) {
     uint8_t *r = guest_regs(m);
-    uint32_t eip = le32(r + LGUEST_REGS_eip), gpa;
+    uint32_t eip = le32(r + LGUEST_REGS_eip);
     uint8_t code[16] = { 0 };
-    int have = 0;
-    for (; have < 16; have++) {
-        uint8_t *p;
-        if (shadow_guest_pa(&m->shadow, eip + (uint32_t)have, &gpa) ||
-            !(p = shadow_guest_ptr(&m->shadow, gpa, 1)))
-            break;
-        code[have] = *p;
-    }
+    uint32_t have = guest_fetch(m, eip, code, sizeof(code));
     uint32_t off = 0;
     const char *sym = m->kernel_has_symbols ? elf_symbolize(&m->kernel_elf, eip, &off) : NULL;
     fprintf(stderr, "lgsim: guest was at eip %#x", eip);
@@ -101,7 +94,7 @@ static void explain_death(struct machine *m) {
     csh h;
     cs_insn *insn;
     if (have && cs_open(CS_ARCH_X86, CS_MODE_32, &h) == CS_ERR_OK) {
-        if (cs_disasm(h, code, (size_t)have, eip, 1, &insn) == 1) {
+        if (cs_disasm(h, code, have, eip, 1, &insn) == 1) {
             fprintf(stderr, "lgsim: faulting instruction:");
             for (int i = 0; i < insn->size; i++) fprintf(stderr, " %02x", insn->bytes[i]);
             fprintf(stderr, "   %s %s\n", insn->mnemonic, insn->op_str);
@@ -133,12 +126,9 @@ static int run(struct machine_options *opt, int stats) {
     }
     int code = machine_run(&m);
     fflush(opt->console);
-    if (code == 0)
-        fprintf(stderr, "lgsim: %s\n", m.dead_reason);
-    else {
-        fprintf(stderr, "lgsim: %s\n", m.dead_reason);
-        if (code == 1 && strncmp(m.dead_reason, "CRASH", 5) != 0) explain_death(&m);
-    }
+    fprintf(stderr, "lgsim: %s\n", m.dead_reason);
+    if (code == 1 && strncmp(m.dead_reason, "CRASH", 5) != 0)
+        explain_death(&m);
     if (stats) print_stats(&m);
     machine_free(&m);
     return code;

@@ -5,17 +5,23 @@
 #include "switcher-model/lguest_pages.h"
 #include <string.h>
 
-/* The launcher gets the first 7 bytes of the instruction, zero-filled past a missing page. */
-static void copy_insn(struct machine *m, uint8_t insn[7]) {
-    uint32_t eip = reg_get(m, LGUEST_REGS_eip), gpa;
-    memset(insn, 0, 7);
-    for (int i = 0; i < 7; i++) {
-        uint8_t *p;
-        if (shadow_guest_pa(&m->shadow, eip + (uint32_t)i, &gpa) ||
+/* Up to max bytes at guest-virtual eip through the Guest's tables; how many could be read. */
+uint32_t guest_fetch(struct machine *m, uint32_t eip, uint8_t *buf, uint32_t max) {
+    uint32_t n = 0, gpa;
+    uint8_t *p;
+    for (; n < max; n++) {
+        if (shadow_guest_pa(&m->shadow, eip + n, &gpa) ||
             !(p = shadow_guest_ptr(&m->shadow, gpa, 1)))
             break;
-        insn[i] = *p;
+        buf[n] = *p;
     }
+    return n;
+}
+
+/* The launcher gets the first 7 bytes of the instruction, zero-filled past a missing page. */
+static void copy_insn(struct machine *m, uint8_t insn[7]) {
+    memset(insn, 0, 7);
+    guest_fetch(m, reg_get(m, LGUEST_REGS_eip), insn, 7);
 }
 
 /* The page-fault round trip, host side: demand_page fixes it silently, or the launcher
