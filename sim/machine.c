@@ -145,11 +145,9 @@ static void finish_switch_record(struct machine *m, struct rec_switch *r) {
     m->switch_insns_now = 0;
 }
 
-static struct rec_switch entering, leaving;
-
 static void on_switcher_insn(uc_engine *uc, uint64_t addr, uint32_t size, void *user) {
     struct machine *m = user;
-    struct rec_switch *r = entering.to_guest ? &entering : &leaving;
+    struct rec_switch *r = m->entering.to_guest ? &m->entering : &m->leaving;
     if (m->switch_insns_now++ == 0) r->first_insn = (uint32_t)addr;
     r->last_insn = (uint32_t)addr;
     m->n_switch_insns++;
@@ -161,11 +159,11 @@ static void on_delivered(void *ctx, const struct cpu_delivery *d) {
     int into_switcher = d->to_eip >= SWITCHER_ADDR && d->to_eip < SWITCHER_ADDR + 0x1000;
     if (!into_switcher || d->from_cpl == 0)
         return;
-    if (entering.to_guest) {
-        finish_switch_record(m, &entering);
-        entering.to_guest = 0;
+    if (m->entering.to_guest) {
+        finish_switch_record(m, &m->entering);
+        m->entering.to_guest = 0;
     }
-    leaving = (struct rec_switch){ .to_guest = 0, .cpl_before = (int)d->from_cpl };
+    m->leaving = (struct rec_switch){ .to_guest = 0, .cpl_before = (int)d->from_cpl };
 }
 
 static void console_put(void *ctx, uint8_t ch) {
@@ -268,7 +266,7 @@ static void run_guest_once(struct machine *m) {
     cpu_set(c, UC_X86_REG_EBX, m->shadow.root);
     cpu_set(c, UC_X86_REG_EFLAGS, 0x2);     /* host interrupts off, as local_irq_disable */
     uint32_t gcs = reg_get(m, LGUEST_REGS_cs);
-    entering = (struct rec_switch){ .to_guest = 1, .eip = reg_get(m, LGUEST_REGS_eip),
+    m->entering = (struct rec_switch){ .to_guest = 1, .eip = reg_get(m, LGUEST_REGS_eip),
                                     .cs = gcs, .cpl_before = 0, .cpl_after = (int)(gcs & 3) };
     m->switch_insns_now = 0;
     enum cpu_stop stop = cpu_run(c, m->host_run, m->host_return);
@@ -277,17 +275,17 @@ static void run_guest_once(struct machine *m) {
         report_host_stop(m, stop);
         return;
     }
-    if (entering.to_guest) {   /* the Guest never ran (e.g. a fault in the Switcher's pops) */
-        finish_switch_record(m, &entering);
-        entering.to_guest = 0;
+    if (m->entering.to_guest) {   /* the Guest never ran (e.g. a fault in the Switcher's pops) */
+        finish_switch_record(m, &m->entering);
+        m->entering.to_guest = 0;
     }
-    leaving.vector = reg_get(m, LGUEST_REGS_trapnum);
-    leaving.errcode = reg_get(m, LGUEST_REGS_errcode);
-    leaving.eip = reg_get(m, LGUEST_REGS_eip);
-    leaving.cs = reg_get(m, LGUEST_REGS_cs);
-    leaving.cpl_after = cpu_cpl(c);
-    if (leaving.vector == 14) m->cr2 = cpu_get(c, UC_X86_REG_CR2);
-    finish_switch_record(m, &leaving);
+    m->leaving.vector = reg_get(m, LGUEST_REGS_trapnum);
+    m->leaving.errcode = reg_get(m, LGUEST_REGS_errcode);
+    m->leaving.eip = reg_get(m, LGUEST_REGS_eip);
+    m->leaving.cs = reg_get(m, LGUEST_REGS_cs);
+    m->leaving.cpl_after = cpu_cpl(c);
+    if (m->leaving.vector == 14) m->cr2 = cpu_get(c, UC_X86_REG_CR2);
+    finish_switch_record(m, &m->leaving);
 }
 
 int machine_run(struct machine *m) {

@@ -63,6 +63,7 @@ struct machine {
 
     uint64_t n_runs, n_hypercalls, n_gp_emulated, n_traps_reflected, n_host_irqs;
     uint64_t n_switch_insns, switch_insns_now;
+    struct rec_switch entering, leaving;   /* the world switches being recorded */
     uc_hook h_switcher;
 };
 
