@@ -293,6 +293,11 @@ int cpu_open(struct cpu *c, struct phys *phys, const struct cpu_hooks *hooks,
     }
     cs_option(c->dis, CS_OPT_DETAIL, CS_OPT_ON);
     cpu_io_install(c);
+    if (cpu_cpuid_install(c)) {
+        snprintf(err, errlen, "cannot hook CPUID");
+        cpu_close(c);
+        return -1;
+    }
     /* rdtsc must not read the host's clock: keep CR4.TSD set so CPL>0 reads trap to us. */
     cpu_set_cr4(c, 0);
     cpu_force_cpl(c, 0);

@@ -108,8 +108,8 @@ struct cpu {
     char stop_msg[200];
     uint32_t bus_addr;
 
-    uint64_t n_deliveries, n_blocks, n_io_gp, n_rdtsc;
-    uc_hook h_intr, h_block, h_in, h_out, h_invalid, h_unmapped;
+    uint64_t n_deliveries, n_blocks, n_io_gp, n_rdtsc, n_cpuid;
+    uc_hook h_intr, h_block, h_in, h_out, h_invalid, h_unmapped, h_cpuid;
 };
 
 int cpu_open(struct cpu *c, struct phys *phys, const struct cpu_hooks *hooks,
@@ -144,6 +144,9 @@ void cpu_set_budget(struct cpu *c, uint64_t ns_from_now);
 uint64_t cpu_tsc(const struct cpu *c);
 int cpu_interrupt_shadow(struct cpu *c);
 
+/* The fixed CPUID every program sees (cpuid.c). */
+void cpu_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t out[4]);
+
 /* Deliver an event through the IDT exactly as the CPU would (deliver.c). */
 int cpu_deliver(struct cpu *c, const struct cpu_event *ev);
 
@@ -161,6 +164,7 @@ int cpu_calibrate(struct cpu_layout *lay, char *err, size_t errlen);
 uint32_t cpu_ctx_get32(struct cpu *c, size_t off);
 void cpu_ctx_put32(struct cpu *c, size_t off, uint32_t v);
 void cpu_io_install(struct cpu *c);
+int cpu_cpuid_install(struct cpu *c);
 int cpu_io_take_denied(struct cpu *c, uint32_t next_eip, struct cpu_event *ev);
 int cpu_try_emulate_rdtsc(struct cpu *c, uint32_t eip);
 int cpu_null_segment_used(struct cpu *c, uint32_t eip);

@@ -5,9 +5,6 @@
 #include "switcher-model/lguest_pages.h"
 #include <string.h>
 
-void load_guest_gdt_entry(struct machine *m, uint32_t num, uint32_t lo, uint32_t hi);
-void load_guest_idt_entry(struct machine *m, uint32_t num, uint32_t lo, uint32_t hi);
-
 /* Every Host access to Guest memory is bounds-checked (lguest_address_ok). */
 int lguest_read(struct machine *m, uint32_t gpa, void *buf, uint32_t len) {
     uint8_t *p = shadow_guest_ptr(&m->shadow, gpa, len);
@@ -42,14 +39,6 @@ void lguest_data_put(struct machine *m, uint32_t off, uint32_t v) {
     if (m->initialized) lguest_write(m, m->lguest_data + off, b, 4);
 }
 
-/* lguest_data.time: deterministic, counted from the day lguest was merged (2.6.23). */
-static void write_time(struct machine *m) {
-    const uint32_t epoch = 1191888000u;   /* 2007-10-09 00:00:00 UTC */
-    uint64_t ns = m->cpu.now_ns;
-    lguest_data_put(m, LGD_time, epoch + (uint32_t)(ns / 1000000000u));
-    lguest_data_put(m, LGD_time + 4, (uint32_t)(ns % 1000000000u));
-}
-
 /* LHCALL_LGUEST_INIT, in 4.4's order of checks and writes (ABI §6.1). */
 static void initialize(struct machine *m, uint32_t pa) {
     if (!shadow_guest_ptr(&m->shadow, pa, LGD_SIZE)) {
@@ -66,7 +55,7 @@ static void initialize(struct machine *m, uint32_t pa) {
         return;
     }
     lguest_data_get(m, LGD_noirq_iret, &m->noirq_iret);
-    write_time(m);
+    write_timestamp(m);
     lguest_data_get(m, LGD_kernel_address, &m->kernel_address);
     lguest_data_put(m, LGD_reserve_mem, (uint32_t)(0x100000000ull - SWITCHER_ADDR));
     if (m->kernel_address >= SWITCHER_ADDR) {
@@ -114,7 +103,7 @@ static void set_stack(struct machine *m, uint32_t ss, uint32_t esp, uint32_t pag
     }
 }
 
-static const char *hcall_name(uint32_t n) {
+const char *hcall_name(uint32_t n) {
     static const char *names[] = {
         [LHCALL_FLUSH_ASYNC] = "FLUSH_ASYNC", [LHCALL_LGUEST_INIT] = "LGUEST_INIT",
         [LHCALL_SHUTDOWN] = "SHUTDOWN", [LHCALL_NEW_PGTABLE] = "NEW_PGTABLE",
@@ -149,6 +138,19 @@ static void do_hcall(struct machine *m, const uint32_t a[5]) {
     case LHCALL_SET_STACK:
         set_stack(m, a[1], a[2], a[3]);
         break;
+    case LHCALL_TS:
+        m->ts = a[1];   /* run the Guest with CR0.TS so its first FPU use traps (#NM) */
+        break;
+    case LHCALL_SET_CLOCKEVENT:
+        guest_set_clockevent(m, a[1]);
+        break;
+    case LHCALL_HALT:
+        m->halted = 1;
+        m->n_halts++;
+        break;
+    case LHCALL_LOAD_TLS:
+        guest_load_tls(m, a[1]);   /* a[2], the cpu, is ignored on a uniprocessor Host */
+        break;
     default:
         if (hcall_name(a[0]))
             kill_guest(m, "hypercall %u (LHCALL_%s) is not implemented by this lgsim yet",
@@ -158,11 +160,51 @@ static void do_hcall(struct machine *m, const uint32_t a[5]) {
     }
 }
 
+static void count_hcall(struct machine *m, uint32_t nr) {
+    m->n_hypercalls++;
+    if (nr < 32) m->n_hcall[nr]++;
+}
+
+/*
+ * The async ring (ABI §6.2): in lazy mode the Guest queues hypercalls in lguest_data instead of
+ * trapping for each, and the Host runs the queued ones, in order, before every trapping one.
+ * Status 0 = queued, 0xFF = free or done.
+ */
+static void do_async_hcalls(struct machine *m) {
+    uint8_t st[LHCALL_RING_SIZE];
+    if (lguest_read(m, m->lguest_data + LGD_hcall_status, st, sizeof(st)))
+        return;
+    for (int i = 0; i < LHCALL_RING_SIZE && !m->dead; i++) {
+        uint32_t n = m->next_hcall;
+        if (st[n] == 0xFF)
+            break;
+        m->next_hcall = (n + 1) % LHCALL_RING_SIZE;
+        uint8_t raw[5 * 4];
+        uint32_t a[5];
+        if (lguest_read(m, m->lguest_data + LGD_hcalls + n * sizeof(raw), raw, sizeof(raw))) {
+            kill_guest(m, "Fetching async hypercalls");
+            break;
+        }
+        for (int k = 0; k < 5; k++) a[k] = le32(raw + 4 * k);
+        count_hcall(m, a[0]);
+        do_hcall(m, a);
+        uint8_t done = 0xFF;
+        if (lguest_write(m, m->lguest_data + LGD_hcall_status + n, &done, 1)) {
+            kill_guest(m, "Writing result for async hypercall");
+            break;
+        }
+        if (m->pending.trap)   /* the launcher must see to this first */
+            break;
+    }
+}
+
+/* do_hypercalls(): the Guest trapped with int $0x1f; arguments are in its saved registers. */
 void do_hypercall(struct machine *m) {
     uint32_t a[5];
     for (int i = 0; i < 5; i++) a[i] = reg_get(m, LGUEST_REGS_eax + 4 * i);
-    m->n_hypercalls++;
+    m->hcall_pending = 0;
     if (!m->initialized) {
+        count_hcall(m, a[0]);
         if (a[0] != LHCALL_LGUEST_INIT) {
             kill_guest(m, "hypercall %li before INIT", (long)a[0]);
             return;
@@ -170,5 +212,11 @@ void do_hypercall(struct machine *m) {
         initialize(m, a[1]);
         return;
     }
+    do_async_hcalls(m);
+    if (m->pending.trap) {
+        m->hcall_pending = 1;   /* run it after the launcher, as 4.4 keeps cpu->hcall set */
+        return;
+    }
+    count_hcall(m, a[0]);
     do_hcall(m, a);
 }

@@ -172,10 +172,39 @@ static void console_put(void *ctx, uint8_t ch) {
     if (ch == '\n') fflush(m->opt.console);
 }
 
+/* --- timers on the virtual clock --- */
+
+/* The CPU calls back at the earlier of the host's next tick and the Guest's clockevent. */
+void machine_arm_timers(struct machine *m) {
+    uint64_t next = m->next_tick_ns;
+    if (m->clockevent_ns && m->clockevent_ns < next) next = m->clockevent_ns;
+    cpu_set_deadline(&m->cpu, next);
+}
+
+/* Whatever is due at 'now': the Guest's clockevent raises its IRQ 0 (4.4's hrtimer callback
+ * does set_interrupt(cpu, 0)); a tick that passed is not repeated.  Returns whether anything
+ * fired. */
+static int fire_timers(struct machine *m, uint64_t now) {
+    int fired = 0;
+    if (m->clockevent_ns && now >= m->clockevent_ns) {
+        m->clockevent_ns = 0;
+        set_interrupt(m, 0);
+        fired = 1;
+    }
+    if (now >= m->next_tick_ns) {
+        m->next_tick_ns += HOST_TIMER_PERIOD_NS * ((now - m->next_tick_ns) / HOST_TIMER_PERIOD_NS + 1);
+        fired = 1;
+    }
+    machine_arm_timers(m);
+    return fired;
+}
+
+/* A timer expired while the CPU runs: on a real host both come in as the local APIC timer
+ * interrupt, which takes the Guest out through the Switcher (deliver_to_host). */
 static void on_deadline(void *ctx, uint64_t now) {
     struct machine *m = ctx;
-    cpu_raise_irq(&m->cpu, HOST_TIMER_VECTOR);
-    cpu_set_deadline(&m->cpu, now + HOST_TIMER_PERIOD_NS);
+    if (fire_timers(m, now))
+        cpu_raise_irq(&m->cpu, HOST_TIMER_VECTOR);
 }
 
 /* --- set-up --- */
@@ -203,7 +232,8 @@ static int start_host_cpu(struct machine *m, char *err, size_t errlen) {
         snprintf(err, errlen, "cannot enter the host's ring 0");
         return -1;
     }
-    cpu_set_deadline(c, HOST_TIMER_PERIOD_NS);
+    m->next_tick_ns = HOST_TIMER_PERIOD_NS;
+    machine_arm_timers(m);
     if (m->opt.trace_switches)
         uc_hook_add(c->uc, &m->h_switcher, UC_HOOK_CODE, (void *)on_switcher_insn, m,
                     SWITCHER_ADDR, SWITCHER_ADDR + 0xFFF);
@@ -269,7 +299,12 @@ static void run_guest_once(struct machine *m) {
     m->entering = (struct rec_switch){ .to_guest = 1, .eip = reg_get(m, LGUEST_REGS_eip),
                                     .cs = gcs, .cpl_before = 0, .cpl_after = (int)(gcs & 3) };
     m->switch_insns_now = 0;
+    /* The Guest asked for CR0.TS (LHCALL_TS): run it with TS set so its first FPU instruction
+     * raises #NM; the host clears TS again once the Guest is out. */
+    uint32_t cr0 = cpu_get(c, UC_X86_REG_CR0);
+    if (m->ts) cpu_set(c, UC_X86_REG_CR0, cr0 | CR0_TS);
     enum cpu_stop stop = cpu_run(c, m->host_run, m->host_return);
+    if (m->ts) cpu_set(c, UC_X86_REG_CR0, cpu_get(c, UC_X86_REG_CR0) & ~CR0_TS);
     m->n_runs++;
     if (stop != CPU_STOP_UNTIL) {
         report_host_stop(m, stop);
@@ -285,13 +320,42 @@ static void run_guest_once(struct machine *m) {
     m->leaving.cs = reg_get(m, LGUEST_REGS_cs);
     m->leaving.cpl_after = cpu_cpl(c);
     if (m->leaving.vector == 14) m->cr2 = cpu_get(c, UC_X86_REG_CR2);
+    m->n_exits[m->leaving.vector <= 256 ? m->leaving.vector : 256]++;
     finish_switch_record(m, &m->leaving);
+}
+
+static int out_of_time(struct machine *m) {
+    if (!m->opt.max_ns || m->cpu.now_ns < m->opt.max_ns)
+        return 0;
+    kill_guest(m, "guest still running after %llu ms of virtual time (--max-time)",
+               (unsigned long long)(m->opt.max_ns / 1000000));
+    m->exit_code = 3;
+    return 1;
+}
+
+/*
+ * The Guest is halted and nothing it accepts is pending.  Real lguest sleeps until a timer or
+ * the launcher wakes it; lgsim's clock is virtual, so idle time passes in one step: the clock
+ * jumps to the Guest's next timer.  With no timer armed nothing can ever wake it (this Host has
+ * no devices that interrupt yet), which would be a hang: the Guest is stopped with a reason.
+ */
+static void idle(struct machine *m) {
+    if (!m->clockevent_ns) {
+        kill_guest(m, "guest halted with no timer armed and no device that could wake it");
+        return;
+    }
+    uint64_t wake = m->clockevent_ns;
+    if (m->opt.max_ns && wake > m->opt.max_ns) wake = m->opt.max_ns;
+    if (wake > m->cpu.now_ns) {
+        m->n_idle_ns += wake - m->cpu.now_ns;
+        m->cpu.now_ns = wake;
+    }
+    fire_timers(m, m->cpu.now_ns);   /* the host was asleep: no interrupt reaches the CPU */
 }
 
 int machine_run(struct machine *m) {
     while (!m->dead) {
         if (m->hcall_pending) {
-            m->hcall_pending = 0;
             do_hypercall(m);
             if (m->dead) break;
         }
@@ -299,11 +363,16 @@ int machine_run(struct machine *m) {
             launcher_handle_pending(m);
             continue;
         }
-        if (m->opt.max_ns && m->cpu.now_ns >= m->opt.max_ns) {
-            kill_guest(m, "guest still running after %llu ms of virtual time (--max-time)",
-                       (unsigned long long)(m->opt.max_ns / 1000000));
-            m->exit_code = 3;
+        if (out_of_time(m))
             break;
+        unsigned irq = interrupt_pending(m);
+        if (irq < LGUEST_IRQS)
+            try_deliver_interrupt(m, irq);
+        if (m->dead)
+            break;
+        if (m->halted) {
+            if (interrupt_pending(m) == LGUEST_IRQS) idle(m);
+            continue;
         }
         run_guest_once(m);
         if (!m->dead) handle_trap(m);

@@ -48,9 +48,17 @@ struct machine {
     uint32_t esp1, ss1, stack_pages;
     uint32_t idt[256][2];         /* sanitized Guest IDT entries */
     uint32_t gdt[32][2];          /* the Guest GDT with 4.4's fix-ups */
-    int changed_idt, changed_gdt;
+    int changed_idt, changed_gdt, changed_tls;
     uint32_t cr2;                 /* last page fault address (cpu->arch.last_pagefault) */
     int hcall_pending;
+    uint32_t next_hcall;          /* the Host's cursor in the async hypercall ring */
+    uint32_t ts;                  /* the Guest's virtual CR0.TS (LHCALL_TS) */
+
+    /* Interrupts and time. */
+    uint32_t irqs_pending;        /* Guest IRQs waiting to be delivered (bit n = IRQ n) */
+    int halted;                   /* LHCALL_HALT: idle until an interrupt */
+    uint64_t clockevent_ns;       /* virtual time the Guest's one-shot timer fires; 0 = off */
+    uint64_t next_tick_ns;        /* the host's own periodic timer interrupt */
 
     /* The launcher. */
     struct lguest_pending pending;
@@ -62,6 +70,10 @@ struct machine {
     char dead_reason[300];
 
     uint64_t n_runs, n_hypercalls, n_gp_emulated, n_traps_reflected, n_host_irqs;
+    uint64_t n_irqs_delivered, n_irqs_deferred, n_halts, n_idle_ns;
+    uint64_t n_exits[257];        /* world switches back to the host, by trap number */
+    uint64_t n_hcall[32];         /* hypercalls by number (trapping and async) */
+    uint64_t n_pf_fixed, n_pf_reflected, n_pf_io;
     uint64_t n_switch_insns, switch_insns_now;
     struct rec_switch entering, leaving;   /* the world switches being recorded */
     uc_hook h_switcher;
@@ -81,6 +93,17 @@ void reg_set(struct machine *m, int off, uint32_t v);
 void do_hypercall(struct machine *m);
 void handle_trap(struct machine *m);
 int deliver_trap(struct machine *m, unsigned num);
+void load_guest_idt_entry(struct machine *m, uint32_t num, uint32_t lo, uint32_t hi);
+void load_guest_gdt_entry(struct machine *m, uint32_t num, uint32_t lo, uint32_t hi);
+void guest_load_tls(struct machine *m, uint32_t gtls);
+void copy_traps(struct machine *m, uint8_t *idt);
+void write_timestamp(struct machine *m);
+void set_interrupt(struct machine *m, unsigned irq);
+unsigned interrupt_pending(struct machine *m);
+void try_deliver_interrupt(struct machine *m, unsigned irq);
+void guest_set_clockevent(struct machine *m, uint32_t delta_ns);
+void machine_arm_timers(struct machine *m);
+const char *hcall_name(uint32_t n);
 int lguest_read(struct machine *m, uint32_t gpa, void *buf, uint32_t len);
 int lguest_write(struct machine *m, uint32_t gpa, const void *buf, uint32_t len);
 int lguest_data_get(struct machine *m, uint32_t off, uint32_t *v);

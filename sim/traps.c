@@ -31,8 +31,10 @@ static int handle_page_fault(struct machine *m, uint32_t err) {
     char why[128];
     switch (shadow_demand_page(&m->shadow, m->cr2, err, &io_addr, why, sizeof(why))) {
     case DEMAND_FIXED:
+        m->n_pf_fixed++;
         return 1;
     case DEMAND_IO:
+        m->n_pf_io++;
         m->pending.trap = 14;
         m->pending.addr = io_addr;
         copy_insn(m, m->pending.insn);
@@ -43,6 +45,7 @@ static int handle_page_fault(struct machine *m, uint32_t err) {
     case DEMAND_REFLECT:
         break;
     }
+    m->n_pf_reflected++;
     if (m->initialized)
         lguest_data_put(m, LGD_cr2, m->cr2);
     return 0;
@@ -61,6 +64,11 @@ void handle_trap(struct machine *m) {
         break;
     case 14:
         if (handle_page_fault(m, err)) return;
+        break;
+    case 7:
+        /* #NM: lgsim's host never touches the FPU, so the CPU had CR0.TS set only because the
+         * Guest asked for it (LHCALL_TS); otherwise there is nothing for the Guest to see. */
+        if (!m->ts) return;
         break;
     case LGUEST_TRAP_ENTRY:
         m->hcall_pending = 1;   /* done at the top of the next loop pass, as in 4.4 */

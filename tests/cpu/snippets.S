@@ -274,4 +274,16 @@ s_code_patch:
 s_code_patch_done:
         nop
 
+/* ---- CPUID and the FPU ---- */
+
+s_cpuid:
+        cpuid
+s_cpuid_done:
+        nop
+
+s_fld1:
+        fld1                    /* any x87 instruction: #NM while CR0.TS is set */
+s_fld1_done:
+        nop
+
         .section .note.GNU-stack, "", @progbits   /* no executable stack (silences ld) */

@@ -3,6 +3,7 @@
 #include "tests/cpu/harness.h"
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 /*
  * Every case builds a fresh machine (harness.c), starts a snippet from snippets.S at CPL 0, 1
@@ -753,6 +754,76 @@ static void rdtsc_with_tsd_is_gp(void) {
     machine_close(&M);
 }
 
+/* ================= CPUID and CR0.TS ================= */
+
+/* CPUID at cpl with EAX = leaf, ECX = 0; r[] = EAX, EBX, ECX, EDX afterwards. */
+static void cpuid_at(int cpl, uint32_t leaf, uint32_t r[4]) {
+    OPEN(PAGING_OFF);
+    machine_enter(&M, cpl, EF_BASE);
+    cpu_set(&M.cpu, UC_X86_REG_EAX, leaf);
+    cpu_set(&M.cpu, UC_X86_REG_ECX, 0);
+    CHECK_EQ(machine_run(&M, "s_cpuid", "s_cpuid_done"), CPU_STOP_UNTIL);
+    CHECK_EQ(M.n_delivered, 0);
+    CHECK_EQ(M.cpu.n_cpuid, 1);
+    r[0] = reg(UC_X86_REG_EAX);
+    r[1] = reg(UC_X86_REG_EBX);
+    r[2] = reg(UC_X86_REG_ECX);
+    r[3] = reg(UC_X86_REG_EDX);
+    machine_close(&M);
+}
+
+/* Leaf 0: "GenuineIntel" (EBX, EDX, ECX), whatever Unicorn's own model says, at every CPL. */
+static void cpuid_vendor_is_intel(void) {
+    for (int cpl = 0; cpl <= 3; cpl += 1 + (cpl == 1)) {
+        uint32_t r[4] = { 0 };
+        cpuid_at(cpl, 0, r);
+        char vendor[13] = { 0 };
+        memcpy(vendor, &r[1], 4);
+        memcpy(vendor + 4, &r[3], 4);
+        memcpy(vendor + 8, &r[2], 4);
+        CHECK(strcmp(vendor, "GenuineIntel") == 0);
+        CHECK_EQ(r[0], 0xD);
+    }
+}
+
+/* Leaf 1: family 6 (what the microcode loader tests), no hypervisor bit, PGE/PAE/TSC/FXSR on. */
+static void cpuid_family6_bare_metal(void) {
+    uint32_t r[4] = { 0 };
+    cpuid_at(3, 1, r);
+    CHECK_EQ((r[0] >> 8) & 0xF, 6);
+    CHECK_EQ(r[2] >> 31, 0);
+    CHECK_EQ(r[3] & 0x01002050u, 0x01002050u);
+}
+
+/* Leaves beyond the table read as zero, never as Unicorn's own values. */
+static void cpuid_unknown_leaf_is_zero(void) {
+    uint32_t r[4] = { 1, 1, 1, 1 };
+    cpuid_at(1, 0x40000000, r);
+    CHECK_EQ(r[0] | r[1] | r[2] | r[3], 0);
+}
+
+/* With CR0.TS set by the host, the first x87 instruction at CPL 1 is #NM (vector 7, a fault
+ * with no error code): this is how lguest lets a Guest switch FPU state lazily (LHCALL_TS). */
+static void ts_makes_fpu_fault_nm(void) {
+    OPEN(PAGING_OFF);
+    cpu_set(&M.cpu, UC_X86_REG_CR0, reg(UC_X86_REG_CR0) | CR0_TS);
+    machine_enter(&M, 1, EF_BASE);
+    enum cpu_stop r = machine_run(&M, "s_fld1", "h_stop");
+    struct expect e = { 7, EV_FAULT, 0, 0, KCODE, KDATA, TSS_ESP0 - 20, 5,
+                        { sym("s_fld1"), R1CODE, EF_BASE | EFLAGS_RF, R1_PROG_STACK, R1DATA } };
+    check_single(r, &e);
+    machine_close(&M);
+}
+
+/* Control: with TS clear the same instruction just runs. */
+static void no_ts_fpu_runs(void) {
+    OPEN(PAGING_OFF);
+    machine_enter(&M, 1, EF_BASE);
+    CHECK_EQ(machine_run(&M, "s_fld1", "s_fld1_done"), CPU_STOP_UNTIL);
+    CHECK_EQ(M.n_delivered, 0);
+    machine_close(&M);
+}
+
 /* ================= external interrupts ================= */
 
 /* With IF=1 a pending interrupt is taken at the next block boundary: here before the first
@@ -1037,6 +1108,11 @@ int main(void) {
     RUN(rdtsc_cpl1_same_as_cpl3);
     RUN(rdtsc_advances_with_code);
     RUN(rdtsc_with_tsd_is_gp);
+    RUN(cpuid_vendor_is_intel);
+    RUN(cpuid_family6_bare_metal);
+    RUN(cpuid_unknown_leaf_is_zero);
+    RUN(ts_makes_fpu_fault_nm);
+    RUN(no_ts_fpu_runs);
     RUN(irq_taken_when_if_set);
     RUN(irq_highest_vector_first);
     RUN(irq_waits_for_sti_and_its_shadow);
