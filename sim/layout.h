@@ -19,6 +19,7 @@
 #define HOST_SWITCHER_PT     0x00005000u
 #define HOST_CODE            0x00010000u          /* host.S is linked here */
 #define HOST_STACK_TOP       0x00080000u
+#define HOST_STACK_BOTTOM    0x0007C000u          /* 16 KiB: the host routine and its IRQs */
 #define SWITCHER_TEXT_PHYS   0x00100000u
 #define SWITCHER_REGS_PHYS   0x00101000u          /* the host's own lguest_pages page 0 */
 #define SWITCHER_STATE_PHYS  0x00102000u          /* lguest_pages page 1: shared */

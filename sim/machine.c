@@ -268,6 +268,7 @@ int machine_init(struct machine *m, const struct machine_options *opt, char *err
 }
 
 void machine_free(struct machine *m) {
+    host_guard_free(m);
     cpu_close(&m->cpu);
     phys_free(&m->phys);
 }
@@ -354,6 +355,7 @@ static void idle(struct machine *m) {
 }
 
 int machine_run(struct machine *m) {
+    host_guard_begin(m);
     while (!m->dead) {
         if (m->hcall_pending) {
             do_hypercall(m);
@@ -376,6 +378,11 @@ int machine_run(struct machine *m) {
         }
         run_guest_once(m);
         if (!m->dead) handle_trap(m);
+    }
+    if (host_guard_end(m)) {
+        fprintf(stderr, "lgsim: simulator bug: host memory at %#x changed while the guest ran "
+                "(%s)\n", m->host_changed_at, m->dead_reason);
+        m->exit_code = 2;
     }
     return m->exit_code;
 }

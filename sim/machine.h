@@ -76,6 +76,9 @@ struct machine {
     uint64_t n_pf_fixed, n_pf_reflected, n_pf_io;
     uint64_t n_switch_insns, switch_insns_now;
     struct rec_switch entering, leaving;   /* the world switches being recorded */
+    uint8_t *host_snapshot;       /* host memory the Guest must never change (host_guard) */
+    int host_checked, host_changed;
+    uint32_t host_changed_at;     /* the first changed byte */
     uc_hook h_switcher;
 };
 
@@ -83,6 +86,14 @@ int machine_init(struct machine *m, const struct machine_options *opt, char *err
 void machine_free(struct machine *m);
 /* Run until the Guest dies or shuts down; returns the process exit code. */
 int machine_run(struct machine *m);
+
+/* Print the run's summary: switches by reason, hypercalls by name, faults, time (summary.c). */
+void machine_summary(struct machine *m, FILE *f);
+/* Bytes of host memory compared by the containment check, and whether they are unchanged. */
+uint32_t host_guard_size(void);
+void host_guard_begin(struct machine *m);
+int host_guard_end(struct machine *m);
+void host_guard_free(struct machine *m);
 
 /* Inside sim/: */
 void kill_guest(struct machine *m, const char *fmt, ...);

@@ -26,7 +26,8 @@ static void usage(FILE *f) {
 "  --switcher=FILE.o    load this Switcher object instead of lgsim's own\n"
 "  --trace-switches[=FILE]  one line per world switch, to stderr or FILE\n"
 "  --max-time=MS        stop a guest still running after MS ms of virtual time\n"
-"  --stats              print counters when the guest stops\n"
+"  --stats              print a summary when the guest stops (switches, hypercalls,\n"
+"                       faults, interrupts, virtual time)\n"
 "  -h, --help           this text\n", GUEST_MEM_MAX_MB);
 }
 
@@ -107,15 +108,6 @@ static void explain_death(struct machine *m) {
     }
 }
 
-static void print_stats(struct machine *m) {
-    fprintf(stderr, "lgsim: %llu runs, %llu hypercalls, %llu #GP emulated, %llu traps reflected, "
-            "%llu host irqs, %llu deliveries, %llu switcher insns, %llu ns virtual\n",
-            (unsigned long long)m->n_runs, (unsigned long long)m->n_hypercalls,
-            (unsigned long long)m->n_gp_emulated, (unsigned long long)m->n_traps_reflected,
-            (unsigned long long)m->n_host_irqs, (unsigned long long)m->cpu.n_deliveries,
-            (unsigned long long)m->n_switch_insns, (unsigned long long)m->cpu.now_ns);
-}
-
 static int run(struct machine_options *opt, int stats) {
     static struct machine m;
     char err[300] = "";
@@ -129,7 +121,7 @@ static int run(struct machine_options *opt, int stats) {
     fprintf(stderr, "lgsim: %s\n", m.dead_reason);
     if (code == 1 && strncmp(m.dead_reason, "CRASH", 5) != 0)
         explain_death(&m);
-    if (stats) print_stats(&m);
+    if (stats) machine_summary(&m, stderr);
     machine_free(&m);
     return code;
 }
@@ -182,7 +174,7 @@ int main(int argc, char **argv) {
         opt.kernel_len = lgsim_demo_guest_len;
         opt.kernel_path = "(built-in demo guest)";
         if (!opt.max_ns) opt.max_ns = 10000000000ull;
-        return run(&opt, stats);
+        return run(&opt, 1);   /* the demo always ends with its summary */
     }
     if (argc - i < 2) {
         fprintf(stderr, "lgsim: need MEM and KERNEL (see lgsim --help)\n");

@@ -99,3 +99,5 @@ scratch:
 	.space	8192
 	.globl stack_top
 stack_top:
+
+	.section .note.GNU-stack, "", @progbits

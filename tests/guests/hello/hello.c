@@ -32,6 +32,8 @@ void do_gs_load(void);
 
 struct lguest_data lguest_data = {
     .blocked_interrupts = 1,
+    /* 0xFF = free: a zero status would be a queued async hypercall (number 0) */
+    .hcall_status = { [0 ... 63] = 0xFF },
     .noirq_iret = (uint32_t)lguest_noirq_iret,
     .kernel_address = 0xC0000000,
     .syscall_vec = 0x80,

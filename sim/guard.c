@@ -1,0 +1,48 @@
+/* guard.c - containment check: host memory outside the Guest's is the same after the run. */
+#include "sim/machine.h"
+#include "sim/layout.h"
+#include <stdlib.h>
+#include <string.h>
+
+/*
+ * A Guest is untrusted.  Whatever it does, it may change only its own memory, the shadow page
+ * tables built for it, its regs page and the shared state page.  Everything else the host owns
+ * below the shadow pool (its GDT, IDT, TSS, page tables, code, the Switcher's text) must be
+ * byte-for-byte what it was before the Guest ran.  lgsim checks that after every run: a
+ * difference is a containment bug in lgsim, and is reported as one.
+ */
+
+/* Host memory that legitimately changes while the Guest runs. */
+static int host_may_change(uint32_t pa) {
+    return (pa >= HOST_STACK_BOTTOM && pa < HOST_STACK_TOP) ||
+           (pa >= SWITCHER_REGS_PHYS && pa < GUEST_REGS_PHYS + 0x1000);
+}
+
+uint32_t host_guard_size(void) { return SHADOW_POOL - HOST_RAM_BASE; }
+
+void host_guard_begin(struct machine *m) {
+    free(m->host_snapshot);
+    m->host_snapshot = malloc(host_guard_size());
+    if (m->host_snapshot)
+        memcpy(m->host_snapshot, phys_ptr(&m->phys, HOST_RAM_BASE, host_guard_size()),
+               host_guard_size());
+}
+
+/* 0 when unchanged; otherwise -1 with host_changed_at set to the first changed byte. */
+int host_guard_end(struct machine *m) {
+    const uint8_t *now = phys_ptr(&m->phys, HOST_RAM_BASE, host_guard_size());
+    if (!m->host_snapshot) return 0;
+    for (uint32_t pa = 0; pa < host_guard_size(); pa++)
+        if (!host_may_change(pa) && now[pa] != m->host_snapshot[pa]) {
+            m->host_changed = 1;
+            m->host_changed_at = pa;
+            return -1;
+        }
+    m->host_checked = 1;
+    return 0;
+}
+
+void host_guard_free(struct machine *m) {
+    free(m->host_snapshot);
+    m->host_snapshot = NULL;
+}

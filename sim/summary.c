@@ -1,0 +1,72 @@
+/* summary.c - what happened in a run, for people: switches by reason, hypercalls, faults, time. */
+#include "sim/machine.h"
+#include "sim/layout.h"
+#include "sim/lguest.h"
+#include "switcher-model/lguest_pages.h"
+
+static const char *exit_name(unsigned v) {
+    static const char *exc[32] = {
+        "#DE divide error", "#DB debug", "NMI", "#BP breakpoint", "#OF overflow",
+        "#BR bound", "#UD invalid opcode", "#NM FPU not available", "#DF double fault", NULL,
+        "#TS invalid TSS", "#NP not present", "#SS stack fault", "#GP general protection",
+        "#PF page fault", NULL, "#MF FPU error", "#AC alignment", "#MC machine check",
+        "#XM SIMD error",
+    };
+    if (v < 32 && exc[v]) return exc[v];
+    if (v == LGUEST_TRAP_ENTRY) return "hypercall (int $0x1f)";
+    if (v == HOST_TIMER_VECTOR) return "host timer interrupt";
+    if (v == SYSCALL_VECTOR) return "int $0x80 (not a direct trap)";
+    if (v >= FIRST_EXTERNAL_VECTOR && v < 256) return "host interrupt";
+    return "no exit recorded";
+}
+
+static void print_ms(FILE *f, uint64_t ns) {
+    fprintf(f, "%llu.%06llu ms", (unsigned long long)(ns / 1000000),
+            (unsigned long long)(ns % 1000000));
+}
+
+static void print_exits(struct machine *m, FILE *f) {
+    uint64_t total = 0;
+    for (unsigned v = 0; v <= 256; v++) total += m->n_exits[v];
+    fprintf(f, "  world switches   %llu into the guest, %llu back to the host:\n",
+            (unsigned long long)m->n_runs, (unsigned long long)total);
+    for (unsigned v = 0; v <= 256; v++)
+        if (m->n_exits[v])
+            fprintf(f, "    %10llu  vector %3u  %s\n", (unsigned long long)m->n_exits[v], v,
+                    exit_name(v));
+}
+
+static void print_hypercalls(struct machine *m, FILE *f) {
+    fprintf(f, "  hypercalls       %llu:\n", (unsigned long long)m->n_hypercalls);
+    for (unsigned n = 0; n < 32; n++)
+        if (m->n_hcall[n])
+            fprintf(f, "    %10llu  %2u LHCALL_%s\n", (unsigned long long)m->n_hcall[n], n,
+                    hcall_name(n) ? hcall_name(n) : "(unknown)");
+}
+
+void machine_summary(struct machine *m, FILE *f) {
+    fprintf(f, "lgsim: summary\n");
+    fprintf(f, "  virtual time     ");
+    print_ms(f, m->cpu.now_ns);
+    fprintf(f, " (");
+    print_ms(f, m->n_idle_ns);
+    fprintf(f, " halted)\n");
+    print_exits(m, f);
+    print_hypercalls(m, f);
+    fprintf(f, "  page faults      %llu fixed by the host's demand_page, %llu round trips "
+            "through the guest's handler, %llu device accesses\n",
+            (unsigned long long)m->n_pf_fixed, (unsigned long long)m->n_pf_reflected,
+            (unsigned long long)m->n_pf_io);
+    fprintf(f, "  traps            %llu reflected into the guest, %llu #GP emulated by the "
+            "launcher\n", (unsigned long long)m->n_traps_reflected,
+            (unsigned long long)m->n_gp_emulated);
+    fprintf(f, "  guest interrupts %llu delivered, %llu held back (irq_enabled = 0), %llu halts\n",
+            (unsigned long long)m->n_irqs_delivered, (unsigned long long)m->n_irqs_deferred,
+            (unsigned long long)m->n_halts);
+    if (m->opt.trace_switches)
+        fprintf(f, "  switcher         %llu instructions executed\n",
+                (unsigned long long)m->n_switch_insns);
+    if (m->host_checked)
+        fprintf(f, "  host memory      unchanged outside the guest's (%u bytes compared)\n",
+                host_guard_size());
+}
