@@ -13,8 +13,9 @@
  */
 
 /* Host memory that legitimately changes while the Guest runs. */
-static int host_may_change(uint32_t pa) {
+static int host_may_change(const struct machine *m, uint32_t pa) {
     return (pa >= HOST_STACK_BOTTOM && pa < HOST_STACK_TOP) ||
+           (pa >= m->host_data && pa < m->host_data_end) ||
            (pa >= SWITCHER_REGS_PHYS && pa < GUEST_REGS_PHYS + 0x1000);
 }
 
@@ -33,7 +34,7 @@ int host_guard_end(struct machine *m) {
     const uint8_t *now = phys_ptr(&m->phys, HOST_RAM_BASE, host_guard_size());
     if (!m->host_snapshot) return 0;
     for (uint32_t pa = 0; pa < host_guard_size(); pa++)
-        if (!host_may_change(pa) && now[pa] != m->host_snapshot[pa]) {
+        if (!host_may_change(m, pa) && now[pa] != m->host_snapshot[pa]) {
             m->host_changed = 1;
             m->host_changed_at = pa;
             return -1;

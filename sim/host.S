@@ -11,7 +11,8 @@
  * interrupt frame taken without a privilege change, so the Switcher (or a host interrupt
  * handler it jumps to) can come back here with a plain iret.
  */
-	.globl run_guest_once
+	.globl run_guest_once, _start
+_start:
 run_guest_once:
 	pushfl
 	lcall	*switcher_entry
@@ -43,6 +44,7 @@ host_panic:
 	jmp	host_panic
 
 	.data
-	.globl host_ticks
+	.globl host_data, host_ticks
+host_data:
 host_ticks:
 	.long	0

@@ -38,6 +38,7 @@ struct machine {
     struct elf_exec host_elf, kernel_elf;
     int kernel_has_symbols;
     uint32_t host_run, host_return, host_panic, host_timer, host_entry_ptr;
+    uint32_t host_data, host_data_end;   /* the host routine's variables */
     struct recorder rec;
 
     /* The Guest, as lg.ko's struct lguest / lg_cpu hold it. */
