@@ -7,8 +7,8 @@
 #include <string.h>
 #include <time.h>
 
-extern const uint8_t lgsim_demo_guest[];
-extern const size_t lgsim_demo_guest_len;
+extern const uint8_t lgsim_hello_guest[];
+extern const size_t lgsim_hello_guest_len;
 
 static double now_s(void) {
     struct timespec t;
@@ -62,12 +62,12 @@ static double alu_lgsim_ring3(void) {
     return t;
 }
 
-/* The demo guest with a benchmark command line: time per round trip (whole run / count). */
+/* The hello guest with a benchmark command line: time per round trip (whole run / count). */
 static double guest_round_trip(const char *cmdline, uint64_t *runs) {
     static struct machine m;
     char err[300];
-    struct machine_options opt = { .mem_mb = 64, .kernel = lgsim_demo_guest,
-                                   .kernel_len = lgsim_demo_guest_len, .cmdline = cmdline,
+    struct machine_options opt = { .mem_mb = 64, .kernel = lgsim_hello_guest,
+                                   .kernel_len = lgsim_hello_guest_len, .cmdline = cmdline,
                                    .console = fopen("/dev/null", "w") };
     if (!opt.console) opt.console = stdout;
     if (machine_init(&m, &opt, err, sizeof(err))) { fprintf(stderr, "%s\n", err); exit(1); }

@@ -63,6 +63,31 @@ function(lgsim_guest_image out addr)
     DEPENDS ${CMAKE_CURRENT_BINARY_DIR}/${out}.o COMMENT "i386 link ${out}" VERBATIM)
 endfunction()
 
+# lgsim_guest_image_script(OUT LDSCRIPT src...): a statically linked ELF32 executable laid out
+# by a linker script, for kernels whose link (virtual) and load (physical) addresses differ or
+# that place some files' sections apart.  The objects are linked directly, not through one
+# "ld -r" object, so the script can select input sections by object name: SRC compiles to
+# SRC_NAME.o (e.g. user.c -> user.c.o).
+function(lgsim_guest_image_script out script)
+  set(objs)
+  foreach(src ${ARGN})
+    get_filename_component(base ${src} NAME)
+    set(o ${CMAKE_CURRENT_BINARY_DIR}/${out}.d/${base}.o)
+    add_custom_command(OUTPUT ${o}
+      COMMAND ${CMAKE_COMMAND} -E make_directory ${CMAKE_CURRENT_BINARY_DIR}/${out}.d
+      COMMAND ${LGSIM_GUEST_CC} ${LGSIM_GUEST_COMMON_FLAGS}
+              -I${PROJECT_SOURCE_DIR} -I${CMAKE_CURRENT_SOURCE_DIR} -c ${src} -o ${o}
+      DEPENDS ${src} ${LGSIM_GUEST_HEADERS}
+      WORKING_DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR}
+      COMMENT "i386 ${base}" VERBATIM)
+    list(APPEND objs ${o})
+  endforeach()
+  add_custom_command(OUTPUT ${CMAKE_CURRENT_BINARY_DIR}/${out}
+    COMMAND ${LGSIM_GUEST_LD} -m elf_i386 -static -nostdlib -T ${script}
+            --build-id=none -z noexecstack -o ${CMAKE_CURRENT_BINARY_DIR}/${out} ${objs}
+    DEPENDS ${objs} ${script} COMMENT "i386 link ${out}" VERBATIM)
+endfunction()
+
 # lgsim_embed(TARGET_SRC_VAR FILE SYMBOL): generate a .c that holds FILE as const uint8_t SYMBOL[].
 function(lgsim_embed var file sym)
   set(c ${CMAKE_CURRENT_BINARY_DIR}/${sym}.c)
