@@ -332,7 +332,7 @@ int cpu_read_linear(struct cpu *c, uint32_t la, void *buf, uint32_t len) {
  * would run straight through it, so drop whatever covers the stop address: a block running
  * into it and a block starting at it. */
 static void forget_code_at(struct cpu *c, uint32_t until) {
-    if (until == c->last_until)
+    if (until == c->last_until || until == CPU_RUN_TO_HLT)
         return;   /* everything translated since the last drop already stops there */
     c->last_until = until;
     uc_ctl_remove_cache(c->uc, (uint64_t)until - 1, until);

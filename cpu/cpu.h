@@ -116,8 +116,11 @@ int cpu_open(struct cpu *c, struct phys *phys, const struct cpu_hooks *hooks,
              char *err, size_t errlen);
 void cpu_close(struct cpu *c);
 
-/* Run from eip until 'until' is about to execute (or another stop). */
+/* Run from eip until 'until' is about to execute (or another stop).  With CPU_RUN_TO_HLT the
+ * run ends only at a HLT in ring 0 (or another stop): cheaper, because Unicorn drops the
+ * translated code at a stop address after every run and must translate it again. */
 enum cpu_stop cpu_run(struct cpu *c, uint32_t eip, uint32_t until);
+#define CPU_RUN_TO_HLT 0u
 const char *cpu_stop_name(enum cpu_stop s);
 void cpu_request_stop(struct cpu *c, enum cpu_stop why, const char *msg);
 

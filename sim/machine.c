@@ -306,7 +306,11 @@ static void run_guest_once(struct machine *m) {
      * raises #NM; the host clears TS again once the Guest is out. */
     uint32_t cr0 = cpu_get(c, UC_X86_REG_CR0);
     if (m->ts) cpu_set(c, UC_X86_REG_CR0, cr0 | CR0_TS);
-    enum cpu_stop stop = cpu_run(c, m->host_run, m->host_return);
+    /* The run ends at the hlt at host_return: no stop address, so the host routine's code is
+     * translated once for the whole run instead of on every world switch. */
+    enum cpu_stop stop = cpu_run(c, m->host_run, CPU_RUN_TO_HLT);
+    if (stop == CPU_STOP_HLT && cpu_get(c, UC_X86_REG_EIP) == m->host_return + 1)
+        stop = CPU_STOP_UNTIL;
     if (m->ts) cpu_set(c, UC_X86_REG_CR0, cpu_get(c, UC_X86_REG_CR0) & ~CR0_TS);
     m->n_runs++;
     if (stop != CPU_STOP_UNTIL) {
