@@ -64,8 +64,10 @@ static int demand_zero_area(uint32_t addr) {
  * wrote it into lguest_data.cr2 (we have no CR2 of our own), and sent the fault here through
  * our IDT.  We give the process a zeroed page, write the PTE and tell the Host (SET_PTE); the
  * return through lguest_iret re-runs the faulting instruction, which now succeeds.
- * The PTE already has Accessed and Dirty set, as Linux does for a write fault: the Host then
- * installs its shadow entry at SET_PTE, and the retry does not even leave the Guest.
+ * The PTE already has Accessed and Dirty set, as Linux does for a write fault, so the Host
+ * installs its shadow entry right at SET_PTE and the retry runs without leaving the Guest.
+ * (Unless the Host has no shadow page table for that 4 MiB yet, as for a page table we just
+ * added: then the retry faults once more and the Host's demand_page fixes it silently.)
  */
 void do_page_fault(struct trap_frame *f) {
     uint32_t addr = lguest_data.cr2;

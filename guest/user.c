@@ -64,7 +64,7 @@ void prog_heap(void) {
         say(&l);
     }
     add(&l, "[heap] computing, checksum ");
-    add_num(&l, spin(3000000), 16);
+    add_num(&l, spin(1000000), 16);
     say(&l);
     add(&l, "[heap] sleeping for 3 ticks");
     say(&l);
@@ -96,7 +96,7 @@ void prog_stack(void) {
     say(&l);
     syscall3(SYS_yield, 0, 0, 0);
     add(&l, "[stack] back from yield, computing, checksum ");
-    add_num(&l, spin(2000000), 16);
+    add_num(&l, spin(600000), 16);
     say(&l);
     add(&l, "[stack] exit(0)");
     say(&l);
