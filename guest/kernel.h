@@ -80,11 +80,12 @@ void trap_init(void);
 struct proc {
     int pid;
     const char *name;
-    enum { UNUSED, RUNNABLE, SLEEPING, EXITED } state;
+    enum { UNUSED, RUNNABLE, SLEEPING, WAITING, EXITED } state;
     uint32_t *pgdir;             /* its page directory (kernel virtual address) */
     uint8_t *kstack;             /* its kernel stack, KSTACK_SIZE bytes */
     struct trap_frame *frame;    /* its ring-3 registers, always at the top of kstack */
-    uint32_t wake_tick;
+    uint32_t wake_tick;          /* SLEEPING: until this tick */
+    int waiting_for;             /* WAITING: until this pid has exited */
 };
 extern struct proc *current;
 void proc_create(const char *name, void (*entry)(void));
@@ -94,6 +95,8 @@ int need_resched(void);
 void timer_interrupt(void);
 void proc_yield(void);
 void proc_sleep(uint32_t ticks);
+int proc_wait(int pid);
+uint32_t proc_ticks(void);
 void proc_exit(int code);
 #endif
 #endif

@@ -57,7 +57,7 @@ void sched_start(void) {
     enter_frame(switch_to(&procs[0]));
 }
 
-static int alive(const struct proc *p) { return p->state == RUNNABLE || p->state == SLEEPING; }
+static int alive(const struct proc *p) { return p->state != UNUSED && p->state != EXITED; }
 
 static int any_alive(void) {
     for (int i = 0; i < NPROC; i++)
@@ -84,9 +84,25 @@ void proc_sleep(uint32_t n) {
     current->wake_tick = ticks + n;
 }
 
+uint32_t proc_ticks(void) { return ticks; }
+
+/* Block until process pid has exited (0), or -ECHILD if there is no such process. */
+int proc_wait(int pid) {
+    if (pid < 1 || pid > NPROC || pid == current->pid || procs[pid - 1].state == UNUSED)
+        return -10;
+    if (procs[pid - 1].state != EXITED) {
+        current->state = WAITING;
+        current->waiting_for = pid;
+    }
+    return 0;
+}
+
 void proc_exit(int code) {
     current->state = EXITED;
     printk("proc: pid %d (%s) exited with code %d\n", current->pid, current->name, code);
+    for (int i = 0; i < NPROC; i++)
+        if (procs[i].state == WAITING && procs[i].waiting_for == current->pid)
+            procs[i].state = RUNNABLE;
 }
 
 int need_resched(void) { return resched_why || current->state != RUNNABLE; }
@@ -119,8 +135,8 @@ static struct proc *pick_next(void) {
 
 /* Called on the way back to ring 3 when the current process must give up the CPU. */
 struct trap_frame *schedule(struct trap_frame *f) {
-    const char *why = current->state == EXITED ? "exit" :
-                      current->state == SLEEPING ? "sleep" : resched_why;
+    const char *why = current->state == EXITED ? "exit" : current->state == SLEEPING ? "sleep" :
+                      current->state == WAITING ? "wait" : resched_why;
     resched_why = 0;
     for (int idle_said = 0;; ) {
         struct proc *next = pick_next();

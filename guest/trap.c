@@ -43,10 +43,12 @@ static uint32_t sys_write(uint32_t buf, uint32_t len) {
 static void do_syscall(struct trap_frame *f) {
     switch (f->eax) {
     case SYS_write: f->eax = sys_write(f->ecx, f->edx); break;
-    case SYS_yield: proc_yield(); f->eax = 0; break;
-    case SYS_sleep: proc_sleep(f->ebx); f->eax = 0; break;
-    case SYS_exit:  proc_exit((int)f->ebx); break;
-    default:        f->eax = (uint32_t)-38;   /* -ENOSYS */
+    case SYS_yield:   proc_yield(); f->eax = 0; break;
+    case SYS_sleep:   proc_sleep(f->ebx); f->eax = 0; break;
+    case SYS_times:   f->eax = proc_ticks(); break;
+    case SYS_waitpid: f->eax = (uint32_t)proc_wait((int)f->ebx); break;
+    case SYS_exit:    proc_exit((int)f->ebx); break;
+    default:          f->eax = (uint32_t)-38;   /* -ENOSYS */
     }
 }
 

@@ -38,14 +38,17 @@ static void say(struct line *l) {
     l->len = 0;
 }
 
-/* Work long enough for the timer to take the CPU away a few times. */
-static unsigned spin(unsigned n) {
-    unsigned x = 1;
-    for (unsigned i = 0; i < n; i++) x = x * 1103515245u + 12345u;
-    return x;
+/* Keep the CPU busy until the timer has ticked n times, so that it gets taken away from us.
+ * Counting ticks, not loop iterations, makes the run the same whatever the compiler. */
+static void compute(unsigned n) {
+    unsigned end = (unsigned)syscall3(SYS_times, 0, 0, 0) + n;
+    volatile unsigned x = 1;
+    while ((unsigned)syscall3(SYS_times, 0, 0, 0) < end)
+        for (int i = 0; i < 10000; i++) x = x * 1103515245u + 12345u;
 }
 
-/* Process 1: touches three heap pages nobody mapped; each touch is a page-fault round trip. */
+/* Process 1: touches three heap pages nobody mapped (each touch is a page-fault round trip),
+ * computes, waits for process 2 to finish, sleeps, exits. */
 void prog_heap(void) {
     struct line l;
     l.len = 0;
@@ -63,10 +66,13 @@ void prog_heap(void) {
         add_num(&l, (unsigned)page[0], 10);
         say(&l);
     }
-    add(&l, "[heap] computing, checksum ");
-    add_num(&l, spin(1000000), 16);
+    add(&l, "[heap] computing for 6 ticks");
     say(&l);
-    add(&l, "[heap] sleeping for 3 ticks");
+    compute(6);
+    add(&l, "[heap] done; waiting for pid 2");
+    say(&l);
+    syscall3(SYS_waitpid, 2, 0, 0);
+    add(&l, "[heap] pid 2 has exited; sleeping for 3 ticks");
     say(&l);
     syscall3(SYS_sleep, 3, 0, 0);
     add(&l, "[heap] awake; exit(0)");
@@ -95,9 +101,9 @@ void prog_stack(void) {
     add_num(&l, sum, 10);
     say(&l);
     syscall3(SYS_yield, 0, 0, 0);
-    add(&l, "[stack] back from yield, computing, checksum ");
-    add_num(&l, spin(600000), 16);
+    add(&l, "[stack] back from yield; computing for 2 ticks");
     say(&l);
+    compute(2);
     add(&l, "[stack] exit(0)");
     say(&l);
     exit(0);
