@@ -338,7 +338,7 @@ static unsigned pick_victim(struct shadow *s) {
     x ^= x >> 17;
     x ^= x << 5;
     s->rng = x;
-    return x % SHADOW_PGDIRS;
+    return (unsigned)(((uint64_t)x * SHADOW_PGDIRS) >> 32);   /* the top bits: the best mixed */
 }
 
 /* new_pgdir(): reuse or fill a slot for gpgdir; *blank says it has no kernel mappings yet. */
