@@ -2,6 +2,7 @@
 #include "sim/machine.h"
 #include "sim/layout.h"
 #include "sim/lguest.h"
+#include "sim/pagetables.h"
 #include "switcher-model/lguest_pages.h"
 #include <string.h>
 
@@ -62,8 +63,9 @@ static void initialize(struct machine *m, uint32_t pa) {
         kill_guest(m, "bad kernel address %#lx", (unsigned long)m->kernel_address);
         return;
     }
-    /* Drop all shadows and start again in linear mode, with the Switcher mapped. */
-    shadow_reset(&m->shadow, 1, 0);
+    /* The Host's own writes above may have been the first to some Guest page: drop every
+     * shadow (still in linear mode), re-pin the stack, re-map the Switcher. */
+    pagetables_guest_init(m);
 }
 
 static void shutdown(struct machine *m, uint32_t msg_pa, uint32_t how) {
@@ -90,17 +92,7 @@ static void set_stack(struct machine *m, uint32_t ss, uint32_t esp, uint32_t pag
     m->ss1 = ss;
     m->esp1 = esp;
     m->stack_pages = pages;
-    /* pin_stack_pages: the CPU pushes straight onto this stack for a direct trap, where a
-     * fault could not be recovered, so every page must be present and writable now. */
-    for (uint32_t i = 0; i < pages; i++) {
-        char why[128];
-        uint32_t io;
-        if (shadow_demand_page(&m->shadow, esp - 1 - i * 4096, 2, &io, why, sizeof(why)) !=
-            DEMAND_FIXED) {
-            kill_guest(m, "bad stack page %#x", esp - 1 - i * 4096);
-            return;
-        }
-    }
+    pagetables_set_stack(m);   /* pin_stack_pages: a direct trap pushes straight onto it */
 }
 
 const char *hcall_name(uint32_t n) {
@@ -123,6 +115,13 @@ static void do_hcall(struct machine *m, const uint32_t a[5]) {
     case LHCALL_FLUSH_ASYNC:
     case LHCALL_SEND_INTERRUPTS:
         break;   /* they exist only to get the Host's attention */
+    case LHCALL_NEW_PGTABLE:
+    case LHCALL_FLUSH_TLB:
+    case LHCALL_SET_PMD:
+    case LHCALL_SET_PTE:
+    case LHCALL_SET_PGD:
+        do_pagetable_hcall(m, a);
+        break;
     case LHCALL_LGUEST_INIT:
         kill_guest(m, "already have lguest_data");
         break;

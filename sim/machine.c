@@ -258,10 +258,7 @@ int machine_init(struct machine *m, const struct machine_options *opt, char *err
     m->shadow.sw_text = SWITCHER_TEXT_PHYS;
     m->shadow.sw_regs = GUEST_REGS_PHYS;
     m->shadow.sw_state = SWITCHER_STATE_PHYS;
-    if (shadow_reset(&m->shadow, 1, 0)) {
-        snprintf(err, errlen, "out of shadow page-table memory");
-        return -1;
-    }
+    if (shadow_init_guest(&m->shadow, err, errlen)) return -1;
     m->changed_idt = 1;
     if (start_host_cpu(m, err, errlen)) return -1;
     virtio_console_init(&m->console, m->mem + 256 * 0x1000, console_put, m);
@@ -296,7 +293,8 @@ static void run_guest_once(struct machine *m) {
     reg_set(m, LGUEST_REGS_trapnum, 256);   /* no real trap has this number */
     struct cpu *c = &m->cpu;
     cpu_set(c, UC_X86_REG_EAX, SWITCHER_PAGES_ADDR);
-    cpu_set(c, UC_X86_REG_EBX, m->shadow.root);
+    shadow_map_switcher_in_guest(&m->shadow);   /* 4.4 does it in copy_in_guest_info */
+    cpu_set(c, UC_X86_REG_EBX, m->shadow.root); /* the current slot's shadow directory */
     cpu_set(c, UC_X86_REG_EFLAGS, 0x2);     /* host interrupts off, as local_irq_disable */
     uint32_t gcs = reg_get(m, LGUEST_REGS_cs);
     m->entering = (struct rec_switch){ .to_guest = 1, .eip = reg_get(m, LGUEST_REGS_eip),
