@@ -126,7 +126,8 @@ static int bad_gpgd(struct shadow *s, uint32_t gpgd) {
 
 /* --- (i) the page-fault round trip: demand_page() --- */
 
-/* The Guest's PGD entry for vaddr; linear mode fakes one (_PAGE_TABLE, frame 0). */
+/* The Guest's PGD entry for vaddr; linear mode fakes one (_PAGE_TABLE, frame 0).
+ * DEMAND_FIXED here means "usable, go on"; anything else is demand_page's answer. */
 static enum demand_result read_gpgd(struct shadow *s, uint32_t vaddr, uint32_t *gpgd,
                                     char *why, size_t whylen) {
     if (s->linear) {
@@ -338,7 +339,7 @@ static unsigned pick_victim(struct shadow *s) {
     x ^= x >> 17;
     x ^= x << 5;
     s->rng = x;
-    return x % SHADOW_PGDIRS;
+    return (unsigned)(((uint64_t)x * SHADOW_PGDIRS) >> 32);   /* the top bits: the best mixed */
 }
 
 /* new_pgdir(): reuse or fill a slot for gpgdir; *blank says it has no kernel mappings yet. */

@@ -115,8 +115,65 @@ static int streq(const char *a, const char *b) {
     return *a == *b;
 }
 
+/* --- page tables: the Guest's own, then the page-table hypercalls (ABI §7.3) --- */
+
+#define LHCALL_NEW_PGTABLE 4
+#define LHCALL_FLUSH_TLB 5
+#define LHCALL_SET_PMD 13
+#define LHCALL_SET_PTE 14
+#define LHCALL_SET_PGD 15
+#define ALIAS 0xC0000000u   /* above kernel_address: the same in every address space */
+
+static uint32_t pgdir_a[1024] __attribute__((aligned(4096)));
+static uint32_t pgdir_b[1024] __attribute__((aligned(4096)));
+static uint32_t pt_low[1024] __attribute__((aligned(4096)));
+static uint32_t pt_alias[1024] __attribute__((aligned(4096)));
+static uint32_t page_one[1024] __attribute__((aligned(4096)));
+static uint32_t page_two[1024] __attribute__((aligned(4096)));
+
+static uint32_t read_alias(void) { return *(volatile uint32_t *)ALIAS; }
+
+/* Two directories: the low 4 MiB mapped to themselves, ALIAS to page_one. */
+static void build_page_tables(void) {
+    for (uint32_t i = 0; i < 1024; i++) pt_low[i] = i << 12 | 3;
+    pt_alias[0] = (uint32_t)page_one | 3;
+    pgdir_a[0] = pgdir_b[0] = (uint32_t)pt_low | 0x67;
+    pgdir_a[ALIAS >> 22] = pgdir_b[ALIAS >> 22] = (uint32_t)pt_alias | 0x67;
+    page_one[0] = 0x11111111;
+    page_two[0] = 0x22222222;
+}
+
+/* Every value read through ALIAS depends on the Host having dropped or rebuilt a shadow
+ * entry at the right moment; a stale shadow would print the other page's value. */
+static void paging(void) {
+    build_page_tables();
+    hcall(LHCALL_NEW_PGTABLE, (uint32_t)pgdir_a, 0, 0, 0);
+    puts_early("paging:");
+    puthex(read_alias());
+    pt_alias[0] = (uint32_t)page_two | 3;               /* neither accessed nor dirty */
+    hcall(LHCALL_SET_PTE, (uint32_t)pgdir_a, ALIAS, pt_alias[0], 0);
+    puts_early(" "); puthex(read_alias());
+    hcall(LHCALL_NEW_PGTABLE, (uint32_t)pgdir_b, 0, 0, 0);   /* a blank slot: stack pinned */
+    puts_early(" "); puthex(read_alias());
+    pt_alias[0] = (uint32_t)page_one | 0x23;            /* accessed: installed at once */
+    hcall(LHCALL_SET_PTE, (uint32_t)pgdir_b, ALIAS, pt_alias[0], 0);
+    hcall(LHCALL_NEW_PGTABLE, (uint32_t)pgdir_a, 0, 0, 0);   /* a hit: all slots changed */
+    puts_early(" "); puthex(read_alias());
+    hcall(LHCALL_FLUSH_TLB, 1, 0, 0, 0);
+    pgdir_a[ALIAS >> 22] = 0;
+    hcall(LHCALL_SET_PGD, (uint32_t)pgdir_a, ALIAS >> 22, 0, 0);
+    pgdir_a[ALIAS >> 22] = (uint32_t)pt_alias | 0x67;
+    hcall(LHCALL_FLUSH_TLB, 0, 0, 0, 0);
+    puts_early(" "); puthex(read_alias());
+    puts_early("\n");
+}
+
 /* Scenarios for tests: "die=..." on the kernel command line. */
 static void misbehave(const char *how) {
+    if (streq(how, "paging")) paging();
+    if (streq(how, "die=setpmd")) hcall(LHCALL_SET_PMD, 0, 0, 0, 0);
+    if (streq(how, "die=setpgd")) hcall(LHCALL_SET_PGD, 0, 1025, 0, 0);
+    if (streq(how, "die=setpte")) hcall(LHCALL_SET_PTE, 0, 0xFFC00000u, 0, 0);
     if (streq(how, "die=hcall")) hcall(99, 0, 0, 0, 0);
     if (streq(how, "die=int3")) do_int3();     /* DPL-0 gate from ring 1: #GP(0x1a) */
     if (streq(how, "die=insb")) do_insb();     /* I/O the launcher cannot emulate */
