@@ -48,3 +48,6 @@ host_panic:
 host_data:
 host_ticks:
 	.long	0
+	/* The end of the host's variables: host memory the containment check lets change. */
+	.globl host_data_end
+host_data_end:

@@ -88,7 +88,7 @@ static int load_host_code(struct machine *m, char *err, size_t errlen) {
         elf_symbol(&m->host_elf, "host_timer_handler", &m->host_timer) ||
         elf_symbol(&m->host_elf, "switcher_entry", &m->host_entry_ptr) ||
         elf_symbol(&m->host_elf, "host_data", &m->host_data) ||
-        elf_symbol(&m->host_elf, "_end", &m->host_data_end)) {
+        elf_symbol(&m->host_elf, "host_data_end", &m->host_data_end)) {
         snprintf(err, errlen, "host code lacks its entry symbols");
         return -1;
     }
