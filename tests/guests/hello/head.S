@@ -38,6 +38,23 @@ ud_entry:
 	popal
 	jmp	lguest_iret
 
+/* #PF (bench=pf): the Host reflected a fault; the error code sits below the frame. */
+	.globl pf_entry
+pf_entry:
+	pushal
+	call	pf_handler
+	popal
+	addl	$4, %esp	/* the error code */
+	jmp	lguest_iret
+
+/* IRQ 0, the Guest's clockevent (bench=timer). */
+	.globl timer_entry
+timer_entry:
+	pushal
+	call	timer_handler
+	popal
+	jmp	lguest_iret
+
 /*
  * Return from a trap the lguest way: the virtual interrupt flag (lguest_data.irq_enabled) takes
  * the IF from the frame's EFLAGS, then a real iret.  The Host never injects an interrupt at
