@@ -142,7 +142,8 @@ static enum demand_result read_gpgd(struct shadow *s, uint32_t vaddr, uint32_t *
     if (!(*gpgd & PTE_P))
         return DEMAND_REFLECT;
     if (bad_gpgd(s, *gpgd)) {
-        fail(why, whylen, "bad page directory entry %#x", *gpgd);
+        s->bad_entry = *gpgd;
+        fail(why, whylen, "bad page directory entry");
         return DEMAND_KILL;
     }
     return DEMAND_FIXED;
@@ -180,7 +181,8 @@ enum demand_result shadow_demand_page(struct shadow *s, uint32_t vaddr, uint32_t
         return DEMAND_IO;
     }
     if (bad_gpte(s, gpte)) {
-        fail(why, whylen, "bad page table entry %#x", gpte);
+        s->bad_entry = gpte;
+        fail(why, whylen, "bad page table entry");
         return DEMAND_KILL;
     }
     /* What the CPU would have done to the Guest's PTE: Accessed, and Dirty for a write. */
@@ -412,7 +414,8 @@ static int set_pte_in_slot(struct shadow *s, unsigned slot, uint32_t vaddr, uint
         /* 4.4 leaves the released entry's old value here; lgsim clears it, so a dead
          * Guest's shadow never maps what the Guest just took away. */
         entry_set(s, spte, 0);
-        return fail(why, whylen, "bad page table entry %#x", gpte);
+        s->bad_entry = gpte;
+        return fail(why, whylen, "bad page table entry");
     }
     /* Linux sets Accessed (and Dirty for a write) itself, so the entry can go in now.  As in
      * 4.4's gpte_to_spte(), the Guest's own flags are used as they are: an accessed but clean

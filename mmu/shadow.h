@@ -54,6 +54,8 @@ struct shadow {
     uint32_t switcher_addr;
     uint32_t sw_text, sw_regs, sw_state;   /* host-physical Switcher pages for the Guest */
     uint64_t n_filled;
+    uint32_t bad_entry;             /* the entry behind the last "bad page ... entry" kill
+                                     * (4.4's message names none; lgsim's death report does) */
 };
 
 enum demand_result {

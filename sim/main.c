@@ -86,17 +86,26 @@ static void explain_death(struct machine *m) {
     uint32_t have = guest_fetch(m, eip, code, sizeof(code));
     uint32_t off = 0;
     const char *sym = m->kernel_has_symbols ? elf_symbolize(&m->kernel_elf, eip, &off) : NULL;
+    if (!strncmp(m->dead_reason, "bad page ", 9))
+        fprintf(stderr, "lgsim: the entry was %#x\n", m->shadow.bad_entry);
     fprintf(stderr, "lgsim: guest was at eip %#x", eip);
     if (sym) fprintf(stderr, " (%s+%#x)", sym, off);
     fprintf(stderr, ", cpl %u, cs=%04x ss=%04x ds=%04x es=%04x fs=%04x gs=%04x\n",
             le32(r + LGUEST_REGS_cs) & 3, le32(r + LGUEST_REGS_cs), le32(r + LGUEST_REGS_ss),
             le32(r + LGUEST_REGS_ds), le32(r + LGUEST_REGS_es), le32(r + LGUEST_REGS_fs),
             le32(r + LGUEST_REGS_gs));
+    /* A hypercall is a trap: the saved EIP is already past the int $0x1f. */
+    int in_hcall = le32(r + LGUEST_REGS_trapnum) == LGUEST_TRAP_ENTRY;
+    if (in_hcall) {
+        uint32_t nr = le32(r + LGUEST_REGS_eax);
+        fprintf(stderr, "lgsim: killed in hypercall %u (LHCALL_%s), made by the int $0x1f just "
+                "before eip %#x\n", nr, hcall_name(nr) ? hcall_name(nr) : "?", eip);
+    }
     csh h;
     cs_insn *insn;
     if (have && cs_open(CS_ARCH_X86, CS_MODE_32, &h) == CS_ERR_OK) {
         if (cs_disasm(h, code, have, eip, 1, &insn) == 1) {
-            fprintf(stderr, "lgsim: faulting instruction:");
+            fprintf(stderr, "lgsim: %s:", in_hcall ? "next instruction" : "faulting instruction");
             for (int i = 0; i < insn->size; i++) fprintf(stderr, " %02x", insn->bytes[i]);
             fprintf(stderr, "   %s %s\n", insn->mnemonic, insn->op_str);
             if (insn->bytes[0] == 0x65 && le32(r + LGUEST_REGS_gs) == 0)

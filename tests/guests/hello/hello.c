@@ -216,6 +216,50 @@ static void bench_timer(void) {
     }
 }
 
+/* --- hostile page tables: each must be refused or contained --- */
+
+/* A PTE naming a frame outside guest RAM (here the last frame below 4 GiB, where the Host and
+ * the Switcher would be if guest-physical were host-physical).  With the accessed bit set,
+ * SET_PTE validates it at once; without, the access itself reaches demand_page. */
+static void hostile_pte(int via_set_pte) {
+    build_page_tables();
+    pgdir_a[BENCH_VA >> 22] = (uint32_t)pt_bench | 0x67;
+    hcall(LHCALL_NEW_PGTABLE, (uint32_t)pgdir_a, 0, 0, 0);
+    pt_bench[1] = (uint32_t)page_two | 3;
+    (void)*(volatile uint32_t *)(BENCH_VA + 4096);   /* the Host now shadows this 4 MiB */
+    pt_bench[0] = 0xFFFFF000u | (via_set_pte ? 0x23 : 0x03);
+    if (via_set_pte)   /* (4.4 ignores SET_PTE where it has no shadow page table yet) */
+        hcall(LHCALL_SET_PTE, (uint32_t)pgdir_a, BENCH_VA, pt_bench[0], 0);
+    puts_early("read "); puthex(*(volatile uint32_t *)BENCH_VA); puts_early("\n");
+}
+
+static uint32_t guest_mem;
+
+/* A PTE in the device window just above RAM: the launcher is asked to emulate MMIO there,
+ * finds no device, re-injects the #PF, and the Guest has no handler. */
+static void device_window(uint32_t mem_bytes) {
+    build_page_tables();
+    pgdir_a[BENCH_VA >> 22] = (uint32_t)pt_bench | 0x67;
+    hcall(LHCALL_NEW_PGTABLE, (uint32_t)pgdir_a, 0, 0, 0);
+    pt_bench[0] = mem_bytes | 0x03;
+    puts_early("read "); puthex(*(volatile uint32_t *)BENCH_VA); puts_early("\n");
+}
+
+/* A page directory that points at itself: walking it maps the directory's own entries as
+ * pages.  Nothing escapes guest RAM: 0x40000000 + 4096*i reads the page pgdir_a[i] names. */
+static void page_table_loop(void) {
+    build_page_tables();
+    pgdir_a[BENCH_VA >> 22] = (uint32_t)pgdir_a | 0x67;
+    hcall(LHCALL_NEW_PGTABLE, (uint32_t)pgdir_a, 0, 0, 0);
+    puts_early("loop: ");
+    puthex(*(volatile uint32_t *)BENCH_VA);                             /* pt_low[0] */
+    puts_early(" ");
+    puthex(*(volatile uint32_t *)(BENCH_VA + (BENCH_VA >> 22) * 4096)); /* pgdir_a[0] */
+    puts_early(" ");
+    puthex(pgdir_a[0]);
+    puts_early("\n");
+}
+
 /* Scenarios for tests: "die=..." on the kernel command line. */
 static void misbehave(const char *how) {
     if (streq(how, "paging")) paging();
@@ -232,6 +276,10 @@ static void misbehave(const char *how) {
     if (streq(how, "bench=hcall"))   /* 100000 hypercall round trips, for bench/ */
         for (int i = 0; i < 100000; i++) hcall(0 /* LHCALL_FLUSH_ASYNC */, 0, 0, 0, 0);
     if (streq(how, "bench=pf")) bench_page_faults();
+    if (streq(how, "hostile=pte-set")) hostile_pte(1);
+    if (streq(how, "hostile=pte-touch")) hostile_pte(0);
+    if (streq(how, "hostile=pt-loop")) page_table_loop();
+    if (streq(how, "hostile=device")) device_window(guest_mem);
     if (streq(how, "bench=timer")) bench_timer();
     if (streq(how, "bench=gp"))      /* 100000 #GP-emulation round trips (io_delay) */
         for (int i = 0; i < 100000; i++) outb(0, 0x80);
@@ -244,6 +292,7 @@ static void misbehave(const char *how) {
 void guest_main(const uint8_t *boot_params);
 void guest_main(const uint8_t *boot_params) {
     const char *cmdline = (const char *)*(const uint32_t *)(boot_params + 0x228);
+    guest_mem = *(const uint32_t *)(boot_params + 0x2D0 + 8);   /* e820[0]: all of RAM */
     if (streq(cmdline, "die=preinit")) hcall(LHCALL_SHUTDOWN, 0, 1, 0, 0);
     if (*(const uint32_t *)(boot_params + 0x23C) != 1)   /* hardware_subarch: lguest */
         for (;;) ;
