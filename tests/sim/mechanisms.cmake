@@ -59,3 +59,78 @@ mech_case(int80_interrupt_gate 0 int80-intr=5 OPTS --stats
   OUT "int \\$0x80 x5: handler ran 0 times"
   ERR "\n +5  vector 128  int \\$0x80 \\(not a direct trap\\)\n")
 mech_compare(int80_interrupt_gate_switches int80-intr=1 int80-intr=6 "switch guest->host vec=80 " 5)
+
+# --- 3. The timer: SET_CLOCKEVENT(1 ms), IRQ 0 unmasked, virtual IF on.  IRQ 0 arrives on vector
+# 0x20 with a Host-built frame (no error code) at the top of the spinning loop (cmp of 0 with 0:
+# ZF|PF, plus IF).  lguest_data.time is refreshed at delivery: the virtual clock (1 ns per byte
+# of code run) starts at the 2007-10-09 epoch, so 1 ms after arming plus the exit and delivery
+# path, which runs well under 1000 bytes of code.  Runs are byte-identical.
+frame(TIMER 32 c spin_loop 246)
+mech_case(timer 0 timer SAME
+  OUT "${TIMER}, handler cs ${H}61 irq_enabled ${H}0\n"
+      "lguest_data.time 1191888000 s [0-9]+ ns, 1000[0-9][0-9][0-9] ns after arming")
+
+# --- 4. The timer fires with irq_enabled = 0: the Host sets irq_pending = 0x200 and holds the IRQ
+# (§6.4 step 4); the Guest turns interrupts on, sees irq_pending and makes SEND_INTERRUPTS, which
+# returns straight into the handler.  4.4 never clears irq_pending (§18.1), nor does lgsim.
+mech_case(timer_held_back 0 timer-deferred OPTS --stats
+  OUT "1\\. irq_pending seen: ${H}200\n2\\. interrupts so far: ${H}0\n3\\. irq_enabled set to ${H}200\n4\\. LHCALL_SEND_INTERRUPTS ${H}13\n5\\. interrupt on vector 32, frame eip after_send \\+ ${H}\n6\\. back, interrupts: ${H}1\n7\\. irq_pending still ${H}200\n"
+  ERR "guest interrupts 1 delivered, 1 held back \\(irq_enabled = 0\\), 0 halts")
+# blocked_interrupts bit 0 set: never delivered, not even announced in irq_pending; once unmasked
+# the IRQ, still pending in the Host, comes with the next hypercall.
+mech_case(timer_blocked 0 timer-blocked OPTS --stats
+  OUT "blocked for 3 ms: 0 interrupts, irq_pending ${H}0: not delivered\n1\\. interrupt on vector 32, frame eip after_send \\+ ${H}\n"
+  ERR "guest interrupts 1 delivered, 0 held back")
+
+# --- 5. HALT with the virtual IF off and a 5 ms clockevent queued in the same host pass: the
+# clock jumps exactly 5 ms, the Host force-enables the virtual IF (the frame shows IF) and
+# delivers; the interrupt gate turns irq_enabled off again on entry.
+frame(HALT 32 c after_halt 206)
+mech_case(halt 0 halt OPTS --stats SAME
+  OUT "${HALT}, handler cs ${H}61 irq_enabled ${H}0\n" "5000[0-9][0-9][0-9] ns after arming"
+  ERR "\\(5\\.000000 ms halted\\)" "1 delivered, 0 held back \\(irq_enabled = 0\\), 1 halts"
+      "${CONTAINED}")
+mech_case(halt_without_timer 1 halt-notimer OPTS --stats
+  ERR "lgsim: guest halted with no timer armed and no device that could wake it" "${CONTAINED}"
+  NOT "woke up")
+
+# --- 6. noirq_iret: the hypercall returns to the iret that noirq_iret names, with an IRQ pending
+# and enabled.  The Host reuses the frame on the stack (EFLAGS from esp+8, no new frame): the
+# handler's frame is the one the routine pushed, at top-0xc, and its iret resumes there.  With
+# noirq_iret elsewhere a second frame (top-0x18) points at the iret itself.
+mech_case(noirq_iret 0 noirq
+  OUT "noirq_iret = noirq_label\n" "vector 32: frame at top-${H}c: eip noirq_resume\\+${H} cs ${H}61 eflags ${H}202,"
+      "resumed at noirq_resume with esp top-${H}\n")
+mech_case(noirq_iret_elsewhere 0 noirq-off
+  OUT "noirq_iret elsewhere\n" "vector 32: frame at top-${H}18: eip noirq_label\\+${H} cs ${H}61 eflags ${H}206,"
+      "resumed at noirq_resume with esp top-${H}\n")
+
+# --- 7. LHCALL_TS(8): the next x87 instruction raises #NM, reflected to vector 7; the handler
+# makes TS(0) and returns to the instruction, which then completes.  Without TS: no trap.
+frame(NM 7 c fpu_site 10206)
+mech_case(ts_nm 0 ts OUT "TS 8: 1 #NM traps, fistp stored 1\n${NM}, handler cs ${H}61")
+mech_case(ts_off 0 ts-off OUT "TS 0: 0 #NM traps, fistp stored 1\n" NOT "vector 7")
+
+# --- 8. LOAD_TLS and LOAD_GDT_ENTRY, read back from the Switcher's GDT in the state page
+# (0xffc02000 + 0x888, readable from ring 1): DPL 0 becomes 1, DPL 3 stays, the accessed bit is
+# forced on even in an empty entry; entries 10, 11, 16 and 31 keep the Host's values (16 is the
+# Guest TSS at 0xffc02020, busy while the Guest runs); a DPL-0 data segment loads with RPL 0.
+mech_case(load_tls 0 tls
+  OUT "gdt\\[6\\] ${H}ffff ${H}cfb330\ngdt\\[7\\] ${H}ffff ${H}cff330\ngdt\\[8\\] ${H} ${H}2100\n"
+      "gs 0x30 \\(RPL 0, entry 6\\): gs:0 = 0x7e57c0de")
+mech_case(load_gdt_entry 0 gdt
+  OUT "gdt\\[10\\] ${H}ffff ${H}cf9b00\ngdt\\[11\\] ${H}ffff ${H}cf9300\ngdt\\[12\\] ${H}ffff ${H}cfbb00\ngdt\\[13\\] ${H}ffff ${H}cfb300\ngdt\\[16\\] 0x20200067 0xff008bc0\ngdt\\[20\\] ${H}ffff ${H}cfbb00\ngdt\\[21\\] ${H}ffff ${H}cfb330\ngdt\\[22\\] ${H}ffff ${H}cffb00\ngdt\\[31\\] ${H} ${H}\n"
+      "fs 0xa8 \\(RPL 0, entry 21\\): fs:0 = 0x600dda7a")
+
+# --- 9. The async ring: 62 queued no-ops, then slots 62, 63, 0, 1 (the Host's cursor wraps past
+# 63; vector 6 set at 63 then 0, the later wins; SET_CLOCKEVENT takes effect), and slot 3 behind
+# free slot 2, which stays queued.  Done slots read 0xFF again.  64 FLUSH_ASYNC = 62 queued + 2.
+mech_case(async_ring 0 async OPTS --stats
+  OUT "after 62 queued calls: slots not free:\n"
+      "after slots 62, 63, 0, 1 and 3: slots not free: 3=${H}\n"
+      "timer interrupts 1\n" "ud2 went to the handler stub for vector 6\n"
+  ERR "\n +64   0 LHCALL_FLUSH_ASYNC\n" "\n +3   6 LHCALL_LOAD_IDT_ENTRY\n"
+      "\n +1   9 LHCALL_SET_CLOCKEVENT\n")
+
+# --- 10. CPUID in ring 1: lgsim's fixed Intel family-6 processor, no hypervisor bit.
+mech_case(cpuid 0 cpuid OUT "cpuid in ring 1: vendor GenuineIntel, family 6, hypervisor bit 0\n")
