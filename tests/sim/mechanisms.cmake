@@ -134,3 +134,57 @@ mech_case(async_ring 0 async OPTS --stats
 
 # --- 10. CPUID in ring 1: lgsim's fixed Intel family-6 processor, no hypervisor bit.
 mech_case(cpuid 0 cpuid OUT "cpuid in ring 1: vendor GenuineIntel, family 6, hypervisor bit 0\n")
+
+# --- 11. Bad hypercall arguments: each kills the Guest with 4.4's message (exit 1), and the
+# host's memory is unchanged.  The Guest runs with 64 MiB = 0x4000000 bytes.
+function(mech_kill name scenario message)
+  mech_case(${name} 1 ${scenario} OPTS --stats ERR "lgsim: ${message}\n" "${CONTAINED}"
+            NOT "still alive")
+endfunction()
+mech_kill(kill_init_page die-init-page "bad guest page 0x3ffff00")
+mech_kill(kill_init_syscall_vec die-init-vec "bad syscall vector")
+mech_kill(kill_init_kernel_address die-init-kaddr "bad kernel address 0xffc00000")
+mech_kill(kill_init_twice die-init-twice "already have lguest_data")
+mech_kill(kill_stack_pages die-stack-pages "bad stack pages 3")
+# esp1 = RAM end + 4 KiB: the page below it is I/O memory, which demand_page cannot pin.
+mech_kill(kill_stack_page die-stack-io "bad stack page 0x4000fff")
+# PENDING (host bug): esp1 far beyond RAM and the device area (scenario die-stack-far).  4.4's
+# demand_page kills first with "bad page table entry" (ABI §7.2 step 6; the first reason
+# stands), lgsim reports "bad stack page 0xfffffff".
+mech_kill(kill_idt_256 die-idt-256 "Setting idt entry 256")
+mech_kill(kill_idt_type die-idt-type "bad IDT type 5")
+mech_kill(kill_tls_address die-tls-addr "bad read address 0x3fffff0 len 24")
+mech_kill(kill_shutdown_address die-shutdown-addr "bad read address 0x4000000 len 128")
+foreach(n 3 11 12 13 17)   # unused in 4.4 (13, SET_PMD, exists only with PAE)
+  mech_kill(kill_hypercall_${n} die-hcall=${n} "Bad hypercall ${n}")
+endforeach()
+# Vectors 2, 8, 15 and 0x1f are the Host's: even a task gate there is silently ignored.
+mech_case(idt_ignored 0 idt-ignored OPTS --stats
+  OUT "task gates for vectors 2, 8, 15 and 0x1f ignored" ERR "${OFF}" "${CONTAINED}")
+
+# --- 12. Hostile Guests, contained.
+# Gates into the Switcher's text (reflected #UD with selector 0x60, direct int $0x80 trap gate
+# with selector 0x50 = LGUEST_CS): the Host forces CS 0x61, so that code runs in ring 1 and its
+# first privileged instruction (lgdt) is #GP(0), which the launcher cannot emulate and
+# reinjects; our #GP handler, also in ring 1, takes the Guest back to safety.
+foreach(direct 0 1)
+  mech_case(gate_into_switcher_${direct} 0 gate-into-switcher=${direct} OPTS --stats
+    OUT "vector 13 at Switcher text \\+0x000000[0-9a-f][0-9a-f], cs ${H}61, error ${H}, handler cs ${H}61\n"
+    ERR "${OFF}" "${CONTAINED}")
+endforeach()
+mech_case(gate_selectors 0 gate-selectors OPTS --stats
+  OUT "vector 6: frame cs ${H}61, handler cs ${H}61\nvector 128: frame cs ${H}61, handler cs ${H}61\n"
+  ERR "${OFF}" "${CONTAINED}")
+# A write to the read-only state page: #PF error 3 (present, write, supervisor) reflected with
+# cr2 = 0xffc02000; with no #PF handler the Guest dies.
+frame(STATE_PF 14 10 pf_write_site 10202)
+mech_case(state_page_write 0 state-write=1 OPTS --stats
+  OUT "${STATE_PF} error ${H}3," "lguest_data.cr2 0xffc02000" ERR "${OFF}" "${CONTAINED}")
+mech_case(state_page_write_unhandled 1 state-write=0 OPTS --stats
+  ERR "lgsim: unhandled trap 14 at 0x[0-9a-f]+ \\(0xffc02000\\)" "${CONTAINED}"
+  NOT "lguest_data.cr2")
+# A Guest that never halts: the host's 4 ms timer still takes the CPU back (ticks at 4, 8, 12,
+# 16 and 20 ms), and --max-time stops it at 20 ms.
+mech_case(never_halts 3 spin-forever OPTS --stats --max-time=20
+  ERR "lgsim: guest still running after 20 ms of virtual time \\(--max-time\\)"
+      "\n +5  vector 239  host timer interrupt\n" "${CONTAINED}")
