@@ -1,0 +1,46 @@
+/* lib.S - hypercall, port I/O and RDTSC helpers for lgsim test guests (ring 1, cdecl). */
+	.text
+/* hcall(nr, a1, a2, a3, a4): EAX = number, EBX, ECX, EDX, ESI = arguments; nothing returned. */
+	.globl hcall
+hcall:
+	pushl	%ebx
+	pushl	%esi
+	movl	12(%esp), %eax
+	movl	16(%esp), %ebx
+	movl	20(%esp), %ecx
+	movl	24(%esp), %edx
+	movl	28(%esp), %esi
+	int	$0x1f
+	popl	%esi
+	popl	%ebx
+	ret
+
+/* Port I/O: each one is a #GP in ring 1 that the launcher emulates. */
+	.globl outb, outl, inl
+outb:
+	movl	4(%esp), %eax
+	movl	8(%esp), %edx
+	outb	%al, %dx
+	ret
+outl:
+	movl	4(%esp), %eax
+	movl	8(%esp), %edx
+	outl	%eax, %dx
+	ret
+inl:
+	movl	4(%esp), %edx
+	inl	%dx, %eax
+	ret
+
+/* The low half of the TSC: lgsim's virtual TSC counts nanoseconds of virtual time. */
+	.globl rdtsc_lo
+rdtsc_lo:
+	rdtsc
+	ret
+
+	.globl read_cs
+read_cs:
+	movl	%cs, %eax
+	ret
+
+	.section .note.GNU-stack, "", @progbits
