@@ -1,30 +1,7 @@
 /* hello.c - the first lgsim guest: init, descriptor tables, early console, one trap, shutdown. */
-#include <stddef.h>
-#include <stdint.h>
-
-#define LHCALL_LGUEST_INIT 1
-#define LHCALL_SHUTDOWN 2
-#define LHCALL_LOAD_IDT_ENTRY 6
-#define LHCALL_SET_STACK 7
-#define LHCALL_LOAD_GDT_ENTRY 18
-#define LGUEST_SHUTDOWN_POWEROFF 1
-#define LGUEST_SHUTDOWN_RESTART 2
-
-/* struct lguest_data of Linux 4.4 (include/linux/lguest.h). */
-struct lguest_data {
-    uint32_t irq_enabled, blocked_interrupts, cr2, time[2], irq_pending;
-    uint8_t hcall_status[64];
-    uint32_t hcalls[64][5];
-    uint32_t reserve_mem, tsc_khz, noirq_iret, kernel_address, syscall_vec;
-};
-_Static_assert(offsetof(struct lguest_data, syscall_vec) == 0x568, "lguest_data layout");
+#include "tests/guests/lib/guest.h"
 
 extern char lguest_noirq_iret[], stack_top[], ud_entry[];
-uint32_t hcall(uint32_t nr, uint32_t a1, uint32_t a2, uint32_t a3, uint32_t a4);
-uint32_t read_cs(void);
-void outb(uint32_t v, uint32_t port);
-void outl(uint32_t v, uint32_t port);
-uint32_t inl(uint32_t port);
 void do_ud2(void);
 void do_int3(void);
 void do_insb(void);
@@ -39,64 +16,13 @@ struct lguest_data lguest_data = {
     .syscall_vec = 0x80,
 };
 
-/* --- the early console: virtio console emerg_wr through PCI config cycles (ABI §11.6) --- */
-
-static uint32_t console_cap, console_cfg_off;
-
-static uint32_t conf_addr(uint32_t reg) { return 0x80000000u | (1u << 11) | (reg & 0xFC); }
-
-static uint32_t conf_read32(uint32_t reg) {
-    outl(conf_addr(reg), 0xCF8);
-    return inl(0xCFC);
-}
-static uint8_t conf_read8(uint32_t reg) { return (uint8_t)(conf_read32(reg) >> (8 * (reg & 3))); }
-
-static void conf_write8(uint32_t reg, uint8_t v) {
-    outl(conf_addr(reg), 0xCF8);
-    outb(v, 0xCFC + (reg & 3));
-}
-static void conf_write32(uint32_t reg, uint32_t v) {
-    outl(conf_addr(reg), 0xCF8);
-    outl(v, 0xCFC);
-}
-
-static int probe_console(void) {
-    if (conf_read32(0) != 0x10431AF4) return -1;   /* virtio console in slot 1 */
-    for (uint32_t cap = conf_read8(0x34); cap; cap = conf_read8(cap + 1)) {
-        uint8_t type = conf_read8(cap + 3);
-        if (type == 4) console_cfg_off = conf_read32(cap + 8);   /* device config */
-        if (type == 5) console_cap = cap;                        /* config window */
-    }
-    return console_cap && console_cfg_off ? 0 : -1;
-}
-
-static void putc_early(char c) {
-    conf_write8(console_cap + 4, 0);                        /* window: BAR 0 */
-    conf_write32(console_cap + 12, 4);                      /* 4 bytes */
-    conf_write32(console_cap + 8, console_cfg_off + 8);     /* at emerg_wr */
-    conf_write32(console_cap + 16, (uint8_t)c);
-}
-
-static void puts_early(const char *s) { while (*s) putc_early(*s++); }
-
-static void puthex(uint32_t v) {
-    char buf[11] = "0x";
-    for (int i = 0; i < 8; i++) buf[2 + i] = "0123456789abcdef"[(v >> (28 - 4 * i)) & 15];
-    buf[10] = 0;
-    puts_early(buf);
-}
-
 /* --- traps --- */
 
 struct trap_frame { uint32_t edi, esi, ebp, esp, ebx, edx, ecx, eax, eip, cs, eflags; };
 
 void ud_handler(struct trap_frame *f);
 void ud_handler(struct trap_frame *f) {
-    puts_early("trap 6 (#UD) reflected to ring 1 at eip ");
-    puthex(f->eip);
-    puts_early(", cs ");
-    puthex(f->cs);
-    puts_early("\n");
+    gprintf("trap 6 (#UD) reflected to ring 1 at eip %x, cs %x\n", f->eip, f->cs);
     f->eip += 2;   /* skip the ud2 */
 }
 
@@ -110,18 +36,8 @@ static void shutdown(const char *msg, uint32_t how) {
     hcall(LHCALL_SHUTDOWN, (uint32_t)msg, how, 0, 0);
 }
 
-static int streq(const char *a, const char *b) {
-    while (*a && *a == *b) a++, b++;
-    return *a == *b;
-}
-
 /* --- page tables: the Guest's own, then the page-table hypercalls (ABI §7.3) --- */
 
-#define LHCALL_NEW_PGTABLE 4
-#define LHCALL_FLUSH_TLB 5
-#define LHCALL_SET_PMD 13
-#define LHCALL_SET_PTE 14
-#define LHCALL_SET_PGD 15
 #define ALIAS 0xC0000000u   /* above kernel_address: the same in every address space */
 
 static uint32_t pgdir_a[1024] __attribute__((aligned(4096)));
@@ -148,30 +64,26 @@ static void build_page_tables(void) {
 static void paging(void) {
     build_page_tables();
     hcall(LHCALL_NEW_PGTABLE, (uint32_t)pgdir_a, 0, 0, 0);
-    puts_early("paging:");
-    puthex(read_alias());
+    gprintf("paging:%x", read_alias());
     pt_alias[0] = (uint32_t)page_two | 3;               /* neither accessed nor dirty */
     hcall(LHCALL_SET_PTE, (uint32_t)pgdir_a, ALIAS, pt_alias[0], 0);
-    puts_early(" "); puthex(read_alias());
+    gprintf(" %x", read_alias());
     hcall(LHCALL_NEW_PGTABLE, (uint32_t)pgdir_b, 0, 0, 0);   /* a blank slot: stack pinned */
-    puts_early(" "); puthex(read_alias());
+    gprintf(" %x", read_alias());
     pt_alias[0] = (uint32_t)page_one | 0x23;            /* accessed: installed at once */
     hcall(LHCALL_SET_PTE, (uint32_t)pgdir_b, ALIAS, pt_alias[0], 0);
     hcall(LHCALL_NEW_PGTABLE, (uint32_t)pgdir_a, 0, 0, 0);   /* a hit: all slots changed */
-    puts_early(" "); puthex(read_alias());
+    gprintf(" %x", read_alias());
     hcall(LHCALL_FLUSH_TLB, 1, 0, 0, 0);
     pgdir_a[ALIAS >> 22] = 0;
     hcall(LHCALL_SET_PGD, (uint32_t)pgdir_a, ALIAS >> 22, 0, 0);
     pgdir_a[ALIAS >> 22] = (uint32_t)pt_alias | 0x67;
     hcall(LHCALL_FLUSH_TLB, 0, 0, 0, 0);
-    puts_early(" "); puthex(read_alias());
-    puts_early("\n");
+    gprintf(" %x\n", read_alias());
 }
 
 /* --- benchmarks for bench/ --- */
 
-#define LHCALL_SET_CLOCKEVENT 9
-#define LHCALL_HALT 10
 #define BENCH_VA 0x40000000u          /* a user-half 4 MiB the #PF handler fills in */
 #define BENCH_ROUNDS 100              /* x 1000 pages = 100000 page-fault round trips */
 
@@ -230,7 +142,8 @@ static void hostile_pte(int via_set_pte) {
     pt_bench[0] = 0xFFFFF000u | (via_set_pte ? 0x23 : 0x03);
     if (via_set_pte)   /* (4.4 ignores SET_PTE where it has no shadow page table yet) */
         hcall(LHCALL_SET_PTE, (uint32_t)pgdir_a, BENCH_VA, pt_bench[0], 0);
-    puts_early("read "); puthex(*(volatile uint32_t *)BENCH_VA); puts_early("\n");
+    console_puts("read ");   /* before the access that may kill us */
+    gprintf("%x\n", *(volatile uint32_t *)BENCH_VA);
 }
 
 static uint32_t guest_mem;
@@ -242,7 +155,8 @@ static void device_window(uint32_t mem_bytes) {
     pgdir_a[BENCH_VA >> 22] = (uint32_t)pt_bench | 0x67;
     hcall(LHCALL_NEW_PGTABLE, (uint32_t)pgdir_a, 0, 0, 0);
     pt_bench[0] = mem_bytes | 0x03;
-    puts_early("read "); puthex(*(volatile uint32_t *)BENCH_VA); puts_early("\n");
+    console_puts("read ");   /* before the access that may kill us */
+    gprintf("%x\n", *(volatile uint32_t *)BENCH_VA);
 }
 
 /* A page directory that points at itself: walking it maps the directory's own entries as
@@ -251,13 +165,10 @@ static void page_table_loop(void) {
     build_page_tables();
     pgdir_a[BENCH_VA >> 22] = (uint32_t)pgdir_a | 0x67;
     hcall(LHCALL_NEW_PGTABLE, (uint32_t)pgdir_a, 0, 0, 0);
-    puts_early("loop: ");
-    puthex(*(volatile uint32_t *)BENCH_VA);                             /* pt_low[0] */
-    puts_early(" ");
-    puthex(*(volatile uint32_t *)(BENCH_VA + (BENCH_VA >> 22) * 4096)); /* pgdir_a[0] */
-    puts_early(" ");
-    puthex(pgdir_a[0]);
-    puts_early("\n");
+    console_puts("loop: ");
+    gprintf("%x", *(volatile uint32_t *)BENCH_VA);                             /* pt_low[0] */
+    gprintf(" %x", *(volatile uint32_t *)(BENCH_VA + (BENCH_VA >> 22) * 4096)); /* pgdir_a[0] */
+    gprintf(" %x\n", pgdir_a[0]);
 }
 
 /* Scenarios for tests: "die=..." on the kernel command line. */
@@ -274,7 +185,7 @@ static void misbehave(const char *how) {
     if (streq(how, "die=stack")) hcall(LHCALL_SET_STACK, 0x68, (uint32_t)stack_top, 2, 0);
     if (streq(how, "restart")) shutdown("Restarting system", LGUEST_SHUTDOWN_RESTART);
     if (streq(how, "bench=hcall"))   /* 100000 hypercall round trips, for bench/ */
-        for (int i = 0; i < 100000; i++) hcall(0 /* LHCALL_FLUSH_ASYNC */, 0, 0, 0, 0);
+        for (int i = 0; i < 100000; i++) hcall(LHCALL_FLUSH_ASYNC, 0, 0, 0, 0);
     if (streq(how, "bench=pf")) bench_page_faults();
     if (streq(how, "hostile=pte-set")) hostile_pte(1);
     if (streq(how, "hostile=pte-touch")) hostile_pte(0);
@@ -285,7 +196,7 @@ static void misbehave(const char *how) {
         for (int i = 0; i < 100000; i++) outb(0, 0x80);
     if (streq(how, "spin")) {   /* long enough for host timer ticks to cut in */
         for (volatile uint32_t i = 0; i < 3000000; i++) ;
-        puts_early("spun\n");
+        console_puts("spun\n");
     }
 }
 
@@ -304,16 +215,10 @@ void guest_main(const uint8_t *boot_params) {
     hcall(LHCALL_LOAD_GDT_ENTRY, 27, 0x0000FFFF, 0x00CF9200, 0);
     hcall(LHCALL_SET_STACK, 0x69, (uint32_t)stack_top, 2, 0);
     load_idt_gate(6, ud_entry, 0);
-    if (probe_console() < 0) shutdown("no early console", LGUEST_SHUTDOWN_POWEROFF);
-    puts_early("hello from ring 1 (cs ");
-    puthex(read_cs());
-    puts_early(")\n");
+    if (console_probe() < 0) shutdown("no early console", LGUEST_SHUTDOWN_POWEROFF);
+    gprintf("hello from ring 1 (cs %x)\n", read_cs());
     misbehave(cmdline);
     do_ud2();
-    puts_early("reserve_mem ");
-    puthex(lguest_data.reserve_mem);
-    puts_early(", tsc_khz ");
-    puthex(lguest_data.tsc_khz);
-    puts_early("\n");
+    gprintf("reserve_mem %x, tsc_khz %x\n", lguest_data.reserve_mem, lguest_data.tsc_khz);
     shutdown("Power down", LGUEST_SHUTDOWN_POWEROFF);
 }

@@ -5,20 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Hypercall numbers (Linux 4.4 arch/x86/include/asm/lguest_hcall.h). */
-#define LHCALL_FLUSH_ASYNC 0
-#define LHCALL_LGUEST_INIT 1
-#define LHCALL_SHUTDOWN 2
-#define LHCALL_LOAD_IDT_ENTRY 6
-#define LHCALL_SET_STACK 7
-#define LHCALL_TS 8
-#define LHCALL_SET_CLOCKEVENT 9
-#define LHCALL_HALT 10
-#define LHCALL_LOAD_TLS 16
-#define LHCALL_LOAD_GDT_ENTRY 18
-#define LHCALL_SEND_INTERRUPTS 19
-#define LGUEST_SHUTDOWN_POWEROFF 1
-#define LGUEST_SHUTDOWN_RESTART 2
+/* Hypercall numbers and shutdown codes: the Host's copy of the ABI (plain #defines). */
+#include "sim/lguest.h"
 
 /* struct lguest_data of Linux 4.4 (include/linux/lguest.h). */
 struct lguest_data {

@@ -1,4 +1,14 @@
-/* lib.S - hypercall, port I/O and RDTSC helpers for lgsim test guests (ring 1, cdecl). */
+/* lib.S - entry, hypercall, port I/O and RDTSC helpers for lgsim test guests (ring 1, cdecl). */
+	.section .text.entry, "ax"
+/* Started as Linux 4.4's launcher starts a kernel: CS = 0x61, DS = ES = SS = 0x69 (ring 1),
+ * ESI = boot_params (0), the Host's linear map.  The guest defines stack_top and guest_main. */
+	.globl _start
+_start:
+	movl	$stack_top, %esp
+	pushl	%esi
+	call	guest_main
+1:	jmp	1b
+
 	.text
 /* hcall(nr, a1, a2, a3, a4): EAX = number, EBX, ECX, EDX, ESI = arguments; nothing returned. */
 	.globl hcall

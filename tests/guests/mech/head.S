@@ -1,13 +1,4 @@
-/* head.S - entry, trap stubs and the exact-stack test routines of the mechanisms guest. */
-	.section .text.entry, "ax"
-/* Started as Linux 4.4's launcher starts a kernel: ring 1, ESI = boot_params (0), linear map. */
-	.globl _start
-_start:
-	movl	$stack_top, %esp
-	pushl	%esi
-	call	guest_main
-1:	jmp	1b
-
+/* head.S - trap stubs and the exact-stack test routines of the mechanisms guest. */
 	.text
 /*
  * Trap stubs: save the registers and call trap_c(vector, regs).  pushal's saved ESP is the ESP
