@@ -27,18 +27,7 @@ timer_entry:
 	pushal
 	call	timer_handler
 	popal
-
-/*
- * Return from a trap the lguest way: the virtual interrupt flag (lguest_data.irq_enabled) takes
- * the IF from the frame's EFLAGS, then a real iret.  The Host never injects an interrupt at
- * lguest_noirq_iret, because there the flag and the stack would disagree.
- */
-	.globl lguest_iret, lguest_noirq_iret
-lguest_iret:
-	pushl	8(%esp)
-	popl	%ss:lguest_data
-lguest_noirq_iret:
-	iret
+	jmp	lguest_iret
 
 	.globl do_ud2, do_int3, do_insb, do_gs_load
 do_ud2:

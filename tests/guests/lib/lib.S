@@ -48,6 +48,19 @@ rdtsc_lo:
 	rdtsc
 	ret
 
+/*
+ * Return from a trap the lguest way: the frame's EFLAGS.IF becomes the virtual interrupt flag
+ * (lguest_data.irq_enabled, addressed through %ss because %ds may be the user's), then a real
+ * iret.  The Host never injects an interrupt at lguest_noirq_iret: there the flag and the
+ * stack would disagree (it re-uses the frame instead; ABI §6.4).
+ */
+	.globl lguest_iret, lguest_noirq_iret
+lguest_iret:
+	pushl	8(%esp)
+	popl	%ss:lguest_data
+lguest_noirq_iret:
+	iret
+
 	.globl read_cs
 read_cs:
 	movl	%cs, %eax

@@ -26,14 +26,6 @@ stub_\vec:
 	STUB 32, 0
 	STUB 128, 0
 
-/* Return from a trap the lguest way: the frame's EFLAGS becomes the virtual IF, then iret. */
-	.globl lguest_iret, lguest_noirq_iret
-lguest_iret:
-	pushl	8(%esp)
-	popl	%ss:lguest_data
-lguest_noirq_iret:
-	iret
-
 /*
  * Test routines run on test_stack with ESP = test_stack_top exactly, so the frame a handler
  * finds can be given relative to that top.  on_test_stack(routine) jumps to the routine, which
