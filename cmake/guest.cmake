@@ -33,8 +33,9 @@ if(NOT rc EQUAL 0)
           "cannot build 32-bit i386 code (on Debian: apt-get install gcc-multilib).\n${msg}")
 endif()
 
-# lgsim_guest_object(OUT src.S|src.c ...): one relocatable ELF32 object from several sources.
-function(lgsim_guest_object out)
+# lgsim_guest_compile(OBJS_VAR OUT src...): compile each source to OUT.d/NAME.o; the list of
+# objects goes into OBJS_VAR.
+function(lgsim_guest_compile objs_var out)
   set(objs)
   foreach(src ${ARGN})
     get_filename_component(base ${src} NAME)
@@ -48,6 +49,12 @@ function(lgsim_guest_object out)
       COMMENT "i386 ${base}" VERBATIM)
     list(APPEND objs ${o})
   endforeach()
+  set(${objs_var} ${objs} PARENT_SCOPE)
+endfunction()
+
+# lgsim_guest_object(OUT src.S|src.c ...): one relocatable ELF32 object from several sources.
+function(lgsim_guest_object out)
+  lgsim_guest_compile(objs ${out} ${ARGN})
   add_custom_command(OUTPUT ${CMAKE_CURRENT_BINARY_DIR}/${out}
     COMMAND ${LGSIM_GUEST_LD} -m elf_i386 -r -o ${CMAKE_CURRENT_BINARY_DIR}/${out} ${objs}
     DEPENDS ${objs} COMMENT "i386 link -r ${out}" VERBATIM)
@@ -69,19 +76,7 @@ endfunction()
 # "ld -r" object, so the script can select input sections by object name: SRC compiles to
 # SRC_NAME.o (e.g. user.c -> user.c.o).
 function(lgsim_guest_image_script out script)
-  set(objs)
-  foreach(src ${ARGN})
-    get_filename_component(base ${src} NAME)
-    set(o ${CMAKE_CURRENT_BINARY_DIR}/${out}.d/${base}.o)
-    add_custom_command(OUTPUT ${o}
-      COMMAND ${CMAKE_COMMAND} -E make_directory ${CMAKE_CURRENT_BINARY_DIR}/${out}.d
-      COMMAND ${LGSIM_GUEST_CC} ${LGSIM_GUEST_COMMON_FLAGS}
-              -I${PROJECT_SOURCE_DIR} -I${CMAKE_CURRENT_SOURCE_DIR} -c ${src} -o ${o}
-      DEPENDS ${src} ${LGSIM_GUEST_HEADERS}
-      WORKING_DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR}
-      COMMENT "i386 ${base}" VERBATIM)
-    list(APPEND objs ${o})
-  endforeach()
+  lgsim_guest_compile(objs ${out} ${ARGN})
   add_custom_command(OUTPUT ${CMAKE_CURRENT_BINARY_DIR}/${out}
     COMMAND ${LGSIM_GUEST_LD} -m elf_i386 -static -nostdlib -T ${script}
             --build-id=none -z noexecstack -o ${CMAKE_CURRENT_BINARY_DIR}/${out} ${objs}
