@@ -57,10 +57,10 @@ static void initialize(struct machine *m, uint32_t pa) {
     }
     lguest_data_get(m, LGD_noirq_iret, &m->noirq_iret);
     write_timestamp(m);
-    lguest_data_get(m, LGD_kernel_address, &m->kernel_address);
+    lguest_data_get(m, LGD_kernel_address, &m->shadow.kernel_address);
     lguest_data_put(m, LGD_reserve_mem, (uint32_t)(0x100000000ull - SWITCHER_ADDR));
-    if (m->kernel_address >= SWITCHER_ADDR) {
-        kill_guest(m, "bad kernel address %#lx", (unsigned long)m->kernel_address);
+    if (m->shadow.kernel_address >= SWITCHER_ADDR) {
+        kill_guest(m, "bad kernel address %#lx", (unsigned long)m->shadow.kernel_address);
         return;
     }
     /* The Host's own writes above may have been the first to some Guest page: drop every
@@ -90,9 +90,7 @@ static void set_stack(struct machine *m, uint32_t ss, uint32_t esp, uint32_t pag
         return;
     }
     m->ss1 = ss;
-    m->esp1 = esp;
-    m->stack_pages = pages;
-    pagetables_set_stack(m);   /* pin_stack_pages: a direct trap pushes straight onto it */
+    pagetables_set_stack(m, esp, pages);   /* pinned: a direct trap pushes straight onto it */
 }
 
 const char *hcall_name(uint32_t n) {
@@ -117,7 +115,6 @@ static void do_hcall(struct machine *m, const uint32_t a[5]) {
         break;   /* they exist only to get the Host's attention */
     case LHCALL_NEW_PGTABLE:
     case LHCALL_FLUSH_TLB:
-    case LHCALL_SET_PMD:
     case LHCALL_SET_PTE:
     case LHCALL_SET_PGD:
         do_pagetable_hcall(m, a);
@@ -151,11 +148,9 @@ static void do_hcall(struct machine *m, const uint32_t a[5]) {
         guest_load_tls(m, a[1]);   /* a[2], the cpu, is ignored on a uniprocessor Host */
         break;
     default:
-        if (hcall_name(a[0]))
-            kill_guest(m, "hypercall %u (LHCALL_%s) is not implemented by this lgsim yet",
-                       a[0], hcall_name(a[0]));
-        else
-            kill_guest(m, "Bad hypercall %li\n", (long)a[0]);
+        /* Includes LHCALL_SET_PMD: it exists only in a PAE Host, and a non-PAE 4.4 Host has
+         * no case for it. */
+        kill_guest(m, "Bad hypercall %li\n", (long)a[0]);
     }
 }
 

@@ -92,7 +92,7 @@ static void push_guest_interrupt_stack(struct machine *m, int err) {
     uint32_t ss, virtstack, gstack, origstack = reg_get(m, LGUEST_REGS_esp);
     int from_user = (reg_get(m, LGUEST_REGS_ss) & 3) != GUEST_PL;
     if (from_user) {
-        virtstack = m->esp1;           /* the kernel stack SET_STACK told us about */
+        virtstack = m->shadow.esp1;           /* the kernel stack SET_STACK told us about */
         ss = m->ss1;
     } else {
         virtstack = origstack;

@@ -302,8 +302,7 @@ static void run_guest_once(struct machine *m) {
     m->switch_insns_now = 0;
     /* The Guest asked for CR0.TS (LHCALL_TS): run it with TS set so its first FPU instruction
      * raises #NM; the host clears TS again once the Guest is out. */
-    uint32_t cr0 = cpu_get(c, UC_X86_REG_CR0);
-    if (m->ts) cpu_set(c, UC_X86_REG_CR0, cr0 | CR0_TS);
+    if (m->ts) cpu_set(c, UC_X86_REG_CR0, cpu_get(c, UC_X86_REG_CR0) | CR0_TS);
     /* The run ends at the hlt at host_return: no stop address, so the host routine's code is
      * translated once for the whole run instead of on every world switch. */
     enum cpu_stop stop = cpu_run(c, m->host_run, CPU_RUN_TO_HLT);

@@ -45,8 +45,9 @@ struct machine {
     uint32_t mem;                 /* bytes of guest RAM */
     uint32_t lguest_data;         /* guest-physical; 0 until LHCALL_LGUEST_INIT */
     int initialized;
-    uint32_t noirq_iret, kernel_address;
-    uint32_t esp1, ss1, stack_pages;
+    uint32_t noirq_iret;
+    uint32_t ss1;                 /* SET_STACK's segment; its esp1 and pages live in shadow,
+                                   * which keeps them pinned, and kernel_address too */
     uint32_t idt[256][2];         /* sanitized Guest IDT entries */
     uint32_t gdt[32][2];          /* the Guest GDT with 4.4's fix-ups */
     int changed_idt, changed_gdt, changed_tls;

@@ -101,19 +101,15 @@ static void explain_death(struct machine *m) {
         fprintf(stderr, "lgsim: killed in hypercall %u (LHCALL_%s), made by the int $0x1f just "
                 "before eip %#x\n", nr, hcall_name(nr) ? hcall_name(nr) : "?", eip);
     }
-    csh h;
     cs_insn *insn;
-    if (have && cs_open(CS_ARCH_X86, CS_MODE_32, &h) == CS_ERR_OK) {
-        if (cs_disasm(h, code, have, eip, 1, &insn) == 1) {
-            fprintf(stderr, "lgsim: %s:", in_hcall ? "next instruction" : "faulting instruction");
-            for (int i = 0; i < insn->size; i++) fprintf(stderr, " %02x", insn->bytes[i]);
-            fprintf(stderr, "   %s %s\n", insn->mnemonic, insn->op_str);
-            if (insn->bytes[0] == 0x65 && le32(r + LGUEST_REGS_gs) == 0)
-                fprintf(stderr, "lgsim: hint: %%gs is the null selector; on a real CPU a data "
-                        "access through it is #GP(0)\n");
-            cs_free(insn, 1);
-        }
-        cs_close(&h);
+    if (have && cs_disasm(m->cpu.dis, code, have, eip, 1, &insn) == 1) {   /* the CPU's Capstone */
+        fprintf(stderr, "lgsim: %s:", in_hcall ? "next instruction" : "faulting instruction");
+        for (int i = 0; i < insn->size; i++) fprintf(stderr, " %02x", insn->bytes[i]);
+        fprintf(stderr, "   %s %s\n", insn->mnemonic, insn->op_str);
+        if (insn->bytes[0] == 0x65 && le32(r + LGUEST_REGS_gs) == 0)
+            fprintf(stderr, "lgsim: hint: %%gs is the null selector; on a real CPU a data "
+                    "access through it is #GP(0)\n");
+        cs_free(insn, 1);
     }
 }
 

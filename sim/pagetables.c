@@ -2,7 +2,8 @@
 #include "sim/pagetables.h"
 #include "sim/lguest.h"
 
-/* ABI §6.1's table: which page-table call does what (the rules are in mmu/shadow.c). */
+/* ABI §6.1's table: which page-table call does what (the rules are in mmu/shadow.c).
+ * do_hcall() sends only these four numbers here. */
 void do_pagetable_hcall(struct machine *m, const uint32_t a[5]) {
     struct shadow *s = &m->shadow;
     char why[160] = "";
@@ -23,10 +24,6 @@ void do_pagetable_hcall(struct machine *m, const uint32_t a[5]) {
     case LHCALL_SET_PGD:       /* directory, index */
         rc = shadow_set_pgd(s, a[1], a[2], why, sizeof(why));
         break;
-    default:
-        /* LHCALL_SET_PMD exists only in a PAE Host; a non-PAE 4.4 Host has no case for it
-         * and kills the Guest as for any unknown number. */
-        kill_guest(m, "Bad hypercall %li\n", (long)a[0]);
     }
     if (rc)
         kill_guest(m, "%s", why);
@@ -34,15 +31,14 @@ void do_pagetable_hcall(struct machine *m, const uint32_t a[5]) {
 
 void pagetables_guest_init(struct machine *m) {
     char why[160];
-    /* Only now is kernel_address known to be below the Switcher: flushing "user" entries
-     * counts up to it. */
-    m->shadow.kernel_address = m->kernel_address;
+    /* initialize() has put the Guest's kernel_address (checked to be below the Switcher)
+     * in m->shadow: flushing "user" entries counts up to it. */
     if (shadow_clear_all(&m->shadow, why, sizeof(why)))
         kill_guest(m, "%s", why);
 }
 
-void pagetables_set_stack(struct machine *m) {
+void pagetables_set_stack(struct machine *m, uint32_t esp1, uint32_t pages) {
     char why[160];
-    if (shadow_set_stack(&m->shadow, m->esp1, m->stack_pages, why, sizeof(why)))
+    if (shadow_set_stack(&m->shadow, esp1, pages, why, sizeof(why)))
         kill_guest(m, "%s", why);
 }

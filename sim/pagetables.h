@@ -4,10 +4,10 @@
 #include <stdint.h>
 #include "sim/machine.h"
 
-/* LHCALL_NEW_PGTABLE, FLUSH_TLB, SET_PTE, SET_PGD, and SET_PMD (unknown without PAE). */
+/* LHCALL_NEW_PGTABLE, FLUSH_TLB, SET_PTE and SET_PGD. */
 void do_pagetable_hcall(struct machine *m, const uint32_t a[5]);
 /* LGUEST_INIT step 10: drop every shadow, re-pin the stack, re-map the Switcher. */
 void pagetables_guest_init(struct machine *m);
-/* SET_STACK's last step: keep m->esp1's pages pinned from now on. */
-void pagetables_set_stack(struct machine *m);
+/* SET_STACK's last step: remember the stack and keep its pages pinned from now on. */
+void pagetables_set_stack(struct machine *m, uint32_t esp1, uint32_t pages);
 #endif

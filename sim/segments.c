@@ -68,7 +68,7 @@ static void copy_gdt_entries(struct machine *m, unsigned from, unsigned to) {
 /* copy_in_guest_info(): what changed since the last run goes into the Switcher's pages. */
 void copy_in_guest_info(struct machine *m) {
     uint8_t *tss = pages(m) + LGUEST_PAGES_guest_tss;
-    put_le32(tss + TSS_esp1, m->esp1);
+    put_le32(tss + TSS_esp1, m->shadow.esp1);
     put_le16(tss + TSS_ss1, (uint16_t)m->ss1);
     if (m->changed_idt) copy_traps(m, pages(m) + LGUEST_PAGES_guest_idt);
     if (m->changed_gdt)
