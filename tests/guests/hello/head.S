@@ -51,9 +51,8 @@ do_gs_load:
 	.align 16
 scratch:
 	.space	16
-/* 12 KiB: .bss now starts a page lower than before the shared lib, so this keeps stack_top and
- * hello.c's page tables where they were (hostile=pt-loop prints their addresses). */
-	.space	12288
+/* 8 KiB: the two pages SET_STACK pins. */
+	.space	8192
 	.globl stack_top
 stack_top:
 
