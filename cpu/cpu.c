@@ -164,11 +164,19 @@ void cpu_request_stop(struct cpu *c, enum cpu_stop why, const char *msg) {
 
 /* Every translated block starts here: advance the virtual clock by the block's size, and on
  * the rare passes where something is due, fire timers and take interrupts. */
+static inline void note_block(struct cpu *c, uint64_t addr, uint32_t size) {
+    if ((uint32_t)addr - c->mark_lo < c->mark_size)
+        c->mark_end_ns = c->now_ns + size;
+    if (addr == c->watch_addr && c->hooks.watched)
+        c->hooks.watched(c->hooks.ctx, (uint32_t)addr, c->now_ns);
+}
+
 static void on_block(uc_engine *uc, uint64_t addr, uint32_t size, void *user) {
     struct cpu *c = user;
     c->n_blocks++;
     c->cur_block = (uint32_t)addr;
     if (c->now_ns < c->next_check) {
+        note_block(c, addr, size);
         c->now_ns += size;
         return;
     }
@@ -187,6 +195,7 @@ static void on_block(uc_engine *uc, uint64_t addr, uint32_t size, void *user) {
         if (maybe_take_interrupt(c, (uint32_t)addr))
             return;   /* delivered: this block is skipped, time moves on at the handler */
     }
+    note_block(c, addr, size);
     c->now_ns += size;
 }
 
@@ -272,7 +281,7 @@ int cpu_open(struct cpu *c, struct phys *phys, const struct cpu_hooks *hooks,
     memset(c, 0, sizeof(*c));
     c->phys = phys;
     if (hooks) c->hooks = *hooks;
-    c->deadline = c->budget_end = UINT64_MAX;
+    c->deadline = c->budget_end = c->watch_addr = UINT64_MAX;
     c->tsc_per_ns_num = c->tsc_per_ns_den = 1;   /* a 1 GHz TSC */
     cpu_recheck(c);
     if (cpu_calibrate(&c->lay, err, errlen)) return -1;

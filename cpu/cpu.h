@@ -74,6 +74,8 @@ struct cpu_hooks {
     void (*delivered)(void *ctx, const struct cpu_delivery *d);
     /* The virtual clock reached cpu.deadline. */
     void (*deadline)(void *ctx, uint64_t now_ns);
+    /* A block starting at cpu.watch_addr is about to run (tracing: a fault's retry). */
+    void (*watched)(void *ctx, uint32_t eip, uint64_t now_ns);
 };
 
 struct cpu {
@@ -93,6 +95,12 @@ struct cpu {
     uint64_t tsc_per_ns_den;
 
     uint32_t irq_pending[8];   /* external interrupt vectors waiting for IF */
+
+    /* For traces, and free when unused: the time the last block inside [mark_lo, mark_lo +
+     * mark_size) ended (how long the Switcher ran), and one address to report reaching. */
+    uint32_t mark_lo, mark_size;
+    uint64_t mark_end_ns;
+    uint64_t watch_addr;       /* UINT64_MAX: nothing watched */
 
     /* A denied IN/OUT is turned into a precise #GP: see io.c. */
     int io_denied;

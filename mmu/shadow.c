@@ -63,6 +63,13 @@ static void entry_set(struct shadow *s, uint32_t pa, uint32_t v) {
     phys_write32(s->phys, pa, v);
 }
 
+/* A shadow PTE for a Guest address: written, and reported to whoever watches. */
+static void pte_set(struct shadow *s, unsigned slot, uint32_t vaddr, uint32_t pa, uint32_t v,
+                    int cause) {
+    entry_set(s, pa, v);
+    if (s->pte_written) s->pte_written(s->ctx, slot, vaddr, v, cause);
+}
+
 /* --- the Guest's memory, bounds-checked like lgread()/lgwrite() --- */
 
 uint8_t *shadow_guest_ptr(struct shadow *s, uint32_t gpa, uint32_t len) {
@@ -196,7 +203,8 @@ enum demand_result shadow_demand_page(struct shadow *s, uint32_t vaddr, uint32_t
      * holds none.  A clean page is mapped read-only even if the Guest allows writes, so the
      * first write faults again and the Host can set Dirty; a page already dirty (now or
      * before) keeps the Guest's RW. */
-    entry_set(s, spte, gpte_to_spte(s, (gpte & PTE_D) ? gpte : gpte & ~PTE_RW));
+    pte_set(s, s->cur, vaddr, spte, gpte_to_spte(s, (gpte & PTE_D) ? gpte : gpte & ~PTE_RW),
+            SHADOW_BY_DEMAND);
     if (!s->linear) {
         uint8_t *p = shadow_guest_ptr(s, gpte_gpa, 4);
         if (p) put_le32(p, gpte);
@@ -407,13 +415,13 @@ static int set_pte_in_slot(struct shadow *s, unsigned slot, uint32_t vaddr, uint
     if (!spte)
         return 0;
     if (!(gpte & (PTE_A | PTE_D)) || gpte_in_iomem(s, gpte)) {
-        entry_set(s, spte, 0);             /* demand_page will build it when it is used */
+        pte_set(s, slot, vaddr, spte, 0, SHADOW_BY_SET_PTE);   /* demand_page builds it later */
         return 0;
     }
     if (bad_gpte(s, gpte)) {
         /* 4.4 leaves the released entry's old value here; lgsim clears it, so a dead
          * Guest's shadow never maps what the Guest just took away. */
-        entry_set(s, spte, 0);
+        pte_set(s, slot, vaddr, spte, 0, SHADOW_BY_SET_PTE);
         s->bad_entry = gpte;
         return fail(why, whylen, "bad page table entry");
     }
@@ -421,7 +429,7 @@ static int set_pte_in_slot(struct shadow *s, unsigned slot, uint32_t vaddr, uint
      * 4.4's gpte_to_spte(), the Guest's own flags are used as they are: an accessed but clean
      * writable page is mapped writable here (unlike demand_page), so its Dirty bit is never
      * set by the Host. */
-    entry_set(s, spte, gpte_to_spte(s, gpte));
+    pte_set(s, slot, vaddr, spte, gpte_to_spte(s, gpte), SHADOW_BY_SET_PTE);
     return 0;
 }
 

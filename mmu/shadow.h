@@ -56,7 +56,12 @@ struct shadow {
     uint64_t n_filled;
     uint32_t bad_entry;             /* the entry behind the last "bad page ... entry" kill
                                      * (4.4's message names none; lgsim's death report does) */
+    /* Told of every shadow PTE written for a Guest address (traces); may be NULL. */
+    void (*pte_written)(void *ctx, unsigned slot, uint32_t vaddr, uint32_t spte, int cause);
+    void *ctx;
 };
+
+enum shadow_cause { SHADOW_BY_DEMAND, SHADOW_BY_SET_PTE };
 
 enum demand_result {
     DEMAND_FIXED,     /* shadow entry built: the Guest retries without ever seeing the fault */

@@ -154,9 +154,18 @@ static void do_hcall(struct machine *m, const uint32_t a[5]) {
     }
 }
 
-static void count_hcall(struct machine *m, uint32_t nr) {
+/* One hypercall, counted and recorded with how it ended. */
+static void run_hcall(struct machine *m, const uint32_t a[5], int async) {
     m->n_hypercalls++;
-    if (nr < 32) m->n_hcall[nr]++;
+    if (a[0] < 32) m->n_hcall[a[0]]++;
+    if (!m->initialized && a[0] != LHCALL_LGUEST_INIT)
+        kill_guest(m, "hypercall %li before INIT", (long)a[0]);
+    else if (!m->initialized)
+        initialize(m, a[1]);
+    else
+        do_hcall(m, a);
+    REC(&m->rec, m->cpu.now_ns, TK_HCALL, a[0], a[1], a[2], a[3], a[4], (uint32_t)async,
+        m->dead ? HC_KILLED : HC_DONE);
 }
 
 /*
@@ -180,8 +189,7 @@ static void do_async_hcalls(struct machine *m) {
             break;
         }
         for (int k = 0; k < 5; k++) a[k] = le32(raw + 4 * k);
-        count_hcall(m, a[0]);
-        do_hcall(m, a);
+        run_hcall(m, a, 1);
         uint8_t done = 0xFF;
         if (lguest_write(m, m->lguest_data + LGD_hcall_status + n, &done, 1)) {
             kill_guest(m, "Writing result for async hypercall");
@@ -197,20 +205,13 @@ void do_hypercall(struct machine *m) {
     uint32_t a[5];
     for (int i = 0; i < 5; i++) a[i] = reg_get(m, LGUEST_REGS_eax + 4 * i);
     m->hcall_pending = 0;
-    if (!m->initialized) {
-        count_hcall(m, a[0]);
-        if (a[0] != LHCALL_LGUEST_INIT) {
-            kill_guest(m, "hypercall %li before INIT", (long)a[0]);
+    if (m->initialized) {
+        do_async_hcalls(m);
+        if (m->pending.trap) {
+            m->hcall_pending = 1;   /* run it after the launcher, as 4.4 keeps cpu->hcall set */
+            REC(&m->rec, m->cpu.now_ns, TK_HCALL, a[0], a[1], a[2], a[3], a[4], 0, HC_POSTPONED);
             return;
         }
-        initialize(m, a[1]);
-        return;
     }
-    do_async_hcalls(m);
-    if (m->pending.trap) {
-        m->hcall_pending = 1;   /* run it after the launcher, as 4.4 keeps cpu->hcall set */
-        return;
-    }
-    count_hcall(m, a[0]);
-    do_hcall(m, a);
+    run_hcall(m, a, 0);
 }

@@ -136,9 +136,12 @@ static void guest_run_interrupt(struct machine *m, const uint32_t e[2]) {
 int deliver_trap(struct machine *m, unsigned num) {
     if (num >= IDT_ENTRIES || !idt_present(m->idt[num]))
         return -1;
+    uint32_t eip = reg_get(m, LGUEST_REGS_eip), cs = reg_get(m, LGUEST_REGS_cs);
     push_guest_interrupt_stack(m, has_err(num));
     guest_run_interrupt(m, m->idt[num]);
     m->n_traps_reflected++;
+    REC(&m->rec, m->cpu.now_ns, TK_REFLECT, num, has_err(num) ? reg_get(m, LGUEST_REGS_errcode) : 0,
+        eip, cs, reg_get(m, LGUEST_REGS_eip), reg_get(m, LGUEST_REGS_esp));
     return 0;
 }
 
@@ -154,7 +157,19 @@ void write_timestamp(struct machine *m) {
 
 /* set_interrupt(): IRQ irq is now pending for the Guest (the timer, later the devices). */
 void set_interrupt(struct machine *m, unsigned irq) {
-    if (irq < LGUEST_IRQS) m->irqs_pending |= 1u << irq;
+    if (irq >= LGUEST_IRQS) return;
+    m->irqs_pending |= 1u << irq;
+    m->irqs_masked_noted &= ~(1u << irq);
+    REC(&m->rec, m->cpu.now_ns, TK_IRQ, irq, IRQ_RAISED, reg_get(m, LGUEST_REGS_eip));
+}
+
+/* Traces say once per raise that the Guest's blocked_interrupts holds an IRQ back. */
+static void note_masked(struct machine *m, uint32_t masked) {
+    masked &= ~m->irqs_masked_noted;
+    m->irqs_masked_noted |= masked;
+    for (unsigned irq = 0; masked; irq++, masked >>= 1)
+        if (masked & 1)
+            REC(&m->rec, m->cpu.now_ns, TK_IRQ, irq, IRQ_MASKED, reg_get(m, LGUEST_REGS_eip));
 }
 
 /* interrupt_pending(): the lowest IRQ that is pending and not masked by the Guest, or
@@ -164,6 +179,7 @@ unsigned interrupt_pending(struct machine *m) {
     if (!m->initialized || lguest_data_get(m, LGD_blocked_interrupts, &blocked))
         return LGUEST_IRQS;
     uint32_t ready = m->irqs_pending & ~blocked;
+    if (m->irqs_pending & blocked) note_masked(m, m->irqs_pending & blocked);
     return ready ? (unsigned)__builtin_ctz(ready) : LGUEST_IRQS;
 }
 
@@ -183,16 +199,18 @@ static void restore_eflags(struct machine *m) {
 
 /* try_deliver_interrupt(): on every pass of the run loop, before the Guest runs again. */
 void try_deliver_interrupt(struct machine *m, unsigned irq) {
-    uint32_t irq_enabled = 0;
+    uint32_t irq_enabled = 0, eip = reg_get(m, LGUEST_REGS_eip);
     if (m->halted) {
         /* A halted Guest asked for "sti; hlt": waking it supplies the sti. */
         lguest_data_put(m, LGD_irq_enabled, EFLAGS_IF);
         m->halted = 0;
+        REC(&m->rec, m->cpu.now_ns, TK_IRQ, irq, IRQ_WOKE, eip);
     } else if (lguest_data_get(m, LGD_irq_enabled, &irq_enabled) == 0 && !irq_enabled) {
         /* Interrupts are off: tell the Guest to ask again (LHCALL_SEND_INTERRUPTS) when it
          * turns them back on. */
         lguest_data_put(m, LGD_irq_pending, EFLAGS_IF);
         m->n_irqs_deferred++;
+        REC(&m->rec, m->cpu.now_ns, TK_IRQ, irq, IRQ_DEFERRED, eip);
         return;
     }
     const uint32_t *e = m->idt[FIRST_EXTERNAL_VECTOR + irq];
@@ -204,6 +222,7 @@ void try_deliver_interrupt(struct machine *m, unsigned irq) {
             push_guest_interrupt_stack(m, 0);   /* virtual interrupts push no error code */
         guest_run_interrupt(m, e);
         m->n_irqs_delivered++;
+        REC(&m->rec, m->cpu.now_ns, TK_IRQ, irq, IRQ_DELIVERED, eip);
     }
     /* Every delivery attempt refreshes the Guest's clock, as 4.4 does. */
     write_timestamp(m);

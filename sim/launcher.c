@@ -9,6 +9,10 @@
  * stray cli) is emulated.  Anything else goes back into the Guest as the trap it was; if the
  * Guest has no handler yet, the launcher gives up with err(), as lgsim does here.
  */
+static void record(struct machine *m, uint32_t what, uint32_t addr, uint32_t size, uint32_t val) {
+    REC(&m->rec, m->cpu.now_ns, TK_LAUNCHER, what, addr, size, val, reg_get(m, LGUEST_REGS_eip));
+}
+
 static int emulate_insn(struct machine *m, const uint8_t insn[7]) {
     uint32_t len = 0, port, mask, eax = reg_get(m, LGUEST_REGS_eax);
     int in = 0, small = 0;
@@ -16,6 +20,7 @@ static int emulate_insn(struct machine *m, const uint8_t insn[7]) {
         return -1;
     if (insn[0] == 0xFA) {   /* cli: harmless, skip it */
         len = 1;
+        record(m, LN_CLI, 0, 0, 0);
         goto skip;
     }
     if (insn[0] == 0x66) {
@@ -39,7 +44,11 @@ static int emulate_insn(struct machine *m, const uint8_t insn[7]) {
         else if (pci_is_port((uint16_t)port))
             val = pci_port_in(&m->pci, (uint16_t)port, size);
         reg_set(m, LGUEST_REGS_eax, (eax & ~mask) | (val & mask));
-    } else if (pci_is_port((uint16_t)port)) {
+        record(m, LN_PORT_IN, port, (uint32_t)size, val & mask);
+    } else {
+        record(m, LN_PORT_OUT, port, (uint32_t)size, eax & mask);
+    }
+    if (!in && pci_is_port((uint16_t)port)) {
         if (pci_port_out(&m->pci, (uint16_t)port, size, eax & mask) < 0) {
             if (m->opt.verbose)
                 fprintf(stderr, "lgsim: Attempt to write to port %#x (size %d) rejected\n",
@@ -54,8 +63,10 @@ skip:
 }
 
 static void reinject(struct machine *m, int trap) {
+    record(m, LN_REINJECT, (uint32_t)trap, 0, 0);
     if (deliver_trap(m, (unsigned)trap) == 0)
         return;
+    record(m, LN_FAILED, (uint32_t)trap, 0, 0);
     /* LHREQ_TRAP failed: the launcher exits through err(), with errno EINVAL. */
     m->dead = 1;
     m->exit_code = 1;
@@ -73,6 +84,7 @@ void launcher_handle_pending(struct machine *m) {
         if (emulate_insn(m, p.insn) < 0)
             reinject(m, 13);
     } else if (p.trap == 14) {
+        record(m, LN_MMIO, p.addr, 0, 0);
         fprintf(stderr, "lgsim: MMIO touching %#08x (not a device)\n", p.addr);
         reinject(m, 14);
     }

@@ -1,5 +1,6 @@
 /* machine.c - builds the host (ring 0) in emulated memory and plays lg.ko's run_guest loop. */
 #include "sim/machine.h"
+#include "sim/pagetables.h"
 #include "sim/layout.h"
 #include "sim/lguest.h"
 #include "switcher-model/lguest_pages.h"
@@ -155,12 +156,44 @@ static void on_switcher_insn(uc_engine *uc, uint64_t addr, uint32_t size, void *
     m->n_switch_insns++;
 }
 
+/* The host -> guest record waits until the Guest has left the Switcher: its length is only
+ * known then.  Whatever is recorded next during the run (a retry, the trap) writes it first. */
+static void record_entering(struct machine *m) {
+    if (!m->entering_unrecorded) return;
+    m->entering_unrecorded = 0;
+    const struct shadow *s = &m->shadow;
+    REC(&m->rec, m->run_start_ns, TK_TO_GUEST, m->entering.eip, m->entering.cs,
+        m->entering.cs & 3, s->linear ? 0 : s->pgdirs[s->cur].gpgdir, s->root,
+        (uint32_t)(m->cpu.mark_end_ns - m->run_start_ns));
+}
+
+static void record_leaving(struct machine *m) {
+    const struct shadow *s = &m->shadow;
+    const struct rec_switch *l = &m->leaving;
+    REC(&m->rec, m->trap_ns, TK_TO_HOST, l->vector, l->errcode, l->eip, l->cs, l->cs & 3,
+        s->linear ? 0 : s->pgdirs[s->cur].gpgdir, s->root,
+        (uint32_t)(m->cpu.mark_end_ns - m->trap_ns), l->vector == 14 ? m->cr2 : 0);
+}
+
+/* The CPU reached the instruction of an open page-fault round trip, in the same address
+ * space: the Guest is retrying it. */
+static void on_watched(void *ctx, uint32_t eip, uint64_t now) {
+    struct machine *m = ctx;
+    if (cpu_get(&m->cpu, UC_X86_REG_CR3) != m->rec.rt_shadow) return;
+    m->cpu.watch_addr = UINT64_MAX;
+    record_entering(m);
+    REC(&m->rec, now, TK_RETRY, eip);
+}
+
 /* A delivery from the Guest into a Switcher stub starts a guest->host switch. */
 static void on_delivered(void *ctx, const struct cpu_delivery *d) {
     struct machine *m = ctx;
     int into_switcher = d->to_eip >= SWITCHER_ADDR && d->to_eip < SWITCHER_ADDR + 0x1000;
     if (!into_switcher || d->from_cpl == 0)
         return;
+    record_entering(m);
+    m->trap_ns = m->cpu.now_ns;
+    m->trapped = 1;
     if (m->entering.to_guest) {
         finish_switch_record(m, &m->entering);
         m->entering.to_guest = 0;
@@ -170,6 +203,7 @@ static void on_delivered(void *ctx, const struct cpu_delivery *d) {
 
 static void console_put(void *ctx, uint8_t ch) {
     struct machine *m = ctx;
+    rec_console(&m->rec, m->cpu.now_ns, ch);
     fputc(ch, m->opt.console);
     if (ch == '\n') fflush(m->opt.console);
 }
@@ -221,7 +255,8 @@ static int map_memory(struct machine *m, char *err, size_t errlen) {
 }
 
 static int start_host_cpu(struct machine *m, char *err, size_t errlen) {
-    struct cpu_hooks hooks = { .ctx = m, .delivered = on_delivered, .deadline = on_deadline };
+    struct cpu_hooks hooks = { .ctx = m, .delivered = on_delivered, .deadline = on_deadline,
+                               .watched = on_watched };
     if (cpu_open(&m->cpu, &m->phys, &hooks, err, errlen)) return -1;
     struct cpu *c = &m->cpu;
     cpu_set_table(c, UC_X86_REG_GDTR, HOST_GDT, GDT_ENTRIES * 8 - 1);
@@ -236,10 +271,36 @@ static int start_host_cpu(struct machine *m, char *err, size_t errlen) {
     }
     m->next_tick_ns = HOST_TIMER_PERIOD_NS;
     machine_arm_timers(m);
+    if (m->rec.w) {   /* the Switcher's share of each switch, for the trace */
+        c->mark_lo = SWITCHER_ADDR;
+        c->mark_size = 0x1000;
+    }
     if (m->opt.trace_switches)
         uc_hook_add(c->uc, &m->h_switcher, UC_HOOK_CODE, (void *)on_switcher_insn, m,
                     SWITCHER_ADDR, SWITCHER_ADDR + 0xFFF);
     return 0;
+}
+
+/* The trace header names the inputs by file name and hash, never by where they are. */
+static int open_trace(struct machine *m, char *err, size_t errlen) {
+    struct trace_header h = { .version = TRACE_VERSION, .n_inputs = 1 };
+    snprintf(h.lgsim_version, sizeof(h.lgsim_version), "%s", LGSIM_VERSION);
+    snprintf(h.options, sizeof(h.options), "%s", m->opt.options_text ? m->opt.options_text : "");
+    const char *path = m->opt.kernel_path, *slash = path ? strrchr(path, '/') : NULL;
+    struct trace_input *k = &h.inputs[0];
+    snprintf(k->role, sizeof(k->role), "kernel");
+    snprintf(k->name, sizeof(k->name), "%s", !path ? "(built-in)" : slash ? slash + 1 : path);
+    k->size = m->opt.kernel_len;
+    k->hash = trace_hash(m->opt.kernel, m->opt.kernel_len);
+    if (trace_writer_open(&m->trace, m->opt.trace_path, &h, err, errlen)) return -1;
+    m->rec.w = &m->trace;
+    return 0;
+}
+
+int machine_close_trace(struct machine *m, char *err, size_t errlen) {
+    if (!m->rec.w) return 0;
+    m->rec.w = NULL;
+    return trace_writer_close(&m->trace, err, errlen);
 }
 
 int machine_init(struct machine *m, const struct machine_options *opt, char *err, size_t errlen) {
@@ -247,6 +308,7 @@ int machine_init(struct machine *m, const struct machine_options *opt, char *err
     m->opt = *opt;
     m->mem = opt->mem_mb << 20;
     m->rec.switches = opt->trace_file;
+    if (opt->trace_path && open_trace(m, err, errlen)) return -1;
     if (map_memory(m, err, errlen) || load_host_code(m, err, errlen)) return -1;
     build_host_tables(m);
     if (load_switcher(m, err, errlen)) return -1;
@@ -258,6 +320,7 @@ int machine_init(struct machine *m, const struct machine_options *opt, char *err
     m->shadow.sw_text = SWITCHER_TEXT_PHYS;
     m->shadow.sw_regs = GUEST_REGS_PHYS;
     m->shadow.sw_state = SWITCHER_STATE_PHYS;
+    pagetables_trace(m);
     if (shadow_init_guest(&m->shadow, err, errlen)) return -1;
     m->changed_idt = 1;
     if (start_host_cpu(m, err, errlen)) return -1;
@@ -267,6 +330,8 @@ int machine_init(struct machine *m, const struct machine_options *opt, char *err
 }
 
 void machine_free(struct machine *m) {
+    char ignored[8];
+    machine_close_trace(m, ignored, sizeof(ignored));
     host_guard_free(m);
     cpu_close(&m->cpu);
     phys_free(&m->phys);
@@ -300,6 +365,11 @@ static void run_guest_once(struct machine *m) {
     m->entering = (struct rec_switch){ .to_guest = 1, .eip = reg_get(m, LGUEST_REGS_eip),
                                     .cs = gcs, .cpl_before = 0, .cpl_after = (int)(gcs & 3) };
     m->switch_insns_now = 0;
+    m->run_start_ns = c->now_ns;
+    m->entering_unrecorded = m->rec.w != NULL;
+    m->trapped = 0;
+    int64_t watch = rec_retry_watch(&m->rec);
+    c->watch_addr = watch < 0 ? UINT64_MAX : (uint64_t)watch;
     /* The Guest asked for CR0.TS (LHCALL_TS): run it with TS set so its first FPU instruction
      * raises #NM; the host clears TS again once the Guest is out. */
     if (m->ts) cpu_set(c, UC_X86_REG_CR0, cpu_get(c, UC_X86_REG_CR0) | CR0_TS);
@@ -326,6 +396,8 @@ static void run_guest_once(struct machine *m) {
     if (m->leaving.vector == 14) m->cr2 = cpu_get(c, UC_X86_REG_CR2);
     m->n_exits[m->leaving.vector <= 256 ? m->leaving.vector : 256]++;
     finish_switch_record(m, &m->leaving);
+    record_entering(m);
+    if (m->trapped) record_leaving(m);
 }
 
 static int out_of_time(struct machine *m) {
@@ -351,6 +423,7 @@ static void idle(struct machine *m) {
     uint64_t wake = m->clockevent_ns;
     if (m->opt.max_ns && wake > m->opt.max_ns) wake = m->opt.max_ns;
     if (wake > m->cpu.now_ns) {
+        REC(&m->rec, m->cpu.now_ns, TK_HALT, (uint32_t)(wake - m->cpu.now_ns));
         m->n_idle_ns += wake - m->cpu.now_ns;
         m->cpu.now_ns = wake;
     }
@@ -382,6 +455,8 @@ int machine_run(struct machine *m) {
         run_guest_once(m);
         if (!m->dead) handle_trap(m);
     }
+    rec_text(&m->rec, m->cpu.now_ns, TK_DEATH, (uint32_t)m->exit_code, m->dead_reason);
+    rec_finish(&m->rec, m->cpu.now_ns);
     if (host_guard_end(m)) {
         fprintf(stderr, "lgsim: simulator bug: host memory at %#x changed while the guest ran "
                 "(%s)\n", m->host_changed_at, m->dead_reason);

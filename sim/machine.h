@@ -21,6 +21,8 @@ struct machine_options {
     const char *switcher_name;
     int trace_switches;
     FILE *trace_file;             /* where --trace-switches lines go */
+    const char *trace_path;       /* --trace=FILE: the binary trace */
+    const char *options_text;     /* the options that shape a run, for the trace header */
     int verbose;
     FILE *console;                /* where the Guest's console goes */
     uint64_t max_ns;              /* stop a runaway Guest after this much virtual time */
@@ -40,6 +42,11 @@ struct machine {
     uint32_t host_run, host_return, host_panic, host_timer, host_entry_ptr;
     uint32_t host_data, host_data_end;   /* the host routine's variables */
     struct recorder rec;
+    struct trace_writer trace;    /* open when --trace was given (rec.w points here) */
+    uint64_t run_start_ns;        /* the run now going began here (host -> guest) */
+    uint64_t trap_ns;             /* when the Guest trapped into the Switcher */
+    int entering_unrecorded;      /* the host -> guest record is still to be written */
+    int trapped;                  /* this run left the Guest through the Switcher */
 
     /* The Guest, as lg.ko's struct lguest / lg_cpu hold it. */
     uint32_t mem;                 /* bytes of guest RAM */
@@ -58,6 +65,7 @@ struct machine {
 
     /* Interrupts and time. */
     uint32_t irqs_pending;        /* Guest IRQs waiting to be delivered (bit n = IRQ n) */
+    uint32_t irqs_masked_noted;   /* held back by blocked_interrupts, already in the trace */
     int halted;                   /* LHCALL_HALT: idle until an interrupt */
     uint64_t clockevent_ns;       /* virtual time the Guest's one-shot timer fires; 0 = off */
     uint64_t next_tick_ns;        /* the host's own periodic timer interrupt */
@@ -86,6 +94,8 @@ struct machine {
 
 int machine_init(struct machine *m, const struct machine_options *opt, char *err, size_t errlen);
 void machine_free(struct machine *m);
+/* Close the binary trace; 0, or -1 with the reason (a trace that could not be written). */
+int machine_close_trace(struct machine *m, char *err, size_t errlen);
 /* Run until the Guest dies or shuts down; returns the process exit code. */
 int machine_run(struct machine *m);
 

@@ -2,6 +2,7 @@
 #include "sim/machine.h"
 #include "sim/layout.h"
 #include "switcher-model/lguest_pages.h"
+#include "traces/tool.h"
 #include <capstone/capstone.h>
 #include <errno.h>
 #include <stdio.h>
@@ -24,11 +25,15 @@ static void usage(FILE *f) {
 "  --initrd=FILE, --block=FILE, --rng, --tunnet=...   (not available in this version)\n"
 "options (the simulator's own):\n"
 "  --switcher=FILE.o    load this Switcher object instead of lgsim's own\n"
+"  --trace=FILE         record a binary trace (read it with: lgsim trace ...)\n"
 "  --trace-switches[=FILE]  one line per world switch, to stderr or FILE\n"
 "  --max-time=MS        stop a guest still running after MS ms of virtual time\n"
 "  --stats              print a summary when the guest stops (switches, hypercalls,\n"
 "                       faults, interrupts, virtual time)\n"
-"  -h, --help           this text\n", GUEST_MEM_MAX_MB);
+"  -h, --help           this text\n"
+"\n"
+"       lgsim trace dump|stats|diff|explain|export ...   read traces (lgsim trace help)\n",
+            GUEST_MEM_MAX_MB);
 }
 
 static uint8_t *read_file(const char *path, size_t *len, char *err, size_t errlen) {
@@ -123,6 +128,10 @@ static int run(struct machine_options *opt, int stats) {
     }
     int code = machine_run(&m);
     fflush(opt->console);
+    if (machine_close_trace(&m, err, sizeof(err))) {
+        fprintf(stderr, "lgsim: %s\n", err);
+        code = 2;
+    }
     fprintf(stderr, "lgsim: %s\n", m.dead_reason);
     if (code == 1 && strncmp(m.dead_reason, "CRASH", 5) != 0)
         explain_death(&m);
@@ -131,10 +140,23 @@ static int run(struct machine_options *opt, int stats) {
     return code;
 }
 
+/* What shapes a run, for the trace header: a diff warns when two traces' options differ.
+ * Files are named without their directories. */
+static const char *options_text(const struct machine_options *o) {
+    static char buf[TRACE_STR_MAX + 1];
+    const char *sw = o->switcher_name ? strrchr(o->switcher_name, '/') : NULL;
+    snprintf(buf, sizeof(buf), "mem=%uM switcher=%s max-time=%llums cmdline=\"%s\"", o->mem_mb,
+             !o->switcher_name ? "lgsim" : sw ? sw + 1 : o->switcher_name,
+             (unsigned long long)(o->max_ns / 1000000), o->cmdline ? o->cmdline : "");
+    return buf;
+}
+
 int main(int argc, char **argv) {
     struct machine_options opt = { .console = stdout };
     int i = 1, stats = 0;
     char err[300];
+    if (argc > 1 && !strcmp(argv[1], "trace"))
+        return trace_tool(argc - 1, argv + 1);
     for (; i < argc && argv[i][0] == '-'; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) { usage(stdout); return 0; }
@@ -151,6 +173,7 @@ int main(int argc, char **argv) {
             }
         }
         else if (!strcmp(a, "--stats")) stats = 1;
+        else if (!strncmp(a, "--trace=", 8) && a[8]) opt.trace_path = a + 8;
         else if (!strncmp(a, "--max-time=", 11)) {
             char *end;
             unsigned long long ms = strtoull(a + 11, &end, 10);
@@ -179,6 +202,7 @@ int main(int argc, char **argv) {
         opt.kernel_len = lgsim_demo_guest_len;
         opt.kernel_path = "(built-in demo guest)";
         if (!opt.max_ns) opt.max_ns = 10000000000ull;
+        opt.options_text = options_text(&opt);
         return run(&opt, 1);   /* the demo always ends with its summary */
     }
     if (argc - i < 2) {
@@ -195,6 +219,7 @@ int main(int argc, char **argv) {
     if (!k) { fprintf(stderr, "lgsim: %s\n", err); return 2; }
     opt.kernel = k;
     opt.cmdline = join_args(argc - i - 2, argv + i + 2);
+    opt.options_text = options_text(&opt);
     int code = run(&opt, stats);
     free(k);
     return code;

@@ -2,6 +2,23 @@
 #include "sim/pagetables.h"
 #include "sim/lguest.h"
 
+static void record_flush(struct machine *m, uint32_t what, uint32_t gpgdir) {
+    REC(&m->rec, m->cpu.now_ns, TK_FLUSH, what, gpgdir, m->shadow.cur);
+}
+
+/* The shadow tells traces of every entry it writes. */
+static void pte_written(void *ctx, unsigned slot, uint32_t vaddr, uint32_t spte, int cause) {
+    struct machine *m = ctx;
+    REC(&m->rec, m->cpu.now_ns, TK_SPTE, vaddr, spte, slot,
+        cause == SHADOW_BY_DEMAND ? SPTE_DEMAND : SPTE_SET_PTE);
+}
+
+void pagetables_trace(struct machine *m) {
+    if (!m->rec.w) return;
+    m->shadow.pte_written = pte_written;
+    m->shadow.ctx = m;
+}
+
 /* ABI §6.1's table: which page-table call does what (the rules are in mmu/shadow.c).
  * do_hcall() sends only these four numbers here. */
 void do_pagetable_hcall(struct machine *m, const uint32_t a[5]) {
@@ -11,18 +28,21 @@ void do_pagetable_hcall(struct machine *m, const uint32_t a[5]) {
     switch (a[0]) {
     case LHCALL_NEW_PGTABLE:   /* the Guest loaded CR3 */
         rc = shadow_new_pgtable(s, a[1], why, sizeof(why));
+        record_flush(m, FLUSH_NEW_PGTABLE, a[1]);
         break;
     case LHCALL_FLUSH_TLB:     /* 0: user mappings only; else everything */
         if (a[1])
             rc = shadow_clear_all(s, why, sizeof(why));
         else
             shadow_flush_user(s);
+        record_flush(m, a[1] ? FLUSH_ALL : FLUSH_USER, s->pgdirs[s->cur].gpgdir);
         break;
     case LHCALL_SET_PTE:       /* directory, address, new PTE */
         rc = shadow_set_pte(s, a[1], a[2], a[3], why, sizeof(why));
         break;
     case LHCALL_SET_PGD:       /* directory, index */
         rc = shadow_set_pgd(s, a[1], a[2], why, sizeof(why));
+        record_flush(m, FLUSH_SET_PGD, a[1]);
         break;
     }
     if (rc)
@@ -35,6 +55,7 @@ void pagetables_guest_init(struct machine *m) {
      * in m->shadow: flushing "user" entries counts up to it. */
     if (shadow_clear_all(&m->shadow, why, sizeof(why)))
         kill_guest(m, "%s", why);
+    record_flush(m, FLUSH_ALL, 0);
 }
 
 void pagetables_set_stack(struct machine *m, uint32_t esp1, uint32_t pages) {

@@ -10,4 +10,6 @@ void do_pagetable_hcall(struct machine *m, const uint32_t a[5]);
 void pagetables_guest_init(struct machine *m);
 /* SET_STACK's last step: remember the stack and keep its pages pinned from now on. */
 void pagetables_set_stack(struct machine *m, uint32_t esp1, uint32_t pages);
+/* With a trace open: every shadow PTE written goes into it. */
+void pagetables_trace(struct machine *m);
 #endif

@@ -26,26 +26,34 @@ static void copy_insn(struct machine *m, uint8_t insn[7]) {
 
 /* The page-fault round trip, host side: demand_page fixes it silently, or the launcher
  * emulates a device access, or the Guest's own #PF handler sees it with cr2 in lguest_data. */
+static void record_pf(struct machine *m, uint32_t err, uint32_t outcome) {
+    REC(&m->rec, m->cpu.now_ns, TK_PF, m->cr2, err, reg_get(m, LGUEST_REGS_eip), outcome);
+}
+
 static int handle_page_fault(struct machine *m, uint32_t err) {
     uint32_t io_addr = 0;
     char why[128];
     switch (shadow_demand_page(&m->shadow, m->cr2, err, &io_addr, why, sizeof(why))) {
     case DEMAND_FIXED:
         m->n_pf_fixed++;
+        record_pf(m, err, PF_FIXED);
         return 1;
     case DEMAND_IO:
         m->n_pf_io++;
+        record_pf(m, err, PF_DEVICE);
         m->pending.trap = 14;
         m->pending.addr = io_addr;
         copy_insn(m, m->pending.insn);
         return 1;
     case DEMAND_KILL:
+        record_pf(m, err, PF_KILLED);
         kill_guest(m, "%s", why);
         return 1;
     case DEMAND_REFLECT:
         break;
     }
     m->n_pf_reflected++;
+    record_pf(m, err, PF_REFLECTED);
     if (m->initialized)
         lguest_data_put(m, LGD_cr2, m->cr2);
     return 0;

@@ -1,6 +1,7 @@
-/* record.c - recording world switches; every path that switches worlds calls rec_switch(). */
+/* record.c - recording: the switch log, and every record of a binary trace with its round trip. */
 #include "traces/record.h"
 #include <inttypes.h>
+#include <string.h>
 
 void rec_switch(struct recorder *r, const struct rec_switch *s) {
     r->n_switches++;
@@ -16,4 +17,102 @@ void rec_switch(struct recorder *r, const struct rec_switch *s) {
                 " switcher=%u insns %s+%#x..%s+%#x t=%" PRIu64 "\n", s->vector, s->errcode,
                 s->eip, s->cs, s->cpl_before, s->cpl_after, s->switcher_insns, s->first_sym,
                 s->first_off, s->last_sym, s->last_off, s->now_ns);
+}
+
+/* --- the binary trace --- */
+
+static void write_rec(struct recorder *r, uint64_t t, unsigned kind, const uint32_t *f,
+                      unsigned n, const char *text, uint32_t text_len) {
+    struct trace_rec tr;
+    tr.t = t;
+    tr.kind = (uint8_t)kind;
+    tr.rt = r->rt_state != RT_IDLE ? r->rt : 0;
+    tr.nfields = (uint8_t)n;
+    memset(tr.f, 0, sizeof(tr.f));
+    memcpy(tr.f, f, n * sizeof(f[0]));
+    tr.text_len = text_len;
+    if (text_len) memcpy(tr.text, text, text_len);
+    if (tr.rt) r->rt_steps++;
+    trace_write(r->w, &tr);
+}
+
+static void flush_console(struct recorder *r) {
+    if (!r->con_len) return;
+    uint32_t len = r->con_len;
+    r->con_len = 0;   /* first: write_rec must not come back here */
+    write_rec(r, r->con_t, TK_CONSOLE, NULL, 0, r->con, len);
+}
+
+static void end_round_trip(struct recorder *r, uint64_t t, uint32_t outcome) {
+    uint64_t until = r->rt_state == RT_RETRIED ? r->rt_retry_ns : t;
+    const uint32_t f[] = { outcome, r->rt_steps + 1, (uint32_t)(until - r->rt_start_ns),
+                           r->rt_eip, r->rt_cr2 };
+    write_rec(r, t, TK_RT_END, f, 5, NULL, 0);
+    r->rt_state = RT_IDLE;
+}
+
+/* A world switch to the host moves the round trip along before the record is written. */
+static void follow_round_trip(struct recorder *r, uint64_t t, unsigned kind, const uint32_t *f) {
+    int refault = 0;
+    if (kind == TK_TO_HOST && f[TH_VECTOR] == 14) {
+        refault = r->rt_state != RT_IDLE && f[TH_EIP] == r->rt_eip && f[TH_CS] == r->rt_cs &&
+                  f[TH_CR2] == r->rt_cr2;
+        if (r->rt_state == RT_OPEN && !refault && (f[TH_CS] & 3) == 3 && (r->rt_cs & 3) == 3)
+            end_round_trip(r, t, RT_ABANDONED);   /* a user fault elsewhere: it never retried */
+    }
+    if (kind == TK_TO_HOST && r->rt_state == RT_RETRIED) {
+        if (refault)
+            r->rt_state = RT_OPEN;                /* the retry faulted again: same round trip */
+        else
+            end_round_trip(r, t, RT_OK);
+    }
+    if (kind == TK_TO_HOST && f[TH_VECTOR] == 14 && r->rt_state == RT_IDLE) {
+        r->rt_state = RT_OPEN;
+        r->rt = ++r->last_rt;
+        r->rt_eip = f[TH_EIP];
+        r->rt_cs = f[TH_CS];
+        r->rt_shadow = f[TH_SHADOW];
+        r->rt_cr2 = f[TH_CR2];
+        r->rt_steps = 0;
+        r->rt_start_ns = t;
+    }
+    if (kind == TK_RETRY && r->rt_state == RT_OPEN) {
+        r->rt_state = RT_RETRIED;
+        r->rt_retry_ns = t;
+    }
+}
+
+void rec_put(struct recorder *r, uint64_t t, unsigned kind, const uint32_t *f, unsigned n) {
+    if (!r->w) return;
+    follow_round_trip(r, t, kind, f);
+    write_rec(r, t, kind, f, n, NULL, 0);
+}
+
+void rec_text(struct recorder *r, uint64_t t, unsigned kind, uint32_t field0, const char *text) {
+    if (!r->w) return;
+    flush_console(r);
+    if (kind == TK_DEATH && r->rt_state == RT_OPEN) end_round_trip(r, t, RT_DIED);
+    if (kind == TK_DEATH && r->rt_state == RT_RETRIED) end_round_trip(r, t, RT_OK);
+    size_t len = strlen(text);
+    write_rec(r, t, kind, &field0, trace_kind_fields(kind), text,
+              (uint32_t)(len < TRACE_TEXT_MAX ? len : TRACE_TEXT_MAX));
+}
+
+/* Console bytes are gathered into one record per line (or per full buffer), written at the
+ * time of its last byte: a Guest that prints a byte per port write still reads as one line. */
+void rec_console(struct recorder *r, uint64_t t, uint8_t ch) {
+    if (!r->w) return;
+    r->con_t = t;
+    r->con[r->con_len++] = (char)ch;
+    if (ch == '\n' || r->con_len == TRACE_TEXT_MAX) flush_console(r);
+}
+
+int64_t rec_retry_watch(const struct recorder *r) {
+    return r->w && r->rt_state == RT_OPEN ? (int64_t)r->rt_eip : -1;
+}
+
+void rec_finish(struct recorder *r, uint64_t t) {
+    if (!r->w) return;
+    flush_console(r);
+    if (r->rt_state != RT_IDLE) end_round_trip(r, t, r->rt_state == RT_RETRIED ? RT_OK : RT_DIED);
 }

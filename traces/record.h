@@ -1,12 +1,11 @@
-/* record.h - the one place every observable event goes through (the trace system grows here). */
+/* record.h - the one place every observable event goes through on its way into a trace. */
 #ifndef LGSIM_RECORD_H
 #define LGSIM_RECORD_H
 #include <stdint.h>
 #include <stdio.h>
+#include "traces/writer.h"
 
-enum rec_kind { REC_SWITCH_TO_GUEST, REC_SWITCH_TO_HOST, REC_HYPERCALL, REC_REFLECT,
-                REC_PAGE_FAULT, REC_EMULATE, REC_CONSOLE, REC_DEATH };
-
+/* --trace-switches: one text line per world switch, with the Switcher's instructions. */
 struct rec_switch {
     int to_guest;                /* 1: host -> guest, 0: guest -> host */
     uint32_t vector, errcode;    /* trapnum and error code (guest -> host) */
@@ -19,10 +18,46 @@ struct rec_switch {
     uint64_t now_ns;
 };
 
+/*
+ * A page-fault round trip, as the recorder follows it: it opens at a #PF exit, every record
+ * while it is open carries its id, the CPU reports when the faulting instruction starts again
+ * (TK_RETRY), and the next exit that is not the same fault again ends it (TK_RT_END, "ok").
+ * A new user-mode fault elsewhere before any retry ends it as abandoned; the Guest's death
+ * ends it as died.
+ */
+enum rt_state { RT_IDLE, RT_OPEN, RT_RETRIED };
+
 struct recorder {
-    FILE *switches;              /* --trace-switches: one text line per world switch */
+    FILE *switches;              /* --trace-switches, or NULL */
     uint64_t n_switches;
+    struct trace_writer *w;      /* --trace, or NULL */
+
+    enum rt_state rt_state;
+    uint32_t rt, last_rt;
+    uint32_t rt_eip, rt_cs, rt_cr2, rt_steps;
+    uint32_t rt_shadow;          /* the shadow root it faulted in: the retry runs there */
+    uint64_t rt_start_ns, rt_retry_ns;
+
+    char con[TRACE_TEXT_MAX];    /* console bytes not yet in a record */
+    uint32_t con_len;
+    uint64_t con_t;
 };
 
 void rec_switch(struct recorder *r, const struct rec_switch *s);
+
+/* Write one record of 'kind' at virtual time t with n fields (the kind's, in order). */
+void rec_put(struct recorder *r, uint64_t t, unsigned kind, const uint32_t *f, unsigned n);
+#define REC(r, t, kind, ...)                                                              \
+    do {                                                                                  \
+        if ((r)->w) {                                                                     \
+            const uint32_t f_[] = { __VA_ARGS__ };                                        \
+            rec_put((r), (t), (kind), f_, sizeof(f_) / sizeof(f_[0]));                    \
+        }                                                                                 \
+    } while (0)
+void rec_text(struct recorder *r, uint64_t t, unsigned kind, uint32_t field0, const char *text);
+void rec_console(struct recorder *r, uint64_t t, uint8_t ch);
+/* Where the open round trip's faulting instruction is (the CPU watches for it), or -1. */
+int64_t rec_retry_watch(const struct recorder *r);
+/* End the trace: pending console text, an open round trip. */
+void rec_finish(struct recorder *r, uint64_t t);
 #endif

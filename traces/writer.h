@@ -1,0 +1,28 @@
+/* writer.h - writing a binary trace: a header, then records in compressed chunks. */
+#ifndef LGSIM_TRACE_WRITER_H
+#define LGSIM_TRACE_WRITER_H
+#include <stdio.h>
+#include "traces/codec.h"
+
+struct trace_writer {
+    FILE *f;
+    const char *path;
+    struct trace_codec codec;
+    uint8_t *raw, *packed;           /* the chunk being built, and its compressed form */
+    size_t raw_len, packed_cap;
+    uint32_t chunk_recs;
+    uint64_t chunk_first, chunk_base_t;
+    uint64_t n_records, last_t, bytes_written;
+    int level;                       /* zlib level */
+    int failed;                      /* a write failed: say so at close, never lose it quietly */
+    char err[256];
+};
+
+/* Create path and write the header.  0, or -1 with the reason in err. */
+int trace_writer_open(struct trace_writer *w, const char *path, const struct trace_header *h,
+                      char *err, size_t errlen);
+/* Append one record (its index is assigned here; r->index is ignored). */
+void trace_write(struct trace_writer *w, const struct trace_rec *r);
+/* Flush, write the end marker, close.  0, or -1 with the first failure in err. */
+int trace_writer_close(struct trace_writer *w, char *err, size_t errlen);
+#endif
