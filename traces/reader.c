@@ -30,7 +30,7 @@ static size_t src_read(struct trace_reader *r, void *buf, size_t n) {
         got = fread(buf, 1, n, r->f);
     } else {
         got = r->mem_len - r->mem_pos < n ? r->mem_len - r->mem_pos : n;
-        memcpy(buf, r->mem + r->mem_pos, got);
+        if (got) memcpy(buf, r->mem + r->mem_pos, got);   /* mem may be NULL when empty */
         r->mem_pos += got;
     }
     r->offset += got;
@@ -88,6 +88,7 @@ static int read_header(struct trace_reader *r) {
     if (r->h.version != TRACE_VERSION)
         return fail(r, 8, "trace format version %u; this lgsim reads version %d",
                     r->h.version, TRACE_VERSION);
+    if (rd16(fixed + 10)) return fail(r, 10, "reserved header bytes are not zero");
     uint32_t len = rd32(fixed + 12);
     if (len > HEADER_PAYLOAD_MAX) return fail(r, 12, "header claims %u bytes", len);
     uint8_t *buf = malloc((size_t)len + 4);
@@ -156,6 +157,8 @@ static int read_end(struct trace_reader *r, const uint8_t *magic) {
     if (rd64(end + 4) != r->next_index)
         return fail(r, at, "end marker counts %" PRIu64 " records, the file holds %" PRIu64,
                     rd64(end + 4), r->next_index);
+    if (rd64(end + 12) != r->last_t)
+        return fail(r, at, "end marker's time does not match the last record's");
     uint8_t extra;
     if (src_read(r, &extra, 1)) return fail(r, r->offset - 1, "bytes after the end marker");
     r->state = 1;
