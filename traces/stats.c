@@ -86,12 +86,15 @@ static int collect(struct stats *s, const struct trace_filter *flt) {
     if (first_pass(s, flt)) return -1;
     int again = median_start_pass2(&s->steps);
     median_start_pass2(&s->duration);
-    return again ? second_pass(s, flt) : 0;
+    if (!again || !second_pass(s, flt)) return 0;
+    fprintf(stderr, "lgsim trace stats: the medians need a second read of %s (a file, not a "
+                    "pipe)\n", s->path);
+    return -1;
 }
 
 int trace_stats(int argc, char **argv) {
     struct trace_filter flt;
-    static struct stats s;
+    struct stats s;
     memset(&s, 0, sizeof(s));
     trace_filter_init(&flt);
     for (int i = 1; i < argc; i++) {
