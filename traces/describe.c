@@ -115,6 +115,10 @@ void describe_hcall(struct text *t, const struct trace_rec *r) {
     case 9:
         text_add(t, "SET_CLOCKEVENT: the guest wants a timer interrupt in %u ns", a[HC_ARG1]);
         return;
+    case 2:
+        text_add(t, "SHUTDOWN: the guest asks to be %s (its message is at %#010x)",
+                 a[HC_ARG2] == 2 ? "restarted" : "powered off", a[HC_ARG1]);
+        return;
     case 10:
         text_add(t, "HALT: the guest has nothing to do until its next interrupt");
         return;

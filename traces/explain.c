@@ -97,7 +97,8 @@ static int narrate(struct trace_reader *rd, struct explain *e, const char *path)
         if (!found++) start(e, &rec, path);
         explain_record(e, &rec);
         if (rec.kind != TK_RT_END) continue;
-        if ((rc = trace_read(rd, &rec)) > 0) explain_after(e, &rec);
+        uint32_t outcome = rec.f[RE_OUTCOME];
+        if ((rc = trace_read(rd, &rec)) > 0) explain_after(e, &rec, outcome);
         break;
     }
     if (tool_read_end(rd, rc)) return 2;

@@ -32,8 +32,9 @@ struct explain {
 
 /* One record of the round trip, in file order; the caller stops after its rt_end. */
 void explain_record(struct explain *e, const struct trace_rec *r);
-/* The record after rt_end, if any: a death there is how the Guest ended. */
-void explain_after(struct explain *e, const struct trace_rec *next);
+/* The record after rt_end, if any: the exit that ended an abandoned round trip, or the
+ * Guest's death. */
+void explain_after(struct explain *e, const struct trace_rec *next, uint32_t outcome);
 /* Write one step at time t, wrapped and indented under its time. */
 void explain_say(struct explain *e, uint64_t t, const struct text *what);
 #endif

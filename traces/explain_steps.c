@@ -317,7 +317,9 @@ static void on_hcall(struct explain *e, const struct trace_rec *r) {
                  "to update: the next use of the page faults and demand_page fills it in.",
                  f[HC_ARG2]);
     tell_sptes(e, &w);
-    if (f[HC_OUTCOME] == HC_KILLED) text_add(&w, " The host killed the guest for it.");
+    if (f[HC_OUTCOME] == HC_KILLED)
+        text_add(&w, f[HC_NR] == 2 ? " The host stops the guest, as asked."
+                                   : " The host killed the guest for it.");
     say(e, r->t, &w);
 }
 
@@ -386,10 +388,12 @@ static void on_retry(struct explain *e, const struct trace_rec *r) {
 static void on_rt_end(struct explain *e, const struct trace_rec *r) {
     static const char *how[] = {
         [RT_OK] = "ended well: the retried instruction did not fault again.",
-        [RT_ABANDONED] = "was abandoned: the instruction never ran again. Before it did, "
-                         "user code faulted at another instruction, so the guest had moved on "
-                         "(it ended the process, or switched to another one).",
-        [RT_DIED] = "ended with the guest's death, before the instruction ran again.",
+        [RT_ABANDONED] = "was abandoned: the instruction never ran again. The guest came back "
+                         "to the faulting ring, in the same address space, somewhere else, past "
+                         "the frame its handler got: the handler skipped the instruction or "
+                         "ended the process.",
+        [RT_UNFINISHED] = "was unfinished: the guest stopped (or the recording ended) before "
+                          "the instruction ran again or the guest moved on.",
     };
     const uint32_t *f = r->f;
     struct text w;
@@ -435,7 +439,17 @@ void explain_record(struct explain *e, const struct trace_rec *r) {
     }
 }
 
-void explain_after(struct explain *e, const struct trace_rec *next) {
+/* An abandoned round trip: the exit that showed the guest elsewhere. */
+static void tell_elsewhere(struct explain *e, const struct trace_rec *next) {
+    struct text w;
+    text_clear(&w);
+    text_add(&w, "That exit: %s at eip %#010x, esp %#010x, not the faulting instruction.",
+             describe_ring(next->f[TH_CS]), next->f[TH_EIP], next->f[TH_ESP]);
+    say(e, next->t, &w);
+}
+
+void explain_after(struct explain *e, const struct trace_rec *next, uint32_t outcome) {
+    if (outcome == RT_ABANDONED && next->kind == TK_TO_HOST) tell_elsewhere(e, next);
     if (next->kind != TK_DEATH) return;
     struct text w;
     text_clear(&w);
