@@ -171,7 +171,8 @@ static void tell_mapped(struct explain *e, struct text *w, const uint32_t *f, ui
     text_add(w, "The host looked %#010x up in the guest's own page tables (demand_page): ",
              f[PF_CR2]);
     if (!pgdir)
-        text_add(w, "the guest has none yet, so the page is its own guest-physical page");
+        text_add(w, "the guest has none yet, so guest-virtual %#010x is guest-physical "
+                 "%#010x", f[PF_CR2] & 0xFFFFF000u, f[PF_CR2] & 0xFFFFF000u);
     else
         text_add(w, "the guest's entry is present and allows this access");
     text_add(w, ". Only the shadow lacked the entry, so the host filled it in.");
