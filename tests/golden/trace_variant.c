@@ -9,6 +9,7 @@
  *   extra=N        a console record "extra line" inserted before record N
  *   drop=N         record N left out
  *   field=N        record N's first field plus one
+ *   head=N         only the first N records (a run that stopped early)
  *   cut=BYTES      only the first BYTES bytes of the file (a trace cut short)
  *   flip=BYTES     the byte at offset BYTES inverted (a corrupt trace)
  */
@@ -30,6 +31,7 @@ static int copy_bytes(const char *in, const char *out, const struct variant *v) 
 static void write_changed(struct trace_writer *w, struct trace_rec *r, const struct variant *v) {
     int here = r->index == v->n;
     if (here && !strcmp(v->mode, "drop")) return;
+    if (r->index >= v->n && !strcmp(v->mode, "head")) return;
     if (here && !strcmp(v->mode, "extra")) {
         struct trace_rec x = { .t = r->t, .kind = TK_CONSOLE };
         x.text_len = (uint32_t)snprintf(x.text, sizeof(x.text), "extra line\n");
