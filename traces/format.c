@@ -161,6 +161,18 @@ static int hex_field(unsigned kind, unsigned f) {
     return 1;
 }
 
+void trace_format_field(unsigned kind, unsigned field, uint32_t v, char *buf, size_t len) {
+    const char *fname = trace_field_name(kind, field), *vname;
+    if (!fname) snprintf(buf, len, "%#x", v);
+    else if ((vname = trace_value_name(kind, field, v))) snprintf(buf, len, "%s", vname);
+    else if (kind == TK_HCALL && field == HC_NR && trace_hcall_name(v))
+        snprintf(buf, len, "%u(%s)", v, trace_hcall_name(v));
+    else if (!strcmp(fname, "vector") && trace_vector_name(v))
+        snprintf(buf, len, "%#x(%s)", v, trace_vector_name(v));
+    else if (hex_field(kind, field)) snprintf(buf, len, "%#x", v);
+    else snprintf(buf, len, "%u", v);
+}
+
 int trace_format(const struct trace_rec *r, char *buf, size_t len) {
     struct line l = { buf, len, 0 };
     if (len) buf[0] = 0;
@@ -170,18 +182,9 @@ int trace_format(const struct trace_rec *r, char *buf, size_t len) {
     put(&l, " %s", kn ? kn : "?");
     unsigned n = trace_kind_fields(r->kind);
     for (unsigned i = 0; i < n && i < r->nfields; i++) {
-        const char *fname = trace_field_name(r->kind, i), *vname;
-        uint32_t v = r->f[i];
-        if ((vname = trace_value_name(r->kind, i, v)))
-            put(&l, " %s=%s", fname, vname);
-        else if (r->kind == TK_HCALL && i == HC_NR && trace_hcall_name(v))
-            put(&l, " %s=%u(%s)", fname, v, trace_hcall_name(v));
-        else if (!strcmp(fname, "vector") && trace_vector_name(v))
-            put(&l, " %s=%#x(%s)", fname, v, trace_vector_name(v));
-        else if (hex_field(r->kind, i))
-            put(&l, " %s=%#x", fname, v);
-        else
-            put(&l, " %s=%u", fname, v);
+        char value[48];
+        trace_format_field(r->kind, i, r->f[i], value, sizeof(value));
+        put(&l, " %s=%s", trace_field_name(r->kind, i), value);
     }
     if (trace_kind_has_text(r->kind)) put_text(&l, r);
     return l.n;

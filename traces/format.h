@@ -124,6 +124,8 @@ const char *trace_vector_name(uint32_t vector);
 
 /* One human-readable line (no newline): "t=1.234567ms to_host vec=0e #PF ...". */
 int trace_format(const struct trace_rec *r, char *buf, size_t len);
+/* One field's value as that line shows it: "0x8048225", "fixed", "14(SET_PTE)", "83". */
+void trace_format_field(unsigned kind, unsigned field, uint32_t v, char *buf, size_t len);
 /* The same header line a dump starts with, and what two headers disagree on (NULL: nothing). */
 void trace_format_header(const struct trace_header *h, char *buf, size_t len);
 const char *trace_header_differs(const struct trace_header *a, const struct trace_header *b,

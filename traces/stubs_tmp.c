@@ -1,4 +1,3 @@
 /* temporary: commands being written */
 #include "traces/tool.h"
 int trace_stats(int argc, char **argv) { fprintf(stderr, "lgsim trace: stats is not written yet\n"); return 2; }
-int trace_diff(int argc, char **argv) { fprintf(stderr, "lgsim trace: diff is not written yet\n"); return 2; }
