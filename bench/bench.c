@@ -206,8 +206,13 @@ static double run_guest(const uint8_t *image, size_t len, const char *cmdline, s
 /* The hello guest with a benchmark command line doing 100000 of something: seconds per one,
  * after taking away the boot and console work a run with no benchmark does too. */
 static struct machine M;
+static uint64_t base_runs;
 static double per_op(const char *cmdline, double base) {
     return (run_guest(lgsim_hello_guest, lgsim_hello_guest_len, cmdline, &M) - base) / 100000.0;
+}
+/* World switches (exits) per operation of the last per_op() run. */
+static double exits_per_op(void) {
+    return (double)(M.n_runs - base_runs) / 100000.0;
 }
 
 int main(void) {
@@ -220,6 +225,7 @@ int main(void) {
            "through the context, 2 CR3 loads, 1 emu_start): %.2f us; with an empty block hook "
            "%.2f us\n", floor * 1e6, floor_bh * 1e6);
     double base = run_guest(lgsim_hello_guest, lgsim_hello_guest_len, "", &M);
+    base_runs = M.n_runs;
     double hc = per_op("bench=hcall", base);
     printf("hypercall round trip (guest -> Switcher -> host -> guest): %.2f us = %.2fx the "
            "bare-Unicorn floor (%.2fx the floor with a block hook)\n", hc * 1e6, hc / floor,
@@ -232,10 +238,16 @@ int main(void) {
            "fixed by demand_page; %llu reflected, %llu fixed): %.2f us = %.2fx a hypercall\n",
            (unsigned long long)M.n_pf_reflected, (unsigned long long)M.n_pf_fixed, pf * 1e6,
            pf / hc);
+    double pf_exits = exits_per_op();
+    printf("  %.2f exits per page fault; the bare-Unicorn floor for that many exits: %.2f us "
+           "(lgsim = %.2fx)\n", pf_exits, pf_exits * floor * 1e6, pf / (pf_exits * floor));
     double tm = per_op("bench=timer", base);
     printf("timer interrupt (SET_CLOCKEVENT, HALT, idle jump, IRQ 0 delivered to the guest): "
            "%.2f us = %.2fx a hypercall; delivery alone (minus the two hypercalls) %.2f us\n",
            tm * 1e6, tm / hc, (tm - 2 * hc) * 1e6);
+    double tm_exits = exits_per_op();
+    printf("  %.2f exits per tick; the bare-Unicorn floor for that many exits: %.2f us "
+           "(lgsim = %.2fx)\n", tm_exits, tm_exits * floor * 1e6, tm / (tm_exits * floor));
 
     double teach = run_guest(lgsim_demo_guest, lgsim_demo_guest_len, "", &M);
     uint64_t switches = M.n_runs;
