@@ -31,3 +31,13 @@ function(expect text what)
     endif()
   endforeach()
 endfunction()
+
+# explain_flat(VAR TRACE args...): explain's output with its line wrapping undone.
+function(explain_flat var trace)
+  run(o e rc ${LGSIM} trace explain ${ARGN} ${trace})
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "explain ${ARGN} of ${trace} failed (${rc}): ${e}")
+  endif()
+  string(REGEX REPLACE "[ \n]+" " " flat "${o}")
+  set(${var} "${flat}" PARENT_SCOPE)
+endfunction()

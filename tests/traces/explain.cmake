@@ -22,13 +22,9 @@ function(field var line name)
   set(${var} "${CMAKE_MATCH_1}" PARENT_SCOPE)
 endfunction()
 
-# explain(VAR args...): explain's output with its line wrapping undone.
+# explain(VAR args...): explain's output for the teaching trace, line wrapping undone.
 function(explain var)
-  run(o e rc ${LGSIM} trace explain ${ARGN} ${T})
-  if(NOT rc EQUAL 0)
-    message(FATAL_ERROR "explain ${ARGN} failed (${rc}): ${e}")
-  endif()
-  string(REGEX REPLACE "[ \n]+" " " flat "${o}")
+  explain_flat(flat ${T} ${ARGN})
   set(${var} "${flat}" PARENT_SCOPE)
 endfunction()
 
