@@ -24,14 +24,17 @@ void cpu_set(struct cpu *c, int reg, uint32_t val) {
         uc_reg_write(c->uc, reg, &val);
         uc_reg_write(c->uc, UC_X86_REG_CR3, &cr3);
         c->cr2 = val;
+        c->ctx_fresh = 0;
         return;
     }
     uc_reg_write(c->uc, reg, &val);
+    c->ctx_fresh = 0;
 }
 
 void cpu_set_table(struct cpu *c, int reg, uint32_t base, uint32_t limit) {
     uc_x86_mmr m = { 0, base, limit, 0 };
     uc_reg_write(c->uc, reg, &m);
+    c->ctx_fresh = 0;
 }
 
 void cpu_get_table(struct cpu *c, int reg, uint32_t *base, uint32_t *limit) {
@@ -46,6 +49,7 @@ void cpu_get_table(struct cpu *c, int reg, uint32_t *base, uint32_t *limit) {
 void cpu_set_tr(struct cpu *c, uint16_t sel, uint32_t base, uint32_t limit) {
     uc_x86_mmr m = { sel, base, limit, 0x00008900 };
     uc_reg_write(c->uc, UC_X86_REG_TR, &m);
+    c->ctx_fresh = 0;
 }
 
 void cpu_paging(struct cpu *c, struct paging *pg) {
@@ -61,8 +65,11 @@ void cpu_set_cr4(struct cpu *c, uint32_t cr4) {
 
 /* --- private CPU state, through the calibrated offsets --- */
 
-static void ctx_save(struct cpu *c) { uc_context_save(c->uc, c->ctx); }
-static void ctx_restore(struct cpu *c) { uc_context_restore(c->uc, c->ctx); }
+/* The context is 5.5 KB; a delivery saves it once (on_intr) and restores it once (the CPL
+ * change), so ctx_fresh says whether the saved copy still matches the CPU: every register write
+ * through this file, and every return to the emulator from a hook, makes it stale. */
+static void ctx_save(struct cpu *c) { uc_context_save(c->uc, c->ctx); c->ctx_fresh = 1; }
+static void ctx_restore(struct cpu *c) { uc_context_restore(c->uc, c->ctx); c->ctx_fresh = 1; }
 
 uint32_t cpu_ctx_get32(struct cpu *c, size_t off) {
     uint32_t v;
@@ -82,7 +89,7 @@ int cpu_interrupt_shadow(struct cpu *c) {
 /* Set the CPL directly (QEMU derives it from SS on loads, and the API refuses an SS whose DPL
  * differs from the current CPL), and forget any exception in flight. */
 void cpu_force_cpl(struct cpu *c, int cpl) {
-    ctx_save(c);
+    if (!c->ctx_fresh) ctx_save(c);
     uint32_t hf = cpu_ctx_get32(c, c->lay.hflags);
     cpu_ctx_put32(c, c->lay.hflags, (hf & ~HF_CPL_MASK & ~HF_INHIBIT_IRQ) | HF_IOBPT |
                                     (uint32_t)cpl);
@@ -95,6 +102,7 @@ int cpu_load_segments(struct cpu *c, uint16_t cs, uint16_t ss, uint16_t ds, uint
     int regs[] = { UC_X86_REG_SS, UC_X86_REG_CS, UC_X86_REG_DS, UC_X86_REG_ES,
                    UC_X86_REG_FS, UC_X86_REG_GS, UC_X86_REG_ESP };
     uint32_t vals[] = { ss, cs, ds, ds, ds, ds, esp };
+    c->ctx_fresh = 0;
     for (size_t i = 0; i < sizeof(regs) / sizeof(regs[0]); i++)
         if (uc_reg_write(c->uc, regs[i], &vals[i]) != UC_ERR_OK)
             return -1;
@@ -192,7 +200,9 @@ static void on_block(uc_engine *uc, uint64_t addr, uint32_t size, void *user) {
     if (c->next_check == 0) {
         /* The block has not run yet: its first instruction is the return address.  Block
          * addresses are linear; every segment lgsim runs code in is flat. */
-        if (maybe_take_interrupt(c, (uint32_t)addr))
+        int taken = maybe_take_interrupt(c, (uint32_t)addr);
+        c->ctx_fresh = 0;   /* the CPU runs on */
+        if (taken)
             return;   /* delivered: this block is skipped, time moves on at the handler */
     }
     note_block(c, addr, size);
@@ -206,8 +216,7 @@ static int has_error_code(int vec) {
 }
 
 /* Turn what Unicorn reports into the architectural event, then deliver it. */
-static void on_intr(uc_engine *uc, uint32_t intno, void *user) {
-    struct cpu *c = user;
+static void take_exception(struct cpu *c, uint32_t intno) {
     struct cpu_event ev = { .vector = (uint8_t)intno };
     uint32_t eip = cpu_get(c, UC_X86_REG_EIP);
     ctx_save(c);
@@ -224,8 +233,11 @@ static void on_intr(uc_engine *uc, uint32_t intno, void *user) {
         cpu_set(c, UC_X86_REG_CR2, c->cr2);
         ev = (struct cpu_event){ .vector = 13, .kind = EV_FAULT, .has_error = 1, .eip = eip };
     } else if (is_int) {
+        /* INT3 (0xCC) and INTO (0xCE) are one byte long, INT n two; only vectors 3 and 4 can
+         * come from either, so only those look at the instruction. */
         uint8_t b = 0;
-        cpu_read_linear(c, eip - 1, &b, 1);
+        if (intno == 3 || intno == 4)
+            cpu_read_linear(c, eip - 1, &b, 1);
         ev.kind = EV_SOFTINT;
         ev.insn_len = (intno == 3 && b == 0xCC) || (intno == 4 && b == 0xCE) ? 1 : 2;
         ev.eip = eip;
@@ -236,6 +248,12 @@ static void on_intr(uc_engine *uc, uint32_t intno, void *user) {
         ev.error = ev.has_error ? error : 0;
     }
     cpu_deliver(c, &ev);
+}
+
+static void on_intr(uc_engine *uc, uint32_t intno, void *user) {
+    struct cpu *c = user;
+    take_exception(c, intno);
+    c->ctx_fresh = 0;   /* the CPU runs on */
 }
 
 /* Unicorn reports #UD here first; answering "handled" makes it call on_intr with vector 6. */
@@ -350,6 +368,7 @@ static void forget_code_at(struct cpu *c, uint32_t until) {
 
 enum cpu_stop cpu_run(struct cpu *c, uint32_t eip, uint32_t until) {
     forget_code_at(c, until);
+    c->ctx_fresh = 0;
     c->stopping = 0;
     c->stop_msg[0] = 0;
     c->cr2 = cpu_get(c, UC_X86_REG_CR2);
@@ -365,6 +384,12 @@ enum cpu_stop cpu_run(struct cpu *c, uint32_t eip, uint32_t until) {
     uint32_t now = cpu_get(c, UC_X86_REG_EIP);
     if (now == until)
         return CPU_STOP_UNTIL;
-    snprintf(c->stop_msg, sizeof(c->stop_msg), "hlt at eip 0x%08x", now - 1);
+    /* Every world switch ends here, so no snprintf: "hlt at eip 0x%08x" by hand. */
+    static const char hex[] = "0123456789abcdef";
+    char *p = c->stop_msg + sizeof("hlt at eip 0x") - 1;
+    memcpy(c->stop_msg, "hlt at eip 0x", sizeof("hlt at eip 0x") - 1);
+    for (int i = 7; i >= 0; i--)
+        *p++ = hex[((now - 1) >> (4 * i)) & 0xF];
+    *p = 0;
     return CPU_STOP_HLT;
 }

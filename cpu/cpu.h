@@ -84,6 +84,7 @@ struct cpu {
     struct cpu_hooks hooks;
     struct cpu_layout lay;
     uc_context *ctx;           /* scratch context for reading/patching private state */
+    int ctx_fresh;             /* ctx holds the CPU's state as it is now (see cpu_force_cpl) */
     csh dis;                   /* Capstone, with operand details, for the trap paths */
 
     /* Deterministic virtual time: one nanosecond per byte of code executed. */

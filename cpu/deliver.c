@@ -25,11 +25,32 @@ struct nested { uint8_t vector; uint32_t error; uint32_t cr2; };
 
 enum { DELIVERED = 0, NESTED = 1, STOPPED = -1 };
 
+/*
+ * The translations one delivery uses, cached as a TLB would cache them: the page tables cannot
+ * change while one event is delivered, and a walk that already set the accessed (and, for a
+ * write, dirty) bits would only set them again.  In lguest the IDT, GDT and TSS share the
+ * Switcher's state page and the frame fits in one or two pages, so a delivery walks two or
+ * three pages instead of ten.  Entries are per access kind (read, write, user write).
+ */
+#define DTLB_SIZE 4
+struct dtlb_entry { uint32_t page; int flags; uint8_t *host; };
+
 struct machine_view {
     struct paging pg;
     uint32_t eflags, cs, ss, esp, cpl;
     uint32_t gdt_base, gdt_limit, idt_base, idt_limit, tr_base, tr_limit;
+    uint16_t tr_sel;
+    int n_dtlb;
+    struct dtlb_entry dtlb[DTLB_SIZE];
 };
+
+static void get_tr(struct cpu *c, struct machine_view *m) {
+    uc_x86_mmr tr = { 0 };
+    uc_reg_read(c->uc, UC_X86_REG_TR, &tr);
+    m->tr_sel = tr.selector;
+    m->tr_base = (uint32_t)tr.base;
+    m->tr_limit = tr.limit;
+}
 
 static void snapshot(struct cpu *c, struct machine_view *m) {
     cpu_paging(c, &m->pg);
@@ -40,7 +61,46 @@ static void snapshot(struct cpu *c, struct machine_view *m) {
     m->cpl = m->cs & 3;
     cpu_get_table(c, UC_X86_REG_GDTR, &m->gdt_base, &m->gdt_limit);
     cpu_get_table(c, UC_X86_REG_IDTR, &m->idt_base, &m->idt_limit);
-    cpu_get_table(c, UC_X86_REG_TR, &m->tr_base, &m->tr_limit);
+    get_tr(c, m);
+    m->n_dtlb = 0;
+}
+
+/* Copy between [la, la+len) and buf as walk_read/walk_write would, through the delivery's TLB:
+ * page by page, and on a failure the linear address of the page that failed in *fault_la. */
+static int dtlb_access(struct cpu *c, struct machine_view *m, uint32_t la, uint8_t *buf,
+                       uint32_t len, int flags, uint32_t *fault_la, struct walk *w) {
+    while (len) {
+        uint32_t chunk = 0x1000 - (la & 0xFFF), page = la & ~0xFFFu;
+        if (chunk > len) chunk = len;
+        uint8_t *host = NULL;
+        for (int i = 0; i < m->n_dtlb; i++)
+            if (m->dtlb[i].page == page && m->dtlb[i].flags == flags) {
+                host = m->dtlb[i].host;
+                break;
+            }
+        if (!host) {
+            if (walk(c->phys, &m->pg, la, flags, w) < 0) {
+                *fault_la = la;
+                return -1;
+            }
+            /* Regions are whole pages, so the page is memory if any byte of it is. */
+            host = phys_ptr(c->phys, w->pa & ~0xFFFu, 0x1000);
+            if (!host) {
+                w->bus_error = 1;
+                *fault_la = la;
+                return -1;
+            }
+            struct dtlb_entry e = { page, flags, host };
+            m->dtlb[m->n_dtlb < DTLB_SIZE ? m->n_dtlb++ : DTLB_SIZE - 1] = e;
+        }
+        host += la & 0xFFF;
+        if (flags & WALK_WRITE) memcpy(host, buf, chunk);
+        else memcpy(buf, host, chunk);
+        la += chunk;
+        buf += chunk;
+        len -= chunk;
+    }
+    return 0;
 }
 
 static int raise_fault(struct nested *f, uint8_t vector, uint32_t error) {
@@ -50,11 +110,11 @@ static int raise_fault(struct nested *f, uint8_t vector, uint32_t error) {
 }
 
 /* A system-table read (IDT, GDT, TSS) is a supervisor access; a #PF there is a nested fault. */
-static int read_system(struct cpu *c, const struct machine_view *m, uint32_t la, void *buf,
+static int read_system(struct cpu *c, struct machine_view *m, uint32_t la, void *buf,
                        uint32_t len, struct nested *f) {
     struct walk w;
     uint32_t fault_la;
-    if (walk_read(c->phys, &m->pg, la, buf, len, WALK_SET_AD, &fault_la, &w) == 0)
+    if (dtlb_access(c, m, la, buf, len, WALK_SET_AD, &fault_la, &w) == 0)
         return DELIVERED;
     if (w.bus_error) {
         char msg[96];
@@ -66,7 +126,7 @@ static int read_system(struct cpu *c, const struct machine_view *m, uint32_t la,
     return raise_fault(f, 14, w.pf_error);
 }
 
-static int read_gdt_desc(struct cpu *c, const struct machine_view *m, uint16_t sel,
+static int read_gdt_desc(struct cpu *c, struct machine_view *m, uint16_t sel,
                          struct desc *d, uint8_t bad_vector, uint32_t ext, struct nested *f) {
     if ((sel & 4) || (uint32_t)(sel & ~7u) + 7 > m->gdt_limit)   /* no LDT in this model */
         return raise_fault(f, bad_vector, (sel & 0xFFFCu) | ext);
@@ -74,13 +134,11 @@ static int read_gdt_desc(struct cpu *c, const struct machine_view *m, uint16_t s
 }
 
 /* Step 3: the inner stack from the TSS, checked as the SDM requires (#TS / #SS). */
-static int inner_stack(struct cpu *c, const struct machine_view *m, int new_cpl, uint32_t ext,
+static int inner_stack(struct cpu *c, struct machine_view *m, int new_cpl, uint32_t ext,
                        uint16_t *ss, uint32_t *esp, uint32_t *ss_base, struct nested *f) {
     uint32_t off = 4 + 8 * (uint32_t)new_cpl;
     uint8_t raw[8];
-    uc_x86_mmr tr = { 0 };
-    uc_reg_read(c->uc, UC_X86_REG_TR, &tr);
-    uint16_t tr_sel = tr.selector;
+    uint16_t tr_sel = m->tr_sel;
     if (off + 5 > m->tr_limit)
         return raise_fault(f, 10, (tr_sel & 0xFFFCu) | ext);
     int r = read_system(c, m, m->tr_base + off, raw, 8, f);
@@ -105,15 +163,15 @@ static int inner_stack(struct cpu *c, const struct machine_view *m, int new_cpl,
 /* Step 4: write the frame as the processor pushes it, one word at a time from the highest
  * address down, so that a #PF here (a nested fault) names the first push that failed in CR2:
  * the old SS for a stack switch, as on hardware and in QEMU. */
-static int push_frame(struct cpu *c, const struct machine_view *m, uint32_t la,
+static int push_frame(struct cpu *c, struct machine_view *m, uint32_t la,
                       const uint32_t *words, int n, int new_cpl, struct nested *f) {
-    int flags = WALK_SET_AD | (new_cpl == 3 ? WALK_USER : 0);
+    int flags = WALK_SET_AD | WALK_WRITE | (new_cpl == 3 ? WALK_USER : 0);
     for (int i = n - 1; i >= 0; i--) {
         struct walk w;
         uint32_t fault_la;
         uint8_t word[4];
         put_le32(word, words[i]);
-        if (walk_write(c->phys, &m->pg, la + 4u * (uint32_t)i, word, 4, flags, &fault_la, &w) == 0)
+        if (dtlb_access(c, m, la + 4u * (uint32_t)i, word, 4, flags, &fault_la, &w) == 0)
             continue;
         if (w.bus_error) {
             cpu_request_stop(c, CPU_STOP_BUS_ERROR, "interrupt stack is not in memory");

@@ -93,18 +93,9 @@ static void set_stack(struct machine *m, uint32_t ss, uint32_t esp, uint32_t pag
     pagetables_set_stack(m, esp, pages);   /* pinned: a direct trap pushes straight onto it */
 }
 
+/* The names live with the trace schema, which needs them without the simulator. */
 const char *hcall_name(uint32_t n) {
-    static const char *names[] = {
-        [LHCALL_FLUSH_ASYNC] = "FLUSH_ASYNC", [LHCALL_LGUEST_INIT] = "LGUEST_INIT",
-        [LHCALL_SHUTDOWN] = "SHUTDOWN", [LHCALL_NEW_PGTABLE] = "NEW_PGTABLE",
-        [LHCALL_FLUSH_TLB] = "FLUSH_TLB", [LHCALL_LOAD_IDT_ENTRY] = "LOAD_IDT_ENTRY",
-        [LHCALL_SET_STACK] = "SET_STACK", [LHCALL_TS] = "TS",
-        [LHCALL_SET_CLOCKEVENT] = "SET_CLOCKEVENT", [LHCALL_HALT] = "HALT",
-        [LHCALL_SET_PTE] = "SET_PTE", [LHCALL_SET_PGD] = "SET_PGD",
-        [LHCALL_LOAD_TLS] = "LOAD_TLS", [LHCALL_LOAD_GDT_ENTRY] = "LOAD_GDT_ENTRY",
-        [LHCALL_SEND_INTERRUPTS] = "SEND_INTERRUPTS",
-    };
-    return n < sizeof(names) / sizeof(names[0]) && names[n] ? names[n] : NULL;
+    return trace_hcall_name(n);
 }
 
 /* do_hcall(): one hypercall; the arguments are EAX (number), EBX, ECX, EDX, ESI. */

@@ -160,7 +160,9 @@ void set_interrupt(struct machine *m, unsigned irq) {
     if (irq >= LGUEST_IRQS) return;
     m->irqs_pending |= 1u << irq;
     m->irqs_masked_noted &= ~(1u << irq);
-    REC(&m->rec, m->cpu.now_ns, TK_IRQ, irq, IRQ_RAISED, reg_get(m, LGUEST_REGS_eip));
+    /* Raised by a timer in the middle of a run, the Guest is where the CPU is. */
+    REC(&m->rec, m->cpu.now_ns, TK_IRQ, irq, IRQ_RAISED,
+        m->running ? m->cpu.cur_block : reg_get(m, LGUEST_REGS_eip));
 }
 
 /* Traces say once per raise that the Guest's blocked_interrupts holds an IRQ back. */

@@ -172,7 +172,8 @@ static void record_leaving(struct machine *m) {
     const struct rec_switch *l = &m->leaving;
     REC(&m->rec, m->trap_ns, TK_TO_HOST, l->vector, l->errcode, l->eip, l->cs, l->cs & 3,
         s->linear ? 0 : s->pgdirs[s->cur].gpgdir, s->root,
-        (uint32_t)(m->cpu.mark_end_ns - m->trap_ns), l->vector == 14 ? m->cr2 : 0);
+        (uint32_t)(m->cpu.mark_end_ns - m->trap_ns), l->vector == 14 ? m->cr2 : 0,
+        reg_get(m, LGUEST_REGS_esp));
 }
 
 /* The CPU reached the instruction of an open page-fault round trip, in the same address
@@ -239,6 +240,7 @@ static int fire_timers(struct machine *m, uint64_t now) {
  * interrupt, which takes the Guest out through the Switcher (deliver_to_host). */
 static void on_deadline(void *ctx, uint64_t now) {
     struct machine *m = ctx;
+    record_entering(m);   /* a timer during a run comes after the switch that started it */
     if (fire_timers(m, now))
         cpu_raise_irq(&m->cpu, HOST_TIMER_VECTOR);
 }
@@ -375,7 +377,9 @@ static void run_guest_once(struct machine *m) {
     if (m->ts) cpu_set(c, UC_X86_REG_CR0, cpu_get(c, UC_X86_REG_CR0) | CR0_TS);
     /* The run ends at the hlt at host_return: no stop address, so the host routine's code is
      * translated once for the whole run instead of on every world switch. */
+    m->running = 1;
     enum cpu_stop stop = cpu_run(c, m->host_run, CPU_RUN_TO_HLT);
+    m->running = 0;
     if (stop == CPU_STOP_HLT && cpu_get(c, UC_X86_REG_EIP) == m->host_return + 1)
         stop = CPU_STOP_UNTIL;
     if (m->ts) cpu_set(c, UC_X86_REG_CR0, cpu_get(c, UC_X86_REG_CR0) & ~CR0_TS);

@@ -47,6 +47,7 @@ struct machine {
     uint64_t trap_ns;             /* when the Guest trapped into the Switcher */
     int entering_unrecorded;      /* the host -> guest record is still to be written */
     int trapped;                  /* this run left the Guest through the Switcher */
+    int running;                  /* inside cpu_run: the saved registers are stale */
 
     /* The Guest, as lg.ko's struct lguest / lg_cpu hold it. */
     uint32_t mem;                 /* bytes of guest RAM */

@@ -128,11 +128,11 @@ static int run(struct machine_options *opt, int stats) {
     }
     int code = machine_run(&m);
     fflush(opt->console);
+    fprintf(stderr, "lgsim: %s\n", m.dead_reason);
     if (machine_close_trace(&m, err, sizeof(err))) {
         fprintf(stderr, "lgsim: %s\n", err);
         code = 2;
     }
-    fprintf(stderr, "lgsim: %s\n", m.dead_reason);
     if (code == 1 && strncmp(m.dead_reason, "CRASH", 5) != 0)
         explain_death(&m);
     if (stats) machine_summary(&m, stderr);

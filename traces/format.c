@@ -1,5 +1,6 @@
 /* format.c - the record schema (kinds, fields, value names) and one-line formatting. */
 #include "traces/format.h"
+#include "sim/lguest.h"
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -15,7 +16,7 @@ struct kind_schema {
 static const struct kind_schema schema[TK_KINDS] = {
     [TK_TO_GUEST] = { "to_guest", { "eip", "cs", "cpl", "pgdir", "shadow", "switcher_ns" } },
     [TK_TO_HOST]  = { "to_host", { "vector", "err", "eip", "cs", "cpl", "pgdir", "shadow",
-                                   "switcher_ns", "cr2" } },
+                                   "switcher_ns", "cr2", "esp" } },
     [TK_HCALL]    = { "hcall", { "nr", "arg1", "arg2", "arg3", "arg4", "async", "outcome" } },
     [TK_REFLECT]  = { "reflect", { "vector", "err", "eip", "cs", "handler", "esp" } },
     [TK_IRQ]      = { "irq", { "irq", "action", "eip" } },
@@ -73,7 +74,7 @@ const char *trace_value_name(unsigned kind, unsigned field, uint32_t v) {
     static const char *spte[] = { "demand", "set_pte" };
     static const char *flush[] = { "user", "all", "new_pgtable", "set_pgd" };
     static const char *ln[] = { "port_in", "port_out", "cli", "mmio", "reinject", "failed" };
-    static const char *rt[] = { "ok", "abandoned", "died" };
+    static const char *rt[] = { "ok", "abandoned", "unfinished" };
     switch (kind) {
     case TK_HCALL:    return field == HC_OUTCOME ? PICK(hc, v) : NULL;
     case TK_IRQ:      return field == IQ_ACTION ? PICK(irq, v) : NULL;
@@ -86,11 +87,17 @@ const char *trace_value_name(unsigned kind, unsigned field, uint32_t v) {
     return NULL;
 }
 
+/* Linux 4.4's hypercalls by number (sim/lguest.h has the numbers; SET_PMD only exists in a
+ * PAE Host, but a Guest can still ask for it and the trace should say what it asked). */
 static const char *const hcall_names[] = {
-    [0] = "FLUSH_ASYNC", [1] = "LGUEST_INIT", [2] = "SHUTDOWN", [4] = "NEW_PGTABLE",
-    [5] = "FLUSH_TLB", [6] = "LOAD_IDT_ENTRY", [7] = "SET_STACK", [8] = "TS",
-    [9] = "SET_CLOCKEVENT", [10] = "HALT", [11] = "SET_PMD", [14] = "SET_PTE",
-    [15] = "SET_PGD", [16] = "LOAD_TLS", [17] = "LOAD_GDT_ENTRY", [18] = "SEND_INTERRUPTS",
+    [LHCALL_FLUSH_ASYNC] = "FLUSH_ASYNC", [LHCALL_LGUEST_INIT] = "LGUEST_INIT",
+    [LHCALL_SHUTDOWN] = "SHUTDOWN", [LHCALL_NEW_PGTABLE] = "NEW_PGTABLE",
+    [LHCALL_FLUSH_TLB] = "FLUSH_TLB", [LHCALL_LOAD_IDT_ENTRY] = "LOAD_IDT_ENTRY",
+    [LHCALL_SET_STACK] = "SET_STACK", [LHCALL_TS] = "TS",
+    [LHCALL_SET_CLOCKEVENT] = "SET_CLOCKEVENT", [LHCALL_HALT] = "HALT",
+    [LHCALL_SET_PMD] = "SET_PMD", [LHCALL_SET_PTE] = "SET_PTE", [LHCALL_SET_PGD] = "SET_PGD",
+    [LHCALL_LOAD_TLS] = "LOAD_TLS", [LHCALL_LOAD_GDT_ENTRY] = "LOAD_GDT_ENTRY",
+    [LHCALL_SEND_INTERRUPTS] = "SEND_INTERRUPTS",
 };
 
 const char *trace_hcall_name(uint32_t nr) {
@@ -154,6 +161,18 @@ static int hex_field(unsigned kind, unsigned f) {
     return 1;
 }
 
+void trace_format_field(unsigned kind, unsigned field, uint32_t v, char *buf, size_t len) {
+    const char *fname = trace_field_name(kind, field), *vname;
+    if (!fname) snprintf(buf, len, "%#x", v);
+    else if ((vname = trace_value_name(kind, field, v))) snprintf(buf, len, "%s", vname);
+    else if (kind == TK_HCALL && field == HC_NR && trace_hcall_name(v))
+        snprintf(buf, len, "%u(%s)", v, trace_hcall_name(v));
+    else if (!strcmp(fname, "vector") && trace_vector_name(v))
+        snprintf(buf, len, "%#x(%s)", v, trace_vector_name(v));
+    else if (hex_field(kind, field)) snprintf(buf, len, "%#x", v);
+    else snprintf(buf, len, "%u", v);
+}
+
 int trace_format(const struct trace_rec *r, char *buf, size_t len) {
     struct line l = { buf, len, 0 };
     if (len) buf[0] = 0;
@@ -163,18 +182,9 @@ int trace_format(const struct trace_rec *r, char *buf, size_t len) {
     put(&l, " %s", kn ? kn : "?");
     unsigned n = trace_kind_fields(r->kind);
     for (unsigned i = 0; i < n && i < r->nfields; i++) {
-        const char *fname = trace_field_name(r->kind, i), *vname;
-        uint32_t v = r->f[i];
-        if ((vname = trace_value_name(r->kind, i, v)))
-            put(&l, " %s=%s", fname, vname);
-        else if (r->kind == TK_HCALL && i == HC_NR && trace_hcall_name(v))
-            put(&l, " %s=%u(%s)", fname, v, trace_hcall_name(v));
-        else if (!strcmp(fname, "vector") && trace_vector_name(v))
-            put(&l, " %s=%#x(%s)", fname, v, trace_vector_name(v));
-        else if (hex_field(r->kind, i))
-            put(&l, " %s=%#x", fname, v);
-        else
-            put(&l, " %s=%u", fname, v);
+        char value[48];
+        trace_format_field(r->kind, i, r->f[i], value, sizeof(value));
+        put(&l, " %s=%s", trace_field_name(r->kind, i), value);
     }
     if (trace_kind_has_text(r->kind)) put_text(&l, r);
     return l.n;

@@ -33,7 +33,7 @@
 #define TRACE_CHUNK_MAX    (1024 * 1024)    /* a reader refuses bigger raw chunks */
 #define TRACE_STR_MAX      1024             /* header strings */
 #define TRACE_TEXT_MAX     320              /* console and death text in one record */
-#define TRACE_FIELDS       9
+#define TRACE_FIELDS       10
 #define TRACE_INPUTS_MAX   4
 
 enum trace_kind {
@@ -62,7 +62,8 @@ enum { PF_FIXED, PF_REFLECTED, PF_DEVICE, PF_KILLED };                   /* TK_P
 enum { SPTE_DEMAND, SPTE_SET_PTE };                                      /* TK_SPTE cause */
 enum { FLUSH_USER, FLUSH_ALL, FLUSH_NEW_PGTABLE, FLUSH_SET_PGD };        /* TK_FLUSH what */
 enum { LN_PORT_IN, LN_PORT_OUT, LN_CLI, LN_MMIO, LN_REINJECT, LN_FAILED }; /* TK_LAUNCHER */
-enum { RT_OK, RT_ABANDONED, RT_DIED };                                   /* TK_RT_END outcome */
+/* TK_RT_END outcome: retried; resumed elsewhere; the Guest stopped before either was seen */
+enum { RT_OK, RT_ABANDONED, RT_UNFINISHED };
 
 /* One decoded record.  Fields are named per kind by trace_field_name(). */
 struct trace_rec {
@@ -78,7 +79,8 @@ struct trace_rec {
 
 /* Field indexes, so code reads r->f[F_EIP] instead of r->f[2]. */
 enum { TG_EIP, TG_CS, TG_CPL, TG_PGDIR, TG_SHADOW, TG_SWITCHER_NS };
-enum { TH_VECTOR, TH_ERR, TH_EIP, TH_CS, TH_CPL, TH_PGDIR, TH_SHADOW, TH_SWITCHER_NS, TH_CR2 };
+enum { TH_VECTOR, TH_ERR, TH_EIP, TH_CS, TH_CPL, TH_PGDIR, TH_SHADOW, TH_SWITCHER_NS, TH_CR2,
+       TH_ESP };
 enum { HC_NR, HC_ARG1, HC_ARG2, HC_ARG3, HC_ARG4, HC_ASYNC, HC_OUTCOME };
 enum { RF_VECTOR, RF_ERR, RF_EIP, RF_CS, RF_HANDLER, RF_ESP };
 enum { IQ_IRQ, IQ_ACTION, IQ_EIP };
@@ -122,6 +124,8 @@ const char *trace_vector_name(uint32_t vector);
 
 /* One human-readable line (no newline): "t=1.234567ms to_host vec=0e #PF ...". */
 int trace_format(const struct trace_rec *r, char *buf, size_t len);
+/* One field's value as that line shows it: "0x8048225", "fixed", "14(SET_PTE)", "83". */
+void trace_format_field(unsigned kind, unsigned field, uint32_t v, char *buf, size_t len);
 /* The same header line a dump starts with, and what two headers disagree on (NULL: nothing). */
 void trace_format_header(const struct trace_header *h, char *buf, size_t len);
 const char *trace_header_differs(const struct trace_header *a, const struct trace_header *b,

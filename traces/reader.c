@@ -222,7 +222,7 @@ static int get_varint(struct trace_reader *r, uint64_t *v) {
 }
 
 static int get_delta32(struct trace_reader *r, uint32_t *prev) {
-    uint64_t z;
+    uint64_t z = 0;   /* set by get_varint; gcc -O3 cannot see it */
     if (get_varint(r, &z)) return -1;
     int64_t d = unzigzag(z);
     if (d < INT32_MIN || d > INT32_MAX)
@@ -238,7 +238,7 @@ static int decode(struct trace_reader *r, struct trace_rec *out) {
     unsigned kind = head & 0x7F;
     if (kind == TK_NONE || kind >= TK_KINDS)
         return fail(r, r->chunk_offset, "unknown record kind %u", kind);
-    uint64_t z;
+    uint64_t z = 0;   /* set by get_varint; gcc -O3 cannot see it */
     if (get_varint(r, &z)) return -1;
     c->t += (uint64_t)unzigzag(z);
     out->index = r->next_index;

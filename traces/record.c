@@ -51,15 +51,20 @@ static void end_round_trip(struct recorder *r, uint64_t t, uint32_t outcome) {
     r->rt_state = RT_IDLE;
 }
 
-/* A world switch to the host moves the round trip along before the record is written. */
+/* Back in the faulting ring and address space, past the reflected frame, not retrying. */
+static int resumed_elsewhere(const struct recorder *r, const uint32_t *f) {
+    if (r->rt_state != RT_OPEN || !r->rt_frame_esp || f[TH_SHADOW] != r->rt_shadow ||
+        (f[TH_CS] & 3) != (r->rt_cs & 3) || f[TH_EIP] == r->rt_eip)
+        return 0;
+    return (r->rt_cs & 3) == 3 || f[TH_ESP] > r->rt_frame_esp;
+}
+
+/* Each record moves the round trip along before it is written. */
 static void follow_round_trip(struct recorder *r, uint64_t t, unsigned kind, const uint32_t *f) {
-    int refault = 0;
-    if (kind == TK_TO_HOST && f[TH_VECTOR] == 14) {
-        refault = r->rt_state != RT_IDLE && f[TH_EIP] == r->rt_eip && f[TH_CS] == r->rt_cs &&
-                  f[TH_CR2] == r->rt_cr2;
-        if (r->rt_state == RT_OPEN && !refault && (f[TH_CS] & 3) == 3 && (r->rt_cs & 3) == 3)
-            end_round_trip(r, t, RT_ABANDONED);   /* a user fault elsewhere: it never retried */
-    }
+    int refault = kind == TK_TO_HOST && f[TH_VECTOR] == 14 && r->rt_state != RT_IDLE &&
+                  f[TH_EIP] == r->rt_eip && f[TH_CS] == r->rt_cs && f[TH_CR2] == r->rt_cr2;
+    if (kind == TK_TO_HOST && resumed_elsewhere(r, f))
+        end_round_trip(r, t, RT_ABANDONED);
     if (kind == TK_TO_HOST && r->rt_state == RT_RETRIED) {
         if (refault)
             r->rt_state = RT_OPEN;                /* the retry faulted again: same round trip */
@@ -73,9 +78,12 @@ static void follow_round_trip(struct recorder *r, uint64_t t, unsigned kind, con
         r->rt_cs = f[TH_CS];
         r->rt_shadow = f[TH_SHADOW];
         r->rt_cr2 = f[TH_CR2];
+        r->rt_frame_esp = 0;
         r->rt_steps = 0;
         r->rt_start_ns = t;
     }
+    if (kind == TK_REFLECT && r->rt_state == RT_OPEN && f[RF_VECTOR] == 14 && !r->rt_frame_esp)
+        r->rt_frame_esp = f[RF_ESP];
     if (kind == TK_RETRY && r->rt_state == RT_OPEN) {
         r->rt_state = RT_RETRIED;
         r->rt_retry_ns = t;
@@ -91,7 +99,7 @@ void rec_put(struct recorder *r, uint64_t t, unsigned kind, const uint32_t *f, u
 void rec_text(struct recorder *r, uint64_t t, unsigned kind, uint32_t field0, const char *text) {
     if (!r->w) return;
     flush_console(r);
-    if (kind == TK_DEATH && r->rt_state == RT_OPEN) end_round_trip(r, t, RT_DIED);
+    if (kind == TK_DEATH && r->rt_state == RT_OPEN) end_round_trip(r, t, RT_UNFINISHED);
     if (kind == TK_DEATH && r->rt_state == RT_RETRIED) end_round_trip(r, t, RT_OK);
     size_t len = strlen(text);
     write_rec(r, t, kind, &field0, trace_kind_fields(kind), text,
@@ -114,5 +122,5 @@ int64_t rec_retry_watch(const struct recorder *r) {
 void rec_finish(struct recorder *r, uint64_t t) {
     if (!r->w) return;
     flush_console(r);
-    if (r->rt_state != RT_IDLE) end_round_trip(r, t, r->rt_state == RT_RETRIED ? RT_OK : RT_DIED);
+    if (r->rt_state != RT_IDLE) end_round_trip(r, t, r->rt_state == RT_RETRIED ? RT_OK : RT_UNFINISHED);
 }

@@ -22,8 +22,11 @@ struct rec_switch {
  * A page-fault round trip, as the recorder follows it: it opens at a #PF exit, every record
  * while it is open carries its id, the CPU reports when the faulting instruction starts again
  * (TK_RETRY), and the next exit that is not the same fault again ends it (TK_RT_END, "ok").
- * A new user-mode fault elsewhere before any retry ends it as abandoned; the Guest's death
- * ends it as died.
+ * A fault reflected to the Guest can also end without a retry: its handler may return
+ * somewhere else (skip the instruction, kill the process).  That shows at the first exit from
+ * the same address space back in the faulting ring with the handler's frame popped (user
+ * mode: any exit from ring 3; kernel: the stack pointer above the frame): "abandoned".  The
+ * Guest stopping first ends it as "unfinished".
  */
 enum rt_state { RT_IDLE, RT_OPEN, RT_RETRIED };
 
@@ -36,6 +39,7 @@ struct recorder {
     uint32_t rt, last_rt;
     uint32_t rt_eip, rt_cs, rt_cr2, rt_steps;
     uint32_t rt_shadow;          /* the shadow root it faulted in: the retry runs there */
+    uint32_t rt_frame_esp;       /* where the reflected frame went; 0: not reflected */
     uint64_t rt_start_ns, rt_retry_ns;
 
     char con[TRACE_TEXT_MAX];    /* console bytes not yet in a record */

@@ -143,6 +143,10 @@ void trace_write(struct trace_writer *w, const struct trace_rec *r) {
     if (w->raw_len >= TRACE_CHUNK_RAW) flush_chunk(w);
 }
 
+void trace_writer_flush(struct trace_writer *w) {
+    if (w->f) flush_chunk(w);
+}
+
 int trace_writer_close(struct trace_writer *w, char *err, size_t errlen) {
     if (!w->f) return 0;
     flush_chunk(w);

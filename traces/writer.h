@@ -23,6 +23,8 @@ int trace_writer_open(struct trace_writer *w, const char *path, const struct tra
                       char *err, size_t errlen);
 /* Append one record (its index is assigned here; r->index is ignored). */
 void trace_write(struct trace_writer *w, const struct trace_rec *r);
+/* End the current chunk here (a writer normally ends one at TRACE_CHUNK_RAW bytes). */
+void trace_writer_flush(struct trace_writer *w);
 /* Flush, write the end marker, close.  0, or -1 with the first failure in err. */
 int trace_writer_close(struct trace_writer *w, char *err, size_t errlen);
 #endif

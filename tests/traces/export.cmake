@@ -1,0 +1,97 @@
+# export.cmake - lgsim trace export --format=chrome on the teaching guest: valid JSON (python3's
+# parser when there is one), the four lanes, one Switcher slice per world switch, one flow per
+# round trip whose ends share its id, and the same bytes on a second export.
+include(${CMAKE_CURRENT_LIST_DIR}/common.cmake)
+set(T ${WORK}/teach.trc)
+set(J ${WORK}/teach.json)
+record(${T})
+run(o e rc ${LGSIM} trace export --format=chrome -o ${J} ${T})
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "export failed (${rc}): ${e}")
+endif()
+
+if(PYTHON)
+  run(o e rc ${PYTHON} -c "import json,sys; d=json.load(open(sys.argv[1])); assert d['traceEvents']; print('valid JSON')" ${J})
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "python3 cannot load the export: ${e}")
+  endif()
+else()
+  message(STATUS "python3 not found: JSON validity left to the line checks")
+endif()
+
+# count(VAR regex): how many lines (one event each) of the export match.
+function(count var regex)
+  file(STRINGS ${J} hits REGEX "${regex}")
+  list(LENGTH hits n)
+  set(${var} ${n} PARENT_SCOPE)
+endfunction()
+function(must_equal what a b)
+  if(NOT "${a}" STREQUAL "${b}")
+    message(FATAL_ERROR "${what}: ${a}, expected ${b}")
+  endif()
+endfunction()
+
+file(STRINGS ${J} first LIMIT_COUNT 1)
+expect("${first}" "first line" "^{\"traceEvents\":\\[$")
+foreach(lane "1,\"args\":{\"name\":\"host\"" "2,\"args\":{\"name\":\"Switcher\""
+             "3,\"args\":{\"name\":\"guest kernel \\(ring 1\\)\""
+             "4,\"args\":{\"name\":\"guest user \\(ring 3\\)\"")
+  count(n "\"thread_name\",\"ph\":\"M\",\"pid\":1,\"tid\":${lane}")
+  must_equal("thread_name for ${lane}" ${n} 1)
+endforeach()
+count(n "\"process_name\",\"ph\":\"M\".*\"name\":\"lgsim\"")
+must_equal("process_name" ${n} 1)
+
+# Each world switch, either way, is one Switcher slice.
+execute_process(COMMAND ${LGSIM} trace dump --kind=to_guest,to_host ${T} OUTPUT_FILE ${WORK}/sw.txt)
+file(STRINGS ${WORK}/sw.txt switches)
+list(LENGTH switches n_switches)
+count(n_x "\"ph\":\"X\",\"pid\":1,\"tid\":2,")
+must_equal("Switcher slices" ${n_x} ${n_switches})
+count(n_guest "\"ph\":\"X\",\"pid\":1,\"tid\":[34],")
+if(n_guest LESS 100)
+  message(FATAL_ERROR "only ${n_guest} guest slices")
+endif()
+
+# One flow per round trip: a start and a finish, and the ids of both ends are the same.
+execute_process(COMMAND ${LGSIM} trace dump --kind=rt_end ${T} OUTPUT_FILE ${WORK}/ends.txt)
+file(STRINGS ${WORK}/ends.txt ends)
+list(LENGTH ends n_rt)
+file(STRINGS ${J} starts REGEX "\"ph\":\"s\",")
+file(STRINGS ${J} finishes REGEX "\"ph\":\"f\",.*\"bp\":\"e\"")
+# ids(VAR lines): "name=id" of each flow line, sorted: the name must carry the id too.
+function(ids var lines)
+  set(out "")
+  foreach(l IN LISTS lines)
+    string(REGEX MATCH "\"name\":\"round trip ([0-9]+)\".*\"id\":([0-9]+)[,}]" hit "${l}")
+    list(APPEND out "${CMAKE_MATCH_1}=${CMAKE_MATCH_2}")
+  endforeach()
+  list(SORT out COMPARE NATURAL)
+  set(${var} "${out}" PARENT_SCOPE)
+endfunction()
+set(want "")
+foreach(id RANGE 1 ${n_rt})
+  list(APPEND want "${id}=${id}")
+endforeach()
+ids(s_ids "${starts}")
+ids(f_ids "${finishes}")
+must_equal("flow starts (round trip=id)" "${s_ids}" "${want}")
+must_equal("flow finishes (round trip=id)" "${f_ids}" "${want}")
+
+# Instants carry their record's fields; console text is escaped JSON.
+count(n "\"name\":\"SET_PTE\",\"ph\":\"i\",\"pid\":1,\"tid\":1,.*\"nr\":14,\"arg1\":\"0x")
+if(n LESS 1)
+  message(FATAL_ERROR "no SET_PTE instant with its arguments")
+endif()
+count(n "\"name\":\"console\".*\"text\":\"pf: pid 1 wrote 0xbffffffc at eip 0x[0-9a-f]+: zeroed page 0x[0-9a-f]+ mapped at 0xbffff000\\\\n\"")
+must_equal("the first user fault's console line" ${n} 1)
+count(n "\"name\":\"death\",\"ph\":\"i\"")
+must_equal("death instants" ${n} 1)
+
+# The same trace gives the same bytes; a bad format is refused.
+run(o e rc ${LGSIM} trace export --format chrome -o ${J}.again ${T})
+execute_process(COMMAND ${CMAKE_COMMAND} -E compare_files ${J} ${J}.again RESULT_VARIABLE diff)
+must_equal("a second export differs" ${diff} 0)
+run(o e rc ${LGSIM} trace export --format=svg ${T})
+must_equal("--format=svg exit status" ${rc} 2)
+expect("${e}" "--format=svg" "export knows one format: --format=chrome")

@@ -1,0 +1,40 @@
+/* explain.h - the state "lgsim trace explain" keeps while it narrates one round trip. */
+#ifndef LGSIM_TRACE_EXPLAIN_H
+#define LGSIM_TRACE_EXPLAIN_H
+#include <stdio.h>
+#include "traces/describe.h"
+
+#define EXPLAIN_SPTES 4    /* shadow PTEs kept until the decision that wrote them is told */
+
+/* A run of port I/O the launcher emulated, told as one step. */
+struct io_run {
+    unsigned exits, outs, ins, clis, lines;
+    uint64_t t;
+    struct text console;
+};
+
+struct explain {
+    FILE *out;
+    uint32_t rt;
+    uint64_t t0;                   /* the fault: times are told from here */
+    uint32_t eip, cs, cr2, pgdir;  /* the faulting instruction, its address, its directory */
+    int decided, in_handler, retries, refault;
+    unsigned to_host, to_guest;    /* world switches */
+    uint32_t last_entry_cpl;
+    struct trace_rec exit;         /* the last to_host, until what follows says why */
+    int exit_open;
+    struct trace_rec sptes[EXPLAIN_SPTES];
+    unsigned n_sptes;
+    struct trace_rec flush;
+    int have_flush;
+    struct io_run io;
+};
+
+/* One record of the round trip, in file order; the caller stops after its rt_end. */
+void explain_record(struct explain *e, const struct trace_rec *r);
+/* The record after rt_end, if any: the exit that ended an abandoned round trip, or the
+ * Guest's death. */
+void explain_after(struct explain *e, const struct trace_rec *next, uint32_t outcome);
+/* Write one step at time t, wrapped and indented under its time. */
+void explain_say(struct explain *e, uint64_t t, const struct text *what);
+#endif

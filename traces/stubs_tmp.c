@@ -1,5 +1,0 @@
-/* temporary: commands being written */
-#include "traces/tool.h"
-int trace_diff(int argc, char **argv) { fprintf(stderr, "lgsim trace: diff is not written yet\n"); return 2; }
-int trace_explain(int argc, char **argv) { fprintf(stderr, "lgsim trace: explain is not written yet\n"); return 2; }
-int trace_export(int argc, char **argv) { fprintf(stderr, "lgsim trace: export is not written yet\n"); return 2; }
