@@ -25,7 +25,7 @@ static void usage(FILE *f) {
 "  --initrd=FILE, --block=FILE, --rng, --tunnet=...   (not available in this version)\n"
 "options (the simulator's own):\n"
 "  --switcher=FILE.o    load this Switcher object instead of lgsim's own\n"
-"  --trace=FILE         record a binary trace (read it with: lgsim trace ...)\n"
+"  --trace=FILE, --trace FILE   record a binary trace (read it with: lgsim trace ...)\n"
 "  --trace-switches[=FILE]  one line per world switch, to stderr or FILE\n"
 "  --max-time=MS        stop a guest still running after MS ms of virtual time\n"
 "  --stats              print a summary when the guest stops (switches, hypercalls,\n"
@@ -174,6 +174,13 @@ int main(int argc, char **argv) {
         }
         else if (!strcmp(a, "--stats")) stats = 1;
         else if (!strncmp(a, "--trace=", 8) && a[8]) opt.trace_path = a + 8;
+        else if (!strcmp(a, "--trace")) {
+            if (i + 1 == argc) {
+                fprintf(stderr, "lgsim: --trace needs a file name\n");
+                return 2;
+            }
+            opt.trace_path = argv[++i];
+        }
         else if (!strncmp(a, "--max-time=", 11)) {
             char *end;
             unsigned long long ms = strtoull(a + 11, &end, 10);
