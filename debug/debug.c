@@ -31,7 +31,7 @@ static void refuse(int fd) {
     fprintf(stderr, "lgsim: gdb: refused a second connection (a debugger is attached)\n");
 }
 
-static void take_connections(struct debugger *d) {
+void take_connections(struct debugger *d) {
     int fd;
     while ((fd = net_accept(d->listener)) >= 0) {
         if (d->conn < 0) attach(d, fd);

@@ -99,6 +99,9 @@ void monitor_command(struct debugger *d, const char *line, FILE *out);
 void monitor_note_record(void *ctx, const struct trace_rec *r);
 const char *world_name(struct debugger *d);
 
+/* debug.c: accept a waiting debugger, or refuse it when one is attached. */
+void take_connections(struct debugger *d);
+
 /* gdbstub.c: answer packets until gdb lets the CPU go (1) or leaves (0). */
 int stub_serve(struct debugger *d);
 int stub_next_packet(struct debugger *d);

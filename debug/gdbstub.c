@@ -56,6 +56,10 @@ int stub_next_packet(struct debugger *d) {
             if (d->conn < 0) return 0;
         }
         if (d->conn < 0) return 0;
+        if (net_wait(d->conn, d->listener, -1) == 2) {   /* someone else knocks meanwhile */
+            take_connections(d);
+            continue;
+        }
         int n = net_read(d->conn, d->inbuf, sizeof(d->inbuf));
         if (n <= 0) {
             drop_connection(d);

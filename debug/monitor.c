@@ -97,7 +97,7 @@ static void regs(struct debugger *d, FILE *out) {
     uint8_t *r = guest_regs(d->m);
     fprintf(out, "lguest_regs (host-physical %#x):\n", GUEST_REGS_PHYS + LGUEST_PAGES_regs);
     for (int i = 0; i < 18; i++)
-        fprintf(out, "  %-8s %#010x%s", names[i], le32(r + 4 * i), i % 3 == 2 ? "\n" : "");
+        fprintf(out, "  %-8s 0x%08x%s", names[i], le32(r + 4 * i), i % 3 == 2 ? "\n" : "");
     uint32_t trap = le32(r + LGUEST_REGS_trapnum);
     fprintf(out, "  trap %u%s\n", trap, trap == LGUEST_TRAP_ENTRY ? " (hypercall)" :
             trap == 256 ? " (none yet this run)" : "");
@@ -128,7 +128,7 @@ static void idt(struct debugger *d, FILE *out) {
     for (int v = 0; v < 256; v++) {
         uint32_t lo = d->m->idt[v][0], hi = d->m->idt[v][1];
         if (!lo && !hi) continue;
-        fprintf(out, "  %3d (%#04x): handler %#010x sel %#06x dpl %u %s%s\n", v, v,
+        fprintf(out, "  %3d (%#04x): handler 0x%08x sel %#06x dpl %u %s%s\n", v, v,
                 (hi & 0xFFFF0000u) | (lo & 0xFFFF), lo >> 16, (hi >> 13) & 3,
                 ((hi >> 8) & 0xF) == 0xE ? "interrupt gate" : ((hi >> 8) & 0xF) == 0xF ?
                 "trap gate" : "other", hi & 0x8000 ? "" : " (not present)");
@@ -143,7 +143,7 @@ static void gdt(struct debugger *d, FILE *out) {
         uint32_t base = (lo >> 16) | ((hi & 0xFF) << 16) | (hi & 0xFF000000u);
         uint32_t limit = (lo & 0xFFFF) | (hi & 0xF0000);
         if (hi & 0x800000) limit = limit << 12 | 0xFFF;
-        fprintf(out, "  %2d (sel %#06x): base %#010x limit %#010x type %#x dpl %u%s%s\n", i,
+        fprintf(out, "  %2d (sel %#06x): base 0x%08x limit 0x%08x type %#x dpl %u%s%s\n", i,
                 i * 8, base, limit, (hi >> 8) & 0x1F, (hi >> 13) & 3,
                 hi & 0x8000 ? "" : " not present", hi & 0x400000 ? " 32-bit" : "");
     }
@@ -155,17 +155,17 @@ static void walk_side_by_side(struct debugger *d, const char *arg, FILE *out) {
             (la >> 12) & 0x3FF);
     if (d->m->shadow.linear) fprintf(out, "  guest : no page table yet (identity)\n");
     else if (guest_walk(d, la, &pde, &pte, &gpa))
-        fprintf(out, "  guest : pde %#010x pte %#010x -> not mapped\n", pde, pte);
+        fprintf(out, "  guest : pde 0x%08x pte 0x%08x -> not mapped\n", pde, pte);
     else
-        fprintf(out, "  guest : pde %#010x pte %#010x -> guest-physical %#x (host %#x)\n",
+        fprintf(out, "  guest : pde 0x%08x pte 0x%08x -> guest-physical %#x (host %#x)\n",
                 pde, pte, gpa, GUEST_PHYS_BASE + gpa);
     struct paging pg = { CR0_PG | CR0_PE, d->m->shadow.root, 0 };
     struct walk w;
     if (walk(&d->m->phys, &pg, la, 0, &w))
-        fprintf(out, "  shadow: pde %#010x pte %#010x -> not mapped (root %#x)\n", w.pde,
+        fprintf(out, "  shadow: pde 0x%08x pte 0x%08x -> not mapped (root %#x)\n", w.pde,
                 w.pte, pg.cr3);
     else
-        fprintf(out, "  shadow: pde %#010x pte %#010x -> host-physical %#x (root %#x)\n", w.pde,
+        fprintf(out, "  shadow: pde 0x%08x pte 0x%08x -> host-physical %#x (root %#x)\n", w.pde,
                 w.pte, w.pa, pg.cr3);
 }
 

@@ -7,9 +7,15 @@
  * Nothing is ever written into guest memory (no int3): a breakpoint is a Unicorn code hook
  * bounded to its one address, so only that instruction pays for a callback.  A step, a
  * watchpoint or "monitor until" need to stop at whatever instruction comes next: then one hook
- * covers every instruction, for as long as they are wanted.  Watchpoints are memory hooks on
- * linear addresses (in whatever address space is current); they fire during the access, and
- * the CPU stops before the next instruction, as an x86 data breakpoint does.
+ * covers every instruction, for as long as they are wanted.  Watchpoints are memory hooks: a
+ * watched linear address is matched in whatever address space is current when the access is
+ * made; they fire during the access, and the CPU stops before the next instruction, as an x86
+ * data breakpoint does.
+ *
+ * The every-instruction hook, once made, stays: deleting it (uc_hook_del between two runs)
+ * was seen to leave Unicorn 2.1.1 skipping the I/O-permission breakpoint of cpu/io.c later in
+ * the run, so a guest's denied OUT went through.  Until that is understood, a session that
+ * once stepped keeps paying one call per instruction; breakpoints alone cost nothing else.
  *
  * Unicorn compiles hooks into translated code, so after the set of hooks changes the
  * translations are dropped.  That changes no block boundary: a block always ends where its
@@ -65,17 +71,28 @@ static void on_insn(uc_engine *uc, uint64_t addr, uint32_t size, void *user) {
     if (is_breakpoint(d, eip)) stop(d, eip, 5, "");
 }
 
-static int covers(const struct point *p, uint32_t addr, int size) {
-    return addr < p->addr + p->len && p->addr < addr + (uint32_t)size;
+/* Unicorn reports the physical address of an access: the watched linear address is translated
+ * the way the CPU translates it now (page tables change between world switches). */
+static int watched_physical(struct debugger *d, const struct point *p, const struct paging *pg,
+                            uint32_t *pa) {
+    struct walk w;
+    if (!(pg->cr0 & CR0_PG)) *pa = p->addr;
+    else if (walk(&d->m->phys, pg, p->addr, 0, &w)) return -1;
+    else *pa = w.pa;
+    return 0;
 }
 
-static void on_mem(uc_engine *uc, uc_mem_type type, uint64_t addr, int size, int64_t value,
+static void on_mem(uc_engine *uc, uc_mem_type type, uint64_t paddr, int size, int64_t value,
                    void *user) {
     struct debugger *d = user;
     int is_write = type == UC_MEM_WRITE;
+    struct paging pg;
+    cpu_paging(d->c, &pg);
     for (int i = 0; i < d->n_pt && !d->watch_hit; i++) {
         struct point *p = &d->pt[i];
-        if (p->kind == PT_EXEC || !covers(p, (uint32_t)addr, size)) continue;
+        uint32_t pa;
+        if (p->kind == PT_EXEC || watched_physical(d, p, &pg, &pa)) continue;
+        if (!((uint32_t)paddr < pa + p->len && pa < (uint32_t)paddr + (uint32_t)size)) continue;
         if ((p->kind == PT_WRITE && !is_write) || (p->kind == PT_READ && is_write)) continue;
         d->watch_hit = 1;
         d->watch = *p;
@@ -92,14 +109,13 @@ static int n_watch(struct debugger *d) {
 static void unhook(struct debugger *d) {
     for (int i = 0; i < d->n_exec; i++) uc_hook_del(d->c->uc, d->h_exec[i]);
     d->n_exec = 0;
-    if (d->have_all) uc_hook_del(d->c->uc, d->h_all);
     if (d->have_mem) uc_hook_del(d->c->uc, d->h_mem);
-    d->have_all = d->have_mem = 0;
+    d->have_mem = 0;
 }
 
 /* Install exactly the hooks the coming run needs, and only touch Unicorn when that changes. */
 void points_arm(struct debugger *d) {
-    int want_all = d->stepping || d->until != UNTIL_NONE || n_watch(d) > 0;
+    int want_all = d->have_all || d->stepping || d->until != UNTIL_NONE || n_watch(d) > 0;
     int want_exec = want_all ? 0 : d->n_pt - n_watch(d);
     int want_mem = n_watch(d) > 0;
     int same = want_all == d->have_all && want_mem == d->have_mem && want_exec == d->n_exec;
@@ -108,8 +124,9 @@ void points_arm(struct debugger *d) {
     if (same) return;
     unhook(d);
     uc_engine *uc = d->c->uc;
-    if (want_all) d->have_all = uc_hook_add(uc, &d->h_all, UC_HOOK_CODE, (void *)on_insn, d,
-                                            1, 0) == UC_ERR_OK;
+    if (want_all && !d->have_all)
+        d->have_all = uc_hook_add(uc, &d->h_all, UC_HOOK_CODE, (void *)on_insn, d, 1, 0) ==
+                      UC_ERR_OK;
     for (int i = 0; !want_all && i < d->n_pt; i++) {
         if (d->pt[i].kind != PT_EXEC) continue;
         d->exec_addr[d->n_exec] = d->pt[i].addr;
@@ -120,6 +137,7 @@ void points_arm(struct debugger *d) {
     if (want_mem) d->have_mem = uc_hook_add(uc, &d->h_mem, UC_HOOK_MEM_READ | UC_HOOK_MEM_WRITE,
                                             (void *)on_mem, d, 1, 0) == UC_ERR_OK;
     cpu_code_changed(d->c);   /* translations made before know nothing of the new hooks */
+    cpu_flush_tlb(d->c);      /* nor do cached translations of data pages: memory hooks */
 }
 
 int points_add(struct debugger *d, int kind, uint32_t addr, uint32_t len) {
