@@ -54,6 +54,8 @@ static void where(struct debugger *d, FILE *out) {
     fprintf(out, ", cr3 %#x\n", cpu_get(d->c, UC_X86_REG_CR3));
     fprintf(out, "virtual time %llu ns, world switches %llu\n",
             (unsigned long long)d->c->now_ns, (unsigned long long)m->n_runs);
+    fprintf(out, "debugger pauses %llu; resumed blocks that ran past their paid end %llu\n",
+            (unsigned long long)d->c->pause.n_pauses, (unsigned long long)d->c->pause.n_regrown);
     if (!m->rec.w) {
         fprintf(out, "trace: none (run with --trace=FILE for record numbers)\n");
         return;
