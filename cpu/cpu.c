@@ -115,6 +115,8 @@ void cpu_recheck(struct cpu *c) {
     uint64_t next = c->deadline < c->budget_end ? c->deadline : c->budget_end;
     for (int i = 0; i < 8; i++)
         if (c->irq_pending[i]) next = 0;
+    if (cpu_pause_watching(c))
+        next = 0;   /* a debugger looks at every block (pause.c) */
     c->next_check = next;
 }
 
@@ -188,6 +190,8 @@ static void on_block(uc_engine *uc, uint64_t addr, uint32_t size, void *user) {
         c->now_ns += size;
         return;
     }
+    if (cpu_pause_watching(c) && cpu_pause_block(c, (uint32_t)addr, size))
+        return;   /* paused before the block, or a resumed block already paid for */
     if (c->now_ns >= c->budget_end) {
         cpu_request_stop(c, CPU_STOP_BUDGET, "virtual-time budget used up");
         return;
@@ -372,8 +376,11 @@ enum cpu_stop cpu_run(struct cpu *c, uint32_t eip, uint32_t until) {
     c->stopping = 0;
     c->stop_msg[0] = 0;
     c->cr2 = cpu_get(c, UC_X86_REG_CR2);
+    c->pause.resuming = 0;
     cpu_recheck(c);
     uc_err e = uc_emu_start(c->uc, eip, until, 0, 0);
+    while (e == UC_ERR_OK && !c->stopping && c->pause.pending)
+        e = cpu_pause_serve(c, until);   /* a debugger's pause: its turn, then go on */
     if (c->stopping)
         return c->stop;
     if (e != UC_ERR_OK) {

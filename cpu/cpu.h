@@ -1,6 +1,7 @@
 /* cpu.h - an honest i386 on Unicorn: rings, IDT delivery, I/O permission, deterministic time. */
 #ifndef LGSIM_CPU_H
 #define LGSIM_CPU_H
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <capstone/capstone.h>
@@ -78,6 +79,26 @@ struct cpu_hooks {
     void (*watched)(void *ctx, uint32_t eip, uint64_t now_ns);
 };
 
+/*
+ * A debugger pauses the CPU between two instructions (pause.c).  Time is charged a whole block
+ * at a time when the block starts, and a run resumed in the middle of a block makes Unicorn
+ * start a new, shorter block there; so the pause remembers how far the clock already paid, and
+ * the resumed block is not charged again nor made a point where timers and interrupts are
+ * checked.  The guest sees the same clock and the same interrupt points as in an undebugged run.
+ */
+struct cpu_pause {
+    void (*paused)(void *ctx);   /* the CPU stands at EIP: the debugger's turn */
+    void *ctx;
+    int on;                      /* a debugger is attached: every block takes the slow path */
+    atomic_int attention;        /* set from any thread: pause before the next block */
+    int pending;                 /* this run was stopped for a pause */
+    uint32_t at;                 /* EIP where the CPU paused */
+    uint32_t paid_end;           /* the clock has charged the code up to here */
+    uint32_t block_end;          /* end of the block running now, as far as it was charged */
+    int resuming;                /* the next block, at 'at', is already paid for */
+    uint64_t n_pauses, n_regrown;   /* regrown: resumed blocks that ran past the paid end */
+};
+
 struct cpu {
     uc_engine *uc;
     struct phys *phys;
@@ -116,6 +137,8 @@ struct cpu {
     enum cpu_stop stop;
     char stop_msg[200];
     uint32_t bus_addr;
+
+    struct cpu_pause pause;    /* all zero without a debugger: costs nothing then */
 
     uint64_t n_deliveries, n_blocks, n_io_gp, n_rdtsc, n_cpuid;
     uc_hook h_intr, h_block, h_in, h_out, h_invalid, h_unmapped, h_cpuid;
@@ -171,7 +194,19 @@ void cpu_code_changed(struct cpu *c);
 /* Linear-address access as the CPU would make it at the current CPL and paging state. */
 int cpu_read_linear(struct cpu *c, uint32_t la, void *buf, uint32_t len);
 
+/* The debugger's pauses (pause.c).  cpu_pause_now() is called from a code hook: the CPU
+ * stops before the instruction at eip.  cpu_pause_attention() may be called from any thread:
+ * the CPU stops before the next block it starts. */
+void cpu_pause_now(struct cpu *c, uint32_t eip);
+void cpu_pause_attention(struct cpu *c);
+
 /* Private to cpu/: */
+static inline int cpu_pause_watching(struct cpu *c) {   /* must on_block call pause.c? */
+    return c->pause.on || c->pause.resuming ||
+           atomic_load_explicit(&c->pause.attention, memory_order_relaxed);
+}
+int cpu_pause_block(struct cpu *c, uint32_t addr, uint32_t size);
+uc_err cpu_pause_serve(struct cpu *c, uint32_t until);
 int cpu_calibrate(struct cpu_layout *lay, char *err, size_t errlen);
 uint32_t cpu_ctx_get32(struct cpu *c, size_t off);
 void cpu_ctx_put32(struct cpu *c, size_t off, uint32_t v);

@@ -189,6 +189,7 @@ static void on_watched(void *ctx, uint32_t eip, uint64_t now) {
 /* A delivery from the Guest into a Switcher stub starts a guest->host switch. */
 static void on_delivered(void *ctx, const struct cpu_delivery *d) {
     struct machine *m = ctx;
+    if (m->debug_delivered) m->debug_delivered(m->debug_ctx, d);
     int into_switcher = d->to_eip >= SWITCHER_ADDR && d->to_eip < SWITCHER_ADDR + 0x1000;
     if (!into_switcher || d->from_cpl == 0)
         return;

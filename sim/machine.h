@@ -91,6 +91,9 @@ struct machine {
     int host_checked, host_changed;
     uint32_t host_changed_at;     /* the first changed byte */
     uc_hook h_switcher;
+    /* A debugger (debug/) is told of every delivery through the IDT; NULL without --gdb. */
+    void (*debug_delivered)(void *ctx, const struct cpu_delivery *d);
+    void *debug_ctx;
 };
 
 int machine_init(struct machine *m, const struct machine_options *opt, char *err, size_t errlen);

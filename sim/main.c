@@ -3,6 +3,7 @@
 #include "sim/layout.h"
 #include "switcher-model/lguest_pages.h"
 #include "traces/tool.h"
+#include "debug/debug.h"
 #include <capstone/capstone.h>
 #include <errno.h>
 #include <stdio.h>
@@ -28,6 +29,10 @@ static void usage(FILE *f) {
 "  --trace=FILE, --trace FILE   record a binary trace (read it with: lgsim trace ...)\n"
 "  --trace-switches[=FILE]  one line per world switch, to stderr or FILE\n"
 "  --max-time=MS        stop a guest still running after MS ms of virtual time\n"
+"  --gdb[=PORT]         serve the GDB remote protocol on 127.0.0.1:PORT (default 1234;\n"
+"                       0: any free port, printed)\n"
+"  --gdb-wait           hold the machine before its first instruction until gdb attaches\n"
+"  --gdb-step-over-irqs a debugger's single step runs interrupts through instead of into\n"
 "  --stats              print a summary when the guest stops (switches, hypercalls,\n"
 "                       faults, interrupts, virtual time)\n"
 "  -h, --help           this text\n"
@@ -118,7 +123,18 @@ static void explain_death(struct machine *m) {
     }
 }
 
-static int run(struct machine_options *opt, int stats) {
+/* Where the built Switcher object and host routine lie next to this lgsim, if they do: the
+ * debugger loads their symbols from there. */
+static const char *beside_program(const char *argv0, const char *rel, char *buf, size_t len) {
+    const char *slash = strrchr(argv0, '/');
+    snprintf(buf, len, "%.*s%s", slash ? (int)(slash - argv0 + 1) : 0, argv0, rel);
+    FILE *f = fopen(buf, "rb");
+    if (!f) return NULL;
+    fclose(f);
+    return buf;
+}
+
+static int run(struct machine_options *opt, int stats, struct debug_options *dbg) {
     static struct machine m;
     char err[300] = "";
     if (machine_init(&m, opt, err, sizeof(err))) {
@@ -126,7 +142,14 @@ static int run(struct machine_options *opt, int stats) {
         machine_free(&m);
         return 2;
     }
+    struct debugger *d = NULL;
+    if (dbg && !(d = debug_open(&m, dbg, err, sizeof(err)))) {
+        fprintf(stderr, "lgsim: --gdb: %s\n", err);
+        machine_free(&m);
+        return 2;
+    }
     int code = machine_run(&m);
+    debug_close(d, code);
     fflush(opt->console);
     fprintf(stderr, "lgsim: %s\n", m.dead_reason);
     if (machine_close_trace(&m, err, sizeof(err))) {
@@ -153,7 +176,9 @@ static const char *options_text(const struct machine_options *o) {
 
 int main(int argc, char **argv) {
     struct machine_options opt = { .console = stdout };
-    int i = 1, stats = 0;
+    struct debug_options dbg = { .port = 1234 };
+    int i = 1, stats = 0, gdb = 0;
+    char sw_path[4096], host_path[4096];
     char err[300];
     if (argc > 1 && !strcmp(argv[1], "trace"))
         return trace_tool(argc - 1, argv + 1);
@@ -173,6 +198,19 @@ int main(int argc, char **argv) {
             }
         }
         else if (!strcmp(a, "--stats")) stats = 1;
+        else if (!strcmp(a, "--gdb")) gdb = 1;
+        else if (!strncmp(a, "--gdb=", 6)) {
+            char *end;
+            long port = strtol(a + 6, &end, 10);
+            if (*end || end == a + 6 || port < 0 || port > 65535) {
+                fprintf(stderr, "lgsim: bad --gdb port '%s'\n", a + 6);
+                return 2;
+            }
+            gdb = 1;
+            dbg.port = (int)port;
+        }
+        else if (!strcmp(a, "--gdb-wait")) dbg.wait = 1;
+        else if (!strcmp(a, "--gdb-step-over-irqs")) dbg.skip_irqs = 1;
         else if (!strncmp(a, "--trace=", 8) && a[8]) opt.trace_path = a + 8;
         else if (!strcmp(a, "--trace")) {
             if (i + 1 == argc) {
@@ -203,6 +241,13 @@ int main(int argc, char **argv) {
             return 2;
         }
     }
+    if (dbg.wait && !gdb) {
+        fprintf(stderr, "lgsim: --gdb-wait needs --gdb\n");
+        return 2;
+    }
+    dbg.switcher_obj = opt.switcher_name ? opt.switcher_name :
+        beside_program(argv[0], "../switcher-model/switcher.o", sw_path, sizeof(sw_path));
+    dbg.host_elf = beside_program(argv[0], "host.elf", host_path, sizeof(host_path));
     if (i == argc) {   /* no arguments: the built-in demo */
         opt.mem_mb = 64;
         opt.kernel = lgsim_demo_guest;
@@ -210,7 +255,7 @@ int main(int argc, char **argv) {
         opt.kernel_path = "(built-in demo guest)";
         if (!opt.max_ns) opt.max_ns = 10000000000ull;
         opt.options_text = options_text(&opt);
-        return run(&opt, 1);   /* the demo always ends with its summary */
+        return run(&opt, 1, gdb ? &dbg : NULL);   /* the demo always ends with its summary */
     }
     if (argc - i < 2) {
         fprintf(stderr, "lgsim: need MEM and KERNEL (see lgsim --help)\n");
@@ -227,7 +272,8 @@ int main(int argc, char **argv) {
     opt.kernel = k;
     opt.cmdline = join_args(argc - i - 2, argv + i + 2);
     opt.options_text = options_text(&opt);
-    int code = run(&opt, stats);
+    dbg.kernel_path = opt.kernel_path;
+    int code = run(&opt, stats, gdb ? &dbg : NULL);
     free(k);
     return code;
 }

@@ -33,6 +33,8 @@ static void write_rec(struct recorder *r, uint64_t t, unsigned kind, const uint3
     tr.text_len = text_len;
     if (text_len) memcpy(tr.text, text, text_len);
     if (tr.rt) r->rt_steps++;
+    tr.index = r->w->n_records;
+    if (r->tap) r->tap(r->tap_ctx, &tr);
     trace_write(r->w, &tr);
 }
 

@@ -34,6 +34,9 @@ struct recorder {
     FILE *switches;              /* --trace-switches, or NULL */
     uint64_t n_switches;
     struct trace_writer *w;      /* --trace, or NULL */
+    /* Shown every record as it goes into the trace (the debugger keeps the last few). */
+    void (*tap)(void *ctx, const struct trace_rec *r);
+    void *tap_ctx;
 
     enum rt_state rt_state;
     uint32_t rt, last_rt;

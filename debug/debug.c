@@ -1,0 +1,177 @@
+/* debug.c - the debugger's life: listen, attach, take the paused CPU, hand it back. */
+#include "debugger.h"
+#include "sim/layout.h"
+#include "switcher-model/lguest_pages.h"
+#include <stdlib.h>
+#include <string.h>
+
+/*
+ * Without a debugger attached nothing here runs: no hook is installed and the CPU's blocks
+ * take their fast path; only the watcher thread sleeps in poll().  A connection makes the CPU
+ * pause before its next block; from then on the CPU checks every block for attention (Ctrl-C).
+ *
+ * Connections: one debugger at a time.  A second one is told "E01" and closed.  A debugger
+ * that disconnects, even in the middle of a step, leaves the guest running on to its end with
+ * no breakpoint left behind, as after a detach; a later debugger may attach again.
+ */
+
+static void attach(struct debugger *d, int fd) {
+    d->conn = fd;
+    packet_reader_init(&d->rd);
+    d->in_have = d->in_used = 0;
+    d->no_ack = 0;
+    d->awaiting_stop = 0;
+    d->attached_once = 1;
+    fprintf(stderr, "lgsim: gdb: debugger attached\n");
+}
+
+static void refuse(int fd) {
+    net_write(fd, "$E01#a6", 7);
+    net_close(fd);
+    fprintf(stderr, "lgsim: gdb: refused a second connection (a debugger is attached)\n");
+}
+
+void take_connections(struct debugger *d) {
+    int fd;
+    while ((fd = net_accept(d->listener)) >= 0) {
+        if (d->conn < 0) attach(d, fd);
+        else refuse(fd);
+    }
+}
+
+/* The CPU paused for attention while gdb waited: was it Ctrl-C?  (2, or 0: nothing for gdb,
+ * e.g. a second connection that was refused.) */
+static int interrupted(struct debugger *d) {
+    if (d->in_used == d->in_have && !net_wait(d->conn, -1, 0)) return 0;
+    int got = stub_next_packet(d);
+    return got == 2 ? 2 : 0;
+}
+
+static void resume(struct debugger *d) {
+    d->stop_sig = 0;
+    d->stop_info[0] = 0;
+    d->fresh = 1;
+    d->resume_eip = cpu_get(d->c, UC_X86_REG_EIP);
+    d->step_irq = 0;
+    points_arm(d);
+    d->c->pause.on = d->conn >= 0;
+    net_watch_arm(d->watcher, d->listener, d->conn);
+}
+
+/* cpu/pause.c calls this with the CPU stopped between two instructions. */
+static void paused(void *ctx) {
+    struct debugger *d = ctx;
+    net_watch_disarm(d->watcher);
+    int why = d->stop_sig;   /* 0: nobody stopped the CPU on purpose; it was asked for attention */
+    int had = d->conn >= 0;
+    take_connections(d);
+    while (d->conn < 0 && d->opt.wait && !d->attached_once) {   /* --gdb-wait */
+        net_wait(d->listener, -1, -1);
+        take_connections(d);
+    }
+    if (d->conn >= 0 && !had) why = 5;   /* a new debugger finds the CPU stopped */
+    else if (d->conn >= 0 && !why) why = interrupted(d);
+    if (d->conn >= 0 && why) {
+        d->stop_sig = why;
+        if (d->awaiting_stop) {
+            stub_stop_reply(d);
+            d->awaiting_stop = 0;
+        }
+        stub_serve(d);
+    }
+    resume(d);
+}
+
+static void attention(void *ctx) {
+    struct debugger *d = ctx;
+    cpu_pause_attention(d->c);
+}
+
+struct debugger *debug_open(struct machine *m, const struct debug_options *o,
+                            char *err, size_t errlen) {
+    struct debugger *d = calloc(1, sizeof(*d));
+    if (!d) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    d->m = m;
+    d->c = &m->cpu;
+    d->opt = *o;
+    d->conn = -1;
+    d->listener = net_listen(o->port, &d->port, err, errlen);
+    if (d->listener < 0) {
+        free(d);
+        return NULL;
+    }
+    d->watcher = net_watch_start(attention, d);
+    if (!d->watcher) {
+        snprintf(err, errlen, "cannot start the debugger's watcher thread");
+        net_close(d->listener);
+        free(d);
+        return NULL;
+    }
+    d->c->pause.paused = paused;
+    d->c->pause.ctx = d;
+    m->rec.tap = monitor_note_record;
+    m->rec.tap_ctx = d;
+    m->debug_delivered = debug_delivered;
+    m->debug_ctx = d;
+    fprintf(stderr, "lgsim: gdb: listening on 127.0.0.1:%d%s\n", d->port,
+            o->wait ? "; the machine waits for a debugger before its first instruction" : "");
+    fprintf(stderr, "lgsim: gdb:   target remote 127.0.0.1:%d\n", d->port);
+    if (o->switcher_obj)
+        fprintf(stderr, "lgsim: gdb:   add-symbol-file %s -s .text %#x\n", o->switcher_obj,
+                SWITCHER_ADDR);
+    if (o->host_elf)
+        fprintf(stderr, "lgsim: gdb:   add-symbol-file %s\n", o->host_elf);
+    if (o->kernel_path)
+        fprintf(stderr, "lgsim: gdb:   add-symbol-file %s\n", o->kernel_path);
+    if (o->wait) cpu_pause_attention(d->c);   /* the first block pauses and waits */
+    else net_watch_arm(d->watcher, d->listener, -1);
+    return d;
+}
+
+static int from_guest_to_switcher(const struct cpu_delivery *dv) {
+    return dv->from_cpl != 0 && dv->to_eip >= SWITCHER_ADDR && dv->to_eip < SWITCHER_ADDR + 0x1000;
+}
+
+void debug_delivered(void *ctx, const struct cpu_delivery *dv) {
+    struct debugger *d = ctx;
+    if (d->conn < 0) return;
+    if (d->stepping && d->opt.skip_irqs && dv->ev.kind == EV_EXTINT && !d->step_irq) {
+        d->step_irq = 1;   /* run the interrupt through; stop back where it struck */
+        d->ret_eip = dv->ev.eip;
+        d->ret_cs = dv->from_cs;
+    }
+    int hit = 0;
+    switch (d->until) {
+    case UNTIL_SWITCH: hit = from_guest_to_switcher(dv); break;
+    case UNTIL_PF: hit = dv->ev.vector == 14; break;
+    case UNTIL_HCALL:
+        hit = from_guest_to_switcher(dv) && dv->ev.vector == LGUEST_TRAP_ENTRY &&
+              (d->until_nr == ~0u || cpu_get(d->c, UC_X86_REG_EAX) == d->until_nr);
+        break;
+    default: break;
+    }
+    if (hit) d->until_hit = 1;   /* the stop comes at the handler's first instruction */
+}
+
+void debug_close(struct debugger *d, int exit_code) {
+    if (!d) return;
+    net_watch_disarm(d->watcher);
+    net_watch_stop(d->watcher);
+    if (d->conn >= 0 && d->awaiting_stop) {
+        char s[8], framed[16];
+        snprintf(s, sizeof(s), "W%02x", exit_code & 0xFF);
+        size_t n = packet_frame(s, strlen(s), framed, sizeof(framed));
+        net_write(d->conn, framed, n);
+    }
+    net_close(d->conn);
+    net_close(d->listener);
+    d->c->pause.paused = NULL;
+    d->c->pause.on = 0;
+    d->m->rec.tap = NULL;
+    d->m->debug_delivered = NULL;
+    free(d->out);
+    free(d);
+}

@@ -1,0 +1,25 @@
+/* debug.h - lgsim --gdb: a GDB remote stub inside the simulator (what sim/ calls). */
+#ifndef LGSIM_DEBUG_H
+#define LGSIM_DEBUG_H
+#include <stddef.h>
+#include "cpu/cpu.h"
+
+struct machine;
+struct debugger;
+
+struct debug_options {
+    int port;          /* 0: let the system pick (lgsim prints it) */
+    int wait;          /* --gdb-wait: hold the first instruction until a debugger attaches */
+    int skip_irqs;     /* --gdb-step-over-irqs: a step runs an interrupt through to its end */
+    const char *kernel_path, *switcher_obj, *host_elf;   /* for the printed gdb commands */
+};
+
+/* Listen (127.0.0.1 only) and tell the CPU whom to ask when it pauses. */
+struct debugger *debug_open(struct machine *m, const struct debug_options *o,
+                            char *err, size_t errlen);
+/* Every delivery through the IDT (stepping into traps, "monitor until"): machine.c calls it
+ * through m->debug_delivered. */
+void debug_delivered(void *ctx, const struct cpu_delivery *dv);
+/* The guest has stopped for good: tell an attached debugger the exit code, then close. */
+void debug_close(struct debugger *d, int exit_code);
+#endif

@@ -1,0 +1,30 @@
+# lgsim.gdb - gdb commands for a machine run with "lgsim --gdb": connect, and load symbols at
+# the addresses lgsim uses.  Load with "source lgsim.gdb" (it is installed next to lgsim).
+#
+#   lgsim-connect PORT          target remote 127.0.0.1:PORT
+#   lgsim-switcher FILE.o       the Switcher object's symbols at its text page, 0xffc00000
+#                               (lgsim's own: switcher-model/switcher.o in the build directory)
+#   lgsim-host FILE             the ring-0 host routine (sim/host.elf in the build directory)
+#   lgsim-kernel FILE           the guest kernel's ELF (vmlinux, or a test guest's .elf)
+#
+# lgsim prints these file names when it starts with --gdb.  Then "break switch_to_guest" and
+# "break lguest_init" (a Linux vmlinux) or "break start_kernel" (the teaching guest) just work.
+
+set architecture i386
+set confirm off
+
+define lgsim-connect
+  target remote 127.0.0.1:$arg0
+end
+
+define lgsim-switcher
+  add-symbol-file $arg0 -s .text 0xffc00000
+end
+
+define lgsim-host
+  add-symbol-file $arg0
+end
+
+define lgsim-kernel
+  add-symbol-file $arg0
+end

@@ -1,0 +1,216 @@
+/* monitor.c - lguest-aware "monitor" commands: where we are, the Host's view of the Guest. */
+#include "debugger.h"
+#include "sim/layout.h"
+#include "sim/lguest.h"
+#include "switcher-model/lguest_pages.h"
+#include <stdlib.h>
+#include <string.h>
+
+static void help(FILE *out) {
+    fprintf(out,
+"lgsim monitor commands:\n"
+"  where                 the world (host, Switcher, guest kernel, guest user), CPL, symbol,\n"
+"                        trace record number and page-fault round trip now open\n"
+"  view [current|physical|host|shadow|guest]   the address space gdb reads and writes\n"
+"  until switch|pf|hcall [N]|off   make the next continue stop at the next world switch,\n"
+"                        page fault, or hypercall (of number N)\n"
+"  regs                  the Guest's registers as the Host holds them (struct lguest_regs)\n"
+"  lguest_data           the Guest's struct lguest_data\n"
+"  idt | gdt             the Guest's IDT and GDT as the Host holds them\n"
+"  walk ADDR             ADDR through the Guest's page table and the shadow, side by side\n"
+"  trace [N]             the last N trace records (with --trace)\n"
+"  step-irqs on|off      whether a step goes into interrupts (on) or runs them through\n");
+}
+
+const char *world_name(struct debugger *d) {
+    uint32_t eip = cpu_get(d->c, UC_X86_REG_EIP);
+    if (eip >= SWITCHER_ADDR && eip < SWITCHER_ADDR + 0x1000) return "Switcher";
+    switch (cpu_cpl(d->c)) {
+    case 0: return "host";
+    case 1: return "guest kernel";
+    case 3: return "guest user";
+    default: return "ring 2";
+    }
+}
+
+static const char *symbol(struct debugger *d, uint32_t eip, uint32_t *off) {
+    struct machine *m = d->m;
+    const char *s = NULL;
+    if (eip >= SWITCHER_ADDR && eip < SWITCHER_ADDR + 0x1000)
+        s = switcher_symbolize(&m->sw, eip, off);
+    else if (cpu_cpl(d->c) == 0)
+        s = elf_symbolize(&m->host_elf, eip, off);
+    else if (m->kernel_has_symbols)
+        s = elf_symbolize(&m->kernel_elf, eip, off);
+    return s;
+}
+
+static void where(struct debugger *d, FILE *out) {
+    struct machine *m = d->m;
+    uint32_t eip = cpu_get(d->c, UC_X86_REG_EIP), off = 0;
+    const char *sym = symbol(d, eip, &off);
+    fprintf(out, "%s, cpl %d, eip %#x", world_name(d), cpu_cpl(d->c), eip);
+    if (sym) fprintf(out, " <%s+%#x>", sym, off);
+    fprintf(out, ", cr3 %#x\n", cpu_get(d->c, UC_X86_REG_CR3));
+    fprintf(out, "virtual time %llu ns, world switches %llu\n",
+            (unsigned long long)d->c->now_ns, (unsigned long long)m->n_runs);
+    fprintf(out, "debugger pauses %llu; resumed blocks that ran past their paid end %llu\n",
+            (unsigned long long)d->c->pause.n_pauses, (unsigned long long)d->c->pause.n_regrown);
+    if (!m->rec.w) {
+        fprintf(out, "trace: none (run with --trace=FILE for record numbers)\n");
+        return;
+    }
+    fprintf(out, "trace: record %llu is next", (unsigned long long)m->trace.n_records);
+    if (m->rec.rt_state != RT_IDLE) fprintf(out, "; round trip %u is open", m->rec.rt);
+    else fprintf(out, "; no round trip open (last %u)", m->rec.last_rt);
+    fprintf(out, "\n");
+}
+
+static void set_view(struct debugger *d, const char *arg, FILE *out) {
+    for (int v = VIEW_CURRENT; v <= VIEW_GUEST; v++)
+        if (!strcmp(arg, view_name((enum view)v))) d->view = (enum view)v;
+    if (*arg && strcmp(arg, view_name(d->view)))
+        fprintf(out, "unknown view '%s'\n", arg);
+    fprintf(out, "memory view: %s\n", view_name(d->view));
+}
+
+static void until(struct debugger *d, const char *arg, FILE *out) {
+    char what[16] = "";
+    unsigned nr = ~0u;
+    int n = sscanf(arg, "%15s %i", what, (int *)&nr);
+    d->until_hit = 0;
+    d->until_nr = n == 2 ? nr : ~0u;
+    if (!strcmp(what, "switch")) d->until = UNTIL_SWITCH;
+    else if (!strcmp(what, "pf")) d->until = UNTIL_PF;
+    else if (!strcmp(what, "hcall")) d->until = UNTIL_HCALL;
+    else if (!strcmp(what, "off")) d->until = UNTIL_NONE;
+    else { fprintf(out, "until what? switch, pf, hcall [N] or off\n"); return; }
+    if (d->until == UNTIL_NONE) fprintf(out, "until: off\n");
+    else if (d->until == UNTIL_HCALL && d->until_nr != ~0u)
+        fprintf(out, "the next continue stops at hypercall %u (%s)\n", d->until_nr,
+                hcall_name(d->until_nr) ? hcall_name(d->until_nr) : "?");
+    else fprintf(out, "the next continue stops at the next %s\n", what);
+}
+
+static void regs(struct debugger *d, FILE *out) {
+    static const char *names[] = { "eax", "ebx", "ecx", "edx", "esi", "edi", "ebp", "gs", "fs",
+                                   "ds", "es", "trapnum", "errcode", "eip", "cs", "eflags",
+                                   "esp", "ss" };
+    uint8_t *r = guest_regs(d->m);
+    fprintf(out, "lguest_regs (host-physical %#x):\n", GUEST_REGS_PHYS + LGUEST_PAGES_regs);
+    for (int i = 0; i < 18; i++)
+        fprintf(out, "  %-8s 0x%08x%s", names[i], le32(r + 4 * i), i % 3 == 2 ? "\n" : "");
+    uint32_t trap = le32(r + LGUEST_REGS_trapnum);
+    fprintf(out, "  trap %u%s\n", trap, trap == LGUEST_TRAP_ENTRY ? " (hypercall)" :
+            trap == 256 ? " (none yet this run)" : "");
+}
+
+static void lguest_data(struct debugger *d, FILE *out) {
+    static const struct { const char *name; uint32_t off; } f[] = {
+        { "irq_enabled", LGD_irq_enabled }, { "blocked_interrupts", LGD_blocked_interrupts },
+        { "cr2", LGD_cr2 }, { "time.tv_sec", LGD_time }, { "time.tv_nsec", LGD_time + 4 },
+        { "irq_pending", LGD_irq_pending }, { "reserve_mem", LGD_reserve_mem },
+        { "tsc_khz", LGD_tsc_khz }, { "noirq_iret", LGD_noirq_iret },
+        { "kernel_address", LGD_kernel_address }, { "syscall_vec", LGD_syscall_vec },
+    };
+    if (!d->m->lguest_data) {
+        fprintf(out, "lguest_data: not yet registered (no LHCALL_LGUEST_INIT)\n");
+        return;
+    }
+    fprintf(out, "lguest_data at guest-physical %#x:\n", d->m->lguest_data);
+    for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+        uint32_t v = 0;
+        lguest_data_get(d->m, f[i].off, &v);
+        fprintf(out, "  %-20s %#x\n", f[i].name, v);
+    }
+}
+
+static void idt(struct debugger *d, FILE *out) {
+    fprintf(out, "Guest IDT as the Host holds it (entries set by LOAD_IDT_ENTRY):\n");
+    for (int v = 0; v < 256; v++) {
+        uint32_t lo = d->m->idt[v][0], hi = d->m->idt[v][1];
+        if (!lo && !hi) continue;
+        fprintf(out, "  %3d (%#04x): handler 0x%08x sel %#06x dpl %u %s%s\n", v, v,
+                (hi & 0xFFFF0000u) | (lo & 0xFFFF), lo >> 16, (hi >> 13) & 3,
+                ((hi >> 8) & 0xF) == 0xE ? "interrupt gate" : ((hi >> 8) & 0xF) == 0xF ?
+                "trap gate" : "other", hi & 0x8000 ? "" : " (not present)");
+    }
+}
+
+static void gdt(struct debugger *d, FILE *out) {
+    fprintf(out, "Guest GDT as the Host holds it:\n");
+    for (int i = 0; i < GDT_ENTRIES; i++) {
+        uint32_t lo = d->m->gdt[i][0], hi = d->m->gdt[i][1];
+        if (!lo && !hi) continue;
+        uint32_t base = (lo >> 16) | ((hi & 0xFF) << 16) | (hi & 0xFF000000u);
+        uint32_t limit = (lo & 0xFFFF) | (hi & 0xF0000);
+        if (hi & 0x800000) limit = limit << 12 | 0xFFF;
+        fprintf(out, "  %2d (sel %#06x): base 0x%08x limit 0x%08x type %#x dpl %u%s%s\n", i,
+                i * 8, base, limit, (hi >> 8) & 0x1F, (hi >> 13) & 3,
+                hi & 0x8000 ? "" : " not present", hi & 0x400000 ? " 32-bit" : "");
+    }
+}
+
+static void walk_side_by_side(struct debugger *d, const char *arg, FILE *out) {
+    uint32_t la = (uint32_t)strtoul(arg, NULL, 0), pde, pte, gpa;
+    fprintf(out, "linear %#x: directory index %u, table index %u\n", la, la >> 22,
+            (la >> 12) & 0x3FF);
+    if (d->m->shadow.linear) fprintf(out, "  guest : no page table yet (identity)\n");
+    else if (guest_walk(d, la, &pde, &pte, &gpa))
+        fprintf(out, "  guest : pde 0x%08x pte 0x%08x -> not mapped\n", pde, pte);
+    else
+        fprintf(out, "  guest : pde 0x%08x pte 0x%08x -> guest-physical %#x (host %#x)\n",
+                pde, pte, gpa, GUEST_PHYS_BASE + gpa);
+    struct paging pg = { CR0_PG | CR0_PE, d->m->shadow.root, 0 };
+    struct walk w;
+    if (walk(&d->m->phys, &pg, la, 0, &w))
+        fprintf(out, "  shadow: pde 0x%08x pte 0x%08x -> not mapped (root %#x)\n", w.pde,
+                w.pte, pg.cr3);
+    else
+        fprintf(out, "  shadow: pde 0x%08x pte 0x%08x -> host-physical %#x (root %#x)\n", w.pde,
+                w.pte, w.pa, pg.cr3);
+}
+
+void monitor_note_record(void *ctx, const struct trace_rec *r) {
+    struct debugger *d = ctx;
+    d->ring[d->ring_next] = *r;
+    d->ring_next = (d->ring_next + 1) % DEBUG_RING;
+    d->ring_total++;
+}
+
+static void trace(struct debugger *d, const char *arg, FILE *out) {
+    if (!d->m->rec.w) {
+        fprintf(out, "no trace: run lgsim with --trace=FILE\n");
+        return;
+    }
+    unsigned n = *arg ? (unsigned)strtoul(arg, NULL, 0) : 10;
+    if (n > DEBUG_RING) n = DEBUG_RING;
+    if (n > d->ring_total) n = (unsigned)d->ring_total;
+    for (unsigned i = n; i > 0; i--) {
+        const struct trace_rec *r = &d->ring[(d->ring_next + DEBUG_RING - i) % DEBUG_RING];
+        char line[512];
+        trace_format(r, line, sizeof(line));
+        fprintf(out, "#%llu %s\n", (unsigned long long)r->index, line);
+    }
+}
+
+void monitor_command(struct debugger *d, const char *line, FILE *out) {
+    char cmd[32] = "";
+    int used = 0;
+    sscanf(line, " %31s %n", cmd, &used);
+    const char *arg = used ? line + used : "";
+    if (!strcmp(cmd, "where")) where(d, out);
+    else if (!strcmp(cmd, "view")) set_view(d, arg, out);
+    else if (!strcmp(cmd, "until")) until(d, arg, out);
+    else if (!strcmp(cmd, "regs")) regs(d, out);
+    else if (!strcmp(cmd, "lguest_data")) lguest_data(d, out);
+    else if (!strcmp(cmd, "idt")) idt(d, out);
+    else if (!strcmp(cmd, "gdt")) gdt(d, out);
+    else if (!strcmp(cmd, "walk")) walk_side_by_side(d, arg, out);
+    else if (!strcmp(cmd, "trace")) trace(d, arg, out);
+    else if (!strcmp(cmd, "step-irqs")) {
+        if (!strcmp(arg, "off")) d->opt.skip_irqs = 1;
+        else if (!strcmp(arg, "on")) d->opt.skip_irqs = 0;
+        fprintf(out, "steps %s interrupts\n", d->opt.skip_irqs ? "run through" : "go into");
+    } else help(out);
+}

@@ -1,0 +1,166 @@
+/* points.c - breakpoints, watchpoints and steps, made in the simulator: guest memory is untouched. */
+#include "debugger.h"
+#include "sim/layout.h"
+#include <string.h>
+
+/*
+ * Nothing is ever written into guest memory (no int3): a breakpoint is a Unicorn code hook
+ * bounded to its one address, so only that instruction pays for a callback.  A step, a
+ * watchpoint or "monitor until" need to stop at whatever instruction comes next: then one hook
+ * covers every instruction, for as long as they are wanted.  Watchpoints are memory hooks: a
+ * watched linear address is matched in whatever address space is current when the access is
+ * made; they fire during the access, and the CPU stops before the next instruction, as an x86
+ * data breakpoint does.
+ *
+ * The every-instruction hook, once made, stays: deleting it (uc_hook_del between two runs)
+ * was seen to leave Unicorn 2.1.1 skipping the I/O-permission breakpoint of cpu/io.c later in
+ * the run, so a guest's denied OUT went through.  Until that is understood, a session that
+ * once stepped keeps paying one call per instruction; breakpoints alone cost nothing else.
+ *
+ * Unicorn compiles hooks into translated code, so after the set of hooks changes the
+ * translations are dropped.  That changes no block boundary: a block always ends where its
+ * start address says, so the clock and the interrupt points stay those of an undebugged run.
+ */
+
+static void stop(struct debugger *d, uint32_t eip, int sig, const char *info) {
+    d->stop_sig = sig;
+    snprintf(d->stop_info, sizeof(d->stop_info), "%s", info);
+    cpu_pause_now(d->c, eip);
+}
+
+static int is_breakpoint(struct debugger *d, uint32_t eip) {
+    for (int i = 0; i < d->n_pt; i++)
+        if (d->pt[i].kind == PT_EXEC && d->pt[i].addr == eip) return 1;
+    return 0;
+}
+
+static int until_reached(struct debugger *d, uint32_t eip) {
+    if (d->until == UNTIL_SWITCH && eip == d->m->sw.switch_to_guest) return 1;
+    return d->until_hit;
+}
+
+static void watch_report(struct debugger *d, uint32_t eip) {
+    static const char *names[] = { "", "watch", "rwatch", "awatch" };
+    char info[48];
+    snprintf(info, sizeof(info), "%s:%x;", names[d->watch.kind], d->watch_at);
+    d->watch_hit = 0;
+    stop(d, eip, 5, info);
+}
+
+/* Before every instruction a hook covers. */
+static void on_insn(uc_engine *uc, uint64_t addr, uint32_t size, void *user) {
+    struct debugger *d = user;
+    uint32_t eip = (uint32_t)addr;
+    if (d->fresh) {   /* the instruction the run resumed at runs first, whatever is set there */
+        d->fresh = 0;
+        if (eip == d->resume_eip) return;
+    }
+    if (d->watch_hit) { watch_report(d, eip); return; }
+    if (d->stepping) {
+        if (d->step_irq && (eip != d->ret_eip || cpu_get(d->c, UC_X86_REG_CS) != d->ret_cs))
+            return;
+        stop(d, eip, 5, "");
+        return;
+    }
+    if (d->until != UNTIL_NONE && until_reached(d, eip)) {
+        d->until = UNTIL_NONE;
+        d->until_hit = 0;
+        stop(d, eip, 5, "");
+        return;
+    }
+    if (is_breakpoint(d, eip)) stop(d, eip, 5, "");
+}
+
+/* Unicorn reports the physical address of an access: the watched linear address is translated
+ * the way the CPU translates it now (page tables change between world switches). */
+static int watched_physical(struct debugger *d, const struct point *p, const struct paging *pg,
+                            uint32_t *pa) {
+    struct walk w;
+    if (!(pg->cr0 & CR0_PG)) *pa = p->addr;
+    else if (walk(&d->m->phys, pg, p->addr, 0, &w)) return -1;
+    else *pa = w.pa;
+    return 0;
+}
+
+static void on_mem(uc_engine *uc, uc_mem_type type, uint64_t paddr, int size, int64_t value,
+                   void *user) {
+    struct debugger *d = user;
+    int is_write = type == UC_MEM_WRITE;
+    struct paging pg;
+    cpu_paging(d->c, &pg);
+    for (int i = 0; i < d->n_pt && !d->watch_hit; i++) {
+        struct point *p = &d->pt[i];
+        uint32_t pa;
+        if (p->kind == PT_EXEC || watched_physical(d, p, &pg, &pa)) continue;
+        if (!((uint32_t)paddr < pa + p->len && pa < (uint32_t)paddr + (uint32_t)size)) continue;
+        if ((p->kind == PT_WRITE && !is_write) || (p->kind == PT_READ && is_write)) continue;
+        d->watch_hit = 1;
+        d->watch = *p;
+        d->watch_at = p->addr;
+    }
+}
+
+static int n_watch(struct debugger *d) {
+    int n = 0;
+    for (int i = 0; i < d->n_pt; i++) n += d->pt[i].kind != PT_EXEC;
+    return n;
+}
+
+static void unhook(struct debugger *d) {
+    for (int i = 0; i < d->n_exec; i++) uc_hook_del(d->c->uc, d->h_exec[i]);
+    d->n_exec = 0;
+    if (d->have_mem) uc_hook_del(d->c->uc, d->h_mem);
+    d->have_mem = 0;
+}
+
+/* Install exactly the hooks the coming run needs, and only touch Unicorn when that changes. */
+void points_arm(struct debugger *d) {
+    int want_all = d->have_all || d->stepping || d->until != UNTIL_NONE || n_watch(d) > 0;
+    int want_exec = want_all ? 0 : d->n_pt - n_watch(d);
+    int want_mem = n_watch(d) > 0;
+    int same = want_all == d->have_all && want_mem == d->have_mem && want_exec == d->n_exec;
+    for (int i = 0, k = 0; same && !want_all && i < d->n_pt; i++)
+        if (d->pt[i].kind == PT_EXEC) same = d->exec_addr[k++] == d->pt[i].addr;
+    if (same) return;
+    unhook(d);
+    uc_engine *uc = d->c->uc;
+    if (want_all && !d->have_all)
+        d->have_all = uc_hook_add(uc, &d->h_all, UC_HOOK_CODE, (void *)on_insn, d, 1, 0) ==
+                      UC_ERR_OK;
+    for (int i = 0; !want_all && i < d->n_pt; i++) {
+        if (d->pt[i].kind != PT_EXEC) continue;
+        d->exec_addr[d->n_exec] = d->pt[i].addr;
+        if (uc_hook_add(uc, &d->h_exec[d->n_exec], UC_HOOK_CODE, (void *)on_insn, d,
+                        d->pt[i].addr, d->pt[i].addr) == UC_ERR_OK)
+            d->n_exec++;
+    }
+    if (want_mem) d->have_mem = uc_hook_add(uc, &d->h_mem, UC_HOOK_MEM_READ | UC_HOOK_MEM_WRITE,
+                                            (void *)on_mem, d, 1, 0) == UC_ERR_OK;
+    cpu_code_changed(d->c);   /* translations made before know nothing of the new hooks */
+    cpu_flush_tlb(d->c);      /* nor do cached translations of data pages: memory hooks */
+}
+
+int points_add(struct debugger *d, int kind, uint32_t addr, uint32_t len) {
+    for (int i = 0; i < d->n_pt; i++)
+        if (d->pt[i].kind == kind && d->pt[i].addr == addr && d->pt[i].len == len) return 0;
+    if (d->n_pt == DEBUG_MAX_POINTS || len == 0) return -1;
+    d->pt[d->n_pt++] = (struct point){ kind, addr, len };
+    return 0;
+}
+
+int points_remove(struct debugger *d, int kind, uint32_t addr, uint32_t len) {
+    for (int i = 0; i < d->n_pt; i++) {
+        if (d->pt[i].kind != kind || d->pt[i].addr != addr) continue;
+        d->pt[i] = d->pt[--d->n_pt];
+        return 0;
+    }
+    return 0;   /* removing what is not there is not an error for gdb */
+}
+
+void points_clear(struct debugger *d) {
+    d->n_pt = 0;
+    d->stepping = d->step_irq = 0;
+    d->until = UNTIL_NONE;
+    d->until_hit = d->watch_hit = 0;
+    points_arm(d);
+}

@@ -1,0 +1,186 @@
+/* regs.c - the registers gdb sees: i386 core as gdb expects it, plus lgsim's system feature. */
+#include "debugger.h"
+#include <string.h>
+
+/*
+ * Register numbers (the order of the target description and of the 'g' packet):
+ *    0-15  eax ecx edx ebx esp ebp esi edi eip eflags cs ss ds es fs gs
+ *   16-31  st0-st7 (80 bits), fctrl fstat ftag fiseg fioff foseg fooff fop: gdb's i386 needs
+ *          the x87 registers in the core feature
+ *   32-54  org.lgsim.i386.system: cr0 cr2 cr3 cr4, gdtr and idtr base and limit, tr and ldtr
+ *          selectors, the CPL, and the hidden base and limit of cs ss ds es fs gs
+ */
+#define FIRST_SYS 32
+#define FIRST_SEG_CACHE 43
+
+static const char target_xml[] =
+    "<?xml version=\"1.0\"?>\n"
+    "<!DOCTYPE target SYSTEM \"gdb-target.dtd\">\n"
+    "<target version=\"1.0\">\n"
+    "<architecture>i386</architecture>\n"
+    "<feature name=\"org.gnu.gdb.i386.core\">\n"
+    "<flags id=\"i386_eflags\" size=\"4\">\n"
+    " <field name=\"CF\" start=\"0\" end=\"0\"/><field name=\"\" start=\"1\" end=\"1\"/>\n"
+    " <field name=\"PF\" start=\"2\" end=\"2\"/><field name=\"AF\" start=\"4\" end=\"4\"/>\n"
+    " <field name=\"ZF\" start=\"6\" end=\"6\"/><field name=\"SF\" start=\"7\" end=\"7\"/>\n"
+    " <field name=\"TF\" start=\"8\" end=\"8\"/><field name=\"IF\" start=\"9\" end=\"9\"/>\n"
+    " <field name=\"DF\" start=\"10\" end=\"10\"/><field name=\"OF\" start=\"11\" end=\"11\"/>\n"
+    " <field name=\"NT\" start=\"14\" end=\"14\"/><field name=\"RF\" start=\"16\" end=\"16\"/>\n"
+    " <field name=\"VM\" start=\"17\" end=\"17\"/><field name=\"AC\" start=\"18\" end=\"18\"/>\n"
+    " <field name=\"VIF\" start=\"19\" end=\"19\"/><field name=\"VIP\" start=\"20\" end=\"20\"/>\n"
+    " <field name=\"ID\" start=\"21\" end=\"21\"/>\n"
+    "</flags>\n"
+    "<reg name=\"eax\" bitsize=\"32\" type=\"int32\" regnum=\"0\"/>\n"
+    "<reg name=\"ecx\" bitsize=\"32\" type=\"int32\"/>\n"
+    "<reg name=\"edx\" bitsize=\"32\" type=\"int32\"/>\n"
+    "<reg name=\"ebx\" bitsize=\"32\" type=\"int32\"/>\n"
+    "<reg name=\"esp\" bitsize=\"32\" type=\"data_ptr\"/>\n"
+    "<reg name=\"ebp\" bitsize=\"32\" type=\"data_ptr\"/>\n"
+    "<reg name=\"esi\" bitsize=\"32\" type=\"int32\"/>\n"
+    "<reg name=\"edi\" bitsize=\"32\" type=\"int32\"/>\n"
+    "<reg name=\"eip\" bitsize=\"32\" type=\"code_ptr\"/>\n"
+    "<reg name=\"eflags\" bitsize=\"32\" type=\"i386_eflags\"/>\n"
+    "<reg name=\"cs\" bitsize=\"32\" type=\"int32\"/>\n"
+    "<reg name=\"ss\" bitsize=\"32\" type=\"int32\"/>\n"
+    "<reg name=\"ds\" bitsize=\"32\" type=\"int32\"/>\n"
+    "<reg name=\"es\" bitsize=\"32\" type=\"int32\"/>\n"
+    "<reg name=\"fs\" bitsize=\"32\" type=\"int32\"/>\n"
+    "<reg name=\"gs\" bitsize=\"32\" type=\"int32\"/>\n"
+    "<reg name=\"st0\" bitsize=\"80\" type=\"i387_ext\"/>\n"
+    "<reg name=\"st1\" bitsize=\"80\" type=\"i387_ext\"/>\n"
+    "<reg name=\"st2\" bitsize=\"80\" type=\"i387_ext\"/>\n"
+    "<reg name=\"st3\" bitsize=\"80\" type=\"i387_ext\"/>\n"
+    "<reg name=\"st4\" bitsize=\"80\" type=\"i387_ext\"/>\n"
+    "<reg name=\"st5\" bitsize=\"80\" type=\"i387_ext\"/>\n"
+    "<reg name=\"st6\" bitsize=\"80\" type=\"i387_ext\"/>\n"
+    "<reg name=\"st7\" bitsize=\"80\" type=\"i387_ext\"/>\n"
+    "<reg name=\"fctrl\" bitsize=\"32\" type=\"int\" group=\"float\"/>\n"
+    "<reg name=\"fstat\" bitsize=\"32\" type=\"int\" group=\"float\"/>\n"
+    "<reg name=\"ftag\" bitsize=\"32\" type=\"int\" group=\"float\"/>\n"
+    "<reg name=\"fiseg\" bitsize=\"32\" type=\"int\" group=\"float\"/>\n"
+    "<reg name=\"fioff\" bitsize=\"32\" type=\"int\" group=\"float\"/>\n"
+    "<reg name=\"foseg\" bitsize=\"32\" type=\"int\" group=\"float\"/>\n"
+    "<reg name=\"fooff\" bitsize=\"32\" type=\"int\" group=\"float\"/>\n"
+    "<reg name=\"fop\" bitsize=\"32\" type=\"int\" group=\"float\"/>\n"
+    "</feature>\n"
+    "<feature name=\"org.lgsim.i386.system\">\n"
+    "<reg name=\"cr0\" bitsize=\"32\" type=\"uint32\" regnum=\"32\" group=\"system\"/>\n"
+    "<reg name=\"cr2\" bitsize=\"32\" type=\"uint32\" group=\"system\"/>\n"
+    "<reg name=\"cr3\" bitsize=\"32\" type=\"uint32\" group=\"system\"/>\n"
+    "<reg name=\"cr4\" bitsize=\"32\" type=\"uint32\" group=\"system\"/>\n"
+    "<reg name=\"gdtr_base\" bitsize=\"32\" type=\"data_ptr\" group=\"system\"/>\n"
+    "<reg name=\"gdtr_limit\" bitsize=\"32\" type=\"uint32\" group=\"system\"/>\n"
+    "<reg name=\"idtr_base\" bitsize=\"32\" type=\"data_ptr\" group=\"system\"/>\n"
+    "<reg name=\"idtr_limit\" bitsize=\"32\" type=\"uint32\" group=\"system\"/>\n"
+    "<reg name=\"tr\" bitsize=\"32\" type=\"uint32\" group=\"system\"/>\n"
+    "<reg name=\"ldtr\" bitsize=\"32\" type=\"uint32\" group=\"system\"/>\n"
+    "<reg name=\"cpl\" bitsize=\"32\" type=\"uint32\" group=\"system\"/>\n"
+    "<reg name=\"cs_base\" bitsize=\"32\" type=\"uint32\" group=\"system\"/>\n"
+    "<reg name=\"cs_limit\" bitsize=\"32\" type=\"uint32\" group=\"system\"/>\n"
+    "<reg name=\"ss_base\" bitsize=\"32\" type=\"uint32\" group=\"system\"/>\n"
+    "<reg name=\"ss_limit\" bitsize=\"32\" type=\"uint32\" group=\"system\"/>\n"
+    "<reg name=\"ds_base\" bitsize=\"32\" type=\"uint32\" group=\"system\"/>\n"
+    "<reg name=\"ds_limit\" bitsize=\"32\" type=\"uint32\" group=\"system\"/>\n"
+    "<reg name=\"es_base\" bitsize=\"32\" type=\"uint32\" group=\"system\"/>\n"
+    "<reg name=\"es_limit\" bitsize=\"32\" type=\"uint32\" group=\"system\"/>\n"
+    "<reg name=\"fs_base\" bitsize=\"32\" type=\"uint32\" group=\"system\"/>\n"
+    "<reg name=\"fs_limit\" bitsize=\"32\" type=\"uint32\" group=\"system\"/>\n"
+    "<reg name=\"gs_base\" bitsize=\"32\" type=\"uint32\" group=\"system\"/>\n"
+    "<reg name=\"gs_limit\" bitsize=\"32\" type=\"uint32\" group=\"system\"/>\n"
+    "</feature>\n"
+    "</target>\n";
+
+const char *regs_target_xml(void) { return target_xml; }
+
+int regs_size(int n) {
+    if (n < 0 || n >= REG_COUNT) return 0;
+    return n >= 16 && n < 24 ? 10 : 4;
+}
+
+static const int gregs[16] = {
+    UC_X86_REG_EAX, UC_X86_REG_ECX, UC_X86_REG_EDX, UC_X86_REG_EBX, UC_X86_REG_ESP,
+    UC_X86_REG_EBP, UC_X86_REG_ESI, UC_X86_REG_EDI, UC_X86_REG_EIP, UC_X86_REG_EFLAGS,
+    UC_X86_REG_CS, UC_X86_REG_SS, UC_X86_REG_DS, UC_X86_REG_ES, UC_X86_REG_FS, UC_X86_REG_GS,
+};
+
+/* In gdb's order cs ss ds es fs gs; QEMU's segs[] are ES CS SS DS FS GS. */
+static const int qemu_seg[6] = { 1, 2, 3, 0, 4, 5 };
+
+/*
+ * Unicorn offers no register for a segment's hidden base and limit, but the CPU state that
+ * uc_context_save() copies holds QEMU's segs[6] right after hflags and hflags2 (calibrate.c
+ * found hflags): { u32 selector; u64 base; u32 limit; u32 flags } each, 24 bytes.  Trust that
+ * only when all six selectors found there equal what Unicorn reports.
+ */
+static void calibrate_segments(struct debugger *d) {
+    d->seg_calibrated = 1;
+    d->seg_off = d->c->lay.hflags + 8;
+    uc_context_save(d->c->uc, d->c->ctx);
+    static const int by_qemu[6] = { UC_X86_REG_ES, UC_X86_REG_CS, UC_X86_REG_SS,
+                                    UC_X86_REG_DS, UC_X86_REG_FS, UC_X86_REG_GS };
+    d->seg_ok = d->seg_off + 6 * 24 <= d->c->lay.ctx_size;
+    for (int i = 0; d->seg_ok && i < 6; i++)
+        d->seg_ok = cpu_ctx_get32(d->c, d->seg_off + 24 * (size_t)i) ==
+                    (cpu_get(d->c, by_qemu[i]) & 0xFFFF);
+}
+
+int regs_segment_cache(struct debugger *d, int seg, uint32_t *base, uint32_t *limit) {
+    calibrate_segments(d);   /* every time: selectors change, and so does the check */
+    if (!d->seg_ok) return -1;
+    size_t at = d->seg_off + 24 * (size_t)qemu_seg[seg];
+    *base = cpu_ctx_get32(d->c, at + 8);
+    *limit = cpu_ctx_get32(d->c, at + 16);
+    return 0;
+}
+
+static uint32_t system_reg(struct debugger *d, int n) {
+    struct cpu *c = d->c;
+    uint32_t base = 0, limit = 0;
+    switch (n) {
+    case 32: return cpu_get(c, UC_X86_REG_CR0);
+    case 33: return cpu_get(c, UC_X86_REG_CR2);
+    case 34: return cpu_get(c, UC_X86_REG_CR3);
+    /* CR4.TSD as software set it: the hardware bit stays on to catch RDTSC (io.c) */
+    case 35: return (cpu_get(c, UC_X86_REG_CR4) & ~CR4_TSD) | (c->cr4_tsd ? CR4_TSD : 0);
+    case 36: case 37: cpu_get_table(c, UC_X86_REG_GDTR, &base, &limit);
+                      return n == 36 ? base : limit;
+    case 38: case 39: cpu_get_table(c, UC_X86_REG_IDTR, &base, &limit);
+                      return n == 38 ? base : limit;
+    case 40: case 41: {
+        uc_x86_mmr m = { 0 };
+        uc_reg_read(c->uc, n == 40 ? UC_X86_REG_TR : UC_X86_REG_LDTR, &m);
+        return m.selector;
+    }
+    case 42: return (uint32_t)cpu_cpl(c);
+    default:
+        if (regs_segment_cache(d, (n - FIRST_SEG_CACHE) / 2, &base, &limit)) return 0;
+        return (n - FIRST_SEG_CACHE) % 2 ? limit : base;
+    }
+}
+
+void regs_read(struct debugger *d, int n, uint8_t *val) {
+    memset(val, 0, 10);
+    if (n < 16) {
+        put_le32(val, cpu_get(d->c, gregs[n]) & (n >= 10 ? 0xFFFF : 0xFFFFFFFF));
+    } else if (n < 24) {
+        uint8_t st[16] = { 0 };
+        uc_reg_read(d->c->uc, UC_X86_REG_ST0 + (n - 16), st);
+        memcpy(val, st, 10);
+    } else if (n < FIRST_SYS) {
+        static const int fpu[8] = { UC_X86_REG_FPCW, UC_X86_REG_FPSW, UC_X86_REG_FPTAG, -1,
+                                    UC_X86_REG_FIP, -1, -1, UC_X86_REG_FOP };
+        uint64_t v = 0;
+        if (fpu[n - 24] >= 0) uc_reg_read(d->c->uc, fpu[n - 24], &v);
+        put_le32(val, (uint32_t)v & (n == 26 || n == 24 || n == 25 ? 0xFFFF : 0xFFFFFFFF));
+    } else if (n < REG_COUNT) {
+        put_le32(val, system_reg(d, n));
+    }
+}
+
+/* General registers, EIP and EFLAGS can be written; segment and system registers cannot (a
+ * write there would need the checks a real load makes). */
+int regs_write(struct debugger *d, int n, const uint8_t *val) {
+    if (n < 0 || n >= 10) return -1;
+    cpu_set(d->c, gregs[n], le32(val));
+    return 0;
+}

@@ -1,0 +1,119 @@
+#!/usr/bin/env python3
+"""protocol.py - lgsim's GDB stub against a hostile or clumsy client, over a raw socket.
+
+usage: protocol.py LGSIM KERNEL WORKDIR
+
+Bad checksums, unknown and oversized packets, binary junk, a truncated packet, malformed
+arguments, a second connection while one is attached, Ctrl-C while running, and a client that
+disconnects in the middle of a step: lgsim answers each cleanly, and the guest still finishes
+with the same output and the same trace as a run without any debugger.
+"""
+import os, re, socket, subprocess, sys, time
+
+def frame(payload):
+    data = payload.encode("latin-1") if isinstance(payload, str) else payload
+    return b"$" + data + b"#%02x" % (sum(data) & 0xFF)
+
+class Client:
+    def __init__(self, port):
+        self.s = socket.create_connection(("127.0.0.1", port), timeout=10)
+        self.buf = b""
+
+    def send(self, raw):
+        self.s.sendall(raw)
+
+    def read_until(self, pattern):
+        """Read until the bytes received so far match pattern; return and consume the match."""
+        deadline = time.time() + 10
+        while True:
+            m = re.search(pattern, self.buf, re.S)
+            if m:
+                self.buf = self.buf[m.end():]
+                return m
+            if time.time() > deadline:
+                raise AssertionError("timed out waiting for %r; have %r" % (pattern, self.buf))
+            chunk = self.s.recv(65536)
+            if not chunk:
+                raise AssertionError("connection closed waiting for %r; have %r" % (pattern, self.buf))
+            self.buf += chunk
+
+    def packet(self, payload):
+        """Send a good packet; return the reply payload (acks consumed)."""
+        self.send(frame(payload))
+        return self.read_until(rb"\+\$([^#]*)#[0-9a-f]{2}").group(1)
+
+def check(cond, what):
+    if not cond:
+        sys.exit("FAIL: " + what)
+    print("ok:", what)
+
+def main():
+    lgsim, kernel, work = sys.argv[1:4]
+    os.makedirs(work, exist_ok=True)
+    plain_trace = os.path.join(work, "protocol.plain.trace")
+    debug_trace = os.path.join(work, "protocol.debug.trace")
+    plain = subprocess.run([lgsim, "--trace=" + plain_trace, "64", kernel],
+                           capture_output=True, text=True, timeout=60)
+    proc = subprocess.Popen([lgsim, "--gdb=0", "--gdb-wait", "--trace=" + debug_trace, "64",
+                             kernel], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    port = int(re.search(r"127\.0\.0\.1:(\d+)", proc.stderr.readline()).group(1))
+    c = Client(port)
+
+    c.send(b"$qSupported#00")
+    c.read_until(rb"-")
+    check(True, "a bad checksum is answered with '-'")
+    check(b"qXfer:features:read+" in c.packet("qSupported:xmlRegisters=i386"),
+          "qSupported offers the target description")
+    check(c.packet("vLgsimNoSuchPacket") == b"", "an unknown packet gets the empty reply")
+    c.send(frame("X" + "A" * 20000))
+    check(c.read_until(rb"\+\$(E[0-9a-f]{2})#").group(1) == b"E16",
+          "an oversized packet is refused with an error")
+    c.send(bytes(range(256)).replace(b"$", b"").replace(b"\x03", b"") * 4)
+    check(c.packet("?").startswith(b"T05"), "binary junk between packets is ignored")
+    c.send(b"$m0,4")   # cut short by the next packet's start
+    c.send(frame("g"))
+    c.read_until(rb"-")
+    c.read_until(rb"\+\$[0-9a-f]+#")
+    check(True, "a truncated packet is answered with '-', the next one is served")
+    check(c.packet("mzz,yy") == b"E01", "a malformed memory read is refused")
+    check(c.packet("Z0,zz") == b"E01", "a malformed breakpoint is refused")
+    check(c.packet("p999") == b"E01", "an unknown register number is refused")
+    check(c.packet("qXfer:features:read:target.xml:0,10").startswith(b"m<?xml"),
+          "the target description is served in pieces")
+
+    second = socket.create_connection(("127.0.0.1", port), timeout=10)
+    c.packet("?")   # the CPU is stopped: the stub sees the second one while serving us
+    got = b""
+    while True:
+        chunk = second.recv(100)
+        if not chunk:
+            break
+        got += chunk
+    check(got == frame("E01"), "a second connection is told E01 and closed")
+
+    check(c.packet("s").startswith(b"T05"), "a step stops with SIGTRAP")
+    c.send(frame("c"))
+    c.read_until(rb"\+")
+    c.send(b"\x03")
+    r = c.read_until(rb"\$([TW][0-9a-f]{2})").group(1)
+    check(r.startswith(b"T02") or r.startswith(b"W"), "Ctrl-C while running stops with SIGINT "
+          "(or the guest had already finished)")
+    if r.startswith(b"T"):
+        c.send(frame("s"))   # and go away in the middle of the step
+        c.s.close()
+        try:
+            out, err = proc.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            sys.exit("FAIL: lgsim hangs after the debugger disconnected mid-step")
+        check("debugger gone" in err, "a debugger that disconnects mid-step is noticed")
+    else:
+        out, err = proc.communicate(timeout=60)
+    check(proc.returncode == plain.returncode and out == plain.stdout,
+          "the guest finishes as without a debugger (exit %d)" % proc.returncode)
+    check(open(plain_trace, "rb").read() == open(debug_trace, "rb").read(),
+          "the trace equals the undebugged run's")
+    return 0
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,68 @@
+#!/usr/bin/env python3
+"""session.py - run lgsim --gdb-wait, drive it with real gdb in batch mode, check what gdb says.
+
+usage: session.py LGSIM GDBSCRIPT EXPECT KERNEL SWITCHER_O WORKDIR
+
+GDBSCRIPT is a gdb command file; @PORT@, @SWITCHER@, @KERNEL@ and @GDBINIT@ are replaced.
+EXPECT holds one regular expression per line that gdb's output must match, in order.
+The debugged run's binary trace must equal an undebugged run's, byte for byte.
+Exit 77 (skipped) when gdb is not installed.
+"""
+import os, re, shutil, subprocess, sys, time
+
+def lgsim_port(proc):
+    """lgsim prints "listening on 127.0.0.1:PORT" on stderr when --gdb=0 picked a port."""
+    line = proc.stderr.readline()
+    m = re.search(r"127\.0\.0\.1:(\d+)", line)
+    if not m:
+        sys.exit("no port in lgsim's first line: %r" % line)
+    return m.group(1)
+
+def main():
+    lgsim, script, expect, kernel, switcher, work = sys.argv[1:7]
+    gdb = shutil.which("gdb")
+    if not gdb:
+        print("gdb is not installed: skipped")
+        return 77
+    os.makedirs(work, exist_ok=True)
+    name = os.path.splitext(os.path.basename(script))[0]
+    plain_trace = os.path.join(work, name + ".plain.trace")
+    debug_trace = os.path.join(work, name + ".debug.trace")
+    plain = subprocess.run([lgsim, "--trace=" + plain_trace, "64", kernel],
+                           capture_output=True, text=True, timeout=60)
+    proc = subprocess.Popen([lgsim, "--gdb=0", "--gdb-wait", "--trace=" + debug_trace, "64",
+                             kernel], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    port = lgsim_port(proc)
+    text = open(script).read()
+    gdbinit = os.path.join(os.path.dirname(lgsim), "lgsim.gdb")
+    for k, v in (("@PORT@", port), ("@SWITCHER@", switcher), ("@KERNEL@", kernel),
+                 ("@GDBINIT@", gdbinit)):
+        text = text.replace(k, v)
+    cmds = os.path.join(work, name + ".gdb")
+    open(cmds, "w").write(text)
+    g = subprocess.run([gdb, "-batch", "-nx", "-x", cmds], stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, text=True, timeout=60)
+    out = g.stdout
+    try:
+        lg_out, lg_err = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        print(out)
+        sys.exit("lgsim did not finish after gdb detached")
+    print(out)
+    pos = 0
+    for want in [l for l in open(expect).read().splitlines() if l and not l.startswith("#")]:
+        m = re.compile(want, re.M).search(out, pos)
+        if not m:
+            sys.exit("FAIL: gdb output lacks (after offset %d): %s" % (pos, want))
+        pos = m.end()
+    if proc.returncode != plain.returncode or lg_out != plain.stdout:
+        sys.exit("FAIL: the debugged run differs: exit %d vs %d\n%s" %
+                 (proc.returncode, plain.returncode, lg_err))
+    if open(plain_trace, "rb").read() != open(debug_trace, "rb").read():
+        sys.exit("FAIL: the debugged run's trace differs from the undebugged run's")
+    print("ok: gdb said what was expected; same console output and same trace as without gdb")
+    return 0
+
+if __name__ == "__main__":
+    sys.exit(main())
