@@ -299,8 +299,15 @@ int stub_serve(struct debugger *d) {
             points_clear(d);
             return 0;
         case 'k':
+            /* Not exit(): the run ends the normal way, so a --trace file gets its death
+             * record and end marker. */
             fprintf(stderr, "lgsim: gdb: killed by the debugger\n");
-            exit(1);
+            kill_guest(d->m, "killed by the debugger");
+            cpu_request_stop(d->c, CPU_STOP_REQUEST, "killed by the debugger");
+            net_close(d->conn);
+            d->conn = -1;
+            points_clear(d);
+            return 0;
         case 'v':
             if (!strcmp(p, "vCont?")) reply(d, "vCont;c;C;s;S");
             else reply(d, "");

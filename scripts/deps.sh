@@ -96,12 +96,15 @@ install_debian() {
 }
 
 main() {
-  if pkgconfig_ok && { [ "${1:-}" != --test ] || command -v gdb >/dev/null; }; then
+  # The test suite also drives real gdb, from python3 scripts (tests/gdb).
+  if pkgconfig_ok && { [ "${1:-}" != --test ] ||
+                       { command -v gdb >/dev/null && command -v python3 >/dev/null; }; }; then
     return 0
   fi
   if command -v apt-get >/dev/null; then
     install_debian
-    [ "${1:-}" = --test ] && need_root apt-get install -y -qq --no-install-recommends gdb >/dev/null
+    [ "${1:-}" = --test ] &&
+      need_root apt-get install -y -qq --no-install-recommends gdb python3 >/dev/null
     return 0
   fi
   case "$(uname -s)" in

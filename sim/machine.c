@@ -343,6 +343,7 @@ void machine_free(struct machine *m) {
 /* --- the loop (Linux 4.4 drivers/lguest/core.c run_guest) --- */
 
 static void report_host_stop(struct machine *m, enum cpu_stop stop) {
+    if (m->dead) return;   /* already killed during the run (by the debugger): that is why */
     uint32_t eip = cpu_get(&m->cpu, UC_X86_REG_EIP);
     m->dead = 1;
     m->exit_code = 2;

@@ -113,7 +113,25 @@ def main():
           "the guest finishes as without a debugger (exit %d)" % proc.returncode)
     check(open(plain_trace, "rb").read() == open(debug_trace, "rb").read(),
           "the trace equals the undebugged run's")
+    killed_by_debugger(lgsim, kernel, work)
     return 0
+
+def killed_by_debugger(lgsim, kernel, work):
+    """'k' ends the run the normal way: exit 1 with a reason, and a whole trace file."""
+    trace = os.path.join(work, "protocol.killed.trace")
+    proc = subprocess.Popen([lgsim, "--gdb=0", "--gdb-wait", "--trace=" + trace, "64", kernel],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    port = int(re.search(r"127\.0\.0\.1:(\d+)", proc.stderr.readline()).group(1))
+    c = Client(port)
+    c.packet("?")
+    c.send(frame("k"))
+    out, err = proc.communicate(timeout=60)
+    check(proc.returncode == 1 and "lgsim: killed by the debugger" in err,
+          "'k' kills the guest with a reason (exit %d)" % proc.returncode)
+    dump = subprocess.run([lgsim, "trace", "dump", "--kind=death", trace], capture_output=True,
+                          text=True, timeout=60)
+    check(dump.returncode == 0 and '"killed by the debugger"' in dump.stdout,
+          "the killed run's trace is whole and ends with its death")
 
 if __name__ == "__main__":
     sys.exit(main())
