@@ -12,7 +12,9 @@
  *     paid for, so it is neither charged again nor a point where anything is checked.
  *   - before a block (the debugger wants attention: Ctrl-C, a new connection): the block hook
  *     sees 'attention' and stops before charging anything; the run resumes at the same block,
- *     which then runs exactly as it would have.
+ *     which then runs exactly as it would have.  When that block is itself a resumed tail
+ *     (attention came while the CPU was resuming from a stop of the first kind), it keeps
+ *     what was paid: otherwise the tail would be charged a second time.
  *
  * Blocks end where the code says (a jump, a system instruction) or after a length limit counted
  * from where they start.  A resumed tail may therefore run past the end of the block it came
@@ -44,10 +46,13 @@ void cpu_pause_attention(struct cpu *c) {
 int cpu_pause_block(struct cpu *c, uint32_t addr, uint32_t size) {
     struct cpu_pause *p = &c->pause;
     if (atomic_exchange(&p->attention, 0)) {
+        /* A resumed tail stopped again before it ran (Ctrl-C that came while the CPU was
+         * resuming) is still paid for: when it starts again it must not be charged. */
+        uint32_t paid_end = p->resuming && addr == p->at ? p->paid_end : addr;
         c->n_blocks--;                      /* it will start again after the pause */
         p->resuming = 0;
         cpu_set(c, UC_X86_REG_EIP, addr);   /* Unicorn then leaves the block unrun */
-        stop_before(c, addr, addr);
+        stop_before(c, addr, paid_end);
         return 1;
     }
     if (p->resuming) {
