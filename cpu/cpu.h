@@ -191,6 +191,10 @@ int cpu_deliver(struct cpu *c, const struct cpu_event *ev);
 void cpu_flush_tlb(struct cpu *c);
 void cpu_code_changed(struct cpu *c);
 
+/* Delete hooks without touching what the program sees (uc_hook_del alone may: see cpu.c);
+ * all translated code is dropped. */
+void cpu_hooks_del(struct cpu *c, const uc_hook *h, int n);
+
 /* Linear-address access as the CPU would make it at the current CPL and paging state. */
 int cpu_read_linear(struct cpu *c, uint32_t la, void *buf, uint32_t len);
 
