@@ -158,6 +158,9 @@ void debug_delivered(void *ctx, const struct cpu_delivery *dv) {
 
 void debug_close(struct debugger *d, int exit_code) {
     if (!d) return;
+    if (d->attached_once)   /* the tests check the second number: nothing once gdb has gone */
+        fprintf(stderr, "lgsim: gdb: %llu code hook calls, %llu with no debugger attached\n",
+                (unsigned long long)d->n_hook_calls, (unsigned long long)d->n_hook_calls_alone);
     net_watch_disarm(d->watcher);
     net_watch_stop(d->watcher);
     if (d->conn >= 0 && d->awaiting_stop) {

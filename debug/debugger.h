@@ -44,6 +44,9 @@ struct debugger {
     int n_exec;
     uc_hook h_all, h_mem;
     int have_all, have_mem;
+    uint64_t n_all_made;             /* how often the every-instruction hook was installed */
+    uint64_t n_hook_calls;           /* calls of the code hooks: what debugging costs */
+    uint64_t n_hook_calls_alone;     /* of those, with no debugger attached: must stay 0 */
 
     /* The run now going. */
     int stepping;

@@ -56,6 +56,10 @@ static void where(struct debugger *d, FILE *out) {
             (unsigned long long)d->c->now_ns, (unsigned long long)m->n_runs);
     fprintf(out, "debugger pauses %llu; resumed blocks that ran past their paid end %llu\n",
             (unsigned long long)d->c->pause.n_pauses, (unsigned long long)d->c->pause.n_regrown);
+    fprintf(out, "hooks: %d breakpoint%s, every-instruction %s (made %llu times), memory %s; "
+            "%llu hook calls\n", d->n_exec, d->n_exec == 1 ? "" : "s", d->have_all ? "on" : "off",
+            (unsigned long long)d->n_all_made, d->have_mem ? "on" : "off",
+            (unsigned long long)d->n_hook_calls);
     if (!m->rec.w) {
         fprintf(out, "trace: none (run with --trace=FILE for record numbers)\n");
         return;

@@ -12,14 +12,18 @@
  * made; they fire during the access, and the CPU stops before the next instruction, as an x86
  * data breakpoint does.
  *
- * The every-instruction hook, once made, stays: deleting it (uc_hook_del between two runs)
- * was seen to leave Unicorn 2.1.1 skipping the I/O-permission breakpoint of cpu/io.c later in
- * the run, so a guest's denied OUT went through.  Until that is understood, a session that
- * once stepped keeps paying one call per instruction; breakpoints alone cost nothing else.
+ * Each run gets exactly the hooks it needs: the every-instruction hook goes as soon as a run
+ * needs it no more (a continue after a step, a detach), and with it its cost.  Hooks are
+ * deleted through cpu_hooks_del(): a plain uc_hook_del in Unicorn 2.1.1 looks up the addresses
+ * the hook was compiled into in the current address space and, where they are not mapped,
+ * leaves a page fault in the CPU state (cpu/cpu.c), which once made a denied OUT go through.
  *
  * Unicorn compiles hooks into translated code, so after the set of hooks changes the
- * translations are dropped.  That changes no block boundary: a block always ends where its
- * start address says, so the clock and the interrupt points stay those of an undebugged run.
+ * translations are dropped.  A block still ends where its start address says (a jump, a system
+ * instruction, the page-size limit), so the clock and the interrupt points stay those of an
+ * undebugged run.  (Not quite always: QEMU also ends a block at 4000 TCG operations, and a
+ * hooked instruction takes more of them, so a very long straight run of code may be cut sooner
+ * while the every-instruction hook covers it: read in QEMU's translator, not seen in a test.)
  */
 
 static void stop(struct debugger *d, uint32_t eip, int sig, const char *info) {
@@ -51,6 +55,8 @@ static void watch_report(struct debugger *d, uint32_t eip) {
 static void on_insn(uc_engine *uc, uint64_t addr, uint32_t size, void *user) {
     struct debugger *d = user;
     uint32_t eip = (uint32_t)addr;
+    d->n_hook_calls++;
+    if (d->conn < 0) d->n_hook_calls_alone++;
     if (d->fresh) {   /* the instruction the run resumed at runs first, whatever is set there */
         d->fresh = 0;
         if (eip == d->resume_eip) return;
@@ -106,27 +112,34 @@ static int n_watch(struct debugger *d) {
     return n;
 }
 
-static void unhook(struct debugger *d) {
-    for (int i = 0; i < d->n_exec; i++) uc_hook_del(d->c->uc, d->h_exec[i]);
-    d->n_exec = 0;
-    if (d->have_mem) uc_hook_del(d->c->uc, d->h_mem);
-    d->have_mem = 0;
+/* Delete the hooks now installed, but the every-instruction one when the coming run wants it. */
+static void unhook(struct debugger *d, int keep_all) {
+    uc_hook h[DEBUG_MAX_POINTS + 2];
+    int n = 0;
+    for (int i = 0; i < d->n_exec; i++) h[n++] = d->h_exec[i];
+    if (d->have_all && !keep_all) h[n++] = d->h_all;
+    if (d->have_mem) h[n++] = d->h_mem;
+    cpu_hooks_del(d->c, h, n);
+    d->n_exec = d->have_mem = 0;
+    d->have_all = d->have_all && keep_all;
 }
 
 /* Install exactly the hooks the coming run needs, and only touch Unicorn when that changes. */
 void points_arm(struct debugger *d) {
-    int want_all = d->have_all || d->stepping || d->until != UNTIL_NONE || n_watch(d) > 0;
+    int want_all = d->stepping || d->until != UNTIL_NONE || n_watch(d) > 0;
     int want_exec = want_all ? 0 : d->n_pt - n_watch(d);
     int want_mem = n_watch(d) > 0;
     int same = want_all == d->have_all && want_mem == d->have_mem && want_exec == d->n_exec;
     for (int i = 0, k = 0; same && !want_all && i < d->n_pt; i++)
         if (d->pt[i].kind == PT_EXEC) same = d->exec_addr[k++] == d->pt[i].addr;
     if (same) return;
-    unhook(d);
+    unhook(d, want_all);
     uc_engine *uc = d->c->uc;
-    if (want_all && !d->have_all)
+    if (want_all && !d->have_all) {
         d->have_all = uc_hook_add(uc, &d->h_all, UC_HOOK_CODE, (void *)on_insn, d, 1, 0) ==
                       UC_ERR_OK;
+        d->n_all_made += d->have_all;
+    }
     for (int i = 0; !want_all && i < d->n_pt; i++) {
         if (d->pt[i].kind != PT_EXEC) continue;
         d->exec_addr[d->n_exec] = d->pt[i].addr;
