@@ -6,7 +6,8 @@ usage: protocol.py LGSIM KERNEL WORKDIR
 Bad checksums, unknown and oversized packets, binary junk, a truncated packet, malformed
 arguments, a second connection while one is attached, Ctrl-C while running, and a client that
 disconnects in the middle of a step: lgsim answers each cleanly, and the guest still finishes
-with the same output and the same trace as a run without any debugger.
+with the same output and the same trace as a run without any debugger, with no hook of the
+debugger's called after it left.
 """
 import os, re, socket, subprocess, sys, time
 
@@ -113,6 +114,10 @@ def main():
           "the guest finishes as without a debugger (exit %d)" % proc.returncode)
     check(open(plain_trace, "rb").read() == open(debug_trace, "rb").read(),
           "the trace equals the undebugged run's")
+    hooks = re.search(r"gdb: (\d+) code hook calls, (\d+) with no debugger attached", err)
+    check(hooks and int(hooks.group(1)) > 0 and hooks.group(2) == "0",
+          "the step's every-instruction hook is gone once the debugger is (%s)" %
+          (hooks.group(0) if hooks else "no hook count in lgsim's stderr"))
     killed_by_debugger(lgsim, kernel, work)
     return 0
 

@@ -5,7 +5,8 @@ usage: session.py LGSIM GDBSCRIPT EXPECT KERNEL SWITCHER_O WORKDIR
 
 GDBSCRIPT is a gdb command file; @PORT@, @SWITCHER@, @KERNEL@ and @GDBINIT@ are replaced.
 EXPECT holds one regular expression per line that gdb's output must match, in order.
-The debugged run's binary trace must equal an undebugged run's, byte for byte.
+The debugged run's binary trace must equal an undebugged run's, byte for byte, and none of the
+debugger's hooks may run once it has detached (lgsim's closing count on stderr).
 Exit 77 (skipped) when gdb is not installed.
 """
 import os, re, shutil, subprocess, sys, time
@@ -61,7 +62,12 @@ def main():
                  (proc.returncode, plain.returncode, lg_err))
     if open(plain_trace, "rb").read() != open(debug_trace, "rb").read():
         sys.exit("FAIL: the debugged run's trace differs from the undebugged run's")
-    print("ok: gdb said what was expected; same console output and same trace as without gdb")
+    hooks = re.search(r"gdb: \d+ code hook calls, (\d+) with no debugger attached", lg_err)
+    if not hooks or hooks.group(1) != "0":
+        sys.exit("FAIL: the debugger's hooks outlived it: %s" %
+                 (hooks.group(0) if hooks else "no hook count in lgsim's stderr\n" + lg_err))
+    print("ok: gdb said what was expected; same console output and same trace as without gdb;")
+    print("ok: no hook of the debugger's ran after it detached")
     return 0
 
 if __name__ == "__main__":

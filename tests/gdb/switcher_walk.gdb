@@ -39,4 +39,10 @@ monitor trace 3
 monitor view guest
 x/wx 0xc0103558
 monitor view current
+# a continue to a breakpoint needs no every-instruction hook: the one the steps, the watchpoint
+# and "until" used is gone, and the run costs one hook call, at the breakpoint
+break switch_to_guest
+continue
+monitor where
+delete
 detach
