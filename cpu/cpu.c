@@ -175,8 +175,13 @@ void cpu_request_stop(struct cpu *c, enum cpu_stop why, const char *msg) {
 /* Every translated block starts here: advance the virtual clock by the block's size, and on
  * the rare passes where something is due, fire timers and take interrupts. */
 static inline void note_block(struct cpu *c, uint64_t addr, uint32_t size) {
-    if ((uint32_t)addr - c->mark_lo < c->mark_size)
+    if ((uint32_t)addr - c->mark_lo < c->mark_size) {
         c->mark_end_ns = c->now_ns + size;
+        c->in_mark = 1;
+    } else if (c->in_mark) {   /* the first block after the Switcher */
+        c->in_mark = 0;
+        if (c->guard_pending) cpu_guard_segments(c, c->guard_pending);
+    }
     if (addr == c->watch_addr && c->hooks.watched)
         c->hooks.watched(c->hooks.ctx, (uint32_t)addr, c->now_ns);
 }

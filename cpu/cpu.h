@@ -123,6 +123,12 @@ struct cpu {
     uint32_t mark_lo, mark_size;
     uint64_t mark_end_ns;
     uint64_t watch_addr;       /* UINT64_MAX: nothing watched */
+    int in_mark;               /* the last block was inside the marked range */
+
+    /* The null-FS/GS guard (segment.c): where the hidden base of a null FS or GS points, and
+     * whether the next block leaving the marked range (the Switcher) should apply it. */
+    uint32_t null_seg_poison;  /* 0: no guard */
+    unsigned guard_pending;    /* null segments to guard: 1 FS, 2 GS */
 
     /* A denied IN/OUT is turned into a precise #GP: see io.c. */
     int io_denied;
@@ -219,6 +225,10 @@ int cpu_cpuid_install(struct cpu *c);
 int cpu_io_take_denied(struct cpu *c, uint32_t next_eip, struct cpu_event *ev);
 int cpu_try_emulate_rdtsc(struct cpu *c, uint32_t eip);
 int cpu_null_segment_used(struct cpu *c, uint32_t eip);
+/* Point the hidden base of a null FS or GS at null_seg_poison (CPL > 0 only); the second
+ * form is told which are null (1: FS, 2: GS) instead of reading them. */
+void cpu_guard_null_segments(struct cpu *c);
+void cpu_guard_segments(struct cpu *c, unsigned which);
 void cpu_recheck(struct cpu *c);
 void cpu_force_cpl(struct cpu *c, int cpl);
 

@@ -12,9 +12,18 @@
  * if the faulting instruction reads or writes through it, the #GP(0) that the processor would
  * have raised is delivered instead (and CR2 keeps its old value).
  *
- * Known difference: an access through a null segment at an offset that is mapped (or, without
- * paging, backed by RAM) goes ahead silently.  Catching those would need a check on every
- * access, which Unicorn offers no cheap way to add.
+ * An offset that is mapped would go ahead silently: early in a Linux boot page 0 is mapped, and
+ * that is exactly where the write-up's %gs:0x14 (stack protector, null %gs) must fault.  So a
+ * null FS or GS that the Guest enters with (the Switcher pops them from the regs page) gets a
+ * hidden base nothing maps: cpu_guard_null_segments() points it at null_seg_poison, just past
+ * the Switcher's pages, where no shadow entry can ever be made.  The access then takes a #PF
+ * there, and the rule above turns it into the #GP(0).  The hidden base of a null selector is
+ * invisible to the program (an i386 never uses it), and a later segment load replaces it.
+ *
+ * Known difference: a null selector the Guest loads itself (mov, pop, or an iret that clears
+ * a segment) gets QEMU's base 0 again until the next world switch; an access through it at a
+ * mapped offset (or, without paging, one backed by RAM) goes ahead.  So does an access whose
+ * offset is large enough to wrap past the top of the address space from the poisoned base.
  */
 
 static const int data_seg_regs[] = { UC_X86_REG_DS, UC_X86_REG_ES, UC_X86_REG_FS,
@@ -118,4 +127,26 @@ int cpu_null_segment_used(struct cpu *c, uint32_t eip) {
                insn_uses_null_segment(null, insn);
     if (insn) cs_free(insn, 1);
     return used;
+}
+
+/* QEMU keeps FS and GS bases in MSRs it lets the host write; a 32-bit program cannot. */
+static void set_hidden_base(struct cpu *c, uint32_t msr, uint32_t base) {
+    uc_x86_msr m = { .rid = msr, .value = base };
+    uc_reg_write(c->uc, UC_X86_REG_MSR, &m);
+}
+
+/* Guard the segments in 'which' (1: FS, 2: GS), known to hold null selectors, if the CPU
+ * runs a program (CPL > 0): the host's own null segments are never touched. */
+void cpu_guard_segments(struct cpu *c, unsigned which) {
+    c->guard_pending = 0;
+    if (!c->null_seg_poison || !which || cpu_cpl(c) == 0)
+        return;
+    if (which & 1) set_hidden_base(c, 0xC0000100u, c->null_seg_poison);   /* MSR_FS_BASE */
+    if (which & 2) set_hidden_base(c, 0xC0000101u, c->null_seg_poison);   /* MSR_GS_BASE */
+}
+
+void cpu_guard_null_segments(struct cpu *c) {
+    unsigned which = ((cpu_get(c, UC_X86_REG_FS) & 0xFFFC) == 0 ? 1u : 0u) |
+                     ((cpu_get(c, UC_X86_REG_GS) & 0xFFFC) == 0 ? 2u : 0u);
+    cpu_guard_segments(c, which);
 }

@@ -33,6 +33,8 @@
 /* lgsim chooses the classic address; lguest_data.reserve_mem tells the Guest. */
 #define SWITCHER_ADDR        0xFFC00000u
 #define SWITCHER_PAGES_ADDR  (SWITCHER_ADDR + 0x1000u)   /* CPU 0's struct lguest_pages */
+/* Past the Switcher's three pages no shadow ever maps anything: where a null FS/GS points. */
+#define NULL_SEG_POISON      (SWITCHER_ADDR + 0x3000u)
 
 /* The host's timer interrupt (Linux's LOCAL_TIMER_VECTOR) and its period in virtual time. */
 #define HOST_TIMER_VECTOR    0xEF

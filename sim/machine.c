@@ -274,10 +274,11 @@ static int start_host_cpu(struct machine *m, char *err, size_t errlen) {
     }
     m->next_tick_ns = HOST_TIMER_PERIOD_NS;
     machine_arm_timers(m);
-    if (m->rec.w) {   /* the Switcher's share of each switch, for the trace */
-        c->mark_lo = SWITCHER_ADDR;
-        c->mark_size = 0x1000;
-    }
+    /* The Switcher's page: its share of each switch goes into traces, and leaving it is when
+     * the Guest's null FS/GS get their guard (cpu/segment.c). */
+    c->mark_lo = SWITCHER_ADDR;
+    c->mark_size = 0x1000;
+    c->null_seg_poison = NULL_SEG_POISON;
     if (m->opt.trace_switches)
         uc_hook_add(c->uc, &m->h_switcher, UC_HOOK_CODE, (void *)on_switcher_insn, m,
                     SWITCHER_ADDR, SWITCHER_ADDR + 0xFFF);
@@ -379,6 +380,9 @@ static void run_guest_once(struct machine *m) {
     if (m->ts) cpu_set(c, UC_X86_REG_CR0, cpu_get(c, UC_X86_REG_CR0) | CR0_TS);
     /* The run ends at the hlt at host_return: no stop address, so the host routine's code is
      * translated once for the whole run instead of on every world switch. */
+    /* The Switcher will pop these; a null one gets its guard once the Guest runs. */
+    c->guard_pending = ((reg_get(m, LGUEST_REGS_fs) & 0xFFFC) == 0 ? 1u : 0u) |
+                       ((reg_get(m, LGUEST_REGS_gs) & 0xFFFC) == 0 ? 2u : 0u);
     m->running = 1;
     enum cpu_stop stop = cpu_run(c, m->host_run, CPU_RUN_TO_HLT);
     m->running = 0;

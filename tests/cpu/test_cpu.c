@@ -504,6 +504,40 @@ static void null_gs_mapped_offset_gp0(void) {
     machine_close(&M);
 }
 
+/* A null %gs the code is entered with is guarded (cpu_guard_null_segments, as lgsim does when
+ * the Switcher enters the Guest): its hidden base points where nothing is mapped, so even an
+ * offset that is mapped takes the #GP(0) an i386 raises, and CR2 keeps its value. */
+static void null_gs_guarded_mapped_offset_gp0(void) {
+    OPEN(PAGING_ON);
+    cpu_set(&M.cpu, UC_X86_REG_CR2, 0xCAFE000);
+    machine_enter(&M, 1, EF_BASE);
+    cpu_set(&M.cpu, UC_X86_REG_GS, 0);
+    cpu_set(&M.cpu, UC_X86_REG_EAX, 0x5A5A5A5A);
+    M.cpu.null_seg_poison = 0xFFC03000u;
+    cpu_guard_null_segments(&M.cpu);
+    enum cpu_stop r = machine_run(&M, "s_null_gs_mapped_insn", "h_stop");
+    struct expect e = fault_to_ring0(13, 0, sym("s_null_gs_mapped_insn"), 1, EF_BASE);
+    check_single(r, &e);
+    CHECK_EQ(reg(UC_X86_REG_EAX), 0x5A5A5A5A);
+    CHECK_EQ(reg(UC_X86_REG_CR2), 0xCAFE000);
+    CHECK_EQ(reg(UC_X86_REG_GS), 0);                  /* the selector itself is untouched */
+    machine_close(&M);
+}
+
+/* The guard never touches a usable %gs: the same offset through it is read as usual. */
+static void valid_gs_not_guarded(void) {
+    OPEN(PAGING_ON);
+    machine_enter(&M, 1, EF_BASE);
+    set_ram32(&M, SCRATCH, 0x600DF00D);
+    M.cpu.null_seg_poison = 0xFFC03000u;
+    cpu_guard_null_segments(&M.cpu);
+    enum cpu_stop r = machine_run(&M, "s_null_gs_mapped_insn", "s_null_gs_mapped_done");
+    CHECK_EQ(r, CPU_STOP_UNTIL);
+    CHECK_EQ(M.n_delivered, 0);
+    CHECK_EQ(reg(UC_X86_REG_EAX), 0x600DF00D);
+    machine_close(&M);
+}
+
 /* Control: the same access through a valid %gs is an ordinary #PF on page 0. */
 static void valid_gs_page0_is_page_fault(void) {
     OPEN(PAGING_ON);
@@ -1088,6 +1122,8 @@ int main(void) {
     RUN(null_ds_read_cpl1_gp0);
     RUN(null_es_string_store_cpl1_gp0);
     RUN(null_gs_mapped_offset_gp0);
+    RUN(null_gs_guarded_mapped_offset_gp0);
+    RUN(valid_gs_not_guarded);
     RUN(valid_gs_page0_is_page_fault);
     RUN(null_gs_unused_push_is_page_fault);
     RUN(io_out_denied_cpl1);
