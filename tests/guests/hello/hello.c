@@ -171,6 +171,42 @@ static void page_table_loop(void) {
     gprintf(" %x\n", pgdir_a[0]);
 }
 
+/* --- boot=params...: what the launcher left at guest-physical 0 (ABI §9.1) --- */
+
+static uint32_t bp32(const uint8_t *bp, uint32_t off) { return *(const uint32_t *)(bp + off); }
+
+static int starts_with(const char *s, const char *prefix) {
+    while (*prefix)
+        if (*s++ != *prefix++) return 0;
+    return 1;
+}
+
+/* The initrd's first line, and whether the rest of its last page is zero. */
+static void show_initrd(uint32_t image, uint32_t size) {
+    const char *p = (const char *)image;   /* the linear map: virtual = guest-physical */
+    uint32_t n = 0;
+    console_puts("initrd: ");
+    while (n < size && n < 60 && p[n] && p[n] != '\n') gprintf("%c", p[n++]);
+    while (n < size && p[n]) n++;
+    uint32_t tail = n;
+    while (n < size && !p[n]) n++;
+    gprintf("\ninitrd: %u bytes up to the first zero, zero from there to the end: %s\n", tail,
+            n == size ? "yes" : "no");
+}
+
+static void show_boot_params(const uint8_t *bp) {
+    gprintf("e820: %u entries; [0] addr %x size %x type %u (high words %x %x)\n", bp[0x1E8],
+            bp32(bp, 0x2D0), bp32(bp, 0x2D8), bp32(bp, 0x2E0), bp32(bp, 0x2D4), bp32(bp, 0x2DC));
+    gprintf("hdr: version %x loadflags %x type_of_loader %x kernel_alignment %x "
+            "hardware_subarch %x\n", bp32(bp, 0x206) & 0xFFFF, bp[0x211], bp[0x210],
+            bp32(bp, 0x230), bp32(bp, 0x23C));
+    gprintf("hdr: code32_start %x setup_sects %u header %x\n", bp32(bp, 0x214), bp[0x1F1],
+            bp32(bp, 0x202));
+    gprintf("cmdline at %x: \"%s\"\n", bp32(bp, 0x228), (const char *)bp32(bp, 0x228));
+    gprintf("ramdisk: image %x size %x\n", bp32(bp, 0x218), bp32(bp, 0x21C));
+    if (bp32(bp, 0x21C)) show_initrd(bp32(bp, 0x218), bp32(bp, 0x21C));
+}
+
 /* Scenarios for tests: "die=..." on the kernel command line. */
 static void misbehave(const char *how) {
     if (streq(how, "paging")) paging();
@@ -217,6 +253,7 @@ void guest_main(const uint8_t *boot_params) {
     load_idt_gate(6, ud_entry, 0);
     if (console_probe() < 0) shutdown("no early console", LGUEST_SHUTDOWN_POWEROFF);
     gprintf("hello from ring 1 (cs %x)\n", read_cs());
+    if (starts_with(cmdline, "boot=params")) show_boot_params(boot_params);
     misbehave(cmdline);
     do_ud2();
     gprintf("reserve_mem %x, tsc_khz %x\n", lguest_data.reserve_mem, lguest_data.tsc_khz);
