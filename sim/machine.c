@@ -267,7 +267,9 @@ static int start_host_cpu(struct machine *m, char *err, size_t errlen) {
     cpu_set_table(c, UC_X86_REG_IDTR, HOST_IDT, 0x7FF);
     cpu_set_tr(c, TSS_SELECTOR, HOST_TSS, 0x67);
     cpu_set(c, UC_X86_REG_CR3, HOST_PGDIR);
-    cpu_set_cr4(c, CR4_PSE);
+    /* A Linux host runs with OSFXSR and OSXMMEXCPT set (fpu__init_cpu_generic), and the Guest
+     * inherits them: its user programs may use SSE, which CPUID (masked) shows them. */
+    cpu_set_cr4(c, CR4_PSE | 0x200 | 0x400);
     cpu_set(c, UC_X86_REG_CR0, CR0_PG | CR0_WP | CR0_PE | 0x10);
     if (cpu_load_segments(c, KERNEL_CS, KERNEL_DS, KERNEL_DS, HOST_STACK_TOP)) {
         snprintf(err, errlen, "cannot enter the host's ring 0");

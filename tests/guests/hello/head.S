@@ -29,7 +29,14 @@ timer_entry:
 	popal
 	jmp	lguest_iret
 
-	.globl do_ud2, do_int3, do_insb, do_gs_load
+	.globl do_ud2, do_int3, do_insb, do_gs_load, do_sse
+/* SSE2 through %xmm0 (busybox does this): #UD unless the Host runs with CR4.OSFXSR. */
+do_sse:
+	movl	4(%esp), %eax
+	movd	%eax, %xmm0
+	paddd	%xmm0, %xmm0
+	movd	%xmm0, %eax
+	ret
 do_ud2:
 	ud2
 	ret

@@ -6,6 +6,7 @@ void do_ud2(void);
 void do_int3(void);
 void do_insb(void);
 void do_gs_load(void);
+uint32_t do_sse(uint32_t x);
 
 struct lguest_data lguest_data = {
     .blocked_interrupts = 1,
@@ -217,6 +218,7 @@ static void misbehave(const char *how) {
     if (streq(how, "die=int3")) do_int3();     /* DPL-0 gate from ring 1: #GP(0x1a) */
     if (streq(how, "die=insb")) do_insb();     /* I/O the launcher cannot emulate */
     if (streq(how, "die=gs")) do_gs_load();    /* null %gs: #GP(0), cannot be emulated */
+    if (streq(how, "sse")) gprintf("sse: %x\n", do_sse(0x1234));
     if (streq(how, "die=gdt")) hcall(LHCALL_LOAD_GDT_ENTRY, 32, 0, 0, 0);
     if (streq(how, "die=stack")) hcall(LHCALL_SET_STACK, 0x68, (uint32_t)stack_top, 2, 0);
     if (streq(how, "restart")) shutdown("Restarting system", LGUEST_SHUTDOWN_RESTART);
