@@ -1,6 +1,7 @@
 /* main.c - the lgsim command line: lguest's launcher arguments, plus the simulator's own. */
 #include "sim/machine.h"
 #include "sim/layout.h"
+#include "sim/diagnose.h"
 #include "switcher-model/lguest_pages.h"
 #include "traces/tool.h"
 #include "debug/debug.h"
@@ -101,7 +102,7 @@ static void explain_death(struct machine *m) {
     uint8_t code[16] = { 0 };
     uint32_t have = guest_fetch(m, eip, code, sizeof(code));
     uint32_t off = 0;
-    const char *sym = m->kernel_has_symbols ? elf_symbolize(&m->kernel_elf, eip, &off) : NULL;
+    const char *sym = kernel_symbol(m, eip, &off);
     if (!strncmp(m->dead_reason, "bad page ", 9))
         fprintf(stderr, "lgsim: the entry was %#x\n", m->shadow.bad_entry);
     fprintf(stderr, "lgsim: guest was at eip %#x", eip);
@@ -122,9 +123,7 @@ static void explain_death(struct machine *m) {
         fprintf(stderr, "lgsim: %s:", in_hcall ? "next instruction" : "faulting instruction");
         for (int i = 0; i < insn->size; i++) fprintf(stderr, " %02x", insn->bytes[i]);
         fprintf(stderr, "   %s %s\n", insn->mnemonic, insn->op_str);
-        if (insn->bytes[0] == 0x65 && le32(r + LGUEST_REGS_gs) == 0)
-            fprintf(stderr, "lgsim: hint: %%gs is the null selector; on a real CPU a data "
-                    "access through it is #GP(0)\n");
+        if (!in_hcall) diagnose_fault(m, insn->bytes, insn->size, sym, stderr);
         cs_free(insn, 1);
     }
 }

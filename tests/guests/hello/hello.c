@@ -7,6 +7,9 @@ void do_int3(void);
 void do_insb(void);
 void do_gs_load(void);
 uint32_t do_sse(uint32_t x);
+void load_ucode_intel_bsp(void);
+void collect_cpu_info_early(void);
+void i386_start_kernel(void);
 
 struct lguest_data lguest_data = {
     .blocked_interrupts = 1,
@@ -240,6 +243,11 @@ static void misbehave(const char *how) {
 
 void guest_main(const uint8_t *boot_params);
 void guest_main(const uint8_t *boot_params) {
+    /* First, before page 0 is touched: lgsim raises the #GP for a null-%gs access only when the
+     * offset is unmapped (cpu/segment.c), and boot_params live in page 0.  So the command line
+     * is read where lguest always puts it, 0x1000, without the pointer at 0x228. */
+    if (starts_with((const char *)0x1000, "die=ucode")) load_ucode_intel_bsp();
+    if (starts_with((const char *)0x1000, "die=rdmsr")) collect_cpu_info_early();
     const char *cmdline = (const char *)*(const uint32_t *)(boot_params + 0x228);
     guest_mem = *(const uint32_t *)(boot_params + 0x2D0 + 8);   /* e820[0]: all of RAM */
     if (streq(cmdline, "die=preinit")) hcall(LHCALL_SHUTDOWN, 0, 1, 0, 0);
@@ -247,6 +255,7 @@ void guest_main(const uint8_t *boot_params) {
         for (;;) ;
     hcall(LHCALL_LGUEST_INIT, (uint32_t)&lguest_data, 0, 0, 0);
     if (streq(cmdline, "die=early-ud")) do_ud2();   /* no IDT yet: the Host kills us */
+    if (streq(cmdline, "die=cr4")) i386_start_kernel();   /* lguest_init's last call */
     /* Ring-3 code and data segments (the Host demotes DPL 0 to 1 and sets the accessed bit). */
     hcall(LHCALL_LOAD_GDT_ENTRY, 14, 0x0000FFFF, 0x00CFFA00, 0);
     hcall(LHCALL_LOAD_GDT_ENTRY, 15, 0x0000FFFF, 0x00CFF200, 0);
