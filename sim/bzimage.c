@@ -28,6 +28,7 @@
  */
 
 #define SETUP_SECTS    0x1F1
+#define SYSSIZE        0x1F4   /* the protected-mode part, in 16-byte paragraphs */
 #define HDR_MAGIC      0x202
 #define LOADFLAGS      0x211
 #define CODE32_START   0x214
@@ -64,6 +65,12 @@ int load_bzimage(struct machine *m, uint32_t *entry, uint32_t *end, char *err, s
         return -1;
     }
     size_t size = len - off;
+    uint64_t want = (uint64_t)le32(k + SYSSIZE) * 16;
+    if (want > size + 15) {   /* real lguest would load what there is and run into zeros */
+        snprintf(err, errlen, "bzImage is truncated: its header says %#llx bytes of kernel "
+                 "after the setup sectors, the file has %#zx", (unsigned long long)want, size);
+        return -1;
+    }
     uint8_t *dst = size <= m->mem - BZ_LOAD_ADDR && m->mem > BZ_LOAD_ADDR ?
         shadow_guest_ptr(&m->shadow, BZ_LOAD_ADDR, (uint32_t)size) : NULL;
     if (!dst) {

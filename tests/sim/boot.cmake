@@ -53,3 +53,39 @@ lgsim_case(initrd_fits 0 ARGS --initrd=${BOOT_DIR}/1mib.img 3 ${GUEST} boot=para
 add_test(NAME trace_header_initrd COMMAND ${CMAKE_COMMAND} -DLGSIM=${LGSIM} -DGUEST=${GUEST}
          -DINITRD=${BOOT_DIR}/initrd.txt -DWORK=${BOOT_DIR}
          -P ${CMAKE_CURRENT_SOURCE_DIR}/trace_inputs.cmake)
+
+# bzImage: the hello guest wrapped by mkbzimage (a setup header; the rest loaded at 1 MiB and
+# entered at code32_start), as lguest 4.4's launcher loads any bzImage; then damaged copies.
+add_executable(mkbzimage ${CMAKE_CURRENT_SOURCE_DIR}/mkbzimage.c)
+target_compile_options(mkbzimage PRIVATE ${LGSIM_WARNINGS})
+set(BZ_VARIANTS good bad-magic truncated setup-sects zimage)
+set(BZ_FILES "")
+foreach(v ${BZ_VARIANTS})
+  add_custom_command(OUTPUT ${BOOT_DIR}/hello-${v}.bzImage
+    COMMAND mkbzimage ${GUEST} ${BOOT_DIR}/hello-${v}.bzImage ${v}
+    DEPENDS mkbzimage ${GUEST} VERBATIM)
+  list(APPEND BZ_FILES ${BOOT_DIR}/hello-${v}.bzImage)
+endforeach()
+add_custom_target(test_bzimages ALL DEPENDS ${BZ_FILES})
+set(BZ ${BOOT_DIR}/hello-good.bzImage)
+# The setup header stays in the file: the Guest's boot_params hold none of it.
+lgsim_case(bzimage 0 SAME ARGS --initrd=${BOOT_DIR}/initrd.txt 64 ${BZ} boot=params
+  OUT ${BP_E820} ${BP_HDR_INITRD} ${BP_NO_SETUP} "ramdisk: image 0x03fff000 size 0x00001000"
+      ${HELLO_OUT})
+# Without symbols (a bzImage has none), the diagnoses go by the instruction and the state.
+lgsim_case(bzimage_read_cr4_safe 1 ARGS 64 ${BZ} die=cr4
+  ERR "diagnosis: 'mov %cr4,%eax' \\(no symbols to confirm it, but this is native_read_cr4_safe's instruction\\)"
+      "fix: in lguest_init\\(\\)")
+lgsim_case(bzimage_microcode_canary 1 ARGS 64 ${BZ} die=ucode
+  ERR "%gs:0x14 is the stack-protector canary .*, which this function reads"
+      "diagnosis: most likely the early microcode loader \\(no symbols to confirm it\\)"
+      "ways out: put dis_ucode_ldr")
+lgsim_case(bzimage_bad_magic 2 ARGS 64 ${BOOT_DIR}/hello-bad-magic.bzImage
+  ERR "lgsim: not an ELF vmlinux or a bzImage \\(no \"HdrS\" setup header at offset 0x202\\)")
+lgsim_case(bzimage_truncated 2 ARGS 64 ${BOOT_DIR}/hello-truncated.bzImage
+  ERR "lgsim: bzImage is truncated: its header says 0x[0-9a-f]+ bytes of kernel after the setup sectors, the file has 0x[0-9a-f]+")
+lgsim_case(bzimage_setup_sects 2 ARGS 64 ${BOOT_DIR}/hello-setup-sects.bzImage
+  ERR "lgsim: bzImage is truncated: setup_sects 200 puts the kernel at offset 0x19200, but the file has [0-9]+ bytes")
+lgsim_case(bzimage_zimage 2 ARGS 64 ${BOOT_DIR}/hello-zimage.bzImage
+  ERR "lgsim: a zImage, not a bzImage \\(LOADED_HIGH clear in loadflags\\)")
+lgsim_case(bzimage_too_big 2 ARGS 1 ${BZ} ERR "lgsim: bzImage: [0-9]+ bytes at 1 MiB do not fit in 1 MiB")
