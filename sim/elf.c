@@ -111,7 +111,8 @@ const char *elf_symbolize(const struct elf_exec *e, uint32_t addr, uint32_t *off
         if ((type != 1 && type != 2 && type != 0) || val > addr || (best && val < best_val))
             continue;
         const char *n = sym_name(e, sym);
-        if (!n || !*n || le16(sym + 14) == 0) continue;
+        /* undefined (0) and absolute (0xFFF1, e.g. vmlinux's phys_startup_32) name no code */
+        if (!n || !*n || le16(sym + 14) == 0 || le16(sym + 14) == 0xFFF1) continue;
         uint32_t size = le32(sym + 8);
         if (size && addr >= val + size) continue;
         best = n;

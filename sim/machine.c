@@ -4,6 +4,7 @@
 #include "sim/layout.h"
 #include "sim/lguest.h"
 #include "switcher-model/lguest_pages.h"
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -266,7 +267,9 @@ static int start_host_cpu(struct machine *m, char *err, size_t errlen) {
     cpu_set_table(c, UC_X86_REG_IDTR, HOST_IDT, 0x7FF);
     cpu_set_tr(c, TSS_SELECTOR, HOST_TSS, 0x67);
     cpu_set(c, UC_X86_REG_CR3, HOST_PGDIR);
-    cpu_set_cr4(c, CR4_PSE);
+    /* A Linux host runs with OSFXSR and OSXMMEXCPT set (fpu__init_cpu_generic), and the Guest
+     * inherits them: its user programs may use SSE, which CPUID (masked) shows them. */
+    cpu_set_cr4(c, CR4_PSE | 0x200 | 0x400);
     cpu_set(c, UC_X86_REG_CR0, CR0_PG | CR0_WP | CR0_PE | 0x10);
     if (cpu_load_segments(c, KERNEL_CS, KERNEL_DS, KERNEL_DS, HOST_STACK_TOP)) {
         snprintf(err, errlen, "cannot enter the host's ring 0");
@@ -285,17 +288,52 @@ static int start_host_cpu(struct machine *m, char *err, size_t errlen) {
     return 0;
 }
 
+static void name_input(struct trace_input *in, const char *role, const char *path) {
+    const char *slash = path ? strrchr(path, '/') : NULL;
+    snprintf(in->role, sizeof(in->role), "%s", role);
+    snprintf(in->name, sizeof(in->name), "%s", !path ? "(built-in)" : slash ? slash + 1 : path);
+}
+
+/* A file the machine does not hold in memory (a disk image): hashed as it is at the start. */
+static int hash_file(struct trace_input *in, const char *path, char *err, size_t errlen) {
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, errlen, "cannot read %s for the trace header: %s", path, strerror(errno));
+        return -1;
+    }
+    static uint8_t buf[1 << 16];
+    size_t n;
+    in->hash = TRACE_HASH_START;
+    while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
+        in->hash = trace_hash_more(in->hash, buf, n);
+        in->size += n;
+    }
+    int bad = ferror(f);
+    fclose(f);
+    if (bad) snprintf(err, errlen, "cannot read %s for the trace header", path);
+    return bad ? -1 : 0;
+}
+
 /* The trace header names the inputs by file name and hash, never by where they are. */
 static int open_trace(struct machine *m, char *err, size_t errlen) {
     struct trace_header h = { .version = TRACE_VERSION, .n_inputs = 1 };
     snprintf(h.lgsim_version, sizeof(h.lgsim_version), "%s", LGSIM_VERSION);
     snprintf(h.options, sizeof(h.options), "%s", m->opt.options_text ? m->opt.options_text : "");
-    const char *path = m->opt.kernel_path, *slash = path ? strrchr(path, '/') : NULL;
-    struct trace_input *k = &h.inputs[0];
-    snprintf(k->role, sizeof(k->role), "kernel");
-    snprintf(k->name, sizeof(k->name), "%s", !path ? "(built-in)" : slash ? slash + 1 : path);
-    k->size = m->opt.kernel_len;
-    k->hash = trace_hash(m->opt.kernel, m->opt.kernel_len);
+    struct trace_input *in = &h.inputs[0];
+    name_input(in, "kernel", m->opt.kernel_path);
+    in->size = m->opt.kernel_len;
+    in->hash = trace_hash(m->opt.kernel, m->opt.kernel_len);
+    if (m->opt.initrd) {
+        in = &h.inputs[h.n_inputs++];
+        name_input(in, "initrd", m->opt.initrd_path);
+        in->size = m->opt.initrd_len;
+        in->hash = trace_hash(m->opt.initrd, m->opt.initrd_len);
+    }
+    if (m->opt.block_path) {   /* set by the block device's option (--block=FILE) */
+        in = &h.inputs[h.n_inputs++];
+        name_input(in, "block", m->opt.block_path);
+        if (hash_file(in, m->opt.block_path, err, errlen)) return -1;
+    }
     if (trace_writer_open(&m->trace, m->opt.trace_path, &h, err, errlen)) return -1;
     m->rec.w = &m->trace;
     return 0;

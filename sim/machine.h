@@ -16,6 +16,10 @@ struct machine_options {
     const uint8_t *kernel;        /* the kernel image (file contents or built-in) */
     size_t kernel_len;
     const char *cmdline;
+    const char *initrd_path;      /* --initrd=FILE (NULL: none) and its contents */
+    const uint8_t *initrd;
+    size_t initrd_len;
+    const char *block_path;       /* --block=FILE: the devices' disk, named in the trace header */
     const uint8_t *switcher_obj;  /* NULL: lgsim's own Switcher */
     size_t switcher_len;
     const char *switcher_name;
@@ -137,6 +141,8 @@ int lguest_data_get(struct machine *m, uint32_t off, uint32_t *v);
 void lguest_data_put(struct machine *m, uint32_t off, uint32_t v);
 void launcher_handle_pending(struct machine *m);
 int boot_guest(struct machine *m, char *err, size_t errlen);
+/* bzimage.c: the protected-mode part at 1 MiB; *entry = code32_start, *end = what it uses. */
+int load_bzimage(struct machine *m, uint32_t *entry, uint32_t *end, char *err, size_t errlen);
 void copy_in_guest_info(struct machine *m);
 void setup_guest_gdt(struct machine *m);
 #endif

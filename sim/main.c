@@ -1,6 +1,7 @@
 /* main.c - the lgsim command line: lguest's launcher arguments, plus the simulator's own. */
 #include "sim/machine.h"
 #include "sim/layout.h"
+#include "sim/diagnose.h"
 #include "switcher-model/lguest_pages.h"
 #include "traces/tool.h"
 #include "debug/debug.h"
@@ -23,7 +24,8 @@ static void usage(FILE *f) {
 "\n"
 "options (lguest's launcher):\n"
 "  -v, --verbose        say what the launcher emulates\n"
-"  --initrd=FILE, --block=FILE, --rng, --tunnet=...   (not available in this version)\n"
+"  --initrd=FILE, --initrd FILE   an initial RAM disk, loaded at the top of guest memory\n"
+"  --block=FILE, --rng, --tunnet=...   (not available in this version)\n"
 "options (the simulator's own):\n"
 "  --switcher=FILE.o    load this Switcher object instead of lgsim's own\n"
 "  --trace=FILE, --trace FILE   record a binary trace (read it with: lgsim trace ...)\n"
@@ -36,6 +38,9 @@ static void usage(FILE *f) {
 "  --stats              print a summary when the guest stops (switches, hypercalls,\n"
 "                       faults, interrupts, virtual time)\n"
 "  -h, --help           this text\n"
+"\n"
+"Options may come before, between or after MEM and KERNEL, as lguest's getopt_long allows;\n"
+"everything after \"--\" is MEM, KERNEL or a kernel argument.\n"
 "\n"
 "       lgsim trace dump|stats|diff|explain|export ...   read traces (lgsim trace help)\n",
             GUEST_MEM_MAX_MB);
@@ -67,6 +72,8 @@ static uint8_t *read_file(const char *path, size_t *len, char *err, size_t errle
     return buf;
 }
 
+/* lguest 4.4 reads MEM with atoi(): "64", "64m" and "64M" are 64 MiB, and so, silently, are
+ * "64k" or "64G".  lgsim takes the forms that mean the same to both and refuses the rest. */
 static int parse_mem(const char *s, uint32_t *mb) {
     char *end;
     unsigned long v = strtoul(s, &end, 10);
@@ -95,7 +102,7 @@ static void explain_death(struct machine *m) {
     uint8_t code[16] = { 0 };
     uint32_t have = guest_fetch(m, eip, code, sizeof(code));
     uint32_t off = 0;
-    const char *sym = m->kernel_has_symbols ? elf_symbolize(&m->kernel_elf, eip, &off) : NULL;
+    const char *sym = kernel_symbol(m, eip, &off);
     if (!strncmp(m->dead_reason, "bad page ", 9))
         fprintf(stderr, "lgsim: the entry was %#x\n", m->shadow.bad_entry);
     fprintf(stderr, "lgsim: guest was at eip %#x", eip);
@@ -116,9 +123,7 @@ static void explain_death(struct machine *m) {
         fprintf(stderr, "lgsim: %s:", in_hcall ? "next instruction" : "faulting instruction");
         for (int i = 0; i < insn->size; i++) fprintf(stderr, " %02x", insn->bytes[i]);
         fprintf(stderr, "   %s %s\n", insn->mnemonic, insn->op_str);
-        if (insn->bytes[0] == 0x65 && le32(r + LGUEST_REGS_gs) == 0)
-            fprintf(stderr, "lgsim: hint: %%gs is the null selector; on a real CPU a data "
-                    "access through it is #GP(0)\n");
+        if (!in_hcall) diagnose_fault(m, insn->bytes, insn->size, sym, stderr);
         cs_free(insn, 1);
     }
 }
@@ -177,13 +182,23 @@ static const char *options_text(const struct machine_options *o) {
 int main(int argc, char **argv) {
     struct machine_options opt = { .console = stdout };
     struct debug_options dbg = { .port = 1234 };
-    int i = 1, stats = 0, gdb = 0;
+    int i, stats = 0, gdb = 0, npos = 0, only_args = 0;
     char sw_path[4096], host_path[4096];
     char err[300];
+    const char *initrd_path = NULL;
     if (argc > 1 && !strcmp(argv[1], "trace"))
         return trace_tool(argc - 1, argv + 1);
-    for (; i < argc && argv[i][0] == '-'; i++) {
+    /* GNU getopt_long, as lguest uses it, takes options anywhere before a "--": the write-up's
+     * "lguest 64m vmlinux --initrd=... root=..." passes --initrd to the launcher. */
+    char **pos = calloc((size_t)argc, sizeof(*pos));
+    if (!pos) return 2;
+    for (i = 1; i < argc; i++) {
         const char *a = argv[i];
+        if (only_args || a[0] != '-' || !a[1]) {
+            pos[npos++] = argv[i];
+            continue;
+        }
+        if (!strcmp(a, "--")) { only_args = 1; continue; }
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) { usage(stdout); return 0; }
         else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) opt.verbose = 1;
         else if (!strcmp(a, "--trace-switches")) {
@@ -231,8 +246,19 @@ int main(int argc, char **argv) {
             opt.switcher_name = a + 11;
             opt.switcher_obj = read_file(a + 11, &opt.switcher_len, err, sizeof(err));
             if (!opt.switcher_obj) { fprintf(stderr, "lgsim: %s\n", err); return 2; }
-        } else if (!strncmp(a, "--initrd", 8) || !strncmp(a, "--block", 7) ||
-                   !strcmp(a, "--rng") || !strncmp(a, "--tunnet", 8)) {
+        } else if (!strncmp(a, "--initrd=", 9) && a[9]) initrd_path = a + 9;
+        else if (!strcmp(a, "--initrd")) {
+            if (i + 1 == argc) {
+                fprintf(stderr, "lgsim: --initrd needs a file name\n");
+                return 2;
+            }
+            initrd_path = argv[++i];
+            if (!npos)   /* lguest's MEM scan takes the first argument without a '-' */
+                fprintf(stderr, "lgsim: note: lguest 4.4 itself would read '%s' as MEM here "
+                        "(it takes the first argument not starting with '-'); write "
+                        "--initrd=%s for it\n", initrd_path, initrd_path);
+        } else if (!strncmp(a, "--block", 7) || !strcmp(a, "--rng") ||
+                   !strncmp(a, "--tunnet", 8)) {
             fprintf(stderr, "lgsim: %s: devices beyond the early console are not available "
                     "in this version of lgsim\n", a);
             return 2;
@@ -248,7 +274,12 @@ int main(int argc, char **argv) {
     dbg.switcher_obj = opt.switcher_name ? opt.switcher_name :
         beside_program(argv[0], "../switcher-model/switcher.o", sw_path, sizeof(sw_path));
     dbg.host_elf = beside_program(argv[0], "host.elf", host_path, sizeof(host_path));
-    if (i == argc) {   /* no arguments: the built-in demo */
+    if (initrd_path) {
+        opt.initrd_path = initrd_path;
+        opt.initrd = read_file(initrd_path, &opt.initrd_len, err, sizeof(err));
+        if (!opt.initrd) { fprintf(stderr, "lgsim: initrd: %s\n", err); return 2; }
+    }
+    if (npos == 0) {   /* no arguments: the built-in demo */
         opt.mem_mb = 64;
         opt.kernel = lgsim_demo_guest;
         opt.kernel_len = lgsim_demo_guest_len;
@@ -257,23 +288,25 @@ int main(int argc, char **argv) {
         opt.options_text = options_text(&opt);
         return run(&opt, 1, gdb ? &dbg : NULL);   /* the demo always ends with its summary */
     }
-    if (argc - i < 2) {
+    if (npos < 2) {
         fprintf(stderr, "lgsim: need MEM and KERNEL (see lgsim --help)\n");
         return 2;
     }
-    if (parse_mem(argv[i], &opt.mem_mb)) {
+    if (parse_mem(pos[0], &opt.mem_mb)) {
         fprintf(stderr, "lgsim: bad memory size '%s': give MiB from 1 to %u, e.g. 64m\n",
-                argv[i], GUEST_MEM_MAX_MB);
+                pos[0], GUEST_MEM_MAX_MB);
         return 2;
     }
-    opt.kernel_path = argv[i + 1];
-    uint8_t *k = read_file(argv[i + 1], &opt.kernel_len, err, sizeof(err));
+    opt.kernel_path = pos[1];
+    uint8_t *k = read_file(pos[1], &opt.kernel_len, err, sizeof(err));
     if (!k) { fprintf(stderr, "lgsim: %s\n", err); return 2; }
     opt.kernel = k;
-    opt.cmdline = join_args(argc - i - 2, argv + i + 2);
+    opt.cmdline = join_args(npos - 2, pos + 2);
     opt.options_text = options_text(&opt);
     dbg.kernel_path = opt.kernel_path;
     int code = run(&opt, stats, gdb ? &dbg : NULL);
     free(k);
+    free((void *)opt.initrd);
+    free(pos);
     return code;
 }

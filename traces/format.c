@@ -232,8 +232,11 @@ const char *trace_header_differs(const struct trace_header *a, const struct trac
 }
 
 uint64_t trace_hash(const void *data, size_t len) {
+    return trace_hash_more(TRACE_HASH_START, data, len);
+}
+
+uint64_t trace_hash_more(uint64_t h, const void *data, size_t len) {
     const uint8_t *p = data;
-    uint64_t h = 0xcbf29ce484222325ull;
     for (size_t i = 0; i < len; i++) {
         h ^= p[i];
         h *= 0x100000001b3ull;

@@ -133,4 +133,7 @@ const char *trace_header_differs(const struct trace_header *a, const struct trac
 
 /* FNV-1a, 64 bits: the input hashes in the header. */
 uint64_t trace_hash(const void *data, size_t len);
+/* The same hash fed piece by piece: h = TRACE_HASH_START, then trace_hash_more for each. */
+#define TRACE_HASH_START 0xcbf29ce484222325ull
+uint64_t trace_hash_more(uint64_t h, const void *data, size_t len);
 #endif

@@ -29,7 +29,14 @@ timer_entry:
 	popal
 	jmp	lguest_iret
 
-	.globl do_ud2, do_int3, do_insb, do_gs_load
+	.globl do_ud2, do_int3, do_insb, do_gs_load, do_sse
+/* SSE2 through %xmm0 (busybox does this): #UD unless the Host runs with CR4.OSFXSR. */
+do_sse:
+	movl	4(%esp), %eax
+	movd	%eax, %xmm0
+	paddd	%xmm0, %xmm0
+	movd	%xmm0, %eax
+	ret
 do_ud2:
 	ud2
 	ret
@@ -46,6 +53,45 @@ do_gs_load:
 	movl	%eax, %gs
 	movl	%gs:0x14, %eax	/* the stack-protector canary load of the write-up */
 	ret
+
+/*
+ * The two documented deaths of real 4.4 kernels under lguest, under the kernel's own function
+ * names so that lgsim's diagnosis finds them in this guest's symbols as it would in vmlinux's.
+ * die=ucode: the microcode loader's stack-protector canary load, before LHCALL_LGUEST_INIT,
+ * with the null %gs the Host starts every Guest with.  die=rdmsr: the same loader's MSR read.
+ * die=cr4: lguest_init()'s last call, i386_start_kernel(), reaching native_read_cr4_safe().
+ */
+	.globl load_ucode_intel_bsp, collect_cpu_info_early, i386_start_kernel, native_read_cr4_safe
+	.type	load_ucode_intel_bsp, @function
+load_ucode_intel_bsp:
+	pushl	%ebp
+	movl	%esp, %ebp
+	subl	$16, %esp
+	movl	%gs:0x14, %eax
+	movl	%eax, -4(%ebp)
+	leave
+	ret
+	.size	load_ucode_intel_bsp, . - load_ucode_intel_bsp
+
+	.type	collect_cpu_info_early, @function
+collect_cpu_info_early:
+	movl	$0x17, %ecx	/* MSR_IA32_PLATFORM_ID */
+	rdmsr
+	ret
+	.size	collect_cpu_info_early, . - collect_cpu_info_early
+
+	.type	i386_start_kernel, @function
+i386_start_kernel:
+	call	native_read_cr4_safe
+	ret
+	.size	i386_start_kernel, . - i386_start_kernel
+
+	.type	native_read_cr4_safe, @function
+native_read_cr4_safe:
+	xorl	%eax, %eax
+	movl	%cr4, %eax
+	ret
+	.size	native_read_cr4_safe, . - native_read_cr4_safe
 
 	.bss
 	.align 16

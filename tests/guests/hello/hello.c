@@ -6,6 +6,10 @@ void do_ud2(void);
 void do_int3(void);
 void do_insb(void);
 void do_gs_load(void);
+uint32_t do_sse(uint32_t x);
+void load_ucode_intel_bsp(void);
+void collect_cpu_info_early(void);
+void i386_start_kernel(void);
 
 struct lguest_data lguest_data = {
     .blocked_interrupts = 1,
@@ -171,6 +175,42 @@ static void page_table_loop(void) {
     gprintf(" %x\n", pgdir_a[0]);
 }
 
+/* --- boot=params...: what the launcher left at guest-physical 0 (ABI §9.1) --- */
+
+static uint32_t bp32(const uint8_t *bp, uint32_t off) { return *(const uint32_t *)(bp + off); }
+
+static int starts_with(const char *s, const char *prefix) {
+    while (*prefix)
+        if (*s++ != *prefix++) return 0;
+    return 1;
+}
+
+/* The initrd's first line, and whether the rest of its last page is zero. */
+static void show_initrd(uint32_t image, uint32_t size) {
+    const char *p = (const char *)image;   /* the linear map: virtual = guest-physical */
+    uint32_t n = 0;
+    console_puts("initrd: ");
+    while (n < size && n < 60 && p[n] && p[n] != '\n') gprintf("%c", p[n++]);
+    while (n < size && p[n]) n++;
+    uint32_t tail = n;
+    while (n < size && !p[n]) n++;
+    gprintf("\ninitrd: %u bytes up to the first zero, zero from there to the end: %s\n", tail,
+            n == size ? "yes" : "no");
+}
+
+static void show_boot_params(const uint8_t *bp) {
+    gprintf("e820: %u entries; [0] addr %x size %x type %u (high words %x %x)\n", bp[0x1E8],
+            bp32(bp, 0x2D0), bp32(bp, 0x2D8), bp32(bp, 0x2E0), bp32(bp, 0x2D4), bp32(bp, 0x2DC));
+    gprintf("hdr: version %x loadflags %x type_of_loader %x kernel_alignment %x "
+            "hardware_subarch %x\n", bp32(bp, 0x206) & 0xFFFF, bp[0x211], bp[0x210],
+            bp32(bp, 0x230), bp32(bp, 0x23C));
+    gprintf("hdr: code32_start %x setup_sects %u header %x\n", bp32(bp, 0x214), bp[0x1F1],
+            bp32(bp, 0x202));
+    gprintf("cmdline at %x: \"%s\"\n", bp32(bp, 0x228), (const char *)bp32(bp, 0x228));
+    gprintf("ramdisk: image %x size %x\n", bp32(bp, 0x218), bp32(bp, 0x21C));
+    if (bp32(bp, 0x21C)) show_initrd(bp32(bp, 0x218), bp32(bp, 0x21C));
+}
+
 /* Scenarios for tests: "die=..." on the kernel command line. */
 static void misbehave(const char *how) {
     if (streq(how, "paging")) paging();
@@ -181,6 +221,7 @@ static void misbehave(const char *how) {
     if (streq(how, "die=int3")) do_int3();     /* DPL-0 gate from ring 1: #GP(0x1a) */
     if (streq(how, "die=insb")) do_insb();     /* I/O the launcher cannot emulate */
     if (streq(how, "die=gs")) do_gs_load();    /* null %gs: #GP(0), cannot be emulated */
+    if (streq(how, "sse")) gprintf("sse: %x\n", do_sse(0x1234));
     if (streq(how, "die=gdt")) hcall(LHCALL_LOAD_GDT_ENTRY, 32, 0, 0, 0);
     if (streq(how, "die=stack")) hcall(LHCALL_SET_STACK, 0x68, (uint32_t)stack_top, 2, 0);
     if (streq(how, "restart")) shutdown("Restarting system", LGUEST_SHUTDOWN_RESTART);
@@ -202,6 +243,11 @@ static void misbehave(const char *how) {
 
 void guest_main(const uint8_t *boot_params);
 void guest_main(const uint8_t *boot_params) {
+    /* First, before page 0 is touched: lgsim raises the #GP for a null-%gs access only when the
+     * offset is unmapped (cpu/segment.c), and boot_params live in page 0.  So the command line
+     * is read where lguest always puts it, 0x1000, without the pointer at 0x228. */
+    if (starts_with((const char *)0x1000, "die=ucode")) load_ucode_intel_bsp();
+    if (starts_with((const char *)0x1000, "die=rdmsr")) collect_cpu_info_early();
     const char *cmdline = (const char *)*(const uint32_t *)(boot_params + 0x228);
     guest_mem = *(const uint32_t *)(boot_params + 0x2D0 + 8);   /* e820[0]: all of RAM */
     if (streq(cmdline, "die=preinit")) hcall(LHCALL_SHUTDOWN, 0, 1, 0, 0);
@@ -209,6 +255,7 @@ void guest_main(const uint8_t *boot_params) {
         for (;;) ;
     hcall(LHCALL_LGUEST_INIT, (uint32_t)&lguest_data, 0, 0, 0);
     if (streq(cmdline, "die=early-ud")) do_ud2();   /* no IDT yet: the Host kills us */
+    if (streq(cmdline, "die=cr4")) i386_start_kernel();   /* lguest_init's last call */
     /* Ring-3 code and data segments (the Host demotes DPL 0 to 1 and sets the accessed bit). */
     hcall(LHCALL_LOAD_GDT_ENTRY, 14, 0x0000FFFF, 0x00CFFA00, 0);
     hcall(LHCALL_LOAD_GDT_ENTRY, 15, 0x0000FFFF, 0x00CFF200, 0);
@@ -217,6 +264,7 @@ void guest_main(const uint8_t *boot_params) {
     load_idt_gate(6, ud_entry, 0);
     if (console_probe() < 0) shutdown("no early console", LGUEST_SHUTDOWN_POWEROFF);
     gprintf("hello from ring 1 (cs %x)\n", read_cs());
+    if (starts_with(cmdline, "boot=params")) show_boot_params(boot_params);
     misbehave(cmdline);
     do_ud2();
     gprintf("reserve_mem %x, tsc_khz %x\n", lguest_data.reserve_mem, lguest_data.tsc_khz);
