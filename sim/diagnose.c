@@ -137,39 +137,6 @@ static void diagnose_null_gs(struct machine *m, const uint8_t *b, uint32_t len, 
             "loader then executes rdmsr, another #GP at CPL 1)\n");
 }
 
-/* Where in guest-physical memory a kernel symbol's code lies (through its PT_LOAD). */
-static const uint8_t *symbol_code(struct machine *m, const char *name, uint32_t len,
-                                  uint32_t *pa) {
-    uint32_t va;
-    struct elf_segment s;
-    if (!m->kernel_has_symbols || elf_symbol(&m->kernel_elf, name, &va)) return NULL;
-    for (int i = 0; elf_load_segment(&m->kernel_elf, i, &s) == 0; i++)
-        if (va >= s.vaddr && va - s.vaddr < s.memsz) {
-            *pa = va - s.vaddr + s.paddr;
-            return shadow_guest_ptr(&m->shadow, *pa, len);
-        }
-    return NULL;
-}
-
-/* A microcode kernel that died at rdmsr may, on a real CPU, have died earlier: at the canary
- * load in load_ucode_intel_bsp's prologue.  lgsim lets a null-%gs access through when its
- * offset is mapped (cpu/segment.c), and %gs:0x14 is in boot_params' page, mapped this early. */
-static void note_earlier_canary(struct machine *m, FILE *f) {
-    static const uint8_t canary[] = { 0x65, 0xA1, 0x14, 0x00, 0x00, 0x00 };
-    uint32_t pa;
-    const uint8_t *code = symbol_code(m, "load_ucode_intel_bsp", 32, &pa);
-    for (uint32_t i = 0; code && i + sizeof(canary) <= 32; i++)
-        if (!memcmp(code + i, canary, sizeof(canary))) {
-            fprintf(f, "lgsim: note: on a real CPU this kernel dies earlier, as in the write-up: "
-                    "'Reinjecting trap 13 for fault at %#x', load_ucode_intel_bsp+%#x, its "
-                    "stack-protector canary load through the null %%gs.  lgsim lets that access "
-                    "through because offset 0x14 lies in boot_params' page, which is mapped "
-                    "(a known difference, cpu/segment.c); the ways out are the same\n",
-                    pa + i, i);
-            return;
-        }
-}
-
 /* rdmsr (0f 32) or wrmsr (0f 30): lguest 4.4 leaves the MSR ops native. */
 static void diagnose_msr(struct machine *m, const uint8_t *b, const char *sym, FILE *f) {
     fprintf(f, "lgsim: diagnosis: %s is privileged: at CPL 1 it is #GP(0); lguest 4.4 does not "
@@ -179,7 +146,6 @@ static void diagnose_msr(struct machine *m, const uint8_t *b, const char *sym, F
         fprintf(f, "lgsim: %s is the early microcode loader, run from startup_32 before "
                 "lguest_init (CONFIG_MICROCODE=y)\n", sym);
         ways_out_of_microcode(m, f);
-        if (le32(guest_regs(m) + LGUEST_REGS_gs) == 0) note_earlier_canary(m, f);
     }
 }
 

@@ -31,8 +31,9 @@ linux44_case(4_4_1_bzimage LGSIM_LINUX_44_1_BZIMAGE 1 ARGS 64m %LGSIM_LINUX_44_1
 # The write-up's kernel: real lguest dies at load_ucode_intel_bsp's canary load; lgsim reaches
 # the same loader's rdmsr (see diagnose.c's note) and says both.
 linux44_case(4_4_1_microcode LGSIM_LINUX_44_1_MC 1 ARGS 64m %LGSIM_LINUX_44_1_MC% console=hvc0
-  ERR ${REAL_REINJECT} "early microcode loader" "ways out: put dis_ucode_ldr"
-      "on a real CPU this kernel dies earlier, as in the write-up: 'Reinjecting trap 13 for fault at 0x[0-9a-f]+', load_ucode_intel_bsp\\+0x[0-9a-f]+")
+  ERR "lgsim: Reinjecting trap 13 for fault at 0x[0-9a-f]+: Invalid argument\n"
+      "\\(load_ucode_intel_bsp\\+0x[0-9a-f]+\\)" "faulting instruction: 65 a1 14 00 00 00 "
+      "stack-protector canary" "early microcode loader" "ways out: put dis_ucode_ldr")
 linux44_case(4_4_1_microcode_dis_ucode_ldr LGSIM_LINUX_44_1_MC 1
   ARGS 64m %LGSIM_LINUX_44_1_MC% console=hvc0 dis_ucode_ldr ERR ${VFS})
 linux44_case(4_4_178_read_cr4_safe LGSIM_LINUX_44_178 1 ARGS 64m %LGSIM_LINUX_44_178% console=hvc0
