@@ -29,6 +29,7 @@ static const struct kind_schema schema[TK_KINDS] = {
     [TK_HALT]     = { "halt", { "idle_ns" } },
     [TK_RETRY]    = { "retry", { "eip" } },
     [TK_RT_END]   = { "rt_end", { "outcome", "steps", "duration_ns", "eip", "cr2" } },
+    [TK_CONSOLE_IN] = { "console_in", { NULL }, 1 },
 };
 
 const char *trace_kind_name(unsigned kind) {
@@ -73,7 +74,9 @@ const char *trace_value_name(unsigned kind, unsigned field, uint32_t v) {
     static const char *pf[] = { "fixed", "reflected", "device", "killed" };
     static const char *spte[] = { "demand", "set_pte" };
     static const char *flush[] = { "user", "all", "new_pgtable", "set_pgd" };
-    static const char *ln[] = { "port_in", "port_out", "cli", "mmio", "reinject", "failed" };
+    static const char *ln[] = { "port_in", "port_out", "cli", "mmio", "reinject", "failed",
+                                "mmio_read", "mmio_write", "notify", "used", "device_irq",
+                                "block", "input_eof" };
     static const char *rt[] = { "ok", "abandoned", "unfinished" };
     switch (kind) {
     case TK_HCALL:    return field == HC_OUTCOME ? PICK(hc, v) : NULL;
@@ -231,12 +234,15 @@ const char *trace_header_differs(const struct trace_header *a, const struct trac
     return NULL;
 }
 
-uint64_t trace_hash(const void *data, size_t len) {
+uint64_t trace_hash_more(uint64_t h, const void *data, size_t len) {
     const uint8_t *p = data;
-    uint64_t h = 0xcbf29ce484222325ull;
     for (size_t i = 0; i < len; i++) {
         h ^= p[i];
         h *= 0x100000001b3ull;
     }
     return h;
+}
+
+uint64_t trace_hash(const void *data, size_t len) {
+    return trace_hash_more(TRACE_HASH_INIT, data, len);
 }
