@@ -3,6 +3,7 @@
 #include "sim/pagetables.h"
 #include "sim/layout.h"
 #include "sim/lguest.h"
+#include "sim/term.h"
 #include "switcher-model/lguest_pages.h"
 #include <stdarg.h>
 #include <stdlib.h>
@@ -203,13 +204,6 @@ static void on_delivered(void *ctx, const struct cpu_delivery *d) {
     m->leaving = (struct rec_switch){ .to_guest = 0, .cpl_before = (int)d->from_cpl };
 }
 
-static void console_put(void *ctx, uint8_t ch) {
-    struct machine *m = ctx;
-    rec_console(&m->rec, m->cpu.now_ns, ch);
-    fputc(ch, m->opt.console);
-    if (ch == '\n') fflush(m->opt.console);
-}
-
 /* --- timers on the virtual clock --- */
 
 /* The CPU calls back at the earlier of the host's next tick and the Guest's clockevent. */
@@ -250,7 +244,7 @@ static void on_deadline(void *ctx, uint64_t now) {
 
 static int map_memory(struct machine *m, char *err, size_t errlen) {
     /* Like the launcher: guest RAM plus 256 pages above it for the old device area. */
-    uint32_t guest_bytes = m->mem + 256 * 0x1000;
+    uint32_t guest_bytes = m->mem + DEVICE_PAGES * 0x1000;
     if (phys_add(&m->phys, "host RAM", HOST_RAM_BASE, HOST_RAM_SIZE, err, errlen) ||
         phys_add(&m->phys, "guest RAM", GUEST_PHYS_BASE, guest_bytes, err, errlen))
         return -1;
@@ -284,6 +278,24 @@ static int start_host_cpu(struct machine *m, char *err, size_t errlen) {
     return 0;
 }
 
+/* A file input of the trace header: its name without directories, size and hash (a disk as
+ * it was when the run began).  An unreadable file shows as empty: opening it fails later. */
+static void hash_input(struct trace_input *in, const char *role, const char *path) {
+    const char *slash = strrchr(path, '/');
+    snprintf(in->role, sizeof(in->role), "%s", role);
+    snprintf(in->name, sizeof(in->name), "%s", slash ? slash + 1 : path);
+    in->size = 0;
+    in->hash = TRACE_HASH_INIT;
+    FILE *f = fopen(path, "rb");
+    if (!f) return;
+    static uint8_t buf[1 << 16];
+    for (size_t n; (n = fread(buf, 1, sizeof(buf), f)) > 0;) {
+        in->hash = trace_hash_more(in->hash, buf, n);
+        in->size += n;
+    }
+    fclose(f);
+}
+
 /* The trace header names the inputs by file name and hash, never by where they are. */
 static int open_trace(struct machine *m, char *err, size_t errlen) {
     struct trace_header h = { .version = TRACE_VERSION, .n_inputs = 1 };
@@ -295,6 +307,9 @@ static int open_trace(struct machine *m, char *err, size_t errlen) {
     snprintf(k->name, sizeof(k->name), "%s", !path ? "(built-in)" : slash ? slash + 1 : path);
     k->size = m->opt.kernel_len;
     k->hash = trace_hash(m->opt.kernel, m->opt.kernel_len);
+    for (int i = 0; i < m->opt.n_devices && h.n_inputs < TRACE_INPUTS_MAX; i++)
+        if (m->opt.devices[i].kind == DEV_BLOCK)
+            hash_input(&h.inputs[h.n_inputs++], "block", m->opt.devices[i].path);
     if (trace_writer_open(&m->trace, m->opt.trace_path, &h, err, errlen)) return -1;
     m->rec.w = &m->trace;
     return 0;
@@ -317,9 +332,9 @@ int machine_init(struct machine *m, const struct machine_options *opt, char *err
     if (load_switcher(m, err, errlen)) return -1;
     init_state_page(m);
     setup_guest_gdt(m);
-    uint32_t device_limit = (m->mem + 256 * 0x1000 + 0x100000) >> 12;
+    if (devices_init(m, err, errlen)) return -1;
     shadow_init(&m->shadow, &m->phys, SHADOW_POOL, SHADOW_POOL_END, GUEST_PHYS_BASE, m->mem,
-                device_limit, SWITCHER_ADDR);
+                devices_limit(m), SWITCHER_ADDR);
     m->shadow.sw_text = SWITCHER_TEXT_PHYS;
     m->shadow.sw_regs = GUEST_REGS_PHYS;
     m->shadow.sw_state = SWITCHER_STATE_PHYS;
@@ -327,14 +342,13 @@ int machine_init(struct machine *m, const struct machine_options *opt, char *err
     if (shadow_init_guest(&m->shadow, err, errlen)) return -1;
     m->changed_idt = 1;
     if (start_host_cpu(m, err, errlen)) return -1;
-    virtio_console_init(&m->console, m->mem + 256 * 0x1000, console_put, m);
-    m->pci.slot[1] = &m->console.pci;
     return boot_guest(m, err, errlen);
 }
 
 void machine_free(struct machine *m) {
     char ignored[8];
     machine_close_trace(m, ignored, sizeof(ignored));
+    devices_close(m);
     host_guard_free(m);
     cpu_close(&m->cpu);
     phys_free(&m->phys);
@@ -417,23 +431,44 @@ static int out_of_time(struct machine *m) {
 
 /*
  * The Guest is halted and nothing it accepts is pending.  Real lguest sleeps until a timer or
- * the launcher wakes it; lgsim's clock is virtual, so idle time passes in one step: the clock
- * jumps to the Guest's next timer.  With no timer armed nothing can ever wake it (this Host has
- * no devices that interrupt yet), which would be a hang: the Guest is stopped with a reason.
+ * a device wakes it; lgsim's clock is virtual, so idle time passes in one step.  First the
+ * console may take input (devices.c says when); otherwise the clock jumps to the Guest's next
+ * timer.  With no timer armed and nothing that could ever wake it, waiting would be a hang:
+ * the run stops with a reason (cleanly when the console's input has ended).
  */
 static void idle(struct machine *m) {
+    uint64_t wake = m->clockevent_ns;
+    if (m->opt.max_ns && (!wake || wake > m->opt.max_ns)) wake = m->opt.max_ns;
+    int64_t wait = wake ? (int64_t)(wake > m->cpu.now_ns ? wake - m->cpu.now_ns : 0) : -1;
+    enum idle_input in = devices_idle_input(m, wait);
+    if (in == INPUT_DELIVERED || in == INPUT_INTERRUPTED || m->dead)
+        return;
     if (!m->clockevent_ns) {
-        kill_guest(m, "guest halted with no timer armed and no device that could wake it");
+        if (in == INPUT_ENDED) {
+            m->dead = 1;
+            m->exit_code = 0;
+            snprintf(m->dead_reason, sizeof(m->dead_reason), "console input ended and the "
+                     "guest is idle with no timer armed: stopping");
+        } else {
+            kill_guest(m, "guest halted with no timer armed and no device that could wake it");
+        }
         return;
     }
-    uint64_t wake = m->clockevent_ns;
-    if (m->opt.max_ns && wake > m->opt.max_ns) wake = m->opt.max_ns;
     if (wake > m->cpu.now_ns) {
         REC(&m->rec, m->cpu.now_ns, TK_HALT, (uint32_t)(wake - m->cpu.now_ns));
         m->n_idle_ns += wake - m->cpu.now_ns;
         m->cpu.now_ns = wake;
     }
     fire_timers(m, m->cpu.now_ns);   /* the host was asleep: no interrupt reaches the CPU */
+}
+
+/* SIGINT, SIGTERM or SIGHUP: the run ends here, so the trace and disks are closed properly. */
+static int stop_requested(struct machine *m) {
+    int sig = term_stop_signal();
+    if (!sig) return 0;
+    kill_guest(m, "stopped by signal %d", sig);
+    m->exit_code = 128 + sig;
+    return 1;
 }
 
 int machine_run(struct machine *m) {
@@ -447,8 +482,9 @@ int machine_run(struct machine *m) {
             launcher_handle_pending(m);
             continue;
         }
-        if (out_of_time(m))
+        if (out_of_time(m) || stop_requested(m))
             break;
+        devices_poll_input(m);
         unsigned irq = interrupt_pending(m);
         if (irq < LGUEST_IRQS)
             try_deliver_interrupt(m, irq);
