@@ -260,7 +260,9 @@ static int start_host_cpu(struct machine *m, char *err, size_t errlen) {
     cpu_set_table(c, UC_X86_REG_IDTR, HOST_IDT, 0x7FF);
     cpu_set_tr(c, TSS_SELECTOR, HOST_TSS, 0x67);
     cpu_set(c, UC_X86_REG_CR3, HOST_PGDIR);
-    cpu_set_cr4(c, CR4_PSE);
+    /* A Linux host on an SSE CPU runs with OSFXSR and OSXMMEXCPT on; the Guest inherits them
+     * (it cannot write CR4), and its user programs use SSE because CPUID says they may. */
+    cpu_set_cr4(c, CR4_PSE | CR4_OSFXSR | CR4_OSXMMEXCPT);
     cpu_set(c, UC_X86_REG_CR0, CR0_PG | CR0_WP | CR0_PE | 0x10);
     if (cpu_load_segments(c, KERNEL_CS, KERNEL_DS, KERNEL_DS, HOST_STACK_TOP)) {
         snprintf(err, errlen, "cannot enter the host's ring 0");
