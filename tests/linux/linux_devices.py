@@ -9,7 +9,9 @@ image whose /init starts a shell on /dev/hvc0: with it the console input, the bl
 usage: linux_devices.py LGSIM WORKDIR
 """
 import os
+import pty
 import re
+import select
 import shutil
 import subprocess
 import sys
@@ -94,6 +96,39 @@ def shell(lgsim, kernel, rootfs, work):
           "what the guest wrote is on the disk at the next boot")
 
 
+def terminal(lgsim, kernel, rootfs, work):
+    """On a terminal: raw while the guest reads it, ^C^C^C stops lgsim, the terminal comes back."""
+    img = os.path.join(work, "tty.img")
+    shutil.copyfile(rootfs, img)
+    # sh keeps the terminal after lgsim exits, to show its modes then.
+    cmd = ('"$0" "$@"; echo "exit=$?"; stty -a | tr " " "\\n" | '
+           'grep -x -e icanon -e -icanon -e echo -e -echo -e isig -e -isig | tr "\\n" " "')
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execv("/bin/sh", ["sh", "-c", cmd, lgsim, "--max-time=60000", "--block=" + img,
+                             "64", kernel, "console=hvc0", "root=/dev/vda", "rw", "init=/init"])
+    def read_until(pattern, secs=60):
+        got, end = b"", time.time() + secs
+        while time.time() < end and not re.search(pattern, got):
+            if select.select([fd], [], [], 0.2)[0]:
+                try:
+                    got += os.read(fd, 65536)
+                except OSError:
+                    break
+        return got.decode(errors="replace")
+    check("/ # " in read_until(rb"/ # "), "a shell prompt on the terminal")
+    os.write(fd, b"echo typed-$((6*7))\r")
+    check("typed-42" in read_until(rb"typed-42"), "keys typed on the terminal reach the shell")
+    for _ in range(3):
+        os.write(fd, b"\x03")
+        time.sleep(0.1)
+    tail = read_until(rb"isig|-isig")
+    os.waitpid(pid, 0)
+    check("three ^C on the console" in tail and "exit=130" in tail, "^C^C^C stops lgsim (130)")
+    check(re.search(r"(^|\s)icanon", tail) and re.search(r"(^|\s)isig", tail),
+          "the terminal is cooked again afterwards")
+
+
 def main():
     lgsim, work = sys.argv[1:3]
     kernel = os.environ.get("LGSIM_LINUX_VMLINUX")
@@ -108,6 +143,7 @@ def main():
               "starts a shell on /dev/hvc0")
         return 0
     shell(lgsim, kernel, rootfs, work)
+    terminal(lgsim, kernel, rootfs, work)
     return 0
 
 
