@@ -27,6 +27,8 @@
 #define CR4_TSD 0x00000004u
 #define CR4_DE  0x00000008u
 #define CR4_PSE 0x00000010u
+#define CR4_OSFXSR     0x00000200u
+#define CR4_OSXMMEXCPT 0x00000400u
 
 /* The paging state a walk needs: what CR0, CR3 and CR4 hold. */
 struct paging {

@@ -75,6 +75,91 @@ static void reinject(struct machine *m, int trap) {
              reg_get(m, LGUEST_REGS_eip));
 }
 
+/* --- MMIO: Linux 4.4 tools/lguest/lguest.c emulate_mmio() --- */
+
+/* The register a ModRM reg field names; for byte accesses 4-7 are AH, CH, DH, BH. */
+static const int reg_by_num[8] = { LGUEST_REGS_eax, LGUEST_REGS_ecx, LGUEST_REGS_edx,
+                                   LGUEST_REGS_ebx, LGUEST_REGS_esp, LGUEST_REGS_ebp,
+                                   LGUEST_REGS_esi, LGUEST_REGS_edi };
+
+static uint32_t getreg_num(struct machine *m, unsigned n, uint32_t mask) {
+    if (mask == 0xFF && (n & 4))
+        return getreg_num(m, n & 3, 0xFFFF) >> 8;
+    return reg_get(m, reg_by_num[n]) & mask;
+}
+
+static void setreg_num(struct machine *m, unsigned n, uint32_t val, uint32_t mask) {
+    if (mask == 0xFF && (n & 4)) {
+        setreg_num(m, n & 3, (val << 8) | getreg_num(m, n & 3, 0xFF), 0xFFFF);
+        return;
+    }
+    reg_set(m, reg_by_num[n], (reg_get(m, reg_by_num[n]) & ~mask) | (val & mask));
+}
+
+/*
+ * The bytes after ModRM.  4.4's insn_displacement_len() has no SIB case and takes mod 0,
+ * r/m 101 (a 32-bit absolute address) for 2 bytes: it would resume the Guest in the middle of
+ * the instruction.  lgsim treats those two forms as unknown instructions instead.
+ */
+static int displacement_len(uint8_t modrm) {
+    unsigned mod = modrm >> 6, rm = modrm & 7;
+    if (mod != 3 && rm == 4) return -1;   /* SIB */
+    if (mod == 0) return rm == 5 ? -1 : 0;
+    return mod == 1 ? 1 : mod == 2 ? 4 : 0;
+}
+
+/* mov to or from memory, 32 bits or 16 with 0x66, or 8 bits (88/8A, no prefix). */
+static int decode_mmio(const uint8_t insn[7], int *write, uint32_t *mask, unsigned *reg,
+                       uint32_t *len) {
+    uint32_t at = insn[0] == 0x66;
+    uint8_t op = insn[at];
+    *mask = at ? 0xFFFF : 0xFFFFFFFFu;
+    if (op != 0x89 && op != 0x8B) {
+        if (insn[0] != 0x88 && insn[0] != 0x8A) return -1;
+        at = 0;
+        op = insn[0];
+        *mask = 0xFF;
+    }
+    int disp = displacement_len(insn[at + 1]);
+    if (disp < 0) return -1;
+    *write = op == 0x89 || op == 0x88;
+    *reg = (insn[at + 1] >> 3) & 7;
+    *len = at + 2 + (uint32_t)disp;
+    return 0;
+}
+
+static void emulate_mmio(struct machine *m, uint32_t addr, const uint8_t insn[7]) {
+    uint32_t off, mask, len, val, eip = reg_get(m, LGUEST_REGS_eip);
+    unsigned reg;
+    int write;
+    struct pci_device *d = pci_find_mmio(&m->pci, addr, &off);
+    if (!d) {
+        record(m, LN_MMIO, addr, 0, 0);
+        fprintf(stderr, "lgsim: MMIO touching %#08x (not a device)\n", addr);
+        reinject(m, 14);
+        return;
+    }
+    if (decode_mmio(insn, &write, &mask, &reg, &len)) {
+        /* 4.4 warns and re-injects #PF (with a stale cr2): a Linux Guest then oopses somewhere
+         * unhelpful.  lgsim stops it here, with 4.4's words. */
+        record(m, LN_MMIO, addr, 0, 0);
+        kill_guest(m, "Unknown MMIO instruction touching %#08x: %02x %02x %02x %02x at %#x",
+                   addr, insn[0], insn[1], insn[2], insn[3], eip);
+        return;
+    }
+    uint32_t size = mask == 0xFF ? 1 : mask == 0xFFFF ? 2 : 4;
+    if (write) {
+        val = getreg_num(m, reg, mask);
+        record(m, LN_MMIO_WRITE, addr, size, val);
+        d->bar_write(d, off, val, mask);
+    } else {
+        val = d->bar_read(d, off, mask) & mask;
+        record(m, LN_MMIO_READ, addr, size, val);
+        setreg_num(m, reg, val, mask);
+    }
+    reg_set(m, LGUEST_REGS_eip, eip + len);
+}
+
 void launcher_handle_pending(struct machine *m) {
     struct lguest_pending p = m->pending;
     m->pending.trap = 0;   /* the next read() acknowledges this exit */
@@ -84,8 +169,8 @@ void launcher_handle_pending(struct machine *m) {
         if (emulate_insn(m, p.insn) < 0)
             reinject(m, 13);
     } else if (p.trap == 14) {
-        record(m, LN_MMIO, p.addr, 0, 0);
-        fprintf(stderr, "lgsim: MMIO touching %#08x (not a device)\n", p.addr);
-        reinject(m, 14);
+        if (m->opt.verbose)
+            fprintf(stderr, "lgsim: Emulating MMIO at %#x\n", reg_get(m, LGUEST_REGS_eip));
+        emulate_mmio(m, p.addr, p.insn);
     }
 }

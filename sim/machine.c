@@ -3,6 +3,7 @@
 #include "sim/pagetables.h"
 #include "sim/layout.h"
 #include "sim/lguest.h"
+#include "sim/term.h"
 #include "switcher-model/lguest_pages.h"
 #include <errno.h>
 #include <stdarg.h>
@@ -204,13 +205,6 @@ static void on_delivered(void *ctx, const struct cpu_delivery *d) {
     m->leaving = (struct rec_switch){ .to_guest = 0, .cpl_before = (int)d->from_cpl };
 }
 
-static void console_put(void *ctx, uint8_t ch) {
-    struct machine *m = ctx;
-    rec_console(&m->rec, m->cpu.now_ns, ch);
-    fputc(ch, m->opt.console);
-    if (ch == '\n') fflush(m->opt.console);
-}
-
 /* --- timers on the virtual clock --- */
 
 /* The CPU calls back at the earlier of the host's next tick and the Guest's clockevent. */
@@ -251,7 +245,7 @@ static void on_deadline(void *ctx, uint64_t now) {
 
 static int map_memory(struct machine *m, char *err, size_t errlen) {
     /* Like the launcher: guest RAM plus 256 pages above it for the old device area. */
-    uint32_t guest_bytes = m->mem + 256 * 0x1000;
+    uint32_t guest_bytes = m->mem + DEVICE_PAGES * 0x1000;
     if (phys_add(&m->phys, "host RAM", HOST_RAM_BASE, HOST_RAM_SIZE, err, errlen) ||
         phys_add(&m->phys, "guest RAM", GUEST_PHYS_BASE, guest_bytes, err, errlen))
         return -1;
@@ -267,9 +261,9 @@ static int start_host_cpu(struct machine *m, char *err, size_t errlen) {
     cpu_set_table(c, UC_X86_REG_IDTR, HOST_IDT, 0x7FF);
     cpu_set_tr(c, TSS_SELECTOR, HOST_TSS, 0x67);
     cpu_set(c, UC_X86_REG_CR3, HOST_PGDIR);
-    /* A Linux host runs with OSFXSR and OSXMMEXCPT set (fpu__init_cpu_generic), and the Guest
-     * inherits them: its user programs may use SSE, which CPUID (masked) shows them. */
-    cpu_set_cr4(c, CR4_PSE | 0x200 | 0x400);
+    /* A Linux host on an SSE CPU runs with OSFXSR and OSXMMEXCPT on; the Guest inherits them
+     * (it cannot write CR4), and its user programs use SSE because CPUID says they may. */
+    cpu_set_cr4(c, CR4_PSE | CR4_OSFXSR | CR4_OSXMMEXCPT);
     cpu_set(c, UC_X86_REG_CR0, CR0_PG | CR0_WP | CR0_PE | 0x10);
     if (cpu_load_segments(c, KERNEL_CS, KERNEL_DS, KERNEL_DS, HOST_STACK_TOP)) {
         snprintf(err, errlen, "cannot enter the host's ring 0");
@@ -329,10 +323,11 @@ static int open_trace(struct machine *m, char *err, size_t errlen) {
         in->size = m->opt.initrd_len;
         in->hash = trace_hash(m->opt.initrd, m->opt.initrd_len);
     }
-    if (m->opt.block_path) {   /* set by the block device's option (--block=FILE) */
+    for (int i = 0; i < m->opt.n_devices && h.n_inputs < TRACE_INPUTS_MAX; i++) {
+        if (m->opt.devices[i].kind != DEV_BLOCK) continue;
         in = &h.inputs[h.n_inputs++];
-        name_input(in, "block", m->opt.block_path);
-        if (hash_file(in, m->opt.block_path, err, errlen)) return -1;
+        name_input(in, "block", m->opt.devices[i].path);
+        if (hash_file(in, m->opt.devices[i].path, err, errlen)) return -1;
     }
     if (trace_writer_open(&m->trace, m->opt.trace_path, &h, err, errlen)) return -1;
     m->rec.w = &m->trace;
@@ -356,9 +351,9 @@ int machine_init(struct machine *m, const struct machine_options *opt, char *err
     if (load_switcher(m, err, errlen)) return -1;
     init_state_page(m);
     setup_guest_gdt(m);
-    uint32_t device_limit = (m->mem + 256 * 0x1000 + 0x100000) >> 12;
+    if (devices_init(m, err, errlen)) return -1;
     shadow_init(&m->shadow, &m->phys, SHADOW_POOL, SHADOW_POOL_END, GUEST_PHYS_BASE, m->mem,
-                device_limit, SWITCHER_ADDR);
+                devices_limit(m), SWITCHER_ADDR);
     m->shadow.sw_text = SWITCHER_TEXT_PHYS;
     m->shadow.sw_regs = GUEST_REGS_PHYS;
     m->shadow.sw_state = SWITCHER_STATE_PHYS;
@@ -366,14 +361,13 @@ int machine_init(struct machine *m, const struct machine_options *opt, char *err
     if (shadow_init_guest(&m->shadow, err, errlen)) return -1;
     m->changed_idt = 1;
     if (start_host_cpu(m, err, errlen)) return -1;
-    virtio_console_init(&m->console, m->mem + 256 * 0x1000, console_put, m);
-    m->pci.slot[1] = &m->console.pci;
     return boot_guest(m, err, errlen);
 }
 
 void machine_free(struct machine *m) {
     char ignored[8];
     machine_close_trace(m, ignored, sizeof(ignored));
+    devices_close(m);
     host_guard_free(m);
     cpu_close(&m->cpu);
     phys_free(&m->phys);
@@ -459,23 +453,44 @@ static int out_of_time(struct machine *m) {
 
 /*
  * The Guest is halted and nothing it accepts is pending.  Real lguest sleeps until a timer or
- * the launcher wakes it; lgsim's clock is virtual, so idle time passes in one step: the clock
- * jumps to the Guest's next timer.  With no timer armed nothing can ever wake it (this Host has
- * no devices that interrupt yet), which would be a hang: the Guest is stopped with a reason.
+ * a device wakes it; lgsim's clock is virtual, so idle time passes in one step.  First the
+ * console may take input (devices.c says when); otherwise the clock jumps to the Guest's next
+ * timer.  With no timer armed and nothing that could ever wake it, waiting would be a hang:
+ * the run stops with a reason (cleanly when the console's input has ended).
  */
 static void idle(struct machine *m) {
+    uint64_t wake = m->clockevent_ns;
+    if (m->opt.max_ns && (!wake || wake > m->opt.max_ns)) wake = m->opt.max_ns;
+    int64_t wait = wake ? (int64_t)(wake > m->cpu.now_ns ? wake - m->cpu.now_ns : 0) : -1;
+    enum idle_input in = devices_idle_input(m, wait);
+    if (in == INPUT_DELIVERED || in == INPUT_INTERRUPTED || m->dead)
+        return;
     if (!m->clockevent_ns) {
-        kill_guest(m, "guest halted with no timer armed and no device that could wake it");
+        if (in == INPUT_ENDED) {
+            m->dead = 1;
+            m->exit_code = 0;
+            snprintf(m->dead_reason, sizeof(m->dead_reason), "console input ended and the "
+                     "guest is idle with no timer armed: stopping");
+        } else {
+            kill_guest(m, "guest halted with no timer armed and no device that could wake it");
+        }
         return;
     }
-    uint64_t wake = m->clockevent_ns;
-    if (m->opt.max_ns && wake > m->opt.max_ns) wake = m->opt.max_ns;
     if (wake > m->cpu.now_ns) {
         REC(&m->rec, m->cpu.now_ns, TK_HALT, (uint32_t)(wake - m->cpu.now_ns));
         m->n_idle_ns += wake - m->cpu.now_ns;
         m->cpu.now_ns = wake;
     }
     fire_timers(m, m->cpu.now_ns);   /* the host was asleep: no interrupt reaches the CPU */
+}
+
+/* SIGINT, SIGTERM or SIGHUP: the run ends here, so the trace and disks are closed properly. */
+static int stop_requested(struct machine *m) {
+    int sig = term_stop_signal();
+    if (!sig) return 0;
+    kill_guest(m, "stopped by signal %d", sig);
+    m->exit_code = 128 + sig;
+    return 1;
 }
 
 int machine_run(struct machine *m) {
@@ -489,8 +504,9 @@ int machine_run(struct machine *m) {
             launcher_handle_pending(m);
             continue;
         }
-        if (out_of_time(m))
+        if (out_of_time(m) || stop_requested(m))
             break;
+        devices_poll_input(m);
         unsigned irq = interrupt_pending(m);
         if (irq < LGUEST_IRQS)
             try_deliver_interrupt(m, irq);

@@ -8,7 +8,13 @@
 #include "sim/elf.h"
 #include "switcher-model/loader.h"
 #include "traces/record.h"
+#include "virtio/block.h"
+#include "virtio/console.h"
 #include "virtio/pci.h"
+#include "virtio/rng.h"
+
+#define MACHINE_DEVICES_MAX 8      /* besides the console */
+#define DEVICE_PAGES        256    /* 4.4: the old device area between RAM and the BARs */
 
 struct machine_options {
     uint32_t mem_mb;
@@ -19,7 +25,6 @@ struct machine_options {
     const char *initrd_path;      /* --initrd=FILE (NULL: none) and its contents */
     const uint8_t *initrd;
     size_t initrd_len;
-    const char *block_path;       /* --block=FILE: the devices' disk, named in the trace header */
     const uint8_t *switcher_obj;  /* NULL: lgsim's own Switcher */
     size_t switcher_len;
     const char *switcher_name;
@@ -30,6 +35,11 @@ struct machine_options {
     int verbose;
     FILE *console;                /* where the Guest's console goes */
     uint64_t max_ns;              /* stop a runaway Guest after this much virtual time */
+    /* Devices after the console, in command-line order (--block=FILE, --rng). */
+    struct machine_device { enum { DEV_BLOCK, DEV_RNG } kind; const char *path; }
+        devices[MACHINE_DEVICES_MAX];
+    int n_devices;
+    int console_stdin;            /* the console's input is stdin (lgsim; not unit tests) */
 };
 
 /* Linux 4.4's struct lguest_pending: what the Host hands the launcher to emulate. */
@@ -78,7 +88,19 @@ struct machine {
     /* The launcher. */
     struct lguest_pending pending;
     struct pci_bus pci;
+    struct dev_env dev_env;
     struct virtio_console console;
+    struct virtio_block blocks[MACHINE_DEVICES_MAX];
+    struct virtio_rng rngs[MACHINE_DEVICES_MAX];
+    int n_blocks, n_rngs;
+    struct console_stdin {        /* stdin on its way to the console (sim/devices.c) */
+        uint8_t buf[4096];
+        uint32_t len;             /* read, not yet delivered */
+        int started, tty, eof;
+        unsigned ctrl_c;          /* ^C^C^C within a second stops lgsim (4.4's rule) */
+        uint64_t ctrl_c_ms;
+        unsigned polls;
+    } in;
 
     int dead;
     int exit_code;
@@ -140,6 +162,13 @@ int lguest_write(struct machine *m, uint32_t gpa, const void *buf, uint32_t len)
 int lguest_data_get(struct machine *m, uint32_t off, uint32_t *v);
 void lguest_data_put(struct machine *m, uint32_t off, uint32_t v);
 void launcher_handle_pending(struct machine *m);
+/* sim/devices.c: the PCI bus and virtio devices, and stdin for the console. */
+int devices_init(struct machine *m, char *err, size_t errlen);
+uint32_t devices_limit(const struct machine *m);   /* device_limit, in pages */
+void devices_close(struct machine *m);
+enum idle_input { INPUT_NONE, INPUT_DELIVERED, INPUT_ENDED, INPUT_INTERRUPTED };
+enum idle_input devices_idle_input(struct machine *m, int64_t wait_ns);
+void devices_poll_input(struct machine *m);
 int boot_guest(struct machine *m, char *err, size_t errlen);
 /* bzimage.c: the protected-mode part at 1 MiB; *entry = code32_start, *end = what it uses. */
 int load_bzimage(struct machine *m, uint32_t *entry, uint32_t *end, char *err, size_t errlen);

@@ -2,6 +2,7 @@
 #include "sim/machine.h"
 #include "sim/layout.h"
 #include "sim/diagnose.h"
+#include "sim/term.h"
 #include "switcher-model/lguest_pages.h"
 #include "traces/tool.h"
 #include "debug/debug.h"
@@ -25,7 +26,9 @@ static void usage(FILE *f) {
 "options (lguest's launcher):\n"
 "  -v, --verbose        say what the launcher emulates\n"
 "  --initrd=FILE, --initrd FILE   an initial RAM disk, loaded at the top of guest memory\n"
-"  --block=FILE, --rng, --tunnet=...   (not available in this version)\n"
+"  --block=FILE         a virtio disk backed by FILE (read-only if FILE is; repeatable)\n"
+"  --rng                a virtio entropy device (a fixed-seed stream: runs repeat)\n"
+"  --tunnet=...         (not available in this version)\n"
 "options (the simulator's own):\n"
 "  --switcher=FILE.o    load this Switcher object instead of lgsim's own\n"
 "  --trace=FILE, --trace FILE   record a binary trace (read it with: lgsim trace ...)\n"
@@ -142,6 +145,7 @@ static const char *beside_program(const char *argv0, const char *rel, char *buf,
 static int run(struct machine_options *opt, int stats, struct debug_options *dbg) {
     static struct machine m;
     char err[300] = "";
+    term_setup();   /* the terminal comes back however lgsim ends */
     if (machine_init(&m, opt, err, sizeof(err))) {
         fprintf(stderr, "lgsim: %s\n", err);
         machine_free(&m);
@@ -176,11 +180,34 @@ static const char *options_text(const struct machine_options *o) {
     snprintf(buf, sizeof(buf), "mem=%uM switcher=%s max-time=%llums cmdline=\"%s\"", o->mem_mb,
              !o->switcher_name ? "lgsim" : sw ? sw + 1 : o->switcher_name,
              (unsigned long long)(o->max_ns / 1000000), o->cmdline ? o->cmdline : "");
+    for (int i = 0; i < o->n_devices; i++) {   /* the devices, in PCI slot order */
+        const char *p = o->devices[i].path, *base = p ? strrchr(p, '/') : NULL;
+        size_t n = strlen(buf);
+        snprintf(buf + n, sizeof(buf) - n, "%s%s%s", i ? "," : " devices=",
+                 p ? "block:" : "rng", p ? (base ? base + 1 : p) : "");
+    }
     return buf;
 }
 
+/* --block=FILE or --rng: the next PCI device, in command-line order as in 4.4. */
+static int add_device(struct machine_options *opt, const char *a) {
+    if (opt->n_devices == MACHINE_DEVICES_MAX) {
+        fprintf(stderr, "lgsim: %s: at most %d devices besides the console\n", a,
+                MACHINE_DEVICES_MAX);
+        return -1;
+    }
+    struct machine_device *d = &opt->devices[opt->n_devices++];
+    d->kind = a[2] == 'b' ? DEV_BLOCK : DEV_RNG;
+    d->path = d->kind == DEV_BLOCK ? a + 8 : NULL;
+    if (d->kind == DEV_BLOCK && !*d->path) {
+        fprintf(stderr, "lgsim: --block needs a file name\n");
+        return -1;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv) {
-    struct machine_options opt = { .console = stdout };
+    struct machine_options opt = { .console = stdout, .console_stdin = 1 };
     struct debug_options dbg = { .port = 1234 };
     int i, stats = 0, gdb = 0, npos = 0, only_args = 0;
     char sw_path[4096], host_path[4096];
@@ -257,10 +284,11 @@ int main(int argc, char **argv) {
                 fprintf(stderr, "lgsim: note: lguest 4.4 itself would read '%s' as MEM here "
                         "(it takes the first argument not starting with '-'); write "
                         "--initrd=%s for it\n", initrd_path, initrd_path);
-        } else if (!strncmp(a, "--block", 7) || !strcmp(a, "--rng") ||
-                   !strncmp(a, "--tunnet", 8)) {
-            fprintf(stderr, "lgsim: %s: devices beyond the early console are not available "
-                    "in this version of lgsim\n", a);
+        } else if (!strncmp(a, "--block=", 8) || !strcmp(a, "--rng")) {
+            if (add_device(&opt, a)) return 2;
+        } else if (!strncmp(a, "--tunnet", 8)) {
+            fprintf(stderr, "lgsim: %s: networking is not available yet (virtio/README.md has "
+                    "the plan)\n", a);
             return 2;
         } else {
             fprintf(stderr, "lgsim: unknown option '%s' (see lgsim --help)\n", a);

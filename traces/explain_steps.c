@@ -344,6 +344,36 @@ static void on_irq(struct explain *e, const struct trace_rec *r) {
     say(e, r->t, &w);
 }
 
+/* A virtio device at work (the device is named by its IRQ line). */
+static void device_step(struct text *w, const uint32_t *f) {
+    switch (f[LN_WHAT]) {
+    case LN_MMIO_READ:
+    case LN_MMIO_WRITE:
+        text_add(w, "The launcher emulates a %u-byte MMIO %s at guest-physical %#010x: %#x.",
+                 f[LN_SIZE], f[LN_WHAT] == LN_MMIO_READ ? "read" : "write", f[LN_ADDR],
+                 f[LN_VALUE]);
+        break;
+    case LN_NOTIFY:
+        text_add(w, "The guest notifies queue %u of the device on IRQ %u%s.", f[LN_SIZE],
+                 f[LN_ADDR], f[LN_VALUE] ? "" : " (not started: ignored)");
+        break;
+    case LN_USED:
+        text_add(w, "The device on IRQ %u uses buffer %u (%u bytes written).", f[LN_ADDR],
+                 f[LN_SIZE], f[LN_VALUE]);
+        break;
+    case LN_DEVICE_IRQ:
+        text_add(w, "The device on IRQ %u sets its ISR and raises its interrupt (queue %u).",
+                 f[LN_ADDR], f[LN_SIZE]);
+        break;
+    case LN_BLOCK:
+        text_add(w, "Block request type %u at sector %u: %u bytes read, status %u.",
+                 f[LN_VALUE] >> 8, f[LN_ADDR], f[LN_SIZE], f[LN_VALUE] & 0xFF);
+        break;
+    default:
+        text_add(w, "The console's input (stdin) has ended.");
+    }
+}
+
 static void on_launcher(struct explain *e, const struct trace_rec *r) {
     const uint32_t *f = r->f;
     uint32_t what = f[LN_WHAT];
@@ -361,8 +391,10 @@ static void on_launcher(struct explain *e, const struct trace_rec *r) {
     struct text w;
     text_clear(&w);
     if (what == LN_MMIO)
-        text_add(&w, "The launcher looks for a device at guest-physical %#010x and finds none "
-                 "(lgsim emulates no memory-mapped devices).", f[LN_ADDR]);
+        text_add(&w, "The launcher looks for a device at guest-physical %#010x and finds none.",
+                 f[LN_ADDR]);
+    else if (what >= LN_MMIO_READ && what <= LN_INPUT_EOF)
+        device_step(&w, f);
     else if (what == LN_REINJECT)
         text_add(&w, "The launcher cannot emulate the instruction: it hands trap %u back to the "
                  "guest.", f[LN_ADDR]);

@@ -29,6 +29,7 @@ static const struct kind_schema schema[TK_KINDS] = {
     [TK_HALT]     = { "halt", { "idle_ns" } },
     [TK_RETRY]    = { "retry", { "eip" } },
     [TK_RT_END]   = { "rt_end", { "outcome", "steps", "duration_ns", "eip", "cr2" } },
+    [TK_CONSOLE_IN] = { "console_in", { NULL }, 1 },
 };
 
 const char *trace_kind_name(unsigned kind) {
@@ -73,7 +74,9 @@ const char *trace_value_name(unsigned kind, unsigned field, uint32_t v) {
     static const char *pf[] = { "fixed", "reflected", "device", "killed" };
     static const char *spte[] = { "demand", "set_pte" };
     static const char *flush[] = { "user", "all", "new_pgtable", "set_pgd" };
-    static const char *ln[] = { "port_in", "port_out", "cli", "mmio", "reinject", "failed" };
+    static const char *ln[] = { "port_in", "port_out", "cli", "mmio", "reinject", "failed",
+                                "mmio_read", "mmio_write", "notify", "used", "device_irq",
+                                "block", "input_eof" };
     static const char *rt[] = { "ok", "abandoned", "unfinished" };
     switch (kind) {
     case TK_HCALL:    return field == HC_OUTCOME ? PICK(hc, v) : NULL;
@@ -243,3 +246,4 @@ uint64_t trace_hash_more(uint64_t h, const void *data, size_t len) {
     }
     return h;
 }
+

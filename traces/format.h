@@ -52,6 +52,7 @@ enum trace_kind {
     TK_HALT,         /* the Guest idled until its next timer */
     TK_RETRY,        /* the faulting instruction of a round trip runs again */
     TK_RT_END,       /* a page-fault round trip ended */
+    TK_CONSOLE_IN,   /* bytes from stdin put into the Guest's console input buffer */
     TK_KINDS
 };
 
@@ -61,7 +62,16 @@ enum { IRQ_RAISED, IRQ_MASKED, IRQ_DEFERRED, IRQ_DELIVERED, IRQ_WOKE };  /* TK_I
 enum { PF_FIXED, PF_REFLECTED, PF_DEVICE, PF_KILLED };                   /* TK_PF outcome */
 enum { SPTE_DEMAND, SPTE_SET_PTE };                                      /* TK_SPTE cause */
 enum { FLUSH_USER, FLUSH_ALL, FLUSH_NEW_PGTABLE, FLUSH_SET_PGD };        /* TK_FLUSH what */
-enum { LN_PORT_IN, LN_PORT_OUT, LN_CLI, LN_MMIO, LN_REINJECT, LN_FAILED }; /* TK_LAUNCHER */
+/* TK_LAUNCHER what.  LN_MMIO: an access that reached no device.  The device ones name the device
+ * by its IRQ line in addr (console 1, then 2, 3... in command-line order):
+ *   mmio_read/mmio_write  addr = guest-physical address, size = bytes, value
+ *   notify      size = queue, value = 1 if the queue's service ran
+ *   used        size = chain head, value = bytes written into it
+ *   device_irq  size = queue, value = 1 (ISR set, IRQ raised)
+ *   block       addr = sector (low 32 bits), size = bytes read, value = type << 8 | status
+ *   input_eof   stdin ended */
+enum { LN_PORT_IN, LN_PORT_OUT, LN_CLI, LN_MMIO, LN_REINJECT, LN_FAILED, LN_MMIO_READ,
+       LN_MMIO_WRITE, LN_NOTIFY, LN_USED, LN_DEVICE_IRQ, LN_BLOCK, LN_INPUT_EOF };
 /* TK_RT_END outcome: retried; resumed elsewhere; the Guest stopped before either was seen */
 enum { RT_OK, RT_ABANDONED, RT_UNFINISHED };
 

@@ -117,6 +117,19 @@ void rec_console(struct recorder *r, uint64_t t, uint8_t ch) {
     if (ch == '\n' || r->con_len == TRACE_TEXT_MAX) flush_console(r);
 }
 
+/* Raw bytes of a text kind without fields (console input), cut into records of at most
+ * TRACE_TEXT_MAX bytes; console output waiting for its line end goes first. */
+void rec_bytes(struct recorder *r, uint64_t t, unsigned kind, const void *bytes, uint32_t len) {
+    if (!r->w) return;
+    flush_console(r);
+    for (const char *p = bytes; len;) {
+        uint32_t n = len < TRACE_TEXT_MAX ? len : TRACE_TEXT_MAX;
+        write_rec(r, t, kind, NULL, 0, p, n);
+        p += n;
+        len -= n;
+    }
+}
+
 int64_t rec_retry_watch(const struct recorder *r) {
     return r->w && r->rt_state == RT_OPEN ? (int64_t)r->rt_eip : -1;
 }

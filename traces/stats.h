@@ -7,7 +7,7 @@
 
 #define STATS_HCALLS  64     /* hypercall numbers counted one by one; above: "other" */
 #define STATS_VECTORS 257    /* trap numbers 0..255 and 256 ("none") */
-#define STATS_VALUES  8      /* named values of an enumerated field; the last slot: other */
+#define STATS_VALUES  16     /* named values of an enumerated field; the last slot: other */
 
 struct stats {
     const char *path;

@@ -211,6 +211,27 @@ static void show_boot_params(const uint8_t *bp) {
     if (bp32(bp, 0x21C)) show_initrd(bp32(bp, 0x218), bp32(bp, 0x21C));
 }
 
+/* The console's BAR0 (RAM + 256 pages; linear mode maps it 1:1) in each instruction form the
+ * launcher decodes (ABI §11.3): 88 and 8A (with AH), 66 8B, 89, 8B, and a 32-bit displacement. */
+static void mmio_forms(uint32_t mem_bytes) {
+    uint32_t bar = mem_bytes + 256 * 4096, eax = 0x1234, ebx, ecx = 0xAAAA0000, cfg;
+    __asm__ volatile("movb %%al, 20(%%edx)" : : "a"(1), "d"(bar) : "memory");   /* ACKNOWLEDGE */
+    __asm__ volatile("movb %%al, 20(%%edx)" : : "a"(3), "d"(bar) : "memory");   /* DRIVER */
+    __asm__ volatile("movb 20(%%edx), %%ah" : "+a"(eax) : "d"(bar) : "memory");
+    __asm__ volatile("movw 18(%%edx), %%cx" : "+c"(ecx) : "d"(bar) : "memory"); /* num_queues */
+    __asm__ volatile("movl %%eax, (%%edx)" : : "a"(1), "d"(bar) : "memory");    /* select hi */
+    __asm__ volatile("movl 4(%%edx), %%ebx" : "=b"(ebx) : "d"(bar) : "memory");
+    __asm__ volatile(".byte 0x8b, 0x9a, 0x3c, 0, 0, 0" : "=b"(cfg) : "d"(bar) : "memory");
+    gprintf("mmio: status %x, queues %x, features hi %x, cols %x\n", eax, ecx, ebx, cfg);
+}
+
+/* An MMIO form the launcher does not decode (a SIB byte): the Guest is stopped. */
+static void mmio_sib(uint32_t mem_bytes) {
+    uint32_t bar = mem_bytes + 256 * 4096, v;
+    __asm__ volatile("movl (%%edx,%%ecx,1), %%eax" : "=a"(v) : "d"(bar), "c"(0) : "memory");
+    gprintf("read %x\n", v);
+}
+
 /* Scenarios for tests: "die=..." on the kernel command line. */
 static void misbehave(const char *how) {
     if (streq(how, "paging")) paging();
@@ -232,6 +253,10 @@ static void misbehave(const char *how) {
     if (streq(how, "hostile=pte-touch")) hostile_pte(0);
     if (streq(how, "hostile=pt-loop")) page_table_loop();
     if (streq(how, "hostile=device")) device_window(guest_mem);
+    if (streq(how, "mmio")) mmio_forms(guest_mem);
+    if (streq(how, "die=mmio-sib")) mmio_sib(guest_mem);
+    if (streq(how, "die=mmio-status"))   /* DRIVER before ACKNOWLEDGE: a bad driver */
+        __asm__ volatile("movb %%al, (%%edx)" : : "a"(2), "d"(guest_mem + 256 * 4096 + 20));
     if (streq(how, "bench=timer")) bench_timer();
     if (streq(how, "bench=gp"))      /* 100000 #GP-emulation round trips (io_delay) */
         for (int i = 0; i < 100000; i++) outb(0, 0x80);

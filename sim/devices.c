@@ -1,0 +1,162 @@
+/* devices.c - the launcher's devices in the machine: PCI bus, virtio devices, stdin to the console. */
+#include "sim/machine.h"
+#include "sim/layout.h"
+#include "sim/term.h"
+#include "switcher-model/lguest_pages.h"
+#include <string.h>
+
+/* --- what the devices see of the machine --- */
+
+static void on_interrupt(void *ctx, unsigned irq) { set_interrupt(ctx, irq); }
+static void on_fatal(void *ctx, const char *why) { kill_guest(ctx, "%s", why); }
+static uint32_t on_eip(void *ctx) { return reg_get(ctx, LGUEST_REGS_eip); }
+
+static void on_note(void *ctx, unsigned what, uint32_t addr, uint32_t size, uint32_t value) {
+    struct machine *m = ctx;
+    REC(&m->rec, m->cpu.now_ns, TK_LAUNCHER, what, addr, size, value,
+        reg_get(m, LGUEST_REGS_eip));
+}
+
+/* The Guest's console output: the trace gets it line by line; stdout is flushed at a line end
+ * and after each virtio buffer (a shell prompt has no line end). */
+static void console_out(void *ctx, const uint8_t *bytes, uint32_t n) {
+    struct machine *m = ctx;
+    for (uint32_t i = 0; i < n; i++) {
+        rec_console(&m->rec, m->cpu.now_ns, bytes[i]);
+        fputc(bytes[i], m->opt.console);
+    }
+    if (n > 1 || bytes[0] == '\n') fflush(m->opt.console);
+}
+
+static int add_device(struct machine *m, const struct machine_device *dev, char *err,
+                      size_t errlen) {
+    if (dev->kind == DEV_RNG) {
+        if (virtio_rng_init(&m->rngs[m->n_rngs], &m->pci)) {
+            snprintf(err, errlen, "too many PCI devices");
+            return -1;
+        }
+        m->n_rngs++;
+        return 0;
+    }
+    char why[240];
+    if (virtio_block_init(&m->blocks[m->n_blocks], &m->pci, dev->path, 0, why, sizeof(why))) {
+        snprintf(err, errlen, "--block: %s", why);
+        return -1;
+    }
+    m->n_blocks++;
+    return 0;
+}
+
+/* As 4.4's main(): the console is always device 1; the others follow in command-line order,
+ * their BAR0s packed from the end of the old device area. */
+int devices_init(struct machine *m, char *err, size_t errlen) {
+    m->dev_env = (struct dev_env){ .ram = phys_ptr(&m->phys, GUEST_PHYS_BASE, m->mem),
+                                   .ram_size = m->mem, .ctx = m, .interrupt = on_interrupt,
+                                   .fatal = on_fatal, .note = on_note, .eip = on_eip };
+    pci_bus_init(&m->pci, &m->dev_env, m->mem + DEVICE_PAGES * 0x1000);
+    virtio_console_init(&m->console, &m->pci, console_out, m);
+    for (int i = 0; i < m->opt.n_devices; i++)
+        if (add_device(m, &m->opt.devices[i], err, errlen)) return -1;
+    return 0;
+}
+
+uint32_t devices_limit(const struct machine *m) { return (pci_mmio_end(&m->pci) + 0xFFF) >> 12; }
+
+/* Every way out of lgsim passes here or through an exit the OS completes: writes are already
+ * the OS's (pwrite); this also puts them on the disk. */
+void devices_close(struct machine *m) {
+    for (int i = 0; i < m->n_blocks; i++) virtio_block_close(&m->blocks[i]);
+    for (int i = 0; i < m->n_rngs; i++) virtio_free(&m->rngs[i].dev);
+    virtio_free(&m->console.dev);
+    m->n_blocks = m->n_rngs = 0;
+}
+
+/* --- stdin to the console: the rule is in the README ("Devices") --- */
+
+static void read_more(struct machine *m, int timeout_ms, int *interrupted) {
+    struct console_stdin *in = &m->in;
+    int n = term_read(in->buf + in->len, (uint32_t)sizeof(in->buf) - in->len, timeout_ms);
+    if (n < 0) {
+        in->eof = 1;
+        REC(&m->rec, m->cpu.now_ns, TK_LAUNCHER, LN_INPUT_EOF, 0, 0, 0,
+            reg_get(m, LGUEST_REGS_eip));
+        return;
+    }
+    if (n == 0 && term_stop_signal()) *interrupted = 1;
+    if (n == 0) return;
+    /* 4.4: three ^C, each alone in a buffer, within about a second, end the launcher. */
+    if (in->tty && n == 1 && in->buf[in->len] == 3) {
+        uint64_t now = term_wall_ms();
+        if (in->ctrl_c++ == 0) in->ctrl_c_ms = now;
+        if (in->ctrl_c == 3 && now - in->ctrl_c_ms <= 1000) {
+            kill_guest(m, "three ^C on the console: stopping");
+            m->exit_code = 130;
+        }
+        if (in->ctrl_c == 3) in->ctrl_c = 0;
+    } else if (in->tty) {
+        in->ctrl_c = 0;
+    }
+    in->len += (uint32_t)n;
+}
+
+/* How many pending bytes go in one buffer: from a pipe or file, a line at most, so a run
+ * does not depend on how the bytes happened to arrive; from a terminal, all there is. */
+static uint32_t chunk(const struct console_stdin *in) {
+    if (in->tty) return in->len;
+    const uint8_t *nl = memchr(in->buf, '\n', in->len);
+    return nl ? (uint32_t)(nl - in->buf + 1) : in->len;
+}
+
+static int have_chunk(const struct console_stdin *in) {
+    if (!in->len) return 0;
+    return in->tty || in->eof || in->len == sizeof(in->buf) || memchr(in->buf, '\n', in->len);
+}
+
+static enum idle_input deliver(struct machine *m) {
+    struct console_stdin *in = &m->in;
+    int n = console_input(&m->console, in->buf, chunk(in));
+    if (n < 0) return INPUT_NONE;
+    rec_bytes(&m->rec, m->cpu.now_ns, TK_CONSOLE_IN, in->buf, (uint32_t)n);
+    memmove(in->buf, in->buf + n, in->len - (uint32_t)n);
+    in->len -= (uint32_t)n;
+    return INPUT_DELIVERED;
+}
+
+static void start_input(struct machine *m) {
+    if (m->in.started) return;
+    m->in.started = 1;
+    m->in.tty = term_stdin_is_tty();
+    term_raw();
+}
+
+/*
+ * The Guest is halted and wait_ns (or -1: forever) of virtual time is left until its timer.
+ * Input goes in only now, at the virtual time it halted.  From a pipe or file lgsim waits for
+ * a whole line (or the end), however long that takes in real time; from a terminal it waits
+ * at most until the timer would fire, in real time, and otherwise lets the timer go first.
+ */
+enum idle_input devices_idle_input(struct machine *m, int64_t wait_ns) {
+    struct console_stdin *in = &m->in;
+    int interrupted = 0;
+    if (!m->opt.console_stdin || !console_wants_input(&m->console))
+        return in->eof && !in->len ? INPUT_ENDED : INPUT_NONE;
+    start_input(m);
+    fflush(m->opt.console);
+    if (in->tty && !in->len && !in->eof)
+        read_more(m, wait_ns < 0 ? -1 : (int)((wait_ns + 999999) / 1000000), &interrupted);
+    while (!in->tty && !have_chunk(in) && !in->eof && !interrupted && !m->dead)
+        read_more(m, -1, &interrupted);
+    if (m->dead || interrupted) return INPUT_INTERRUPTED;
+    if (have_chunk(in)) return deliver(m);
+    return in->eof ? INPUT_ENDED : INPUT_NONE;
+}
+
+/* A busy Guest still hears ^C^C^C from a terminal: bytes typed meanwhile are read (and kept
+ * for the next idle) every so many loop passes. */
+void devices_poll_input(struct machine *m) {
+    int interrupted = 0;
+    if (!m->in.started || !m->in.tty || m->in.eof || m->in.len == sizeof(m->in.buf) ||
+        ++m->in.polls % 256)
+        return;
+    read_more(m, 0, &interrupted);
+}

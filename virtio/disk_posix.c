@@ -1,0 +1,78 @@
+/* disk_posix.c - disk.h on POSIX: pread/pwrite write through to the OS, fdatasync for flush. */
+#define _POSIX_C_SOURCE 200809L
+#include "virtio/disk.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct disk { int fd; };
+
+struct disk *disk_open(const char *path, int *readonly, uint64_t *size, char *err, size_t errlen) {
+    int fd = *readonly ? -1 : open(path, O_RDWR);
+    if (*readonly || (fd < 0 && (errno == EACCES || errno == EROFS || errno == EPERM))) {
+        fd = open(path, O_RDONLY);
+        *readonly = 1;
+    }
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) < 0) {
+        snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
+        if (fd >= 0) close(fd);
+        return NULL;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        snprintf(err, errlen, "%s: not a regular file", path);
+        close(fd);
+        return NULL;
+    }
+    struct disk *d = malloc(sizeof(*d));
+    if (!d) {
+        close(fd);
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    d->fd = fd;
+    *size = (uint64_t)st.st_size;
+    return d;
+}
+
+int64_t disk_pread(struct disk *d, void *buf, uint32_t len, uint64_t at) {
+    uint32_t done = 0;
+    while (done < len) {
+        ssize_t n = pread(d->fd, (char *)buf + done, len - done, (off_t)(at + done));
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return -1;
+        if (n == 0) break;   /* end of file */
+        done += (uint32_t)n;
+    }
+    return done;
+}
+
+int64_t disk_pwrite(struct disk *d, const void *buf, uint32_t len, uint64_t at) {
+    uint32_t done = 0;
+    while (done < len) {
+        ssize_t n = pwrite(d->fd, (const char *)buf + done, len - done, (off_t)(at + done));
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return -1;
+        done += (uint32_t)n;
+    }
+    return done;
+}
+
+int disk_sync(struct disk *d) {
+#if defined(__APPLE__)
+    return fsync(d->fd);
+#else
+    return fdatasync(d->fd);
+#endif
+}
+
+void disk_close(struct disk *d) {
+    if (!d) return;
+    disk_sync(d);   /* written data is already the OS's; this puts it on the disk too */
+    close(d->fd);
+    free(d);
+}

@@ -1,0 +1,28 @@
+/* env.h - what a device sees of the machine: guest RAM, its IRQ line, fatal errors, the trace. */
+#ifndef LGSIM_DEV_ENV_H
+#define LGSIM_DEV_ENV_H
+#include <stdint.h>
+
+/*
+ * Devices know nothing of the CPU or the Host: the machine (sim/devices.c) or a unit test
+ * (tests/virtio) fills this in.  Guest-physical [0, ram_size) is ram[]; the device window
+ * above it is not memory.  A fatal error is the 4.4 launcher's errx(1, ...): the machine
+ * stops the Guest with that reason, and from then on the devices touch nothing.
+ */
+struct dev_env {
+    uint8_t *ram;
+    uint32_t ram_size;
+    void *ctx;
+    void (*interrupt)(void *ctx, unsigned irq);     /* LHREQ_IRQ */
+    void (*fatal)(void *ctx, const char *why);
+    /* One TK_LAUNCHER record (LN_* in traces/format.h); may be NULL. */
+    void (*note)(void *ctx, unsigned what, uint32_t addr, uint32_t size, uint32_t value);
+    uint32_t (*eip)(void *ctx);                      /* for messages; may be NULL */
+    int failed;
+};
+
+void dev_fatal(struct dev_env *e, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void dev_note(struct dev_env *e, unsigned what, uint32_t addr, uint32_t size, uint32_t value);
+uint32_t dev_eip(struct dev_env *e);
+#endif
