@@ -1,10 +1,15 @@
 # run_check.cmake - run lgsim once (or twice) and check exit code and output, like a user would.
 #   -DCMD="prog@@arg@@arg" -DEXIT=n -DWANT_OUT="regex@@regex" -DWANT_ERR=... -DREFUSE_OUT=...
 #   -DSAME=1: run twice and require byte-identical stdout (determinism).
+#   -DINPUT=FILE: stdin for the run.
 cmake_minimum_required(VERSION 3.16)
 string(REPLACE "@@" ";" cmd "${CMD}")
+set(input)
+if(INPUT)   # -DINPUT=FILE: the run's stdin (the guest's console input)
+  set(input INPUT_FILE ${INPUT})
+endif()
 execute_process(COMMAND ${cmd} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err
-                TIMEOUT 120)
+                ${input} TIMEOUT 120)
 set(failed "")
 if(NOT "${rc}" STREQUAL "${EXIT}")
   string(APPEND failed "exit status ${rc}, expected ${EXIT}\n")

@@ -1,6 +1,8 @@
 # run_linux44.cmake - run_check.cmake on a real Linux 4.4 kernel named by environment variables.
 #   -DVARS="LGSIM_LINUX_44_1@@..." the variables the run needs; each "%NAME%" in CMD becomes
 #   its value.  Any of them unset: the test is skipped (it prints SKIPPED).
+#   -DDISK_FROM=NAME -DDISK=FILE: copy $ENV{NAME} to FILE first (the test writes to FILE, never
+#   to the user's image); %DISK% in CMD becomes FILE.
 string(REPLACE "@@" ";" vars "${VARS}")
 foreach(v IN LISTS vars)
   if("$ENV{${v}}" STREQUAL "")
@@ -9,4 +11,10 @@ foreach(v IN LISTS vars)
   endif()
   string(REPLACE "%${v}%" "$ENV{${v}}" CMD "${CMD}")
 endforeach()
+if(DISK_FROM)
+  file(COPY_FILE "$ENV{${DISK_FROM}}" "${DISK}")
+endif()
+if(DISK)
+  string(REPLACE "%DISK%" "${DISK}" CMD "${CMD}")
+endif()
 include(${CMAKE_CURRENT_LIST_DIR}/run_check.cmake)
