@@ -1,5 +1,6 @@
 /* devices.c - the launcher's devices in the machine: PCI bus, virtio devices, stdin to the console. */
 #include "sim/machine.h"
+#include "sim/lhreq.h"
 #include "sim/layout.h"
 #include "sim/term.h"
 #include "switcher-model/lguest_pages.h"
@@ -7,7 +8,8 @@
 
 /* --- what the devices see of the machine --- */
 
-static void on_interrupt(void *ctx, unsigned irq) { set_interrupt(ctx, irq); }
+/* A device interrupt goes in as the launcher raises it: LHREQ_IRQ. */
+static void on_interrupt(void *ctx, unsigned irq) { lhreq_irq(ctx, irq); }
 static void on_fatal(void *ctx, const char *why) { kill_guest(ctx, "%s", why); }
 static uint32_t on_eip(void *ctx) { return reg_get(ctx, LGUEST_REGS_eip); }
 

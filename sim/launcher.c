@@ -1,5 +1,6 @@
 /* launcher.c - the launcher's side of a Guest exit: emulate the instruction, or re-inject. */
 #include "sim/machine.h"
+#include "sim/lhreq.h"
 #include "sim/lguest.h"
 #include "switcher-model/lguest_pages.h"
 #include <stdio.h>
@@ -9,14 +10,28 @@
  * stray cli) is emulated.  Anything else goes back into the Guest as the trap it was; if the
  * Guest has no handler yet, the launcher gives up with err(), as lgsim does here.
  */
+/* The launcher's getreg()/setreg(): through LHREQ_GETREG/SETREG; a refusal ends the launcher
+ * (4.4: err(1, "Getting register %u") / errx(1, "Setting register %u")). */
+static uint32_t getreg(struct machine *m, uint32_t pt_off) {
+    uint32_t v = 0;
+    if (lhreq_getreg(m, pt_off, &v) < 0)
+        kill_guest(m, "Getting register %u: No such file or directory", pt_off);
+    return v;
+}
+
+static void setreg(struct machine *m, uint32_t pt_off, uint32_t v) {
+    if (lhreq_setreg(m, pt_off, v) < 0)
+        kill_guest(m, "Setting register %u", pt_off);
+}
+
 static void record(struct machine *m, uint32_t what, uint32_t addr, uint32_t size, uint32_t val) {
-    REC(&m->rec, m->cpu.now_ns, TK_LAUNCHER, what, addr, size, val, reg_get(m, LGUEST_REGS_eip));
+    REC(&m->rec, m->cpu.now_ns, TK_LAUNCHER, what, addr, size, val, getreg(m, PT_EIP));
 }
 
 static int emulate_insn(struct machine *m, const uint8_t insn[7]) {
-    uint32_t len = 0, port, mask, eax = reg_get(m, LGUEST_REGS_eax);
+    uint32_t len = 0, port, mask, eax = getreg(m, PT_EAX);
     int in = 0, small = 0;
-    if ((reg_get(m, LGUEST_REGS_cs) & 3) != GUEST_PL)
+    if ((getreg(m, PT_CS) & 3) != GUEST_PL)
         return -1;
     if (insn[0] == 0xFA) {   /* cli: harmless, skip it */
         len = 1;
@@ -30,9 +45,9 @@ static int emulate_insn(struct machine *m, const uint8_t insn[7]) {
     uint8_t op = insn[len];
     switch (op & 0xFE) {
     case 0xE4: port = insn[len + 1]; len += 2; in = 1; break;
-    case 0xEC: port = reg_get(m, LGUEST_REGS_edx) & 0xFFFF; len += 1; in = 1; break;
+    case 0xEC: port = getreg(m, PT_EDX) & 0xFFFF; len += 1; in = 1; break;
     case 0xE6: port = insn[len + 1]; len += 2; break;
-    case 0xEE: port = reg_get(m, LGUEST_REGS_edx) & 0xFFFF; len += 1; break;
+    case 0xEE: port = getreg(m, PT_EDX) & 0xFFFF; len += 1; break;
     default: return -1;
     }
     int size = !(op & 1) ? 1 : small ? 2 : 4;
@@ -43,7 +58,7 @@ static int emulate_insn(struct machine *m, const uint8_t insn[7]) {
             val = 1;   /* the PS/2 controller is "ready" */
         else if (pci_is_port((uint16_t)port))
             val = pci_port_in(&m->pci, (uint16_t)port, size);
-        reg_set(m, LGUEST_REGS_eax, (eax & ~mask) | (val & mask));
+        setreg(m, PT_EAX, (eax & ~mask) | (val & mask));
         record(m, LN_PORT_IN, port, (uint32_t)size, val & mask);
     } else {
         record(m, LN_PORT_OUT, port, (uint32_t)size, eax & mask);
@@ -57,14 +72,14 @@ static int emulate_insn(struct machine *m, const uint8_t insn[7]) {
         }
     }   /* every other port (0x80 delays, serial, RTC) is ignored */
 skip:
-    reg_set(m, LGUEST_REGS_eip, reg_get(m, LGUEST_REGS_eip) + len);
+    setreg(m, PT_EIP, getreg(m, PT_EIP) + len);
     m->n_gp_emulated++;
     return 0;
 }
 
 static void reinject(struct machine *m, int trap) {
     record(m, LN_REINJECT, (uint32_t)trap, 0, 0);
-    if (deliver_trap(m, (unsigned)trap) == 0)
+    if (lhreq_trap(m, (uint32_t)trap) == 0)
         return;
     record(m, LN_FAILED, (uint32_t)trap, 0, 0);
     /* LHREQ_TRAP failed: the launcher exits through err(), with errno EINVAL. */
@@ -72,20 +87,20 @@ static void reinject(struct machine *m, int trap) {
     m->exit_code = 1;
     snprintf(m->dead_reason, sizeof(m->dead_reason),
              "Reinjecting trap %d for fault at %#x: Invalid argument", trap,
-             reg_get(m, LGUEST_REGS_eip));
+             getreg(m, PT_EIP));
 }
 
 /* --- MMIO: Linux 4.4 tools/lguest/lguest.c emulate_mmio() --- */
 
 /* The register a ModRM reg field names; for byte accesses 4-7 are AH, CH, DH, BH. */
-static const int reg_by_num[8] = { LGUEST_REGS_eax, LGUEST_REGS_ecx, LGUEST_REGS_edx,
-                                   LGUEST_REGS_ebx, LGUEST_REGS_esp, LGUEST_REGS_ebp,
-                                   LGUEST_REGS_esi, LGUEST_REGS_edi };
+static const uint32_t reg_by_num[8] = { PT_EAX, PT_ECX, PT_EDX,
+                                   PT_EBX, PT_ESP, PT_EBP,
+                                   PT_ESI, PT_EDI };
 
 static uint32_t getreg_num(struct machine *m, unsigned n, uint32_t mask) {
     if (mask == 0xFF && (n & 4))
         return getreg_num(m, n & 3, 0xFFFF) >> 8;
-    return reg_get(m, reg_by_num[n]) & mask;
+    return getreg(m, reg_by_num[n]) & mask;
 }
 
 static void setreg_num(struct machine *m, unsigned n, uint32_t val, uint32_t mask) {
@@ -93,7 +108,7 @@ static void setreg_num(struct machine *m, unsigned n, uint32_t val, uint32_t mas
         setreg_num(m, n & 3, (val << 8) | getreg_num(m, n & 3, 0xFF), 0xFFFF);
         return;
     }
-    reg_set(m, reg_by_num[n], (reg_get(m, reg_by_num[n]) & ~mask) | (val & mask));
+    setreg(m, reg_by_num[n], (getreg(m, reg_by_num[n]) & ~mask) | (val & mask));
 }
 
 /*
@@ -129,7 +144,7 @@ static int decode_mmio(const uint8_t insn[7], int *write, uint32_t *mask, unsign
 }
 
 static void emulate_mmio(struct machine *m, uint32_t addr, const uint8_t insn[7]) {
-    uint32_t off, mask, len, val, eip = reg_get(m, LGUEST_REGS_eip);
+    uint32_t off, mask, len, val, eip = getreg(m, PT_EIP);
     unsigned reg;
     int write;
     struct pci_device *d = pci_find_mmio(&m->pci, addr, &off);
@@ -157,7 +172,7 @@ static void emulate_mmio(struct machine *m, uint32_t addr, const uint8_t insn[7]
         record(m, LN_MMIO_READ, addr, size, val);
         setreg_num(m, reg, val, mask);
     }
-    reg_set(m, LGUEST_REGS_eip, eip + len);
+    setreg(m, PT_EIP, eip + len);
 }
 
 void launcher_handle_pending(struct machine *m) {
@@ -165,12 +180,12 @@ void launcher_handle_pending(struct machine *m) {
     m->pending.trap = 0;   /* the next read() acknowledges this exit */
     if (p.trap == 13) {
         if (m->opt.verbose)
-            fprintf(stderr, "lgsim: Emulating instruction at %#x\n", reg_get(m, LGUEST_REGS_eip));
+            fprintf(stderr, "lgsim: Emulating instruction at %#x\n", getreg(m, PT_EIP));
         if (emulate_insn(m, p.insn) < 0)
             reinject(m, 13);
     } else if (p.trap == 14) {
         if (m->opt.verbose)
-            fprintf(stderr, "lgsim: Emulating MMIO at %#x\n", reg_get(m, LGUEST_REGS_eip));
+            fprintf(stderr, "lgsim: Emulating MMIO at %#x\n", getreg(m, PT_EIP));
         emulate_mmio(m, p.addr, p.insn);
     }
 }
