@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """session.py - run lgsim --gdb-wait, drive it with real gdb in batch mode, check what gdb says.
 
-usage: session.py LGSIM GDBSCRIPT EXPECT KERNEL SWITCHER_O WORKDIR
+usage: session.py LGSIM GDBSCRIPT EXPECT KERNEL SWITCHER_O WORKDIR [KERNEL ARGS...]
+
+KERNEL may be env:NAME: the kernel named by that environment variable (a real Linux 4.4
+vmlinux); the test is skipped (77) when it is unset.
 
 GDBSCRIPT is a gdb command file; @PORT@, @SWITCHER@, @KERNEL@ and @GDBINIT@ are replaced.
 EXPECT holds one regular expression per line that gdb's output must match, in order.
@@ -21,6 +24,12 @@ def lgsim_port(proc):
 
 def main():
     lgsim, script, expect, kernel, switcher, work = sys.argv[1:7]
+    kargs = sys.argv[7:]
+    if kernel.startswith("env:"):
+        kernel = os.environ.get(kernel[4:], "")
+        if not kernel:
+            print("set %s to a Linux 4.4 lguest vmlinux to run this test: skipped" % sys.argv[4][4:])
+            return 77
     gdb = shutil.which("gdb")
     if not gdb:
         print("gdb is not installed: skipped")
@@ -29,10 +38,10 @@ def main():
     name = os.path.splitext(os.path.basename(script))[0]
     plain_trace = os.path.join(work, name + ".plain.trace")
     debug_trace = os.path.join(work, name + ".debug.trace")
-    plain = subprocess.run([lgsim, "--trace=" + plain_trace, "64", kernel],
+    plain = subprocess.run([lgsim, "--trace=" + plain_trace, "64", kernel] + kargs,
                            capture_output=True, text=True, timeout=60)
     proc = subprocess.Popen([lgsim, "--gdb=0", "--gdb-wait", "--trace=" + debug_trace, "64",
-                             kernel], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                             kernel] + kargs, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     port = lgsim_port(proc)
     text = open(script).read()
     gdbinit = os.path.join(os.path.dirname(lgsim), "lgsim.gdb")
