@@ -105,6 +105,7 @@ static void net_output(struct virtqueue *vq) {
          * tun failed"); the chain is used all the same. */
         if (len >= NET_HDR_LEN && len <= NET_FRAME_MAX) {
             n->tx_frames++;
+            dev_note(n->dev.env, LN_NET_TX, n->dev.pci.cfg[0x3C], (uint32_t)len, 0);
             n->nd->ops->send(n->nd, n->txbuf, (uint32_t)len);
         } else {
             n->tx_dropped++;

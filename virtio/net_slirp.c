@@ -33,7 +33,7 @@ struct net_slirp {
 
 /* (slirp_new may ask before the machine has set the clock: time 0.) */
 static int64_t now_ns(struct net_slirp *s) {
-    return s->nd.clock_ns ? (int64_t)s->nd.clock_ns(s->nd.ctx) : 0;
+    return s->nd.clock_ns ? (int64_t)s->nd.clock_ns(s->nd.clock_ctx) : 0;
 }
 static int64_t now_ms(struct net_slirp *s) { return now_ns(s) / 1000000; }
 

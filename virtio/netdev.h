@@ -37,7 +37,8 @@ struct netdev {
     void (*receive)(void *ctx, const uint8_t *frame, uint32_t len);
     void *ctx;
     /* lgsim's virtual clock: a backend's timers run on it, never on the host's. */
-    uint64_t (*clock_ns)(void *ctx);
+    uint64_t (*clock_ns)(void *clock_ctx);
+    void *clock_ctx;
     int live;                             /* prepare found something the world can answer */
 };
 
