@@ -1,16 +1,18 @@
 #!/usr/bin/env python3
-"""linux_net.py - a real Linux 4.4 lguest guest on the network: --net=user (libslirp).
+"""linux_net.py - a real Linux 4.4 lguest guest on the network: --net=user and --tunnet.
 
 Needs LGSIM_LINUX_44_1 (a 4.4.1 lguest vmlinux with CONFIG_VIRTIO_NET and CONFIG_INET) and
 LGSIM_LINUX_44_INITRD (an initramfs whose /init starts a busybox shell on /dev/hvc0); without
 them, or in a build without libslirp, the test is skipped (exit 77).  The guest configures
 10.0.2.15 by hand, pings slirp's gateway (twice: the same trace both times), fetches a file
-from an HTTP server this test runs on the host's 127.0.0.1, and serves a line through a host
-port forward.
+from an HTTP server this test runs on the host's 127.0.0.1, sends 2 MB to the host and serves
+a line through a host port forward.  With CAP_NET_ADMIN and /dev/net/tun it also pings the host
+end of a --tunnet TAP device (that part is skipped otherwise).
 
 usage: linux_net.py LGSIM WORKDIR
 """
 import functools
+import hashlib
 import http.server
 import os
 import socket
@@ -110,6 +112,47 @@ def hostfwd(lgsim, kernel, initrd, work):
           "a host connection to the forwarded port reaches the guest's server")
 
 
+def receiver():
+    """A host TCP server that keeps what one connection sends: (port, thread, result)."""
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(1)
+    got = []
+
+    def serve():
+        conn, _ = srv.accept()
+        with conn:
+            got.append(b"".join(iter(lambda: conn.recv(65536), b"")))
+        srv.close()
+    t = threading.Thread(target=serve, daemon=True)
+    t.start()
+    return srv.getsockname()[1], t, got
+
+
+def upload(lgsim, kernel, initrd, work):
+    """2 MB from the guest: TSO frames and left-over checksums, finished in software for slirp."""
+    port, thread, got = receiver()
+    script = UP + ["nc 10.0.2.2 %d < /bin/busybox; md5sum /bin/busybox\n" % port,
+                   "poweroff -f\n"]
+    code, out, err = run(lgsim, boot_args(kernel, initrd, os.path.join(work, "up.trc")), script)
+    thread.join(10)
+    want = got and hashlib.md5(got[0]).hexdigest()
+    check(code == 0 and want and len(got[0]) > 1000000 and want + "  /bin/busybox" in out,
+          "a file the guest sends arrives whole (%d bytes)" % len(got[0] if got else b""))
+
+
+def tap(lgsim, kernel, initrd, work):
+    """--tunnet=IP as 4.4: the host end of a TAP device answers the guest's ping."""
+    script = ["ifconfig eth0 192.168.219.2 up\n", "ping -c 2 192.168.219.1\n", "poweroff -f\n"]
+    code, out, err = run(lgsim, boot_args(kernel, initrd, os.path.join(work, "tap.trc"),
+                                          "--tunnet=192.168.219.1"), script)
+    if "--tunnet:" in err:
+        print("SKIPPED (TAP part): " + err.strip().splitlines()[-1])
+        return
+    check(code == 0 and "2 packets transmitted, 2 packets received" in out,
+          "the host end of the TAP device answers ping")
+
+
 def main():
     lgsim, work = sys.argv[1:3]
     kernel, initrd = os.environ.get("LGSIM_LINUX_44_1"), os.environ.get("LGSIM_LINUX_44_INITRD")
@@ -121,7 +164,7 @@ def main():
         print("SKIPPED: this lgsim was built without libslirp")
         return SKIP
     os.makedirs(work, exist_ok=True)
-    for part in (ping, wget, hostfwd):
+    for part in (ping, wget, upload, hostfwd, tap):
         start = time.time()
         part(lgsim, kernel, initrd, work)
         print("  (%s: %.1f s)" % (part.__name__, time.time() - start))
