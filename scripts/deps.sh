@@ -14,7 +14,7 @@ unicorn_ok() {
 
 pkgconfig_ok() {
   command -v cmake >/dev/null && command -v cc >/dev/null && command -v pkg-config >/dev/null &&
-  pkg-config --exists capstone sdl2 zlib 2>/dev/null && unicorn_ok && i386_toolchain_ok
+  pkg-config --exists capstone sdl2 zlib slirp 2>/dev/null && unicorn_ok && i386_toolchain_ok
 }
 
 # The guest side (Switcher, test guests) is built with the system compiler in 32-bit mode.
@@ -73,7 +73,9 @@ PIN
 }
 
 install_debian() {
-  local pkgs="cmake gcc gcc-multilib binutils pkg-config libcapstone-dev libsdl2-dev zlib1g-dev"
+  # libslirp-dev is optional for the build: without it --net=user says it is missing.
+  local pkgs="cmake gcc gcc-multilib binutils pkg-config libcapstone-dev libsdl2-dev zlib1g-dev
+              libslirp-dev"
   export DEBIAN_FRONTEND=noninteractive
   need_root apt-get update -qq
   # shellcheck disable=SC2086
@@ -108,8 +110,8 @@ main() {
     return 0
   fi
   case "$(uname -s)" in
-    Darwin) echo "deps.sh: on macOS run: brew install cmake pkg-config unicorn capstone sdl2 zlib x86_64-elf-binutils llvm" >&2 ;;
-    *)      echo "deps.sh: no apt-get here; install CMake, pkg-config, Unicorn >= 2.1, Capstone, SDL2, zlib and a 32-bit capable C compiler (see README.md)" >&2 ;;
+    Darwin) echo "deps.sh: on macOS run: brew install cmake pkg-config unicorn capstone sdl2 zlib libslirp x86_64-elf-binutils llvm" >&2 ;;
+    *)      echo "deps.sh: no apt-get here; install CMake, pkg-config, Unicorn >= 2.1, Capstone, SDL2, zlib, libslirp (optional: --net=user) and a 32-bit capable C compiler (see README.md)" >&2 ;;
   esac
   exit 1
 }

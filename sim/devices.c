@@ -30,8 +30,16 @@ static void console_out(void *ctx, const uint8_t *bytes, uint32_t n) {
     if (n > 1 || bytes[0] == '\n') fflush(m->opt.console);
 }
 
+/* A frame from outside in the Guest's buffer: the trace keeps it for a replay. */
+static void on_given(void *ctx, unsigned irq, const uint8_t *bytes, uint32_t len) {
+    struct machine *m = ctx;
+    rec_frame(&m->rec, m->cpu.now_ns, irq, bytes, len);
+}
+
 static int add_device(struct machine *m, const struct machine_device *dev, char *err,
                       size_t errlen) {
+    if (dev->kind == DEV_NET_USER || dev->kind == DEV_NET_TAP)
+        return netdevs_add(m, dev, err, errlen);
     if (dev->kind == DEV_RNG) {
         if (virtio_rng_init(&m->rngs[m->n_rngs], &m->pci)) {
             snprintf(err, errlen, "too many PCI devices");
@@ -54,7 +62,8 @@ static int add_device(struct machine *m, const struct machine_device *dev, char 
 int devices_init(struct machine *m, char *err, size_t errlen) {
     m->dev_env = (struct dev_env){ .ram = phys_ptr(&m->phys, GUEST_PHYS_BASE, m->mem),
                                    .ram_size = m->mem, .ctx = m, .interrupt = on_interrupt,
-                                   .fatal = on_fatal, .note = on_note, .eip = on_eip };
+                                   .fatal = on_fatal, .note = on_note, .eip = on_eip,
+                                   .given = on_given };
     pci_bus_init(&m->pci, &m->dev_env, m->mem + DEVICE_PAGES * 0x1000);
     virtio_console_init(&m->console, &m->pci, console_out, m);
     for (int i = 0; i < m->opt.n_devices; i++)
@@ -70,6 +79,7 @@ void devices_close(struct machine *m) {
     for (int i = 0; i < m->n_blocks; i++) virtio_block_close(&m->blocks[i]);
     for (int i = 0; i < m->n_rngs; i++) virtio_free(&m->rngs[i].dev);
     virtio_free(&m->console.dev);
+    netdevs_close(m);
     m->n_blocks = m->n_rngs = 0;
 }
 
@@ -131,26 +141,67 @@ static void start_input(struct machine *m) {
     term_raw();
 }
 
+/* Real milliseconds until virtual time 'wake' (rounded up), -1 for none. */
+static int ms_until(const struct machine *m, uint64_t wake) {
+    if (!wake) return -1;
+    uint64_t ns = wake > m->cpu.now_ns ? wake - m->cpu.now_ns : 0;
+    return ns / 1000000 >= 0x7FFFFFFF ? 0x7FFFFFFF : (int)((ns + 999999) / 1000000);
+}
+
+/* One wait for stdin and the network, at most timeout_ms: stdin is read into the buffer,
+ * frames go into the Guest (returns 1 then); *live: whether the network can still send. */
+static int wait_once(struct machine *m, int read_stdin, int timeout_ms, int *interrupted,
+                     int *live) {
+    struct pollset ps;
+    pollset_clear(&ps);
+    int in_idx = read_stdin ? pollset_add(&ps, term_stdin_fd(), PS_IN) : -1;
+    netdevs_prepare(m, &ps, live);
+    if (pollset_wait(&ps, timeout_ms) < 0) {
+        kill_guest(m, "waiting for input failed");
+        return 0;
+    }
+    if (term_stop_signal()) *interrupted = 1;
+    if (pollset_revents(&ps, in_idx)) read_more(m, 0, interrupted);
+    return netdevs_poll(m, &ps);
+}
+
 /*
- * The Guest is halted and wait_ns (or -1: forever) of virtual time is left until its timer.
- * Input goes in only now, at the virtual time it halted.  From a pipe or file lgsim waits for
- * a whole line (or the end), however long that takes in real time; from a terminal it waits
- * at most until the timer would fire, in real time, and otherwise lets the timer go first.
+ * The Guest is halted until *wake.  Input goes in only now, at the virtual time it halted:
+ * stdin as the README's rule says, and frames from the network backends.  From a pipe or
+ * file lgsim waits for a whole line, however long that takes in real time - unless the
+ * network is live (a connection, a port forward, a TAP): then, as from a terminal, it waits
+ * in real time at most until *wake, so the Guest's timers keep pace with the world it talks
+ * to.  A backend timer due before the Guest's brings *wake forward.
  */
-enum idle_input devices_idle_input(struct machine *m, int64_t wait_ns) {
+enum idle_input devices_idle_input(struct machine *m, uint64_t *wake) {
     struct console_stdin *in = &m->in;
-    int interrupted = 0;
-    if (!m->opt.console_stdin || !console_wants_input(&m->console))
-        return in->eof && !in->len ? INPUT_ENDED : INPUT_NONE;
-    start_input(m);
-    fflush(m->opt.console);
-    if (in->tty && !in->len && !in->eof)
-        read_more(m, wait_ns < 0 ? -1 : (int)((wait_ns + 999999) / 1000000), &interrupted);
-    while (!in->tty && !have_chunk(in) && !in->eof && !interrupted && !m->dead)
-        read_more(m, -1, &interrupted);
-    if (m->dead || interrupted) return INPUT_INTERRUPTED;
-    if (have_chunk(in)) return deliver(m);
-    return in->eof ? INPUT_ENDED : INPUT_NONE;
+    int interrupted = 0, live;
+    int want = m->opt.console_stdin && console_wants_input(&m->console);
+    struct pollset probe;
+    pollset_clear(&probe);
+    uint64_t net_due = netdevs_prepare(m, &probe, &live);
+    if (net_due && (!*wake || net_due < *wake)) *wake = net_due;
+    if (want) {
+        start_input(m);
+        fflush(m->opt.console);
+    }
+    int budget = ms_until(m, *wake);
+    uint64_t start = term_wall_ms();
+    for (;;) {
+        if (want && have_chunk(in)) return deliver(m);
+        int read_stdin = want && !in->eof && in->len < sizeof(in->buf);
+        int paced = in->tty || live;
+        if (!read_stdin && !live) break;   /* nothing can come: the clock jumps */
+        uint64_t spent = term_wall_ms() - start;
+        int timeout = !paced || budget < 0 ? -1 :
+                      spent >= (uint64_t)budget ? 0 : budget - (int)spent;
+        int given = wait_once(m, read_stdin, timeout, &interrupted, &live);
+        if (m->dead || interrupted) return INPUT_INTERRUPTED;
+        if (given) return INPUT_DELIVERED;
+        if (timeout >= 0 && term_wall_ms() - start >= (uint64_t)budget) break;
+    }
+    if (want && have_chunk(in)) return deliver(m);
+    return in->eof && !in->len ? INPUT_ENDED : INPUT_NONE;
 }
 
 /* A busy Guest still hears ^C^C^C from a terminal: bytes typed meanwhile are read (and kept

@@ -454,18 +454,19 @@ static int out_of_time(struct machine *m) {
 /*
  * The Guest is halted and nothing it accepts is pending.  Real lguest sleeps until a timer or
  * a device wakes it; lgsim's clock is virtual, so idle time passes in one step.  First the
- * console may take input (devices.c says when); otherwise the clock jumps to the Guest's next
- * timer.  With no timer armed and nothing that could ever wake it, waiting would be a hang:
- * the run stops with a reason (cleanly when the console's input has ended).
+ * devices may give it input (devices.c says when); otherwise the clock jumps to the Guest's
+ * next timer, or to a network backend's (the Guest then stays halted).  With no timer armed
+ * and nothing that could ever wake it, waiting would be a hang: the run stops with a reason
+ * (cleanly when the console's input has ended).
  */
 static void idle(struct machine *m) {
     uint64_t wake = m->clockevent_ns;
     if (m->opt.max_ns && (!wake || wake > m->opt.max_ns)) wake = m->opt.max_ns;
-    int64_t wait = wake ? (int64_t)(wake > m->cpu.now_ns ? wake - m->cpu.now_ns : 0) : -1;
-    enum idle_input in = devices_idle_input(m, wait);
+    uint64_t guest_wake = wake;
+    enum idle_input in = devices_idle_input(m, &wake);
     if (in == INPUT_DELIVERED || in == INPUT_INTERRUPTED || m->dead)
         return;
-    if (!m->clockevent_ns) {
+    if (!m->clockevent_ns && wake == guest_wake) {
         if (in == INPUT_ENDED) {
             m->dead = 1;
             m->exit_code = 0;

@@ -10,6 +10,7 @@
 #include "traces/record.h"
 #include "virtio/block.h"
 #include "virtio/console.h"
+#include "virtio/net.h"
 #include "virtio/pci.h"
 #include "virtio/rng.h"
 
@@ -35,8 +36,12 @@ struct machine_options {
     int verbose;
     FILE *console;                /* where the Guest's console goes */
     uint64_t max_ns;              /* stop a runaway Guest after this much virtual time */
-    /* Devices after the console, in command-line order (--block=FILE, --rng). */
-    struct machine_device { enum { DEV_BLOCK, DEV_RNG } kind; const char *path; }
+    /* Devices after the console, in command-line order (--block=FILE, --rng, --net=user...,
+     * --tunnet=...); path is the file, or what follows "user" or "--tunnet=". */
+    struct machine_device {
+        enum { DEV_BLOCK, DEV_RNG, DEV_NET_USER, DEV_NET_TAP } kind;
+        const char *path;
+    }
         devices[MACHINE_DEVICES_MAX];
     int n_devices;
     int console_stdin;            /* the console's input is stdin (lgsim; not unit tests) */
@@ -92,7 +97,8 @@ struct machine {
     struct virtio_console console;
     struct virtio_block blocks[MACHINE_DEVICES_MAX];
     struct virtio_rng rngs[MACHINE_DEVICES_MAX];
-    int n_blocks, n_rngs;
+    struct virtio_net nets[MACHINE_DEVICES_MAX];
+    int n_blocks, n_rngs, n_nets;
     struct console_stdin {        /* stdin on its way to the console (sim/devices.c) */
         uint8_t buf[4096];
         uint32_t len;             /* read, not yet delivered */
@@ -167,8 +173,17 @@ int devices_init(struct machine *m, char *err, size_t errlen);
 uint32_t devices_limit(const struct machine *m);   /* device_limit, in pages */
 void devices_close(struct machine *m);
 enum idle_input { INPUT_NONE, INPUT_DELIVERED, INPUT_ENDED, INPUT_INTERRUPTED };
-enum idle_input devices_idle_input(struct machine *m, int64_t wait_ns);
+/* The Guest is halted until *wake (virtual ns; 0: no timer).  Gives it input (stdin, network
+ * frames) or waits for some; *wake may come earlier (a network timer).  INPUT_NONE or
+ * INPUT_ENDED: nothing came before *wake. */
+enum idle_input devices_idle_input(struct machine *m, uint64_t *wake);
 void devices_poll_input(struct machine *m);
+/* sim/netdevs.c: the network devices and their backends. */
+int netdevs_add(struct machine *m, const struct machine_device *dev, char *err,
+                size_t errlen);
+uint64_t netdevs_prepare(struct machine *m, struct pollset *ps, int *live);
+int netdevs_poll(struct machine *m, struct pollset *ps);
+void netdevs_close(struct machine *m);
 int boot_guest(struct machine *m, char *err, size_t errlen);
 /* bzimage.c: the protected-mode part at 1 MiB; *entry = code32_start, *end = what it uses. */
 int load_bzimage(struct machine *m, uint32_t *entry, uint32_t *end, char *err, size_t errlen);

@@ -28,7 +28,13 @@ static void usage(FILE *f) {
 "  --initrd=FILE, --initrd FILE   an initial RAM disk, loaded at the top of guest memory\n"
 "  --block=FILE         a virtio disk backed by FILE (read-only if FILE is; repeatable)\n"
 "  --rng                a virtio entropy device (a fixed-seed stream: runs repeat)\n"
-"  --tunnet=...         (not available in this version)\n"
+"  --tunnet=IP[:MAC], --tunnet=bridge:NAME[:MAC]   a virtio network device on a new TAP\n"
+"                       device, its host end given IP or added to bridge NAME (Linux;\n"
+"                       needs CAP_NET_ADMIN)\n"
+"  --net=user[,hostfwd=[tcp|udp]:[HOSTADDR]:HOSTPORT-[GUESTADDR]:GUESTPORT][,mac=MAC]\n"
+"                       a virtio network device on user-mode networking (libslirp, no\n"
+"                       privileges): the guest is 10.0.2.15, gateway and host 10.0.2.2,\n"
+"                       DNS 10.0.2.3, DHCP; hostfwd repeatable\n"
 "options (the simulator's own):\n"
 "  --switcher=FILE.o    load this Switcher object instead of lgsim's own\n"
 "  --trace=FILE, --trace FILE   record a binary trace (read it with: lgsim trace ...)\n"
@@ -181,15 +187,21 @@ static const char *options_text(const struct machine_options *o) {
              !o->switcher_name ? "lgsim" : sw ? sw + 1 : o->switcher_name,
              (unsigned long long)(o->max_ns / 1000000), o->cmdline ? o->cmdline : "");
     for (int i = 0; i < o->n_devices; i++) {   /* the devices, in PCI slot order */
-        const char *p = o->devices[i].path, *base = p ? strrchr(p, '/') : NULL;
+        const struct machine_device *d = &o->devices[i];
+        const char *p = d->path, *base = p ? strrchr(p, '/') : NULL;
         size_t n = strlen(buf);
-        snprintf(buf + n, sizeof(buf) - n, "%s%s%s", i ? "," : " devices=",
-                 p ? "block:" : "rng", p ? (base ? base + 1 : p) : "");
+        if (d->kind == DEV_BLOCK || d->kind == DEV_RNG)
+            snprintf(buf + n, sizeof(buf) - n, "%s%s%s", i ? "," : " devices=",
+                     p ? "block:" : "rng", p ? (base ? base + 1 : p) : "");
+        else
+            snprintf(buf + n, sizeof(buf) - n, "%snet:%s", i ? "," : " devices=",
+                     d->kind == DEV_NET_USER ? "user" : "tap");
     }
     return buf;
 }
 
-/* --block=FILE or --rng: the next PCI device, in command-line order as in 4.4. */
+/* --block=FILE, --rng, --net=user[,...] or --tunnet=ARG: the next PCI device, in
+ * command-line order as in 4.4. */
 static int add_device(struct machine_options *opt, const char *a) {
     if (opt->n_devices == MACHINE_DEVICES_MAX) {
         fprintf(stderr, "lgsim: %s: at most %d devices besides the console\n", a,
@@ -197,10 +209,19 @@ static int add_device(struct machine_options *opt, const char *a) {
         return -1;
     }
     struct machine_device *d = &opt->devices[opt->n_devices++];
-    d->kind = a[2] == 'b' ? DEV_BLOCK : DEV_RNG;
-    d->path = d->kind == DEV_BLOCK ? a + 8 : NULL;
-    if (d->kind == DEV_BLOCK && !*d->path) {
-        fprintf(stderr, "lgsim: --block needs a file name\n");
+    if (!strncmp(a, "--net=", 6)) {
+        if (strncmp(a + 6, "user", 4) || (a[10] && a[10] != ',')) {
+            fprintf(stderr, "lgsim: %s: the only --net is user (for TAP: --tunnet=...)\n", a);
+            return -1;
+        }
+        d->kind = DEV_NET_USER;
+        d->path = a + 10 + (a[10] == ',');   /* the options after "user," */
+        return 0;
+    }
+    d->kind = a[2] == 'b' ? DEV_BLOCK : a[2] == 'r' ? DEV_RNG : DEV_NET_TAP;
+    d->path = d->kind == DEV_BLOCK ? a + 8 : d->kind == DEV_NET_TAP ? a + 9 : NULL;
+    if (d->path && !*d->path) {
+        fprintf(stderr, "lgsim: %s needs a value\n", a);
         return -1;
     }
     return 0;
@@ -284,12 +305,9 @@ int main(int argc, char **argv) {
                 fprintf(stderr, "lgsim: note: lguest 4.4 itself would read '%s' as MEM here "
                         "(it takes the first argument not starting with '-'); write "
                         "--initrd=%s for it\n", initrd_path, initrd_path);
-        } else if (!strncmp(a, "--block=", 8) || !strcmp(a, "--rng")) {
+        } else if (!strncmp(a, "--block=", 8) || !strcmp(a, "--rng") ||
+                   !strncmp(a, "--net=", 6) || !strncmp(a, "--tunnet=", 9)) {
             if (add_device(&opt, a)) return 2;
-        } else if (!strncmp(a, "--tunnet", 8)) {
-            fprintf(stderr, "lgsim: %s: networking is not available yet (virtio/README.md has "
-                    "the plan)\n", a);
-            return 2;
         } else {
             fprintf(stderr, "lgsim: unknown option '%s' (see lgsim --help)\n", a);
             return 2;

@@ -9,6 +9,8 @@ void term_setup(void);
 /* The signal that asked the run to stop, or 0. */
 int term_stop_signal(void);
 int term_stdin_is_tty(void);
+/* What a pollset waits on for stdin. */
+int term_stdin_fd(void);
 /* Raw input (no echo, no line editing, ^C not a signal), as 4.4's launcher sets it; restored at
  * exit, on a signal and on a crash.  Does nothing when stdin is no terminal. */
 void term_raw(void);

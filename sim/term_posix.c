@@ -47,6 +47,8 @@ int term_stop_signal(void) { return stop_signal; }
 
 int term_stdin_is_tty(void) { return isatty(STDIN_FILENO); }
 
+int term_stdin_fd(void) { return STDIN_FILENO; }
+
 void term_raw(void) {
     struct termios t;
     if (raw_on || tcgetattr(STDIN_FILENO, &saved) != 0) return;

@@ -369,6 +369,10 @@ static void device_step(struct text *w, const uint32_t *f) {
         text_add(w, "Block request type %u at sector %u: %u bytes read, status %u.",
                  f[LN_VALUE] >> 8, f[LN_ADDR], f[LN_SIZE], f[LN_VALUE] & 0xFF);
         break;
+    case LN_NET_TX:
+        text_add(w, "The network device on IRQ %u sends a %u-byte frame.", f[LN_ADDR],
+                 f[LN_SIZE]);
+        break;
     default:
         text_add(w, "The console's input (stdin) has ended.");
     }
@@ -393,7 +397,7 @@ static void on_launcher(struct explain *e, const struct trace_rec *r) {
     if (what == LN_MMIO)
         text_add(&w, "The launcher looks for a device at guest-physical %#010x and finds none.",
                  f[LN_ADDR]);
-    else if (what >= LN_MMIO_READ && what <= LN_INPUT_EOF)
+    else if (what >= LN_MMIO_READ && what <= LN_NET_TX)
         device_step(&w, f);
     else if (what == LN_REINJECT)
         text_add(&w, "The launcher cannot emulate the instruction: it hands trap %u back to the "

@@ -30,6 +30,7 @@ static const struct kind_schema schema[TK_KINDS] = {
     [TK_RETRY]    = { "retry", { "eip" } },
     [TK_RT_END]   = { "rt_end", { "outcome", "steps", "duration_ns", "eip", "cr2" } },
     [TK_CONSOLE_IN] = { "console_in", { NULL }, 1 },
+    [TK_NET_IN]   = { "net_in", { "irq", "offset", "len" }, 1 },
 };
 
 const char *trace_kind_name(unsigned kind) {
@@ -76,7 +77,7 @@ const char *trace_value_name(unsigned kind, unsigned field, uint32_t v) {
     static const char *flush[] = { "user", "all", "new_pgtable", "set_pgd" };
     static const char *ln[] = { "port_in", "port_out", "cli", "mmio", "reinject", "failed",
                                 "mmio_read", "mmio_write", "notify", "used", "device_irq",
-                                "block", "input_eof" };
+                                "block", "input_eof", "net_tx" };
     static const char *rt[] = { "ok", "abandoned", "unfinished" };
     switch (kind) {
     case TK_HCALL:    return field == HC_OUTCOME ? PICK(hc, v) : NULL;
@@ -158,7 +159,8 @@ static void put_text(struct line *l, const struct trace_rec *r) {
 static int hex_field(unsigned kind, unsigned f) {
     const char *n = trace_field_name(kind, f);
     static const char *dec[] = { "cpl", "switcher_ns", "async", "irq", "slot", "size",
-                                 "idle_ns", "steps", "duration_ns", "exit_code", "nr" };
+                                 "idle_ns", "steps", "duration_ns", "exit_code", "nr",
+                                 "offset", "len" };
     for (unsigned i = 0; i < sizeof(dec) / sizeof(dec[0]); i++)
         if (!strcmp(n, dec[i])) return 0;
     return 1;

@@ -53,6 +53,7 @@ enum trace_kind {
     TK_RETRY,        /* the faulting instruction of a round trip runs again */
     TK_RT_END,       /* a page-fault round trip ended */
     TK_CONSOLE_IN,   /* bytes from stdin put into the Guest's console input buffer */
+    TK_NET_IN,       /* a network frame from outside put into the Guest's rx buffer */
     TK_KINDS
 };
 
@@ -69,9 +70,10 @@ enum { FLUSH_USER, FLUSH_ALL, FLUSH_NEW_PGTABLE, FLUSH_SET_PGD };        /* TK_F
  *   used        size = chain head, value = bytes written into it
  *   device_irq  size = queue, value = 1 (ISR set, IRQ raised)
  *   block       addr = sector (low 32 bits), size = bytes read, value = type << 8 | status
- *   input_eof   stdin ended */
+ *   input_eof   stdin ended
+ *   net_tx      size = bytes of the frame (virtio header included) handed to the backend */
 enum { LN_PORT_IN, LN_PORT_OUT, LN_CLI, LN_MMIO, LN_REINJECT, LN_FAILED, LN_MMIO_READ,
-       LN_MMIO_WRITE, LN_NOTIFY, LN_USED, LN_DEVICE_IRQ, LN_BLOCK, LN_INPUT_EOF };
+       LN_MMIO_WRITE, LN_NOTIFY, LN_USED, LN_DEVICE_IRQ, LN_BLOCK, LN_INPUT_EOF, LN_NET_TX };
 /* TK_RT_END outcome: retried; resumed elsewhere; the Guest stopped before either was seen */
 enum { RT_OK, RT_ABANDONED, RT_UNFINISHED };
 
@@ -102,6 +104,8 @@ enum { DT_EXIT_CODE };
 enum { HL_IDLE_NS };
 enum { RY_EIP };
 enum { RE_OUTCOME, RE_STEPS, RE_DURATION_NS, RE_EIP, RE_CR2 };
+/* TK_NET_IN: a frame longer than a record's text comes in pieces, each saying where it goes. */
+enum { NI_IRQ, NI_OFFSET, NI_LEN };
 
 struct trace_input {
     char role[16];

@@ -130,6 +130,21 @@ void rec_bytes(struct recorder *r, uint64_t t, unsigned kind, const void *bytes,
     }
 }
 
+/* A network frame given to the Guest: pieces of at most TRACE_TEXT_MAX bytes, each with the
+ * device's IRQ, its offset in the frame and the frame's length, so a reader can join them. */
+void rec_frame(struct recorder *r, uint64_t t, uint32_t irq, const void *bytes, uint32_t len) {
+    if (!r->w) return;
+    flush_console(r);
+    const char *p = bytes;
+    uint32_t off = 0;
+    do {
+        uint32_t n = len - off < TRACE_TEXT_MAX ? len - off : TRACE_TEXT_MAX;
+        const uint32_t f[] = { irq, off, len };
+        write_rec(r, t, TK_NET_IN, f, 3, p + off, n);
+        off += n;
+    } while (off < len);
+}
+
 int64_t rec_retry_watch(const struct recorder *r) {
     return r->w && r->rt_state == RT_OPEN ? (int64_t)r->rt_eip : -1;
 }

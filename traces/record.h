@@ -64,6 +64,7 @@ void rec_put(struct recorder *r, uint64_t t, unsigned kind, const uint32_t *f, u
 void rec_text(struct recorder *r, uint64_t t, unsigned kind, uint32_t field0, const char *text);
 void rec_console(struct recorder *r, uint64_t t, uint8_t ch);
 void rec_bytes(struct recorder *r, uint64_t t, unsigned kind, const void *bytes, uint32_t len);
+void rec_frame(struct recorder *r, uint64_t t, uint32_t irq, const void *bytes, uint32_t len);
 /* Where the open round trip's faulting instruction is (the CPU watches for it), or -1. */
 int64_t rec_retry_watch(const struct recorder *r);
 /* End the trace: pending console text, an open round trip. */

@@ -19,3 +19,7 @@ void dev_note(struct dev_env *e, unsigned what, uint32_t addr, uint32_t size, ui
 }
 
 uint32_t dev_eip(struct dev_env *e) { return e->eip ? e->eip(e->ctx) : 0; }
+
+void dev_given(struct dev_env *e, unsigned irq, const uint8_t *bytes, uint32_t len) {
+    if (e->given) e->given(e->ctx, irq, bytes, len);
+}

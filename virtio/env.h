@@ -18,6 +18,9 @@ struct dev_env {
     /* One TK_LAUNCHER record (LN_* in traces/format.h); may be NULL. */
     void (*note)(void *ctx, unsigned what, uint32_t addr, uint32_t size, uint32_t value);
     uint32_t (*eip)(void *ctx);                      /* for messages; may be NULL */
+    /* Bytes from the outside world put into the Guest's buffers (a network frame, the device on
+     * IRQ irq), for the trace: they are what a replay needs; may be NULL. */
+    void (*given)(void *ctx, unsigned irq, const uint8_t *bytes, uint32_t len);
     int failed;
 };
 
@@ -25,4 +28,5 @@ void dev_fatal(struct dev_env *e, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void dev_note(struct dev_env *e, unsigned what, uint32_t addr, uint32_t size, uint32_t value);
 uint32_t dev_eip(struct dev_env *e);
+void dev_given(struct dev_env *e, unsigned irq, const uint8_t *bytes, uint32_t len);
 #endif

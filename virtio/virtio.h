@@ -19,6 +19,7 @@ enum {
 #define VIRTIO_S_DRIVER       2
 #define VIRTIO_S_DRIVER_OK    4
 #define VIRTIO_S_FEATURES_OK  8
+#define VIRTIO_F_RING_INDIRECT_DESC 28
 #define VIRTIO_F_VERSION_1    32
 #define VIRTQUEUE_NUM         256      /* 4.4's default queue size */
 #define VIRTIO_DEV_CFG_MAX    36       /* the largest device config (block) */

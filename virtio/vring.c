@@ -111,19 +111,52 @@ static int take_desc(struct virtqueue *vq, const uint8_t *desc, unsigned max, un
     return 0;
 }
 
-/* The chain from head: 4.4 offers no indirect descriptors on these devices, so a table is a
- * driver bug; and "next" must stay inside the ring. */
+/* A descriptor with VRING_DESC_F_INDIRECT names a table of descriptors that the chain goes on
+ * in (4.4 offers RING_INDIRECT_DESC on net only): 4.4's checks, in its order.  Returns the
+ * table (checked to lie in guest RAM) and its entries in *max, or NULL: killed. */
+static const uint8_t *indirect_table(struct virtqueue *vq, const uint8_t *desc, int nested,
+                                     unsigned *max) {
+    uint16_t flags = le16(desc + 12);
+    uint32_t len = le32(desc + 8);
+    uint64_t addr = (uint64_t)le32(desc) | (uint64_t)le32(desc + 4) << 32;
+    if (!(vq->dev->accepted & 1ull << VIRTIO_F_RING_INDIRECT_DESC))
+        bad_driver_vq(vq, "vq indirect not negotiated");
+    else if (nested)
+        bad_driver_vq(vq, "Indirect within indirect");
+    else if (flags & DESC_F_NEXT)
+        bad_driver_vq(vq, "indirect and next together");
+    else if (len % 16)
+        bad_driver_vq(vq, "Invalid size for indirect table");
+    if (vq->dev->env->failed) return NULL;
+    const uint8_t *table = check_pointer(vq, addr, len);
+    *max = len / 16;
+    if (table && *max > vq->num) {
+        bad_driver_vq(vq, "indirect has too many entries");
+        return NULL;
+    }
+    if (table && *max == 0) {   /* 4.4 reads entry 0 past the table, then finds a loop */
+        bad_driver_vq(vq, "Looped descriptor");
+        return NULL;
+    }
+    return table;
+}
+
+/* The chain from head, in the ring's table or (once) in an indirect one; "next" must stay
+ * inside the table it is in. */
 static int walk_chain(struct virtqueue *vq, unsigned head, unsigned *out, unsigned *in) {
+    const uint8_t *table = ram(vq, vq->desc);
     unsigned i = head, max = vq->num;
+    int nested = 0;
     for (;;) {
-        const uint8_t *desc = ram(vq, vq->desc + 16 * i);
-        uint16_t flags = le16(desc + 12);
-        if (flags & DESC_F_INDIRECT) {
-            bad_driver_vq(vq, "vq indirect not negotiated");
-            return -1;
+        const uint8_t *desc = table + 16 * i;
+        if (le16(desc + 12) & DESC_F_INDIRECT) {
+            if (!(table = indirect_table(vq, desc, nested, &max))) return -1;
+            nested = 1;
+            i = 0;
+            desc = table;
         }
         if (take_desc(vq, desc, max, out, in)) return -1;
-        if (!(flags & DESC_F_NEXT)) return 0;
+        if (!(le16(desc + 12) & DESC_F_NEXT)) return 0;
         i = le16(desc + 14);
         if (i >= max) {
             bad_driver(vq->dev, "Desc next is %u", i);

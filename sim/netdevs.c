@@ -1,0 +1,61 @@
+/* netdevs.c - the network devices in the machine: backends on the virtual clock, frames traced. */
+#include "sim/machine.h"
+#include <stdio.h>
+
+static uint64_t virtual_now(void *ctx) { return ((struct machine *)ctx)->cpu.now_ns; }
+
+/* --net=user[,...] (slirp) or --tunnet=... (TAP): the backend, then the device on it. */
+int netdevs_add(struct machine *m, const struct machine_device *dev, char *err,
+                size_t errlen) {
+    uint8_t mac[6];
+    int has_mac = 1;
+    char why[240];
+    struct netdev *nd = dev->kind == DEV_NET_USER ?
+        netdev_slirp_open(dev->path, mac, why, sizeof(why)) :
+        netdev_tap_open(dev->path, mac, &has_mac, why, sizeof(why));
+    if (!nd) {
+        snprintf(err, errlen, "%s: %s", dev->kind == DEV_NET_USER ? "--net=user" : "--tunnet",
+                 why);
+        return -1;
+    }
+    nd->clock_ns = virtual_now;
+    nd->clock_ctx = m;
+    struct virtio_net *n = &m->nets[m->n_nets];
+    if (virtio_net_init(n, &m->pci, nd, has_mac ? mac : NULL)) {
+        nd->ops->close(nd);
+        snprintf(err, errlen, "too many PCI devices");
+        return -1;
+    }
+    m->n_nets++;
+    return 0;
+}
+
+/* Before a wait: every backend's descriptors into ps; the earliest backend timer (0: none)
+ * and whether the outside world can still send anything (*live). */
+uint64_t netdevs_prepare(struct machine *m, struct pollset *ps, int *live) {
+    uint64_t due = 0;
+    *live = 0;
+    for (int i = 0; i < m->n_nets; i++) {
+        struct netdev *nd = m->nets[i].nd;
+        uint64_t t = nd->ops->prepare(nd, ps);
+        if (t && (!due || t < due)) due = t;
+        *live |= nd->live;
+    }
+    return due;
+}
+
+/* After it: what came in goes into the devices' queues, then into the Guest's buffers. */
+int netdevs_poll(struct machine *m, struct pollset *ps) {
+    int given = 0;
+    for (int i = 0; i < m->n_nets; i++) {
+        struct netdev *nd = m->nets[i].nd;
+        nd->ops->poll(nd, ps);
+        given |= virtio_net_deliver(&m->nets[i]);
+    }
+    return given;
+}
+
+void netdevs_close(struct machine *m) {
+    for (int i = 0; i < m->n_nets; i++) virtio_net_close(&m->nets[i]);
+    m->n_nets = 0;
+}
