@@ -327,6 +327,11 @@ int main(int argc, char **argv) {
             return 2;
         }
     }
+    if (opt.replay_path && opt.trace_path && !strcmp(opt.replay_path, opt.trace_path)) {
+        fprintf(stderr, "lgsim: --replay and --trace name the same file (%s): the new trace "
+                "would overwrite the one being replayed\n", opt.trace_path);
+        return 2;
+    }
     if (dbg.wait && !gdb) {
         fprintf(stderr, "lgsim: --gdb-wait needs --gdb\n");
         return 2;
