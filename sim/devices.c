@@ -174,6 +174,7 @@ static int wait_once(struct machine *m, int read_stdin, int timeout_ms, int *int
  * to.  A backend timer due before the Guest's brings *wake forward.
  */
 enum idle_input devices_idle_input(struct machine *m, uint64_t *wake) {
+    if (m->replay) return replay_idle_input(m, wake);
     struct console_stdin *in = &m->in;
     int interrupted = 0, live;
     int want = m->opt.console_stdin && console_wants_input(&m->console);

@@ -3,6 +3,7 @@
 #include "sim/pagetables.h"
 #include "sim/layout.h"
 #include "sim/lguest.h"
+#include "sim/replay.h"
 #include "sim/term.h"
 #include "switcher-model/lguest_pages.h"
 #include <errno.h>
@@ -309,8 +310,9 @@ static int hash_file(struct trace_input *in, const char *path, char *err, size_t
 }
 
 /* The trace header names the inputs by file name and hash, never by where they are. */
-static int open_trace(struct machine *m, char *err, size_t errlen) {
-    struct trace_header h = { .version = TRACE_VERSION, .n_inputs = 1 };
+static int run_header(struct machine *m, struct trace_header *hp, char *err, size_t errlen) {
+    static struct trace_header h;
+    h = (struct trace_header){ .version = TRACE_VERSION, .n_inputs = 1 };
     snprintf(h.lgsim_version, sizeof(h.lgsim_version), "%s", LGSIM_VERSION);
     snprintf(h.options, sizeof(h.options), "%s", m->opt.options_text ? m->opt.options_text : "");
     struct trace_input *in = &h.inputs[0];
@@ -329,9 +331,34 @@ static int open_trace(struct machine *m, char *err, size_t errlen) {
         name_input(in, "block", m->opt.devices[i].path);
         if (hash_file(in, m->opt.devices[i].path, err, errlen)) return -1;
     }
-    if (trace_writer_open(&m->trace, m->opt.trace_path, &h, err, errlen)) return -1;
+    *hp = h;
+    return 0;
+}
+
+static int open_trace(struct machine *m, const struct trace_header *h, char *err,
+                      size_t errlen) {
+    if (trace_writer_open(&m->trace, m->opt.trace_path, h, err, errlen)) return -1;
     m->rec.w = &m->trace;
     return 0;
+}
+
+/* --replay: the old trace must be a run of this machine (replay.c says what is compared). */
+static int open_replay(struct machine *m, const struct trace_header *h, char *err,
+                       size_t errlen) {
+    static struct replay rp;
+    char warn[400];
+    if (replay_open(&rp, m->opt.replay_path, h, warn, sizeof(warn), err, errlen)) return -1;
+    if (warn[0]) fprintf(stderr, "lgsim: %s\n", warn);
+    m->replay = &rp;
+    return 0;
+}
+
+static int open_traces(struct machine *m, char *err, size_t errlen) {
+    static struct trace_header h;
+    if (!m->opt.trace_path && !m->opt.replay_path) return 0;
+    if (run_header(m, &h, err, errlen)) return -1;
+    if (m->opt.replay_path && open_replay(m, &h, err, errlen)) return -1;
+    return m->opt.trace_path ? open_trace(m, &h, err, errlen) : 0;
 }
 
 int machine_close_trace(struct machine *m, char *err, size_t errlen) {
@@ -345,7 +372,7 @@ int machine_init(struct machine *m, const struct machine_options *opt, char *err
     m->opt = *opt;
     m->mem = opt->mem_mb << 20;
     m->rec.switches = opt->trace_file;
-    if (opt->trace_path && open_trace(m, err, errlen)) return -1;
+    if (open_traces(m, err, errlen)) return -1;
     if (map_memory(m, err, errlen) || load_host_code(m, err, errlen)) return -1;
     build_host_tables(m);
     if (load_switcher(m, err, errlen)) return -1;
@@ -367,6 +394,8 @@ int machine_init(struct machine *m, const struct machine_options *opt, char *err
 void machine_free(struct machine *m) {
     char ignored[8];
     machine_close_trace(m, ignored, sizeof(ignored));
+    if (m->replay) replay_close(m->replay);
+    m->replay = NULL;
     devices_close(m);
     host_guard_free(m);
     cpu_close(&m->cpu);
@@ -505,7 +534,7 @@ int machine_run(struct machine *m) {
             launcher_handle_pending(m);
             continue;
         }
-        if (out_of_time(m) || stop_requested(m))
+        if (out_of_time(m) || stop_requested(m) || replay_stop_due(m))
             break;
         devices_poll_input(m);
         unsigned irq = interrupt_pending(m);

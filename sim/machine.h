@@ -45,6 +45,7 @@ struct machine_options {
         devices[MACHINE_DEVICES_MAX];
     int n_devices;
     int console_stdin;            /* the console's input is stdin (lgsim; not unit tests) */
+    const char *replay_path;      /* --replay=FILE: input from that trace, not stdin or a network */
 };
 
 /* Linux 4.4's struct lguest_pending: what the Host hands the launcher to emulate. */
@@ -61,6 +62,7 @@ struct machine {
     uint32_t host_run, host_return, host_panic, host_timer, host_entry_ptr;
     uint32_t host_data, host_data_end;   /* the host routine's variables */
     struct recorder rec;
+    struct replay *replay;        /* --replay: the old trace's input (sim/replay.c) */
     struct trace_writer trace;    /* open when --trace was given (rec.w points here) */
     uint64_t run_start_ns;        /* the run now going began here (host -> guest) */
     uint64_t trap_ns;             /* when the Guest trapped into the Switcher */
@@ -184,6 +186,12 @@ int netdevs_add(struct machine *m, const struct machine_device *dev, char *err,
 uint64_t netdevs_prepare(struct machine *m, struct pollset *ps, int *live);
 int netdevs_poll(struct machine *m, struct pollset *ps);
 void netdevs_close(struct machine *m);
+/* sim/replay_devices.c: --replay's input at the devices' points; a network backend for it;
+ * a stop where the recorded run was stopped; after the run, -1 if input was left over. */
+enum idle_input replay_idle_input(struct machine *m, uint64_t *wake);
+struct netdev *replay_netdev(struct machine *m, const char *name);
+int replay_stop_due(struct machine *m);
+int replay_finish(struct machine *m, char *msg, size_t len);
 int boot_guest(struct machine *m, char *err, size_t errlen);
 /* bzimage.c: the protected-mode part at 1 MiB; *entry = code32_start, *end = what it uses. */
 int load_bzimage(struct machine *m, uint32_t *entry, uint32_t *end, char *err, size_t errlen);

@@ -39,6 +39,8 @@ static void usage(FILE *f) {
 "  --switcher=FILE.o    load this Switcher object instead of lgsim's own\n"
 "  --trace=FILE, --trace FILE   record a binary trace (read it with: lgsim trace ...)\n"
 "  --trace-switches[=FILE]  one line per world switch, to stderr or FILE\n"
+"  --replay=FILE        give the console and network devices the input recorded in trace\n"
+"                       FILE (same kernel and options), not stdin or a network\n"
 "  --max-time=MS        stop a guest still running after MS ms of virtual time\n"
 "  --gdb[=PORT]         serve the GDB remote protocol on 127.0.0.1:PORT (default 1234;\n"
 "                       0: any free port, printed)\n"
@@ -167,6 +169,10 @@ static int run(struct machine_options *opt, int stats, struct debug_options *dbg
     debug_close(d, code);
     fflush(opt->console);
     fprintf(stderr, "lgsim: %s\n", m.dead_reason);
+    if (replay_finish(&m, err, sizeof(err))) {
+        fprintf(stderr, "lgsim: %s\n", err);
+        code = 2;
+    }
     if (machine_close_trace(&m, err, sizeof(err))) {
         fprintf(stderr, "lgsim: %s\n", err);
         code = 2;
@@ -275,6 +281,14 @@ int main(int argc, char **argv) {
         else if (!strcmp(a, "--gdb-wait")) dbg.wait = 1;
         else if (!strcmp(a, "--gdb-step-over-irqs")) dbg.skip_irqs = 1;
         else if (!strncmp(a, "--trace=", 8) && a[8]) opt.trace_path = a + 8;
+        else if (!strncmp(a, "--replay=", 9) && a[9]) opt.replay_path = a + 9;
+        else if (!strcmp(a, "--replay")) {
+            if (i + 1 == argc) {
+                fprintf(stderr, "lgsim: --replay needs a trace file\n");
+                return 2;
+            }
+            opt.replay_path = argv[++i];
+        }
         else if (!strcmp(a, "--trace")) {
             if (i + 1 == argc) {
                 fprintf(stderr, "lgsim: --trace needs a file name\n");
@@ -312,6 +326,11 @@ int main(int argc, char **argv) {
             fprintf(stderr, "lgsim: unknown option '%s' (see lgsim --help)\n", a);
             return 2;
         }
+    }
+    if (opt.replay_path && opt.trace_path && !strcmp(opt.replay_path, opt.trace_path)) {
+        fprintf(stderr, "lgsim: --replay and --trace name the same file (%s): the new trace "
+                "would overwrite the one being replayed\n", opt.trace_path);
+        return 2;
     }
     if (dbg.wait && !gdb) {
         fprintf(stderr, "lgsim: --gdb-wait needs --gdb\n");

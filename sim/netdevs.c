@@ -4,12 +4,46 @@
 
 static uint64_t virtual_now(void *ctx) { return ((struct machine *)ctx)->cpu.now_ns; }
 
+static int add_net(struct machine *m, struct netdev *nd, const uint8_t *mac, char *err,
+                   size_t errlen) {
+    nd->clock_ns = virtual_now;
+    nd->clock_ctx = m;
+    struct virtio_net *n = &m->nets[m->n_nets];
+    if (virtio_net_init(n, &m->pci, nd, mac)) {
+        nd->ops->close(nd);
+        snprintf(err, errlen, "too many PCI devices");
+        return -1;
+    }
+    m->n_nets++;
+    return 0;
+}
+
+/* With --replay no backend is opened: the device is the same (its MAC from the option
+ * text), its frames come from the trace. */
+static int replayed(struct machine *m, const struct machine_device *dev, char *err,
+                    size_t errlen) {
+    uint8_t mac[6];
+    int has_mac, tap = dev->kind == DEV_NET_TAP;
+    const char *opt = tap ? "--tunnet" : "--net=user";
+    if (netdev_args_mac(tap, dev->path, mac, &has_mac)) {
+        snprintf(err, errlen, "%s: bad mac address in '%s'", opt, dev->path);
+        return -1;
+    }
+    struct netdev *nd = replay_netdev(m, tap ? "tap (replayed)" : "user (replayed)");
+    if (!nd) {
+        snprintf(err, errlen, "%s: out of memory", opt);
+        return -1;
+    }
+    return add_net(m, nd, has_mac ? mac : NULL, err, errlen);
+}
+
 /* --net=user[,...] (slirp) or --tunnet=... (TAP): the backend, then the device on it. */
 int netdevs_add(struct machine *m, const struct machine_device *dev, char *err,
                 size_t errlen) {
     uint8_t mac[6];
     int has_mac = 1;
     char why[240];
+    if (m->replay) return replayed(m, dev, err, errlen);
     struct netdev *nd = dev->kind == DEV_NET_USER ?
         netdev_slirp_open(dev->path, mac, why, sizeof(why)) :
         netdev_tap_open(dev->path, mac, &has_mac, why, sizeof(why));
@@ -18,16 +52,7 @@ int netdevs_add(struct machine *m, const struct machine_device *dev, char *err,
                  why);
         return -1;
     }
-    nd->clock_ns = virtual_now;
-    nd->clock_ctx = m;
-    struct virtio_net *n = &m->nets[m->n_nets];
-    if (virtio_net_init(n, &m->pci, nd, has_mac ? mac : NULL)) {
-        nd->ops->close(nd);
-        snprintf(err, errlen, "too many PCI devices");
-        return -1;
-    }
-    m->n_nets++;
-    return 0;
+    return add_net(m, nd, has_mac ? mac : NULL, err, errlen);
 }
 
 /* Before a wait: every backend's descriptors into ps; the earliest backend timer (0: none)

@@ -78,6 +78,7 @@ static int rx_one(struct virtio_net *n, struct virtqueue *vq) {
 int virtio_net_deliver(struct virtio_net *n) {
     struct virtqueue *vq = &n->dev.vq[0];
     uint64_t before = n->rx_frames;
+    if (n->nd->ops->pull) n->nd->ops->pull(n->nd);
     while (n->rx_count && vq_has_buf(vq))
         if (rx_one(n, vq)) break;
     vq_trigger(vq);

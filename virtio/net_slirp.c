@@ -143,7 +143,8 @@ static void slirp_close(struct netdev *nd) {
     free(s);
 }
 
-static const struct netdev_ops slirp_ops = { slirp_send, slirp_prepare, slirp_poll, slirp_close };
+static const struct netdev_ops slirp_ops = { .send = slirp_send, .prepare = slirp_prepare,
+                                            .poll = slirp_poll, .close = slirp_close };
 
 /* hostfwd=[tcp|udp]:[HOSTADDR]:HOSTPORT-[GUESTADDR]:GUESTPORT, QEMU's syntax. */
 static int add_hostfwd(Slirp *slirp, const char *spec, char *err, size_t errlen) {

@@ -58,7 +58,8 @@ static void tap_close(struct netdev *nd) {
     free(t);
 }
 
-static const struct netdev_ops tap_ops = { tap_send, tap_prepare, tap_poll, tap_close };
+static const struct netdev_ops tap_ops = { .send = tap_send, .prepare = tap_prepare,
+                                          .poll = tap_poll, .close = tap_close };
 
 static int tap_fail(char *err, size_t errlen, const char *what) {
     snprintf(err, errlen, "%s: %s%s", what, strerror(errno),

@@ -14,6 +14,27 @@ int netdev_parse_mac(const char *s, uint8_t mac[6]) {
     return 0;
 }
 
+int netdev_args_mac(int tap, const char *arg, uint8_t mac[6], int *has_mac) {
+    static const uint8_t qemu_mac[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
+    if (tap) {
+        const char *colon = strchr(arg + (strncmp(arg, "bridge:", 7) ? 0 : 7), ':');
+        *has_mac = colon != NULL;
+        return colon ? netdev_parse_mac(colon + 1, mac) : 0;
+    }
+    *has_mac = 1;
+    memcpy(mac, qemu_mac, 6);
+    for (const char *o = arg; *o;) {   /* comma-separated; the last mac= counts */
+        size_t n = strcspn(o, ",");
+        char one[64];
+        if (!strncmp(o, "mac=", 4) && n < sizeof(one)) {
+            snprintf(one, sizeof(one), "%.*s", (int)(n - 4), o + 4);
+            if (netdev_parse_mac(one, mac)) return -1;
+        }
+        o += n + (o[n] == ',');
+    }
+    return 0;
+}
+
 void netdev_receive_plain(struct netdev *nd, const uint8_t *frame, uint32_t len) {
     static uint8_t buf[NET_FRAME_MAX];
     if (len > NET_FRAME_MAX - NET_HDR_LEN) return;

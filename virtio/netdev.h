@@ -26,6 +26,9 @@ struct netdev_ops {
     uint64_t (*prepare)(struct netdev *nd, struct pollset *ps);
     /* After the wait: read what came, run the timers that are due (ps as prepare filled it). */
     void (*poll)(struct netdev *nd, struct pollset *ps);
+    /* Optional: just before the device gives the Guest frames, a backend whose frames are due
+     * only at certain points (a replay: those of the trace at this virtual time) queues them. */
+    void (*pull)(struct netdev *nd);
     void (*close)(struct netdev *nd);
 };
 
@@ -49,6 +52,10 @@ struct netdev *netdev_slirp_open(const char *opts, uint8_t mac[6], char *err, si
  * MAC was given (the device then offers VIRTIO_NET_F_MAC). */
 struct netdev *netdev_tap_open(const char *arg, uint8_t mac[6], int *has_mac, char *err,
                                size_t errlen);
+/* The MAC a backend would give the Guest, from its option text alone (a replay opens none):
+ * --net=user's mac= or 52:54:00:12:34:56; --tunnet's after the first ':' (past "bridge:").
+ * *has_mac: whether there is one; -1 when it does not parse. */
+int netdev_args_mac(int tap, const char *arg, uint8_t mac[6], int *has_mac);
 /* "aa:bb:cc:dd:ee:ff" to bytes; -1 when it is not one. */
 int netdev_parse_mac(const char *s, uint8_t mac[6]);
 /* A frame for the Guest from a backend whose frames have no virtio header (slirp): the header

@@ -6,7 +6,8 @@ LGSIM_LINUX_44_INITRD (an initramfs whose /init starts a busybox shell on /dev/h
 them, or in a build without libslirp, the test is skipped (exit 77).  The guest configures
 10.0.2.15 by hand, pings slirp's gateway (twice: the same trace both times), fetches a file
 from an HTTP server this test runs on the host's 127.0.0.1, sends 2 MB to the host and serves
-a line through a host port forward.  With CAP_NET_ADMIN and /dev/net/tun it also pings the host
+a line through a host port forward; then it replays three of those runs from their traces
+with no network (--replay) and wants the same traces.  With CAP_NET_ADMIN and /dev/net/tun it also pings the host
 end of a --tunnet TAP device (that part is skipped otherwise).
 
 usage: linux_net.py LGSIM WORKDIR
@@ -141,6 +142,23 @@ def upload(lgsim, kernel, initrd, work):
           "a file the guest sends arrives whole (%d bytes)" % len(got[0] if got else b""))
 
 
+def replays(lgsim, kernel, initrd, work):
+    """--replay of the wget, upload and port-forward runs: no stdin, no slirp, their host peers
+    long gone; the frames come from the traces, at the same points: the same traces."""
+    for name, want in (("wget", "served by the host to lgsim's guest"),
+                       ("up", "  /bin/busybox"), ("fwd", "guest-42")):
+        replay(lgsim, kernel, initrd, work, name, want)
+
+
+def replay(lgsim, kernel, initrd, work, name, want, net="--net=user"):
+    old, new = (os.path.join(work, name + s + ".trc") for s in ("", "-replayed"))
+    code, out, err = run(lgsim, ["--replay=" + old] + boot_args(kernel, initrd, new, net))
+    diff = subprocess.run([lgsim, "trace", "diff", old, new], capture_output=True, text=True)
+    check(code == 0 and want in out and diff.returncode == 0,
+          "%s replayed from its trace alone: %s" % (name, (diff.stdout.splitlines() or
+                                                            [err.strip()])[0]))
+
+
 def tap(lgsim, kernel, initrd, work):
     """--tunnet=IP as 4.4: the host end of a TAP device answers the guest's ping."""
     script = ["ifconfig eth0 192.168.219.2 up\n", "ping -c 2 192.168.219.1\n", "poweroff -f\n"]
@@ -151,6 +169,8 @@ def tap(lgsim, kernel, initrd, work):
         return
     check(code == 0 and "2 packets transmitted, 2 packets received" in out,
           "the host end of the TAP device answers ping")
+    # No TAP device is made for the replay (it needs no privileges).
+    replay(lgsim, kernel, initrd, work, "tap", "2 packets received", "--tunnet=192.168.219.1")
 
 
 def main():
@@ -164,7 +184,7 @@ def main():
         print("SKIPPED: this lgsim was built without libslirp")
         return SKIP
     os.makedirs(work, exist_ok=True)
-    for part in (ping, wget, upload, hostfwd, tap):
+    for part in (ping, wget, upload, hostfwd, replays, tap):
         start = time.time()
         part(lgsim, kernel, initrd, work)
         print("  (%s: %.1f s)" % (part.__name__, time.time() - start))

@@ -61,3 +61,12 @@ linux44_case(4_4_178_read_cr4_safe LGSIM_LINUX_44_178 1 ARGS 64m %LGSIM_LINUX_44
       "called from i386_start_kernel\\+" "pv_cpu_ops.read_cr4_safe = lguest_read_cr4;")
 linux44_case(4_4_178_fixed LGSIM_LINUX_44_178_FIX 1 ARGS 64m %LGSIM_LINUX_44_178_FIX% console=hvc0
   OUT "Linux version 4.4.178" ERR ${VFS})
+
+# The shell session above, recorded, then replayed from its trace with stdin at /dev/null
+# (--replay): the same console output and the same trace.
+add_test(NAME linux44_4_4_1_replay COMMAND ${CMAKE_COMMAND} -DLGSIM=${LGSIM}
+         "-DVARS=LGSIM_LINUX_44_1@@LGSIM_LINUX_44_INITRD"
+         "-DARGS=--max-time=5000@@64m@@%LGSIM_LINUX_44_1%@@--initrd=%LGSIM_LINUX_44_INITRD%@@console=hvc0"
+         -DINPUT=${CMAKE_CURRENT_SOURCE_DIR}/linux44_poweroff.txt -DDIR=${CMAKE_CURRENT_BINARY_DIR}
+         -DNAME=linux44 "-DWANT_OUT=hi from the shell" -P ${CMAKE_CURRENT_SOURCE_DIR}/replay.cmake)
+set_tests_properties(linux44_4_4_1_replay PROPERTIES SKIP_REGULAR_EXPRESSION "SKIPPED:" TIMEOUT 300)

@@ -23,7 +23,8 @@ static void loop_send(struct netdev *nd, const uint8_t *frame, uint32_t len) {
 static uint64_t loop_prepare(struct netdev *nd, struct pollset *ps) { return 0; }
 static void loop_poll(struct netdev *nd, struct pollset *ps) {}
 static void loop_close(struct netdev *nd) {}
-static const struct netdev_ops loop_ops = { loop_send, loop_prepare, loop_poll, loop_close };
+static const struct netdev_ops loop_ops = { .send = loop_send, .prepare = loop_prepare,
+                                           .poll = loop_poll, .close = loop_close };
 static struct netdev loopback = { .ops = &loop_ops, .name = "loop" };
 
 /* What the device showed the trace. */

@@ -29,6 +29,14 @@ timer_entry:
 	popal
 	jmp	lguest_iret
 
+/* IRQ 1, the virtio console (echo). */
+	.globl console_irq_entry
+console_irq_entry:
+	pushal
+	call	console_irq_handler
+	popal
+	jmp	lguest_iret
+
 	.globl do_ud2, do_int3, do_insb, do_gs_load, do_sse
 /* SSE2 through %xmm0 (busybox does this): #UD unless the Host runs with CR4.OSFXSR. */
 do_sse:

@@ -10,6 +10,7 @@ uint32_t do_sse(uint32_t x);
 void load_ucode_intel_bsp(void);
 void collect_cpu_info_early(void);
 void i386_start_kernel(void);
+void console_echo(uint32_t mem_bytes, void (*gate)(uint32_t vec, void *handler, int dpl));
 
 struct lguest_data lguest_data = {
     .blocked_interrupts = 1,
@@ -258,6 +259,7 @@ static void misbehave(const char *how) {
     if (streq(how, "die=mmio-status"))   /* DRIVER before ACKNOWLEDGE: a bad driver */
         __asm__ volatile("movb %%al, (%%edx)" : : "a"(2), "d"(guest_mem + 256 * 4096 + 20));
     if (streq(how, "bench=timer")) bench_timer();
+    if (streq(how, "echo")) console_echo(guest_mem, load_idt_gate);   /* echo.c */
     if (streq(how, "bench=gp"))      /* 100000 #GP-emulation round trips (io_delay) */
         for (int i = 0; i < 100000; i++) outb(0, 0x80);
     if (streq(how, "spin")) {   /* long enough for host timer ticks to cut in */
