@@ -5,14 +5,8 @@
 #   -DVARS="LGSIM_LINUX_44_1@@...": "%NAME%" in ARGS is that variable's value (a real kernel);
 #   any of them unset: the test is skipped (it prints SKIPPED).
 cmake_minimum_required(VERSION 3.16)
-string(REPLACE "@@" ";" vars "${VARS}")
-foreach(v IN LISTS vars)
-  if("$ENV{${v}}" STREQUAL "")
-    message("SKIPPED: set ${v} to run this test on a real kernel")
-    return()
-  endif()
-  string(REPLACE "%${v}%" "$ENV{${v}}" ARGS "${ARGS}")
-endforeach()
+include(${CMAKE_CURRENT_LIST_DIR}/kernel_vars.cmake)
+substitute_kernel_vars(ARGS)
 string(REPLACE "@@" ";" args "${ARGS}")
 set(old ${DIR}/${NAME}_recorded.trc)
 set(new ${DIR}/${NAME}_replayed.trc)

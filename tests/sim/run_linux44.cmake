@@ -3,14 +3,8 @@
 #   its value.  Any of them unset: the test is skipped (it prints SKIPPED).
 #   -DDISK_FROM=NAME -DDISK=FILE: copy $ENV{NAME} to FILE first (the test writes to FILE, never
 #   to the user's image); %DISK% in CMD becomes FILE.
-string(REPLACE "@@" ";" vars "${VARS}")
-foreach(v IN LISTS vars)
-  if("$ENV{${v}}" STREQUAL "")
-    message("SKIPPED: set ${v} to run this test on a real kernel")
-    return()
-  endif()
-  string(REPLACE "%${v}%" "$ENV{${v}}" CMD "${CMD}")
-endforeach()
+include(${CMAKE_CURRENT_LIST_DIR}/kernel_vars.cmake)
+substitute_kernel_vars(CMD)
 if(DISK_FROM)
   file(COPY_FILE "$ENV{${DISK_FROM}}" "${DISK}")
 endif()
