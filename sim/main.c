@@ -233,145 +233,208 @@ static int add_device(struct machine_options *opt, const char *a) {
     return 0;
 }
 
-int main(int argc, char **argv) {
-    struct machine_options opt = { .console = stdout, .console_stdin = 1 };
-    struct debug_options dbg = { .port = 1234 };
-    int i, stats = 0, gdb = 0, npos = 0, only_args = 0;
-    char sw_path[4096], host_path[4096];
+/* What the command line said. */
+struct cli {
+    struct machine_options opt;
+    struct debug_options dbg;
+    int stats, gdb;
+    const char *initrd_path;
+    char **pos;                  /* MEM, KERNEL and the kernel's arguments, in order */
+    int npos;
+};
+
+/* "--name FILE": the next argument, or an error saying what is missing. */
+static int next_argument(int argc, char **argv, int *i, const char *what, const char **out) {
+    if (*i + 1 == argc) {
+        fprintf(stderr, "lgsim: %s\n", what);
+        return -1;
+    }
+    *out = argv[++*i];
+    return 0;
+}
+
+static int take_trace_switches(struct cli *c, const char *a) {
+    c->opt.trace_switches = 1;
+    c->opt.trace_file = stderr;
+    if (a[16] != '=')
+        return 0;
+    if (!(c->opt.trace_file = fopen(a + 17, "w"))) {
+        fprintf(stderr, "lgsim: cannot write %s: %s\n", a + 17, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+static int take_gdb_port(struct cli *c, const char *v) {
+    char *end;
+    long port = strtol(v, &end, 10);
+    if (*end || end == v || port < 0 || port > 65535) {
+        fprintf(stderr, "lgsim: bad --gdb port '%s'\n", v);
+        return -1;
+    }
+    c->gdb = 1;
+    c->dbg.port = (int)port;
+    return 0;
+}
+
+static int take_max_time(struct cli *c, const char *v) {
+    char *end;
+    unsigned long long ms = strtoull(v, &end, 10);
+    if (*end || end == v) {
+        fprintf(stderr, "lgsim: bad --max-time value '%s'\n", v);
+        return -1;
+    }
+    c->opt.max_ns = ms * 1000000ull;
+    return 0;
+}
+
+static int take_switcher(struct cli *c, const char *path) {
     char err[300];
-    const char *initrd_path = NULL;
-    if (argc > 1 && !strcmp(argv[1], "trace"))
-        return trace_tool(argc - 1, argv + 1);
-    /* GNU getopt_long, as lguest uses it, takes options anywhere before a "--": the write-up's
-     * "lguest 64m vmlinux --initrd=... root=..." passes --initrd to the launcher. */
-    char **pos = calloc((size_t)argc, sizeof(*pos));
-    if (!pos) return 2;
-    for (i = 1; i < argc; i++) {
+    c->opt.switcher_name = path;
+    c->opt.switcher_obj = read_file(path, &c->opt.switcher_len, err, sizeof(err));
+    if (!c->opt.switcher_obj) {
+        fprintf(stderr, "lgsim: %s\n", err);
+        return -1;
+    }
+    return 0;
+}
+
+static int take_initrd(struct cli *c, int argc, char **argv, int *i) {
+    if (next_argument(argc, argv, i, "--initrd needs a file name", &c->initrd_path)) return -1;
+    if (!c->npos)   /* lguest's MEM scan takes the first argument without a '-' */
+        fprintf(stderr, "lgsim: note: lguest 4.4 itself would read '%s' as MEM here (it takes "
+                "the first argument not starting with '-'); write --initrd=%s for it\n",
+                c->initrd_path, c->initrd_path);
+    return 0;
+}
+
+/* One option at argv[*i] (which may take the next argument too): 0 taken, -1 bad. */
+static int take_option(struct cli *c, int argc, char **argv, int *i) {
+    const char *a = argv[*i];
+    if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) c->opt.verbose = 1;
+    else if (!strcmp(a, "--trace-switches") || !strncmp(a, "--trace-switches=", 17))
+        return take_trace_switches(c, a);
+    else if (!strcmp(a, "--stats")) c->stats = 1;
+    else if (!strcmp(a, "--gdb")) c->gdb = 1;
+    else if (!strncmp(a, "--gdb=", 6)) return take_gdb_port(c, a + 6);
+    else if (!strcmp(a, "--gdb-wait")) c->dbg.wait = 1;
+    else if (!strcmp(a, "--gdb-step-over-irqs")) c->dbg.skip_irqs = 1;
+    else if (!strncmp(a, "--trace=", 8) && a[8]) c->opt.trace_path = a + 8;
+    else if (!strcmp(a, "--trace"))
+        return next_argument(argc, argv, i, "--trace needs a file name", &c->opt.trace_path);
+    else if (!strncmp(a, "--replay=", 9) && a[9]) c->opt.replay_path = a + 9;
+    else if (!strcmp(a, "--replay"))
+        return next_argument(argc, argv, i, "--replay needs a trace file", &c->opt.replay_path);
+    else if (!strncmp(a, "--max-time=", 11)) return take_max_time(c, a + 11);
+    else if (!strncmp(a, "--switcher=", 11)) return take_switcher(c, a + 11);
+    else if (!strncmp(a, "--initrd=", 9) && a[9]) c->initrd_path = a + 9;
+    else if (!strcmp(a, "--initrd")) return take_initrd(c, argc, argv, i);
+    else if (!strncmp(a, "--block=", 8) || !strcmp(a, "--rng") || !strncmp(a, "--net=", 6) ||
+             !strncmp(a, "--tunnet=", 9))
+        return add_device(&c->opt, a);
+    else {
+        fprintf(stderr, "lgsim: unknown option '%s' (see lgsim --help)\n", a);
+        return -1;
+    }
+    return 0;
+}
+
+/* GNU getopt_long, as lguest uses it, takes options anywhere before a "--": the write-up's
+ * "lguest 64m vmlinux --initrd=... root=..." passes --initrd to the launcher.  Returns 0 to go
+ * on, 1 when --help was asked for, -1 for a bad command line. */
+static int parse_command_line(struct cli *c, int argc, char **argv) {
+    int only_args = 0;
+    for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        if (only_args || a[0] != '-' || !a[1]) {
-            pos[npos++] = argv[i];
-            continue;
-        }
-        if (!strcmp(a, "--")) { only_args = 1; continue; }
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) { usage(stdout); return 0; }
-        else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) opt.verbose = 1;
-        else if (!strcmp(a, "--trace-switches")) {
-            opt.trace_switches = 1;
-            opt.trace_file = stderr;
-        } else if (!strncmp(a, "--trace-switches=", 17)) {
-            opt.trace_switches = 1;
-            opt.trace_file = fopen(a + 17, "w");
-            if (!opt.trace_file) {
-                fprintf(stderr, "lgsim: cannot write %s: %s\n", a + 17, strerror(errno));
-                return 2;
-            }
-        }
-        else if (!strcmp(a, "--stats")) stats = 1;
-        else if (!strcmp(a, "--gdb")) gdb = 1;
-        else if (!strncmp(a, "--gdb=", 6)) {
-            char *end;
-            long port = strtol(a + 6, &end, 10);
-            if (*end || end == a + 6 || port < 0 || port > 65535) {
-                fprintf(stderr, "lgsim: bad --gdb port '%s'\n", a + 6);
-                return 2;
-            }
-            gdb = 1;
-            dbg.port = (int)port;
-        }
-        else if (!strcmp(a, "--gdb-wait")) dbg.wait = 1;
-        else if (!strcmp(a, "--gdb-step-over-irqs")) dbg.skip_irqs = 1;
-        else if (!strncmp(a, "--trace=", 8) && a[8]) opt.trace_path = a + 8;
-        else if (!strncmp(a, "--replay=", 9) && a[9]) opt.replay_path = a + 9;
-        else if (!strcmp(a, "--replay")) {
-            if (i + 1 == argc) {
-                fprintf(stderr, "lgsim: --replay needs a trace file\n");
-                return 2;
-            }
-            opt.replay_path = argv[++i];
-        }
-        else if (!strcmp(a, "--trace")) {
-            if (i + 1 == argc) {
-                fprintf(stderr, "lgsim: --trace needs a file name\n");
-                return 2;
-            }
-            opt.trace_path = argv[++i];
-        }
-        else if (!strncmp(a, "--max-time=", 11)) {
-            char *end;
-            unsigned long long ms = strtoull(a + 11, &end, 10);
-            if (*end || end == a + 11) {
-                fprintf(stderr, "lgsim: bad --max-time value '%s'\n", a + 11);
-                return 2;
-            }
-            opt.max_ns = ms * 1000000ull;
-        } else if (!strncmp(a, "--switcher=", 11)) {
-            opt.switcher_name = a + 11;
-            opt.switcher_obj = read_file(a + 11, &opt.switcher_len, err, sizeof(err));
-            if (!opt.switcher_obj) { fprintf(stderr, "lgsim: %s\n", err); return 2; }
-        } else if (!strncmp(a, "--initrd=", 9) && a[9]) initrd_path = a + 9;
-        else if (!strcmp(a, "--initrd")) {
-            if (i + 1 == argc) {
-                fprintf(stderr, "lgsim: --initrd needs a file name\n");
-                return 2;
-            }
-            initrd_path = argv[++i];
-            if (!npos)   /* lguest's MEM scan takes the first argument without a '-' */
-                fprintf(stderr, "lgsim: note: lguest 4.4 itself would read '%s' as MEM here "
-                        "(it takes the first argument not starting with '-'); write "
-                        "--initrd=%s for it\n", initrd_path, initrd_path);
-        } else if (!strncmp(a, "--block=", 8) || !strcmp(a, "--rng") ||
-                   !strncmp(a, "--net=", 6) || !strncmp(a, "--tunnet=", 9)) {
-            if (add_device(&opt, a)) return 2;
-        } else {
-            fprintf(stderr, "lgsim: unknown option '%s' (see lgsim --help)\n", a);
-            return 2;
-        }
+        if (only_args || a[0] != '-' || !a[1]) c->pos[c->npos++] = argv[i];
+        else if (!strcmp(a, "--")) only_args = 1;
+        else if (!strcmp(a, "-h") || !strcmp(a, "--help")) return 1;
+        else if (take_option(c, argc, argv, &i)) return -1;
     }
-    if (opt.replay_path && opt.trace_path && !strcmp(opt.replay_path, opt.trace_path)) {
+    return 0;
+}
+
+/* Options that only make sense together, and the files they name. */
+static int check_options(struct cli *c, const char *program) {
+    static char sw_path[4096], host_path[4096];
+    char err[300];
+    struct machine_options *o = &c->opt;
+    if (o->replay_path && o->trace_path && !strcmp(o->replay_path, o->trace_path)) {
         fprintf(stderr, "lgsim: --replay and --trace name the same file (%s): the new trace "
-                "would overwrite the one being replayed\n", opt.trace_path);
-        return 2;
+                "would overwrite the one being replayed\n", o->trace_path);
+        return -1;
     }
-    if (dbg.wait && !gdb) {
+    if (c->dbg.wait && !c->gdb) {
         fprintf(stderr, "lgsim: --gdb-wait needs --gdb\n");
-        return 2;
+        return -1;
     }
-    dbg.switcher_obj = opt.switcher_name ? opt.switcher_name :
-        beside_program(argv[0], "../switcher-model/switcher.o", sw_path, sizeof(sw_path));
-    dbg.host_elf = beside_program(argv[0], "host.elf", host_path, sizeof(host_path));
-    if (initrd_path) {
-        opt.initrd_path = initrd_path;
-        opt.initrd = read_file(initrd_path, &opt.initrd_len, err, sizeof(err));
-        if (!opt.initrd) { fprintf(stderr, "lgsim: initrd: %s\n", err); return 2; }
+    c->dbg.switcher_obj = o->switcher_name ? o->switcher_name :
+        beside_program(program, "../switcher-model/switcher.o", sw_path, sizeof(sw_path));
+    c->dbg.host_elf = beside_program(program, "host.elf", host_path, sizeof(host_path));
+    if (c->initrd_path) {
+        o->initrd_path = c->initrd_path;
+        o->initrd = read_file(c->initrd_path, &o->initrd_len, err, sizeof(err));
+        if (!o->initrd) {
+            fprintf(stderr, "lgsim: initrd: %s\n", err);
+            return -1;
+        }
     }
-    if (npos == 0) {   /* no arguments: the built-in demo */
-        opt.mem_mb = 64;
-        opt.kernel = lgsim_demo_guest;
-        opt.kernel_len = lgsim_demo_guest_len;
-        opt.kernel_path = "(built-in demo guest)";
-        if (!opt.max_ns) opt.max_ns = 10000000000ull;
-        opt.options_text = options_text(&opt);
-        return run(&opt, 1, gdb ? &dbg : NULL);   /* the demo always ends with its summary */
-    }
-    if (npos < 2) {
+    return 0;
+}
+
+/* No arguments: the built-in demo, which always ends with its summary. */
+static int run_demo(struct cli *c) {
+    c->opt.mem_mb = 64;
+    c->opt.kernel = lgsim_demo_guest;
+    c->opt.kernel_len = lgsim_demo_guest_len;
+    c->opt.kernel_path = "(built-in demo guest)";
+    if (!c->opt.max_ns) c->opt.max_ns = 10000000000ull;
+    c->opt.options_text = options_text(&c->opt);
+    return run(&c->opt, 1, c->gdb ? &c->dbg : NULL);
+}
+
+/* MEM KERNEL [kernel args...], as lguest's launcher takes them. */
+static int run_kernel(struct cli *c) {
+    char err[300];
+    if (c->npos < 2) {
         fprintf(stderr, "lgsim: need MEM and KERNEL (see lgsim --help)\n");
         return 2;
     }
-    if (parse_mem(pos[0], &opt.mem_mb)) {
+    if (parse_mem(c->pos[0], &c->opt.mem_mb)) {
         fprintf(stderr, "lgsim: bad memory size '%s': give MiB from 1 to %u, e.g. 64m\n",
-                pos[0], GUEST_MEM_MAX_MB);
+                c->pos[0], GUEST_MEM_MAX_MB);
         return 2;
     }
-    opt.kernel_path = pos[1];
-    uint8_t *k = read_file(pos[1], &opt.kernel_len, err, sizeof(err));
-    if (!k) { fprintf(stderr, "lgsim: %s\n", err); return 2; }
-    opt.kernel = k;
-    opt.cmdline = join_args(npos - 2, pos + 2);
-    opt.options_text = options_text(&opt);
-    dbg.kernel_path = opt.kernel_path;
-    int code = run(&opt, stats, gdb ? &dbg : NULL);
+    c->opt.kernel_path = c->pos[1];
+    uint8_t *k = read_file(c->pos[1], &c->opt.kernel_len, err, sizeof(err));
+    if (!k) {
+        fprintf(stderr, "lgsim: %s\n", err);
+        return 2;
+    }
+    c->opt.kernel = k;
+    c->opt.cmdline = join_args(c->npos - 2, c->pos + 2);
+    c->opt.options_text = options_text(&c->opt);
+    c->dbg.kernel_path = c->opt.kernel_path;
+    int code = run(&c->opt, c->stats, c->gdb ? &c->dbg : NULL);
     free(k);
-    free((void *)opt.initrd);
-    free(pos);
+    return code;
+}
+
+int main(int argc, char **argv) {
+    if (argc > 1 && !strcmp(argv[1], "trace"))
+        return trace_tool(argc - 1, argv + 1);
+    static struct cli c;
+    c.opt = (struct machine_options){ .console = stdout, .console_stdin = 1 };
+    c.dbg = (struct debug_options){ .port = 1234 };
+    if (!(c.pos = calloc((size_t)argc, sizeof(*c.pos)))) return 2;
+    int rc = parse_command_line(&c, argc, argv);
+    if (rc > 0) {
+        usage(stdout);
+        return 0;
+    }
+    if (rc < 0 || check_options(&c, argv[0])) return 2;
+    int code = c.npos == 0 ? run_demo(&c) : run_kernel(&c);
+    free((void *)c.opt.initrd);
+    free(c.pos);
     return code;
 }
