@@ -92,7 +92,7 @@ static void until(struct debugger *d, const char *arg, FILE *out) {
     if (d->until == UNTIL_NONE) fprintf(out, "until: off\n");
     else if (d->until == UNTIL_HCALL && d->until_nr != ~0u)
         fprintf(out, "the next continue stops at hypercall %u (%s)\n", d->until_nr,
-                hcall_name(d->until_nr) ? hcall_name(d->until_nr) : "?");
+                trace_hcall_name(d->until_nr) ? trace_hcall_name(d->until_nr) : "?");
     else fprintf(out, "the next continue stops at the next %s\n", what);
 }
 

@@ -93,11 +93,6 @@ static void set_stack(struct machine *m, uint32_t ss, uint32_t esp, uint32_t pag
     pagetables_set_stack(m, esp, pages);   /* pinned: a direct trap pushes straight onto it */
 }
 
-/* The names live with the trace schema, which needs them without the simulator. */
-const char *hcall_name(uint32_t n) {
-    return trace_hcall_name(n);
-}
-
 /* do_hcall(): one hypercall; the arguments are EAX (number), EBX, ECX, EDX, ESI. */
 static void do_hcall(struct machine *m, const uint32_t a[5]) {
     switch (a[0]) {

@@ -164,7 +164,6 @@ unsigned interrupt_pending(struct machine *m);
 void try_deliver_interrupt(struct machine *m, unsigned irq);
 void guest_set_clockevent(struct machine *m, uint32_t delta_ns);
 void machine_arm_timers(struct machine *m);
-const char *hcall_name(uint32_t n);
 int lguest_read(struct machine *m, uint32_t gpa, void *buf, uint32_t len);
 int lguest_write(struct machine *m, uint32_t gpa, const void *buf, uint32_t len);
 int lguest_data_get(struct machine *m, uint32_t off, uint32_t *v);

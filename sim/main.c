@@ -127,7 +127,7 @@ static void explain_death(struct machine *m) {
     if (in_hcall) {
         uint32_t nr = le32(r + LGUEST_REGS_eax);
         fprintf(stderr, "lgsim: killed in hypercall %u (LHCALL_%s), made by the int $0x1f just "
-                "before eip %#x\n", nr, hcall_name(nr) ? hcall_name(nr) : "?", eip);
+                "before eip %#x\n", nr, trace_hcall_name(nr) ? trace_hcall_name(nr) : "?", eip);
     }
     cs_insn *insn;
     if (have && cs_disasm(m->cpu.dis, code, have, eip, 1, &insn) == 1) {   /* the CPU's Capstone */

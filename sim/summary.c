@@ -41,7 +41,7 @@ static void print_hypercalls(struct machine *m, FILE *f) {
     for (unsigned n = 0; n < 32; n++)
         if (m->n_hcall[n])
             fprintf(f, "    %10llu  %2u LHCALL_%s\n", (unsigned long long)m->n_hcall[n], n,
-                    hcall_name(n) ? hcall_name(n) : "(unknown)");
+                    trace_hcall_name(n) ? trace_hcall_name(n) : "(unknown)");
 }
 
 void machine_summary(struct machine *m, FILE *f) {
