@@ -1,5 +1,5 @@
 /* calibrate.c - find where Unicorn keeps the CPU state we must read and patch, by experiment. */
-#include "cpu/cpu.h"
+#include "cpu/private.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

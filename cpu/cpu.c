@@ -1,5 +1,5 @@
 /* cpu.c - the Unicorn engine wrapped: memory, registers, the run loop, time and interrupts. */
-#include "cpu/cpu.h"
+#include "cpu/private.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -312,11 +312,17 @@ int cpu_open(struct cpu *c, struct phys *phys, const struct cpu_hooks *hooks,
     c->tsc_per_ns_num = c->tsc_per_ns_den = 1;   /* a 1 GHz TSC */
     cpu_recheck(c);
     if (cpu_calibrate(&c->lay, err, errlen)) return -1;
-    if (uc_open(UC_ARCH_X86, UC_MODE_32, &c->uc) != UC_ERR_OK) {
+    uc_engine *uc = NULL;
+    uc_err opened = uc_open(UC_ARCH_X86, UC_MODE_32, &uc);
+    c->uc = uc;
+    if (opened != UC_ERR_OK) {
         snprintf(err, errlen, "cannot open a Unicorn i386 engine");
         return -1;
     }
-    if (uc_context_alloc(c->uc, &c->ctx) != UC_ERR_OK || map_memory(c, err, errlen) ||
+    uc_context *ctx = NULL;
+    int no_ctx = uc_context_alloc(c->uc, &ctx) != UC_ERR_OK;
+    c->ctx = ctx;
+    if (no_ctx || map_memory(c, err, errlen) ||
         add_hooks(c)) {
         if (!*err) snprintf(err, errlen, "cannot set up the Unicorn engine");
         cpu_close(c);
@@ -353,35 +359,6 @@ void cpu_flush_tlb(struct cpu *c) {
 }
 
 void cpu_code_changed(struct cpu *c) {
-    uc_ctl_flush_tb(c->uc);
-}
-
-/*
- * Deleting a code hook makes Unicorn 2.1.1 drop, one at a time, the translated blocks the hook
- * was compiled into (uc_hook_del -> hook_invalidate_region -> uc_invalidate_tb).  It knows each
- * block by the linear address it was translated at, in whatever address space was current
- * then, and looks that address up in the current one with get_page_addr_code().  Where it is
- * not mapped now (a Guest address while the CPU stands in the Host, say), QEMU takes a real
- * page fault inside the CPU state before uc_invalidate_tb swallows it: CR2 and the error code
- * are overwritten and old_exception becomes 14.  Then the program's next page fault becomes a
- * #DF; after two such lookups old_exception is 8, and the next exception of any kind (the #DB
- * of a denied OUT, see io.c) is a triple fault, which stops Unicorn as if at a HLT: the OUT
- * went through.  A lookup that does find a mapping sets Accessed bits the program never set.
- *
- * So the hooks are deleted with paging off: every address is then its own physical address,
- * there is no page walk, no fault, no write to a page table.  The whole CPU state is saved
- * before and put back after, and the TLB entries made meanwhile are flushed.  The blocks
- * Unicorn dropped are then the wrong ones, or none, so every translation is dropped here: a
- * block that still had the hook compiled in would go on calling into Unicorn's hook list.
- */
-void cpu_hooks_del(struct cpu *c, const uc_hook *h, int n) {
-    if (n <= 0) return;
-    ctx_save(c);
-    uint32_t cr0 = cpu_get(c, UC_X86_REG_CR0) & ~CR0_PG;
-    uc_reg_write(c->uc, UC_X86_REG_CR0, &cr0);
-    for (int i = 0; i < n; i++) uc_hook_del(c->uc, h[i]);
-    ctx_restore(c);
-    uc_ctl_flush_tlb(c->uc);
     uc_ctl_flush_tb(c->uc);
 }
 

@@ -5,7 +5,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <capstone/capstone.h>
-#include <unicorn/unicorn.h>
 #include "mmu/phys.h"
 #include "mmu/walk.h"
 
@@ -15,7 +14,24 @@
  * fault, reads the host's TSC, and has no way to inject an interrupt.  This layer closes those
  * gaps so that what the emulated program sees is what an i386 would do (Intel SDM vol. 3,
  * chapters 5 and 6).  See cpu/README.md for the reading order.
+ *
+ * Only cpu/ names Unicorn: this header is what the rest of lgsim sees (registers by lgsim's own
+ * names, hooks, the virtual clock), and cpu/private.h is what the files of cpu/ share.
  */
+
+/*
+ * Registers, for cpu_get() and cpu_set().  The numbers are Unicorn's own register ids, so cpu/
+ * hands them straight through; cpu/private.h checks each one against Unicorn's header.
+ */
+enum cpu_reg {
+    CPU_REG_CS = 11, CPU_REG_DS = 17, CPU_REG_EAX = 19, CPU_REG_EBP = 20, CPU_REG_EBX = 21,
+    CPU_REG_ECX = 22, CPU_REG_EDI = 23, CPU_REG_EDX = 24, CPU_REG_EFLAGS = 25, CPU_REG_EIP = 26,
+    CPU_REG_ES = 28, CPU_REG_ESI = 29, CPU_REG_ESP = 30, CPU_REG_FPSW = 31, CPU_REG_FS = 32,
+    CPU_REG_GS = 33, CPU_REG_SS = 49, CPU_REG_CR0 = 50, CPU_REG_CR2 = 52, CPU_REG_CR3 = 53,
+    CPU_REG_CR4 = 54, CPU_REG_ST0 = 114, CPU_REG_IDTR = 242, CPU_REG_GDTR = 243,
+    CPU_REG_LDTR = 244, CPU_REG_TR = 245, CPU_REG_FPCW = 246, CPU_REG_FPTAG = 247,
+    CPU_REG_FIP = 254, CPU_REG_FOP = 258,
+};
 
 /* Where in Unicorn's private CPU state (a uc_context blob) the fields we need live.  They differ
  * between Unicorn versions, so cpu_open() measures them with a self-test (calibrate.c). */
@@ -99,12 +115,24 @@ struct cpu_pause {
     uint64_t n_pauses, n_regrown;   /* regrown: resumed blocks that ran past the paid end */
 };
 
+/* A hook someone outside cpu/ asked for (cpu_hook_code, cpu_hook_mem). */
+typedef int cpu_hook;
+typedef void (*cpu_code_fn)(void *ctx, uint32_t addr, uint32_t size);
+typedef void (*cpu_mem_fn)(void *ctx, int is_write, uint32_t paddr, int size);
+#define CPU_USER_HOOKS 64
+struct cpu_user_hook {
+    cpu_code_fn code;
+    cpu_mem_fn mem;
+    void *ctx;
+    size_t engine_hook;        /* Unicorn's handle; 0 when the slot is free */
+};
+
 struct cpu {
-    uc_engine *uc;
+    void *uc;                  /* the Unicorn engine: only cpu/ touches it */
     struct phys *phys;
     struct cpu_hooks hooks;
     struct cpu_layout lay;
-    uc_context *ctx;           /* scratch context for reading/patching private state */
+    void *ctx;                 /* scratch context for reading/patching private state */
     int ctx_fresh;             /* ctx holds the CPU's state as it is now (see cpu_force_cpl) */
     csh dis;                   /* Capstone, with operand details, for the trap paths */
 
@@ -147,7 +175,8 @@ struct cpu {
     struct cpu_pause pause;    /* all zero without a debugger: costs nothing then */
 
     uint64_t n_deliveries, n_blocks, n_io_gp, n_rdtsc, n_cpuid;
-    uc_hook h_intr, h_block, h_in, h_out, h_invalid, h_unmapped, h_cpuid;
+    size_t h_intr, h_block, h_in, h_out, h_invalid, h_unmapped, h_cpuid;   /* cpu/'s own hooks */
+    struct cpu_user_hook user_hooks[CPU_USER_HOOKS];
 };
 
 int cpu_open(struct cpu *c, struct phys *phys, const struct cpu_hooks *hooks,
@@ -162,13 +191,13 @@ enum cpu_stop cpu_run(struct cpu *c, uint32_t eip, uint32_t until);
 const char *cpu_stop_name(enum cpu_stop s);
 void cpu_request_stop(struct cpu *c, enum cpu_stop why, const char *msg);
 
-/* Registers (Unicorn register ids). */
+/* Registers (enum cpu_reg). */
 uint32_t cpu_get(struct cpu *c, int reg);
 void cpu_set(struct cpu *c, int reg, uint32_t val);
 void cpu_set_table(struct cpu *c, int reg, uint32_t base, uint32_t limit);   /* GDTR/IDTR */
 void cpu_get_table(struct cpu *c, int reg, uint32_t *base, uint32_t *limit);
 void cpu_set_tr(struct cpu *c, uint16_t sel, uint32_t base, uint32_t limit);
-static inline int cpu_cpl(struct cpu *c) { return (int)(cpu_get(c, UC_X86_REG_CS) & 3); }
+static inline int cpu_cpl(struct cpu *c) { return (int)(cpu_get(c, CPU_REG_CS) & 3); }
 void cpu_paging(struct cpu *c, struct paging *pg);
 /* CR4 as software sees it (TSD is virtualized: see cpu_try_emulate_rdtsc). */
 void cpu_set_cr4(struct cpu *c, uint32_t cr4);
@@ -197,9 +226,24 @@ int cpu_deliver(struct cpu *c, const struct cpu_event *ev);
 void cpu_flush_tlb(struct cpu *c);
 void cpu_code_changed(struct cpu *c);
 
-/* Delete hooks without touching what the program sees (uc_hook_del alone may: see cpu.c);
- * all translated code is dropped. */
-void cpu_hooks_del(struct cpu *c, const uc_hook *h, int n);
+/* Hooks for the host's traces and the debugger (hooks.c).  A code hook runs before each
+ * instruction in [begin, end] (begin > end: everywhere); a memory hook after each data read or
+ * write, with its physical address.  0, or -1 when no hook could be made.  Deleting them
+ * leaves what the program sees alone (Unicorn's own deletion may not: see hooks.c); all
+ * translated code is dropped. */
+int cpu_hook_code(struct cpu *c, cpu_hook *h, uint32_t begin, uint32_t end, cpu_code_fn fn,
+                  void *ctx);
+int cpu_hook_mem(struct cpu *c, cpu_hook *h, cpu_mem_fn fn, void *ctx);
+void cpu_hooks_del(struct cpu *c, const cpu_hook *h, int n);
+
+/* What Unicorn keeps only in its private state, read for the debugger (context.c).  The
+ * hidden base and limit of CPU_REG_CS, SS, DS, ES, FS or GS: 0, or -1 when they cannot be
+ * trusted; the selector of CPU_REG_TR or CPU_REG_LDTR; x87 register STi as 10 bytes; an x87
+ * control register (CPU_REG_FPCW, FPSW, FPTAG, FIP, FOP). */
+int cpu_segment_cache(struct cpu *c, int seg, uint32_t *base, uint32_t *limit);
+uint16_t cpu_system_selector(struct cpu *c, int reg);
+void cpu_get_st(struct cpu *c, int i, uint8_t out[10]);
+uint32_t cpu_get_fpu(struct cpu *c, int reg);
 
 /* Linear-address access as the CPU would make it at the current CPL and paging state. */
 int cpu_read_linear(struct cpu *c, uint32_t la, void *buf, uint32_t len);
@@ -210,31 +254,9 @@ int cpu_read_linear(struct cpu *c, uint32_t la, void *buf, uint32_t len);
 void cpu_pause_now(struct cpu *c, uint32_t eip);
 void cpu_pause_attention(struct cpu *c);
 
-/* Private to cpu/: */
-static inline int cpu_pause_watching(struct cpu *c) {   /* must on_block call pause.c? */
-    return c->pause.on || c->pause.resuming ||
-           atomic_load_explicit(&c->pause.attention, memory_order_relaxed);
-}
-int cpu_pause_block(struct cpu *c, uint32_t addr, uint32_t size);
-uc_err cpu_pause_serve(struct cpu *c, uint32_t until);
-int cpu_calibrate(struct cpu_layout *lay, char *err, size_t errlen);
-uint32_t cpu_ctx_get32(struct cpu *c, size_t off);
-void cpu_ctx_put32(struct cpu *c, size_t off, uint32_t v);
-void cpu_io_install(struct cpu *c);
-int cpu_cpuid_install(struct cpu *c);
-int cpu_io_take_denied(struct cpu *c, uint32_t next_eip, struct cpu_event *ev);
-int cpu_try_emulate_rdtsc(struct cpu *c, uint32_t eip);
-int cpu_null_segment_used(struct cpu *c, uint32_t eip);
-/* Point the hidden base of a null FS or GS at null_seg_poison (CPL > 0 only); the second
- * form is told which are null (1: FS, 2: GS) instead of reading them. */
+/* Point the hidden base of a null FS or GS at null_seg_poison (CPL > 0 only); the host does
+ * it through guard_pending, tests call it directly (segment.c). */
 void cpu_guard_null_segments(struct cpu *c);
-void cpu_guard_segments(struct cpu *c, unsigned which);
-void cpu_recheck(struct cpu *c);
-void cpu_force_cpl(struct cpu *c, int cpl);
-
-#define HF_CPL_MASK      3u
-#define HF_INHIBIT_IRQ   (1u << 3)
-#define HF_IOBPT         (1u << 24)
 
 #define EFLAGS_TF  0x00000100u
 #define EFLAGS_IF  0x00000200u

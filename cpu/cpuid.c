@@ -1,5 +1,5 @@
 /* cpuid.c - the CPUID a guest sees: one fixed Intel family-6 processor, the same on every host. */
-#include "cpu/cpu.h"
+#include "cpu/private.h"
 
 /*
  * Unicorn answers CPUID from its own CPU model, whose vendor and family differ between versions

@@ -1,5 +1,5 @@
 /* deliver.c - exception and interrupt delivery through the IDT, as Intel SDM vol. 3 §6.12 says. */
-#include "cpu/cpu.h"
+#include "cpu/private.h"
 #include "cpu/desc.h"
 #include <stdio.h>
 #include <string.h>

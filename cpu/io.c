@@ -1,5 +1,5 @@
 /* io.c - I/O permission (IOPL and the TSS bitmap) and deterministic RDTSC. */
-#include "cpu/cpu.h"
+#include "cpu/private.h"
 #include <string.h>
 
 /*

@@ -1,5 +1,5 @@
 /* pause.c - a debugger stops the CPU between instructions without changing what it computes. */
-#include "cpu/cpu.h"
+#include "cpu/private.h"
 
 /*
  * The virtual clock is charged a whole translated block at a time, when the block starts, and

@@ -1,5 +1,5 @@
 /* segment.c - data accesses through a null segment selector raise #GP(0), as on an i386. */
-#include "cpu/cpu.h"
+#include "cpu/private.h"
 #include <string.h>
 
 /*

@@ -51,7 +51,7 @@ static void resume(struct debugger *d) {
     d->stop_sig = 0;
     d->stop_info[0] = 0;
     d->fresh = 1;
-    d->resume_eip = cpu_get(d->c, UC_X86_REG_EIP);
+    d->resume_eip = cpu_get(d->c, CPU_REG_EIP);
     d->step_irq = 0;
     points_arm(d);
     d->c->pause.on = d->conn >= 0;
@@ -149,7 +149,7 @@ void debug_delivered(void *ctx, const struct cpu_delivery *dv) {
     case UNTIL_PF: hit = dv->ev.vector == 14; break;
     case UNTIL_HCALL:
         hit = from_guest_to_switcher(dv) && dv->ev.vector == LGUEST_TRAP_ENTRY &&
-              (d->until_nr == ~0u || cpu_get(d->c, UC_X86_REG_EAX) == d->until_nr);
+              (d->until_nr == ~0u || cpu_get(d->c, CPU_REG_EAX) == d->until_nr);
         break;
     default: break;
     }

@@ -37,12 +37,12 @@ struct debugger {
 
     struct point pt[DEBUG_MAX_POINTS];
     int n_pt;
-    /* Unicorn hooks now installed: one per breakpoint, or one for every instruction (a step,
+    /* CPU hooks now installed: one per breakpoint, or one for every instruction (a step,
      * a watchpoint, "until"), and memory hooks for watchpoints. */
-    uc_hook h_exec[DEBUG_MAX_POINTS];
+    cpu_hook h_exec[DEBUG_MAX_POINTS];
     uint32_t exec_addr[DEBUG_MAX_POINTS];
     int n_exec;
-    uc_hook h_all, h_mem;
+    cpu_hook h_all, h_mem;
     int have_all, have_mem;
     uint64_t n_all_made;             /* how often the every-instruction hook was installed */
     uint64_t n_hook_calls;           /* calls of the code hooks: what debugging costs */
@@ -67,8 +67,6 @@ struct debugger {
     int awaiting_stop;               /* gdb sent c or s and waits for the stop */
 
     enum view view;
-    int seg_calibrated, seg_ok;
-    size_t seg_off;
 
     struct trace_rec ring[DEBUG_RING];
     unsigned ring_next;

@@ -23,7 +23,7 @@ static void help(FILE *out) {
 }
 
 const char *world_name(struct debugger *d) {
-    uint32_t eip = cpu_get(d->c, UC_X86_REG_EIP);
+    uint32_t eip = cpu_get(d->c, CPU_REG_EIP);
     if (eip >= SWITCHER_ADDR && eip < SWITCHER_ADDR + 0x1000) return "Switcher";
     switch (cpu_cpl(d->c)) {
     case 0: return "host";
@@ -47,11 +47,11 @@ static const char *symbol(struct debugger *d, uint32_t eip, uint32_t *off) {
 
 static void where(struct debugger *d, FILE *out) {
     struct machine *m = d->m;
-    uint32_t eip = cpu_get(d->c, UC_X86_REG_EIP), off = 0;
+    uint32_t eip = cpu_get(d->c, CPU_REG_EIP), off = 0;
     const char *sym = symbol(d, eip, &off);
     fprintf(out, "%s, cpl %d, eip %#x", world_name(d), cpu_cpl(d->c), eip);
     if (sym) fprintf(out, " <%s+%#x>", sym, off);
-    fprintf(out, ", cr3 %#x\n", cpu_get(d->c, UC_X86_REG_CR3));
+    fprintf(out, ", cr3 %#x\n", cpu_get(d->c, CPU_REG_CR3));
     fprintf(out, "virtual time %llu ns, world switches %llu\n",
             (unsigned long long)d->c->now_ns, (unsigned long long)m->n_runs);
     fprintf(out, "debugger pauses %llu; resumed blocks that ran past their paid end %llu\n",

@@ -4,7 +4,7 @@
 #include <string.h>
 
 /*
- * Nothing is ever written into guest memory (no int3): a breakpoint is a Unicorn code hook
+ * Nothing is ever written into guest memory (no int3): a breakpoint is a CPU code hook
  * bounded to its one address, so only that instruction pays for a callback.  A step, a
  * watchpoint or "monitor until" need to stop at whatever instruction comes next: then one hook
  * covers every instruction, for as long as they are wanted.  Watchpoints are memory hooks: a
@@ -14,9 +14,9 @@
  *
  * Each run gets exactly the hooks it needs: the every-instruction hook goes as soon as a run
  * needs it no more (a continue after a step, a detach), and with it its cost.  Hooks are
- * deleted through cpu_hooks_del(): a plain uc_hook_del in Unicorn 2.1.1 looks up the addresses
- * the hook was compiled into in the current address space and, where they are not mapped,
- * leaves a page fault in the CPU state (cpu/cpu.c), which once made a denied OUT go through.
+ * deleted through cpu_hooks_del(): Unicorn 2.1.1's own deletion looks up the addresses the
+ * hook was compiled into in the current address space and, where they are not mapped, leaves
+ * a page fault in the CPU state (cpu/hooks.c), which once made a denied OUT go through.
  *
  * Unicorn compiles hooks into translated code, so after the set of hooks changes the
  * translations are dropped.  A block still ends where its start address says (a jump, a system
@@ -52,9 +52,8 @@ static void watch_report(struct debugger *d, uint32_t eip) {
 }
 
 /* Before every instruction a hook covers. */
-static void on_insn(uc_engine *uc, uint64_t addr, uint32_t size, void *user) {
-    struct debugger *d = user;
-    uint32_t eip = (uint32_t)addr;
+static void on_insn(void *ctx, uint32_t eip, uint32_t size) {
+    struct debugger *d = ctx;
     d->n_hook_calls++;
     if (d->conn < 0) d->n_hook_calls_alone++;
     if (d->fresh) {   /* the instruction the run resumed at runs first, whatever is set there */
@@ -63,7 +62,7 @@ static void on_insn(uc_engine *uc, uint64_t addr, uint32_t size, void *user) {
     }
     if (d->watch_hit) { watch_report(d, eip); return; }
     if (d->stepping) {
-        if (d->step_irq && (eip != d->ret_eip || cpu_get(d->c, UC_X86_REG_CS) != d->ret_cs))
+        if (d->step_irq && (eip != d->ret_eip || cpu_get(d->c, CPU_REG_CS) != d->ret_cs))
             return;
         stop(d, eip, 5, "");
         return;
@@ -88,17 +87,15 @@ static int watched_physical(struct debugger *d, const struct point *p, const str
     return 0;
 }
 
-static void on_mem(uc_engine *uc, uc_mem_type type, uint64_t paddr, int size, int64_t value,
-                   void *user) {
-    struct debugger *d = user;
-    int is_write = type == UC_MEM_WRITE;
+static void on_mem(void *ctx, int is_write, uint32_t paddr, int size) {
+    struct debugger *d = ctx;
     struct paging pg;
     cpu_paging(d->c, &pg);
     for (int i = 0; i < d->n_pt && !d->watch_hit; i++) {
         struct point *p = &d->pt[i];
         uint32_t pa;
         if (p->kind == PT_EXEC || watched_physical(d, p, &pg, &pa)) continue;
-        if (!((uint32_t)paddr < pa + p->len && pa < (uint32_t)paddr + (uint32_t)size)) continue;
+        if (!(paddr < pa + p->len && pa < paddr + (uint32_t)size)) continue;
         if ((p->kind == PT_WRITE && !is_write) || (p->kind == PT_READ && is_write)) continue;
         d->watch_hit = 1;
         d->watch = *p;
@@ -114,7 +111,7 @@ static int n_watch(struct debugger *d) {
 
 /* Delete the hooks now installed, but the every-instruction one when the coming run wants it. */
 static void unhook(struct debugger *d, int keep_all) {
-    uc_hook h[DEBUG_MAX_POINTS + 2];
+    cpu_hook h[DEBUG_MAX_POINTS + 2];
     int n = 0;
     for (int i = 0; i < d->n_exec; i++) h[n++] = d->h_exec[i];
     if (d->have_all && !keep_all) h[n++] = d->h_all;
@@ -124,7 +121,7 @@ static void unhook(struct debugger *d, int keep_all) {
     d->have_all = d->have_all && keep_all;
 }
 
-/* Install exactly the hooks the coming run needs, and only touch Unicorn when that changes. */
+/* Install exactly the hooks the coming run needs, and only touch the CPU when that changes. */
 void points_arm(struct debugger *d) {
     int want_all = d->stepping || d->until != UNTIL_NONE || n_watch(d) > 0;
     int want_exec = want_all ? 0 : d->n_pt - n_watch(d);
@@ -134,21 +131,18 @@ void points_arm(struct debugger *d) {
         if (d->pt[i].kind == PT_EXEC) same = d->exec_addr[k++] == d->pt[i].addr;
     if (same) return;
     unhook(d, want_all);
-    uc_engine *uc = d->c->uc;
     if (want_all && !d->have_all) {
-        d->have_all = uc_hook_add(uc, &d->h_all, UC_HOOK_CODE, (void *)on_insn, d, 1, 0) ==
-                      UC_ERR_OK;
+        d->have_all = cpu_hook_code(d->c, &d->h_all, 1, 0, on_insn, d) == 0;
         d->n_all_made += d->have_all;
     }
     for (int i = 0; !want_all && i < d->n_pt; i++) {
         if (d->pt[i].kind != PT_EXEC) continue;
         d->exec_addr[d->n_exec] = d->pt[i].addr;
-        if (uc_hook_add(uc, &d->h_exec[d->n_exec], UC_HOOK_CODE, (void *)on_insn, d,
-                        d->pt[i].addr, d->pt[i].addr) == UC_ERR_OK)
+        if (cpu_hook_code(d->c, &d->h_exec[d->n_exec], d->pt[i].addr, d->pt[i].addr, on_insn,
+                          d) == 0)
             d->n_exec++;
     }
-    if (want_mem) d->have_mem = uc_hook_add(uc, &d->h_mem, UC_HOOK_MEM_READ | UC_HOOK_MEM_WRITE,
-                                            (void *)on_mem, d, 1, 0) == UC_ERR_OK;
+    if (want_mem) d->have_mem = cpu_hook_mem(d->c, &d->h_mem, on_mem, d) == 0;
     cpu_code_changed(d->c);   /* translations made before know nothing of the new hooks */
     cpu_flush_tlb(d->c);      /* nor do cached translations of data pages: memory hooks */
 }

@@ -98,59 +98,32 @@ int regs_size(int n) {
 }
 
 static const int gregs[16] = {
-    UC_X86_REG_EAX, UC_X86_REG_ECX, UC_X86_REG_EDX, UC_X86_REG_EBX, UC_X86_REG_ESP,
-    UC_X86_REG_EBP, UC_X86_REG_ESI, UC_X86_REG_EDI, UC_X86_REG_EIP, UC_X86_REG_EFLAGS,
-    UC_X86_REG_CS, UC_X86_REG_SS, UC_X86_REG_DS, UC_X86_REG_ES, UC_X86_REG_FS, UC_X86_REG_GS,
+    CPU_REG_EAX, CPU_REG_ECX, CPU_REG_EDX, CPU_REG_EBX, CPU_REG_ESP,
+    CPU_REG_EBP, CPU_REG_ESI, CPU_REG_EDI, CPU_REG_EIP, CPU_REG_EFLAGS,
+    CPU_REG_CS, CPU_REG_SS, CPU_REG_DS, CPU_REG_ES, CPU_REG_FS, CPU_REG_GS,
 };
 
-/* In gdb's order cs ss ds es fs gs; QEMU's segs[] are ES CS SS DS FS GS. */
-static const int qemu_seg[6] = { 1, 2, 3, 0, 4, 5 };
-
-/*
- * Unicorn offers no register for a segment's hidden base and limit, but the CPU state that
- * uc_context_save() copies holds QEMU's segs[6] right after hflags and hflags2 (calibrate.c
- * found hflags): { u32 selector; u64 base; u32 limit; u32 flags } each, 24 bytes.  Trust that
- * only when all six selectors found there equal what Unicorn reports.
- */
-static void calibrate_segments(struct debugger *d) {
-    d->seg_calibrated = 1;
-    d->seg_off = d->c->lay.hflags + 8;
-    uc_context_save(d->c->uc, d->c->ctx);
-    static const int by_qemu[6] = { UC_X86_REG_ES, UC_X86_REG_CS, UC_X86_REG_SS,
-                                    UC_X86_REG_DS, UC_X86_REG_FS, UC_X86_REG_GS };
-    d->seg_ok = d->seg_off + 6 * 24 <= d->c->lay.ctx_size;
-    for (int i = 0; d->seg_ok && i < 6; i++)
-        d->seg_ok = cpu_ctx_get32(d->c, d->seg_off + 24 * (size_t)i) ==
-                    (cpu_get(d->c, by_qemu[i]) & 0xFFFF);
-}
-
+/* A segment register's hidden base and limit, in gdb's order cs ss ds es fs gs. */
 int regs_segment_cache(struct debugger *d, int seg, uint32_t *base, uint32_t *limit) {
-    calibrate_segments(d);   /* every time: selectors change, and so does the check */
-    if (!d->seg_ok) return -1;
-    size_t at = d->seg_off + 24 * (size_t)qemu_seg[seg];
-    *base = cpu_ctx_get32(d->c, at + 8);
-    *limit = cpu_ctx_get32(d->c, at + 16);
-    return 0;
+    static const int by_gdb[6] = { CPU_REG_CS, CPU_REG_SS, CPU_REG_DS, CPU_REG_ES, CPU_REG_FS,
+                                   CPU_REG_GS };
+    return cpu_segment_cache(d->c, by_gdb[seg], base, limit);
 }
 
 static uint32_t system_reg(struct debugger *d, int n) {
     struct cpu *c = d->c;
     uint32_t base = 0, limit = 0;
     switch (n) {
-    case 32: return cpu_get(c, UC_X86_REG_CR0);
-    case 33: return cpu_get(c, UC_X86_REG_CR2);
-    case 34: return cpu_get(c, UC_X86_REG_CR3);
+    case 32: return cpu_get(c, CPU_REG_CR0);
+    case 33: return cpu_get(c, CPU_REG_CR2);
+    case 34: return cpu_get(c, CPU_REG_CR3);
     /* CR4.TSD as software set it: the hardware bit stays on to catch RDTSC (io.c) */
-    case 35: return (cpu_get(c, UC_X86_REG_CR4) & ~CR4_TSD) | (c->cr4_tsd ? CR4_TSD : 0);
-    case 36: case 37: cpu_get_table(c, UC_X86_REG_GDTR, &base, &limit);
+    case 35: return (cpu_get(c, CPU_REG_CR4) & ~CR4_TSD) | (c->cr4_tsd ? CR4_TSD : 0);
+    case 36: case 37: cpu_get_table(c, CPU_REG_GDTR, &base, &limit);
                       return n == 36 ? base : limit;
-    case 38: case 39: cpu_get_table(c, UC_X86_REG_IDTR, &base, &limit);
+    case 38: case 39: cpu_get_table(c, CPU_REG_IDTR, &base, &limit);
                       return n == 38 ? base : limit;
-    case 40: case 41: {
-        uc_x86_mmr m = { 0 };
-        uc_reg_read(c->uc, n == 40 ? UC_X86_REG_TR : UC_X86_REG_LDTR, &m);
-        return m.selector;
-    }
+    case 40: case 41: return cpu_system_selector(c, n == 40 ? CPU_REG_TR : CPU_REG_LDTR);
     case 42: return (uint32_t)cpu_cpl(c);
     default:
         if (regs_segment_cache(d, (n - FIRST_SEG_CACHE) / 2, &base, &limit)) return 0;
@@ -163,15 +136,12 @@ void regs_read(struct debugger *d, int n, uint8_t *val) {
     if (n < 16) {
         put_le32(val, cpu_get(d->c, gregs[n]) & (n >= 10 ? 0xFFFF : 0xFFFFFFFF));
     } else if (n < 24) {
-        uint8_t st[16] = { 0 };
-        uc_reg_read(d->c->uc, UC_X86_REG_ST0 + (n - 16), st);
-        memcpy(val, st, 10);
+        cpu_get_st(d->c, n - 16, val);
     } else if (n < FIRST_SYS) {
-        static const int fpu[8] = { UC_X86_REG_FPCW, UC_X86_REG_FPSW, UC_X86_REG_FPTAG, -1,
-                                    UC_X86_REG_FIP, -1, -1, UC_X86_REG_FOP };
-        uint64_t v = 0;
-        if (fpu[n - 24] >= 0) uc_reg_read(d->c->uc, fpu[n - 24], &v);
-        put_le32(val, (uint32_t)v & (n == 26 || n == 24 || n == 25 ? 0xFFFF : 0xFFFFFFFF));
+        static const int fpu[8] = { CPU_REG_FPCW, CPU_REG_FPSW, CPU_REG_FPTAG, -1,
+                                    CPU_REG_FIP, -1, -1, CPU_REG_FOP };
+        uint32_t v = fpu[n - 24] >= 0 ? cpu_get_fpu(d->c, fpu[n - 24]) : 0;
+        put_le32(val, v & (n == 26 || n == 24 || n == 25 ? 0xFFFF : 0xFFFFFFFF));
     } else if (n < REG_COUNT) {
         put_le32(val, system_reg(d, n));
     }

@@ -151,11 +151,11 @@ static void finish_switch_record(struct machine *m, struct rec_switch *r) {
     m->switch_insns_now = 0;
 }
 
-static void on_switcher_insn(uc_engine *uc, uint64_t addr, uint32_t size, void *user) {
-    struct machine *m = user;
+static void on_switcher_insn(void *ctx, uint32_t addr, uint32_t size) {
+    struct machine *m = ctx;
     struct rec_switch *r = m->entering.to_guest ? &m->entering : &m->leaving;
-    if (m->switch_insns_now++ == 0) r->first_insn = (uint32_t)addr;
-    r->last_insn = (uint32_t)addr;
+    if (m->switch_insns_now++ == 0) r->first_insn = addr;
+    r->last_insn = addr;
     m->n_switch_insns++;
 }
 
@@ -183,7 +183,7 @@ static void record_leaving(struct machine *m) {
  * space: the Guest is retrying it. */
 static void on_watched(void *ctx, uint32_t eip, uint64_t now) {
     struct machine *m = ctx;
-    if (cpu_get(&m->cpu, UC_X86_REG_CR3) != m->rec.rt_shadow) return;
+    if (cpu_get(&m->cpu, CPU_REG_CR3) != m->rec.rt_shadow) return;
     m->cpu.watch_addr = UINT64_MAX;
     record_entering(m);
     REC(&m->rec, now, TK_RETRY, eip);
@@ -258,14 +258,14 @@ static int start_host_cpu(struct machine *m, char *err, size_t errlen) {
                                .watched = on_watched };
     if (cpu_open(&m->cpu, &m->phys, &hooks, err, errlen)) return -1;
     struct cpu *c = &m->cpu;
-    cpu_set_table(c, UC_X86_REG_GDTR, HOST_GDT, GDT_ENTRIES * 8 - 1);
-    cpu_set_table(c, UC_X86_REG_IDTR, HOST_IDT, 0x7FF);
+    cpu_set_table(c, CPU_REG_GDTR, HOST_GDT, GDT_ENTRIES * 8 - 1);
+    cpu_set_table(c, CPU_REG_IDTR, HOST_IDT, 0x7FF);
     cpu_set_tr(c, TSS_SELECTOR, HOST_TSS, 0x67);
-    cpu_set(c, UC_X86_REG_CR3, HOST_PGDIR);
+    cpu_set(c, CPU_REG_CR3, HOST_PGDIR);
     /* A Linux host on an SSE CPU runs with OSFXSR and OSXMMEXCPT on; the Guest inherits them
      * (it cannot write CR4), and its user programs use SSE because CPUID says they may. */
     cpu_set_cr4(c, CR4_PSE | CR4_OSFXSR | CR4_OSXMMEXCPT);
-    cpu_set(c, UC_X86_REG_CR0, CR0_PG | CR0_WP | CR0_PE | 0x10);
+    cpu_set(c, CPU_REG_CR0, CR0_PG | CR0_WP | CR0_PE | 0x10);
     if (cpu_load_segments(c, KERNEL_CS, KERNEL_DS, KERNEL_DS, HOST_STACK_TOP)) {
         snprintf(err, errlen, "cannot enter the host's ring 0");
         return -1;
@@ -278,8 +278,8 @@ static int start_host_cpu(struct machine *m, char *err, size_t errlen) {
     c->mark_size = 0x1000;
     c->null_seg_poison = NULL_SEG_POISON;
     if (m->opt.trace_switches)
-        uc_hook_add(c->uc, &m->h_switcher, UC_HOOK_CODE, (void *)on_switcher_insn, m,
-                    SWITCHER_ADDR, SWITCHER_ADDR + 0xFFF);
+        cpu_hook_code(c, &m->h_switcher, SWITCHER_ADDR, SWITCHER_ADDR + 0xFFF, on_switcher_insn,
+                      m);
     return 0;
 }
 
@@ -406,7 +406,7 @@ void machine_free(struct machine *m) {
 
 static void report_host_stop(struct machine *m, enum cpu_stop stop) {
     if (m->dead) return;   /* already killed during the run (by the debugger): that is why */
-    uint32_t eip = cpu_get(&m->cpu, UC_X86_REG_EIP);
+    uint32_t eip = cpu_get(&m->cpu, CPU_REG_EIP);
     m->dead = 1;
     m->exit_code = 2;
     if (stop == CPU_STOP_HLT && eip == m->host_panic + 1)
@@ -423,10 +423,10 @@ static void run_guest_once(struct machine *m) {
     copy_in_guest_info(m);
     reg_set(m, LGUEST_REGS_trapnum, 256);   /* no real trap has this number */
     struct cpu *c = &m->cpu;
-    cpu_set(c, UC_X86_REG_EAX, SWITCHER_PAGES_ADDR);
+    cpu_set(c, CPU_REG_EAX, SWITCHER_PAGES_ADDR);
     shadow_map_switcher_in_guest(&m->shadow);   /* 4.4 does it in copy_in_guest_info */
-    cpu_set(c, UC_X86_REG_EBX, m->shadow.root); /* the current slot's shadow directory */
-    cpu_set(c, UC_X86_REG_EFLAGS, 0x2);     /* host interrupts off, as local_irq_disable */
+    cpu_set(c, CPU_REG_EBX, m->shadow.root); /* the current slot's shadow directory */
+    cpu_set(c, CPU_REG_EFLAGS, 0x2);     /* host interrupts off, as local_irq_disable */
     uint32_t gcs = reg_get(m, LGUEST_REGS_cs);
     m->entering = (struct rec_switch){ .to_guest = 1, .eip = reg_get(m, LGUEST_REGS_eip),
                                     .cs = gcs, .cpl_before = 0, .cpl_after = (int)(gcs & 3) };
@@ -438,7 +438,7 @@ static void run_guest_once(struct machine *m) {
     c->watch_addr = watch < 0 ? UINT64_MAX : (uint64_t)watch;
     /* The Guest asked for CR0.TS (LHCALL_TS): run it with TS set so its first FPU instruction
      * raises #NM; the host clears TS again once the Guest is out. */
-    if (m->ts) cpu_set(c, UC_X86_REG_CR0, cpu_get(c, UC_X86_REG_CR0) | CR0_TS);
+    if (m->ts) cpu_set(c, CPU_REG_CR0, cpu_get(c, CPU_REG_CR0) | CR0_TS);
     /* The run ends at the hlt at host_return: no stop address, so the host routine's code is
      * translated once for the whole run instead of on every world switch. */
     /* The Switcher will pop these; a null one gets its guard once the Guest runs. */
@@ -447,9 +447,9 @@ static void run_guest_once(struct machine *m) {
     m->running = 1;
     enum cpu_stop stop = cpu_run(c, m->host_run, CPU_RUN_TO_HLT);
     m->running = 0;
-    if (stop == CPU_STOP_HLT && cpu_get(c, UC_X86_REG_EIP) == m->host_return + 1)
+    if (stop == CPU_STOP_HLT && cpu_get(c, CPU_REG_EIP) == m->host_return + 1)
         stop = CPU_STOP_UNTIL;
-    if (m->ts) cpu_set(c, UC_X86_REG_CR0, cpu_get(c, UC_X86_REG_CR0) & ~CR0_TS);
+    if (m->ts) cpu_set(c, CPU_REG_CR0, cpu_get(c, CPU_REG_CR0) & ~CR0_TS);
     m->n_runs++;
     if (stop != CPU_STOP_UNTIL) {
         report_host_stop(m, stop);
@@ -464,7 +464,7 @@ static void run_guest_once(struct machine *m) {
     m->leaving.eip = reg_get(m, LGUEST_REGS_eip);
     m->leaving.cs = reg_get(m, LGUEST_REGS_cs);
     m->leaving.cpl_after = cpu_cpl(c);
-    if (m->leaving.vector == 14) m->cr2 = cpu_get(c, UC_X86_REG_CR2);
+    if (m->leaving.vector == 14) m->cr2 = cpu_get(c, CPU_REG_CR2);
     m->n_exits[m->leaving.vector <= 256 ? m->leaving.vector : 256]++;
     finish_switch_record(m, &m->leaving);
     record_entering(m);

@@ -124,7 +124,7 @@ struct machine {
     uint8_t *host_snapshot;       /* host memory the Guest must never change (host_guard) */
     int host_checked, host_changed;
     uint32_t host_changed_at;     /* the first changed byte */
-    uc_hook h_switcher;
+    cpu_hook h_switcher;
     /* A debugger (debug/) is told of every delivery through the IDT; NULL without --gdb. */
     void (*debug_delivered)(void *ctx, const struct cpu_delivery *d);
     void *debug_ctx;

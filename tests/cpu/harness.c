@@ -110,7 +110,7 @@ static void build_gdt(struct machine *m) {
     /* available 32-bit TSS */
     set_desc(m, TSS_SEL, (TSS_BASE & 0xFFFFu) << 16 | (TSS_LIMIT & 0xFFFF),
              (TSS_BASE >> 16 & 0xFF) | 0x8900u | (TSS_LIMIT & 0xF0000u) | (TSS_BASE & 0xFF000000u));
-    cpu_set_table(&m->cpu, UC_X86_REG_GDTR, GDT_BASE, GDT_ENTRIES * 8 - 1);
+    cpu_set_table(&m->cpu, CPU_REG_GDTR, GDT_BASE, GDT_ENTRIES * 8 - 1);
 }
 
 void set_gate(struct machine *m, int vector, uint16_t sel, uint32_t offset, int type, int dpl,
@@ -124,7 +124,7 @@ void set_gate(struct machine *m, int vector, uint16_t sel, uint32_t offset, int 
 static void build_idt(struct machine *m) {
     for (int v = 0; v < 256; v++)
         set_gate(m, v, KCODE, sym("h_stop"), GATE_INT32, 0, 1);
-    cpu_set_table(&m->cpu, UC_X86_REG_IDTR, IDT_BASE, 256 * 8 - 1);
+    cpu_set_table(&m->cpu, CPU_REG_IDTR, IDT_BASE, 256 * 8 - 1);
 }
 
 static void build_tss(struct machine *m) {
@@ -160,8 +160,8 @@ static void build_page_tables(struct machine *m) {
     for (uint32_t la = 0x800000; la < RAM_SIZE; la += 0x400000)
         set_ram32(m, PD_BASE + (la >> 22) * 4, la | user_rw | PTE_PS);
     cpu_set_cr4(&m->cpu, CR4_PSE);
-    cpu_set(&m->cpu, UC_X86_REG_CR3, PD_BASE);
-    cpu_set(&m->cpu, UC_X86_REG_CR0, CR0_PE | 0x10 /* ET */ | CR0_WP | CR0_PG);
+    cpu_set(&m->cpu, CPU_REG_CR3, PD_BASE);
+    cpu_set(&m->cpu, CPU_REG_CR0, CR0_PE | 0x10 /* ET */ | CR0_WP | CR0_PG);
 }
 
 /* --- the machine --- */
@@ -206,7 +206,7 @@ void machine_enter(struct machine *m, int cpl, uint32_t eflags) {
         fprintf(stderr, "machine_enter: cannot load the ring %d segments\n", cpl);
         abort();
     }
-    cpu_set(&m->cpu, UC_X86_REG_EFLAGS, eflags);
+    cpu_set(&m->cpu, CPU_REG_EFLAGS, eflags);
 }
 
 enum cpu_stop machine_run(struct machine *m, const char *from, const char *until) {
@@ -218,7 +218,7 @@ void set_ram32(struct machine *m, uint32_t pa, uint32_t v) { put_le32(m->ram + p
 
 uint32_t stack_word(struct machine *m, int i) {
     uint8_t b[4];
-    if (cpu_read_linear(&m->cpu, cpu_get(&m->cpu, UC_X86_REG_ESP) + 4u * (uint32_t)i, b, 4))
+    if (cpu_read_linear(&m->cpu, cpu_get(&m->cpu, CPU_REG_ESP) + 4u * (uint32_t)i, b, 4))
         return 0xDEADDEAD;   /* not readable: no test expects this value */
     return le32(b);
 }

@@ -68,15 +68,15 @@ static void check_record(int i, const struct expect *e) {
 
 /* The machine is stopped on a handler's first instruction, entered as e says. */
 static void check_entry(const char *handler, const struct expect *e) {
-    CHECK_EQ(reg(UC_X86_REG_EIP), sym(handler));
-    CHECK_EQ(reg(UC_X86_REG_CS), e->cs);
-    CHECK_EQ(reg(UC_X86_REG_SS), e->ss);
-    CHECK_EQ(reg(UC_X86_REG_ESP), e->esp);
+    CHECK_EQ(reg(CPU_REG_EIP), sym(handler));
+    CHECK_EQ(reg(CPU_REG_CS), e->cs);
+    CHECK_EQ(reg(CPU_REG_SS), e->ss);
+    CHECK_EQ(reg(CPU_REG_ESP), e->esp);
     CHECK_EQ(cpu_cpl(&M.cpu), e->cs & 3);
     for (int w = 0; w < e->n; w++)
         CHECK_EQ(stack_word(&M, w), e->frame[w]);
     /* delivery always clears TF, NT, RF and VM */
-    CHECK_EQ(reg(UC_X86_REG_EFLAGS) & (EFLAGS_TF | EFLAGS_NT | EFLAGS_RF | EFLAGS_VM), 0);
+    CHECK_EQ(reg(CPU_REG_EFLAGS) & (EFLAGS_TF | EFLAGS_NT | EFLAGS_RF | EFLAGS_VM), 0);
 }
 
 /* A single delivery that stopped at h_stop. */
@@ -110,7 +110,7 @@ static void gp_cli_at(int cpl) {
     struct expect e = fault_to_ring0(13, 0, sym("s_cli"), cpl, flags);
     check_single(r, &e);
     CHECK_EQ(M.log[0].from_cpl, cpl);
-    CHECK_EQ(reg(UC_X86_REG_EFLAGS) & EFLAGS_IF, 0);   /* interrupt gate */
+    CHECK_EQ(reg(CPU_REG_EFLAGS) & EFLAGS_IF, 0);   /* interrupt gate */
     machine_close(&M);
 }
 
@@ -125,7 +125,7 @@ static void gate_type_and_if(int type, uint32_t want_if) {
     enum cpu_stop r = machine_run(&M, "s_cli", "h_stop");
     struct expect e = fault_to_ring0(13, 0, sym("s_cli"), 3, EF_BASE);
     check_single(r, &e);
-    CHECK_EQ(reg(UC_X86_REG_EFLAGS) & EFLAGS_IF, want_if);
+    CHECK_EQ(reg(CPU_REG_EFLAGS) & EFLAGS_IF, want_if);
     CHECK_EQ(M.log[0].to_eflags & EFLAGS_IF, want_if);
     machine_close(&M);
 }
@@ -271,7 +271,7 @@ static void gate_not_present_external(void) {
 
 static void idt_limit_int_n(void) {
     OPEN(PAGING_OFF);
-    cpu_set_table(&M.cpu, UC_X86_REG_IDTR, IDT_BASE, 0x30 * 8 - 1);
+    cpu_set_table(&M.cpu, CPU_REG_IDTR, IDT_BASE, 0x30 * 8 - 1);
     machine_enter(&M, 3, EF_BASE);
     enum cpu_stop r = machine_run(&M, "s_int40", "h_stop");
     struct expect e = fault_to_ring0(13, 0x40 * 8 + 2, sym("s_int40"), 3, EF_BASE);
@@ -281,7 +281,7 @@ static void idt_limit_int_n(void) {
 
 static void idt_limit_external(void) {
     OPEN(PAGING_OFF);
-    cpu_set_table(&M.cpu, UC_X86_REG_IDTR, IDT_BASE, 0x30 * 8 - 1);
+    cpu_set_table(&M.cpu, CPU_REG_IDTR, IDT_BASE, 0x30 * 8 - 1);
     machine_enter(&M, 3, EF_BASE);
     cpu_raise_irq(&M.cpu, 0x30);
     enum cpu_stop r = machine_run(&M, "s_spin", "h_stop");
@@ -326,9 +326,9 @@ static void thousand_gps_no_double_fault(void) {
     int all_gp = 1;
     for (int i = 0; i < M.n_log; i++) all_gp &= M.log[i].ev.vector == 13;
     CHECK(all_gp);
-    CHECK_EQ(reg(UC_X86_REG_ECX), 0);
+    CHECK_EQ(reg(CPU_REG_ECX), 0);
     CHECK_EQ(cpu_cpl(&M.cpu), 3);
-    CHECK_EQ(reg(UC_X86_REG_ESP), R3_PROG_STACK);
+    CHECK_EQ(reg(CPU_REG_ESP), R3_PROG_STACK);
     machine_close(&M);
 }
 
@@ -343,7 +343,7 @@ static void pf_while_pushing_gp_is_serial(void) {
     struct expect e = { 14, EV_FAULT, 1, PF_W, R1CODE, R1DATA, TSS_ESP1 - 24, 6,
                         { PF_W, sym("s_cli"), UCODE, EF_BASE | EFLAGS_RF, R3_PROG_STACK, UDATA } };
     check_single(r, &e);
-    CHECK_EQ(reg(UC_X86_REG_CR2), UNMAPPED_STACK - 4);
+    CHECK_EQ(reg(CPU_REG_CR2), UNMAPPED_STACK - 4);
     machine_close(&M);
 }
 
@@ -408,7 +408,7 @@ static void page_fault_case(int cpl, const char *snippet, uint32_t pte, uint32_t
         e = fault_to_ring0(14, error, sym(snippet), cpl, EF_BASE);
     }
     check_single(r, &e);
-    CHECK_EQ(reg(UC_X86_REG_CR2), la);
+    CHECK_EQ(reg(CPU_REG_CR2), la);
     CHECK_EQ(M.log[0].cr2, la);
     int flags = (error & PF_W ? WALK_WRITE : 0) | (cpl == 3 ? WALK_USER : 0);
     check_walker_agrees(la, flags, error);
@@ -432,7 +432,7 @@ static void pf_cpl1_write_readonly_wp1_err3(void) {
 /* With CR0.WP=0, rings 0-2 write to read-only pages. */
 static void no_pf_cpl1_write_readonly_wp0(void) {
     OPEN(PAGING_ON);
-    cpu_set(&M.cpu, UC_X86_REG_CR0, reg(UC_X86_REG_CR0) & ~CR0_WP);
+    cpu_set(&M.cpu, CPU_REG_CR0, reg(CPU_REG_CR0) & ~CR0_WP);
     set_test_pte(PTE_P | PTE_US);
     machine_enter(&M, 1, EF_BASE);
     enum cpu_stop r = machine_run(&M, "s_write_test", "s_write_test_done");
@@ -453,7 +453,7 @@ static void no_pf_cpl1_write_readonly_wp0(void) {
  */
 static void null_selector_case(int cpl, const char *snippet) {
     OPEN(PAGING_ON);
-    cpu_set(&M.cpu, UC_X86_REG_CR2, 0xCAFE000);
+    cpu_set(&M.cpu, CPU_REG_CR2, 0xCAFE000);
     machine_enter(&M, cpl, EF_BASE);
     char insn[64];
     snprintf(insn, sizeof(insn), "%s_insn", snippet);
@@ -466,9 +466,9 @@ static void null_selector_case(int cpl, const char *snippet) {
         e = fault_to_ring0(13, 0, sym(insn), cpl, EF_AFTER_XOR);
     }
     check_single(r, &e);
-    CHECK_EQ(reg(UC_X86_REG_EAX), 0x5A5A5A5A);        /* the load did not happen */
-    CHECK_EQ(reg(UC_X86_REG_CR2), 0xCAFE000);         /* a #GP leaves CR2 alone */
-    CHECK_EQ(reg(UC_X86_REG_CR3), PD_BASE);
+    CHECK_EQ(reg(CPU_REG_EAX), 0x5A5A5A5A);        /* the load did not happen */
+    CHECK_EQ(reg(CPU_REG_CR2), 0xCAFE000);         /* a #GP leaves CR2 alone */
+    CHECK_EQ(reg(CPU_REG_CR3), PD_BASE);
     machine_close(&M);
 }
 
@@ -509,18 +509,18 @@ static void null_gs_mapped_offset_gp0(void) {
  * offset that is mapped takes the #GP(0) an i386 raises, and CR2 keeps its value. */
 static void null_gs_guarded_mapped_offset_gp0(void) {
     OPEN(PAGING_ON);
-    cpu_set(&M.cpu, UC_X86_REG_CR2, 0xCAFE000);
+    cpu_set(&M.cpu, CPU_REG_CR2, 0xCAFE000);
     machine_enter(&M, 1, EF_BASE);
-    cpu_set(&M.cpu, UC_X86_REG_GS, 0);
-    cpu_set(&M.cpu, UC_X86_REG_EAX, 0x5A5A5A5A);
+    cpu_set(&M.cpu, CPU_REG_GS, 0);
+    cpu_set(&M.cpu, CPU_REG_EAX, 0x5A5A5A5A);
     M.cpu.null_seg_poison = 0xFFC03000u;
     cpu_guard_null_segments(&M.cpu);
     enum cpu_stop r = machine_run(&M, "s_null_gs_mapped_insn", "h_stop");
     struct expect e = fault_to_ring0(13, 0, sym("s_null_gs_mapped_insn"), 1, EF_BASE);
     check_single(r, &e);
-    CHECK_EQ(reg(UC_X86_REG_EAX), 0x5A5A5A5A);
-    CHECK_EQ(reg(UC_X86_REG_CR2), 0xCAFE000);
-    CHECK_EQ(reg(UC_X86_REG_GS), 0);                  /* the selector itself is untouched */
+    CHECK_EQ(reg(CPU_REG_EAX), 0x5A5A5A5A);
+    CHECK_EQ(reg(CPU_REG_CR2), 0xCAFE000);
+    CHECK_EQ(reg(CPU_REG_GS), 0);                  /* the selector itself is untouched */
     machine_close(&M);
 }
 
@@ -534,7 +534,7 @@ static void valid_gs_not_guarded(void) {
     enum cpu_stop r = machine_run(&M, "s_null_gs_mapped_insn", "s_null_gs_mapped_done");
     CHECK_EQ(r, CPU_STOP_UNTIL);
     CHECK_EQ(M.n_delivered, 0);
-    CHECK_EQ(reg(UC_X86_REG_EAX), 0x600DF00D);
+    CHECK_EQ(reg(CPU_REG_EAX), 0x600DF00D);
     machine_close(&M);
 }
 
@@ -545,7 +545,7 @@ static void valid_gs_page0_is_page_fault(void) {
     enum cpu_stop r = machine_run(&M, "s_valid_gs_page0", "h_stop");
     struct expect e = fault_to_ring0(14, 0, sym("s_valid_gs_page0_insn"), 1, EF_BASE);
     check_single(r, &e);
-    CHECK_EQ(reg(UC_X86_REG_CR2), 0x14);
+    CHECK_EQ(reg(CPU_REG_CR2), 0x14);
     machine_close(&M);
 }
 
@@ -558,7 +558,7 @@ static void null_gs_unused_push_is_page_fault(void) {
                         { PF_W, sym("s_null_gs_unused_insn"), R1CODE, EF_AFTER_XOR | EFLAGS_RF,
                           0x14, R1DATA } };
     check_single(r, &e);
-    CHECK_EQ(reg(UC_X86_REG_CR2), 0x10);
+    CHECK_EQ(reg(CPU_REG_CR2), 0x10);
     machine_close(&M);
 }
 
@@ -587,7 +587,7 @@ static void io_in_denied_cpl1_keeps_al(void) {
     OPEN(PAGING_OFF);
     machine_enter(&M, 1, EF_BASE);
     machine_run(&M, "s_in60", "h_stop");
-    CHECK_EQ(reg(UC_X86_REG_EAX), 0x12345678);
+    CHECK_EQ(reg(CPU_REG_EAX), 0x12345678);
     CHECK_EQ(M.n_in, 0);
     machine_close(&M);
 }
@@ -616,7 +616,7 @@ static void io_bitmap_allows_in(void) {
     CHECK_EQ(M.n_in, 1);
     CHECK_EQ(M.io_port, 0x60);
     CHECK_EQ(M.io_size, 1);
-    CHECK_EQ(reg(UC_X86_REG_EAX), 0x123456A5);
+    CHECK_EQ(reg(CPU_REG_EAX), 0x123456A5);
     machine_close(&M);
 }
 
@@ -742,7 +742,7 @@ static void io_denied_then_other_port_allowed(void) {
 /* ================= RDTSC ================= */
 
 static uint64_t edx_eax(void) {
-    return (uint64_t)reg(UC_X86_REG_EDX) << 32 | reg(UC_X86_REG_EAX);
+    return (uint64_t)reg(CPU_REG_EDX) << 32 | reg(CPU_REG_EAX);
 }
 
 /* RDTSC at CPL cpl in a fresh machine: returns EDX:EAX (asserting nothing was delivered). */
@@ -794,15 +794,15 @@ static void rdtsc_with_tsd_is_gp(void) {
 static void cpuid_at(int cpl, uint32_t leaf, uint32_t r[4]) {
     OPEN(PAGING_OFF);
     machine_enter(&M, cpl, EF_BASE);
-    cpu_set(&M.cpu, UC_X86_REG_EAX, leaf);
-    cpu_set(&M.cpu, UC_X86_REG_ECX, 0);
+    cpu_set(&M.cpu, CPU_REG_EAX, leaf);
+    cpu_set(&M.cpu, CPU_REG_ECX, 0);
     CHECK_EQ(machine_run(&M, "s_cpuid", "s_cpuid_done"), CPU_STOP_UNTIL);
     CHECK_EQ(M.n_delivered, 0);
     CHECK_EQ(M.cpu.n_cpuid, 1);
-    r[0] = reg(UC_X86_REG_EAX);
-    r[1] = reg(UC_X86_REG_EBX);
-    r[2] = reg(UC_X86_REG_ECX);
-    r[3] = reg(UC_X86_REG_EDX);
+    r[0] = reg(CPU_REG_EAX);
+    r[1] = reg(CPU_REG_EBX);
+    r[2] = reg(CPU_REG_ECX);
+    r[3] = reg(CPU_REG_EDX);
     machine_close(&M);
 }
 
@@ -840,7 +840,7 @@ static void cpuid_unknown_leaf_is_zero(void) {
  * with no error code): this is how lguest lets a Guest switch FPU state lazily (LHCALL_TS). */
 static void ts_makes_fpu_fault_nm(void) {
     OPEN(PAGING_OFF);
-    cpu_set(&M.cpu, UC_X86_REG_CR0, reg(UC_X86_REG_CR0) | CR0_TS);
+    cpu_set(&M.cpu, CPU_REG_CR0, reg(CPU_REG_CR0) | CR0_TS);
     machine_enter(&M, 1, EF_BASE);
     enum cpu_stop r = machine_run(&M, "s_fld1", "h_stop");
     struct expect e = { 7, EV_FAULT, 0, 0, KCODE, KDATA, TSS_ESP0 - 20, 5,
@@ -896,7 +896,7 @@ static void irq_waits_for_sti_and_its_shadow(void) {
     struct expect e = { 0x30, EV_EXTINT, 0, 0, KCODE, KDATA, R0_PROG_STACK - 12, 3,
                         { sym("s_sti_nop_after"), KCODE, EF_BASE } };
     check_single(r, &e);
-    CHECK_EQ(reg(UC_X86_REG_EFLAGS) & EFLAGS_IF, 0);
+    CHECK_EQ(reg(CPU_REG_EFLAGS) & EFLAGS_IF, 0);
     machine_close(&M);
 }
 
@@ -926,7 +926,7 @@ static void deadline_irq_once(uint64_t *now, uint32_t *eip, uint32_t *ecx) {
     CHECK_EQ(M.log_now_ns[0], M.deadline_fired_ns);
     *now = M.log_now_ns[0];
     *eip = M.log[0].frame[0];
-    *ecx = reg(UC_X86_REG_ECX);
+    *ecx = reg(CPU_REG_ECX);
     machine_close(&M);
 }
 
@@ -948,7 +948,7 @@ static void paging_read_sets_accessed(void) {
     set_ram32(&M, TEST_PAGE + 0x10, 0xA1B2C3D4);
     machine_enter(&M, 3, EF_BASE);
     CHECK_EQ(machine_run(&M, "s_read_test", "s_read_test_done"), CPU_STOP_UNTIL);
-    CHECK_EQ(reg(UC_X86_REG_EAX), 0xA1B2C3D4);
+    CHECK_EQ(reg(CPU_REG_EAX), 0xA1B2C3D4);
     uint32_t pte = ram32(&M, pte_addr(TEST_PAGE));
     CHECK_EQ(pte & (PTE_A | PTE_D), PTE_A);
     CHECK(ram32(&M, PD_BASE) & PTE_A);
@@ -993,7 +993,7 @@ static void paging_large_page(void) {
     set_ram32(&M, LARGE_VA + 0x1234, 0xFFFFFFFF);   /* what an untranslated read would see */
     machine_enter(&M, 3, EF_BASE);
     CHECK_EQ(machine_run(&M, "s_read_large", "s_read_large_done"), CPU_STOP_UNTIL);
-    CHECK_EQ(reg(UC_X86_REG_EAX), 0x0BADCAFE);
+    CHECK_EQ(reg(CPU_REG_EAX), 0x0BADCAFE);
     uint32_t pde_pa = PD_BASE + (LARGE_VA >> 22) * 4;
     CHECK_EQ(ram32(&M, pde_pa) & (PTE_A | PTE_D), PTE_A);
     machine_enter(&M, 3, EF_BASE);
@@ -1028,7 +1028,7 @@ static void tlb_change_visible_after(int flush_from_host) {
     CHECK_EQ(M.log[0].ev.vector, 14);
     CHECK_EQ(M.log[0].ev.error, 0);
     CHECK_EQ(M.log[0].frame[1], sym(insn));
-    CHECK_EQ(reg(UC_X86_REG_CR2), TEST_PAGE + 0x10);
+    CHECK_EQ(reg(CPU_REG_CR2), TEST_PAGE + 0x10);
     machine_close(&M);
 }
 
@@ -1040,14 +1040,14 @@ static void code_changed_runs_new_code(void) {
     OPEN(PAGING_OFF);
     machine_enter(&M, 0, 0x2);
     CHECK_EQ(machine_run(&M, "s_code_patch", "s_code_patch_done"), CPU_STOP_UNTIL);
-    CHECK_EQ(reg(UC_X86_REG_EAX), 1);
+    CHECK_EQ(reg(CPU_REG_EAX), 1);
     uint32_t imm = sym("s_code_patch") + 1;          /* movl $imm32, %eax = B8 imm32 */
     CHECK_EQ(ram32(&M, imm), 1);
     set_ram32(&M, imm, 2);
     cpu_code_changed(&M.cpu);
     machine_enter(&M, 0, 0x2);
     CHECK_EQ(machine_run(&M, "s_code_patch", "s_code_patch_done"), CPU_STOP_UNTIL);
-    CHECK_EQ(reg(UC_X86_REG_EAX), 2);
+    CHECK_EQ(reg(CPU_REG_EAX), 2);
     machine_close(&M);
 }
 
@@ -1065,7 +1065,7 @@ static void run_stops_inside_block_translated_before(void) {
     uint32_t middle = sym("s_rdtsc_after16") + 8;    /* the ninth of sixteen nops */
     machine_enter(&M, 3, EF_BASE);
     CHECK_EQ(cpu_run(&M.cpu, sym("s_rdtsc_after16"), middle), CPU_STOP_UNTIL);
-    CHECK_EQ(reg(UC_X86_REG_EIP), middle);
+    CHECK_EQ(reg(CPU_REG_EIP), middle);
     CHECK_EQ(M.n_delivered, 1);
     machine_close(&M);
 }
@@ -1073,9 +1073,9 @@ static void run_stops_inside_block_translated_before(void) {
 /* Writing CR2 must not touch CR3 (Unicorn 2.1.1 routes CR2 writes through its CR3 update). */
 static void cr2_write_keeps_cr3(void) {
     OPEN(PAGING_ON);
-    cpu_set(&M.cpu, UC_X86_REG_CR2, 0x12345678);
-    CHECK_EQ(reg(UC_X86_REG_CR2), 0x12345678);
-    CHECK_EQ(reg(UC_X86_REG_CR3), PD_BASE);
+    cpu_set(&M.cpu, CPU_REG_CR2, 0x12345678);
+    CHECK_EQ(reg(CPU_REG_CR2), 0x12345678);
+    CHECK_EQ(reg(CPU_REG_CR3), PD_BASE);
     machine_enter(&M, 3, EF_BASE);
     CHECK_EQ(machine_run(&M, "s_read_test", "s_read_test_done"), CPU_STOP_UNTIL);
     CHECK_EQ(M.n_delivered, 0);

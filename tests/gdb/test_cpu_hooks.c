@@ -15,7 +15,7 @@ static struct machine M;
 
 static int n_calls;
 
-static void count_insn(uc_engine *uc, uint64_t addr, uint32_t size, void *user) {
+static void count_insn(void *ctx, uint32_t addr, uint32_t size) {
     n_calls++;
 }
 
@@ -29,7 +29,7 @@ static void map_code(int present) {
 /*
  * A code hook is compiled into two blocks of the snippets; their pages are then unmapped and
  * the hook deleted, with the CPU at CPL 3 ready to run on.  Unicorn 2.1.1 looks up each
- * block's address in the current address space (see cpu_hooks_del): with a plain uc_hook_del
+ * block's address in the current address space (see cpu_hooks_del): with Unicorn's own deletion
  * the first lookup leaves a #PF in the CPU state (CR2 changes), the second a #DF, and the next
  * exception the program takes becomes a triple fault that stops the CPU as if at HLT: a page
  * fault is lost, a denied OUT goes through.  Returns 0 when the machine is ready.
@@ -40,20 +40,19 @@ static int delete_hook_elsewhere(void) {
         return -1;
     }
     n_calls = 0;
-    uc_hook h;
-    CHECK_EQ(uc_hook_add(M.cpu.uc, &h, UC_HOOK_CODE, (void *)count_insn, NULL, 1, 0),
-             UC_ERR_OK);
+    cpu_hook h;
+    CHECK_EQ(cpu_hook_code(&M.cpu, &h, 1, 0, count_insn, NULL), 0);
     CHECK_EQ(machine_run(&M, "s_into", "s_into_insn"), CPU_STOP_UNTIL);
     CHECK_EQ(machine_run(&M, "s_div0", "s_div0_insn"), CPU_STOP_UNTIL);
     CHECK(n_calls >= 5);
     machine_enter(&M, 3, EF_BASE);
-    cpu_set(&M.cpu, UC_X86_REG_CR2, 0x12345678);
+    cpu_set(&M.cpu, CPU_REG_CR2, 0x12345678);
 
     map_code(0);
     static uint8_t tables[0x2000];
     memcpy(tables, M.ram + PD_BASE, sizeof(tables));   /* the directory and PT0 */
     cpu_hooks_del(&M.cpu, &h, 1);
-    CHECK_EQ(cpu_get(&M.cpu, UC_X86_REG_CR2), 0x12345678);
+    CHECK_EQ(cpu_get(&M.cpu, CPU_REG_CR2), 0x12345678);
     CHECK(memcmp(tables, M.ram + PD_BASE, sizeof(tables)) == 0);   /* no Accessed bit set */
     map_code(1);
     cpu_code_changed(&M.cpu);
@@ -89,9 +88,9 @@ static uint32_t pause_at;
 static int n_paused, attention_in_pause;
 
 /* A breakpoint: stop before the instruction at pause_at, once. */
-static void stop_once(uc_engine *uc, uint64_t addr, uint32_t size, void *user) {
-    struct cpu *c = user;
-    if ((uint32_t)addr == pause_at && n_paused == 0) cpu_pause_now(c, (uint32_t)addr);
+static void stop_once(void *ctx, uint32_t addr, uint32_t size) {
+    struct cpu *c = ctx;
+    if (addr == pause_at && n_paused == 0) cpu_pause_now(c, addr);
 }
 
 /* The debugger's turn; the first time, a Ctrl-C comes in before the CPU runs on. */
@@ -109,15 +108,15 @@ static uint64_t clock_after_block(int pause, int attention) {
     pause_at = sym("s_into") + 5;   /* the addl, in the middle of the block */
     n_paused = 0;
     attention_in_pause = attention;
-    uc_hook h;
+    cpu_hook h;
     if (pause) {
         M.cpu.pause.paused = on_paused;
         M.cpu.pause.on = 1;
-        uc_hook_add(M.cpu.uc, &h, UC_HOOK_CODE, (void *)stop_once, &M.cpu, pause_at, pause_at);
+        cpu_hook_code(&M.cpu, &h, pause_at, pause_at, stop_once, &M.cpu);
     }
     machine_enter(&M, 0, EF_BASE);
     CHECK_EQ(machine_run(&M, "s_into", "s_into_insn"), CPU_STOP_UNTIL);
-    CHECK_EQ(cpu_get(&M.cpu, UC_X86_REG_EAX), 0x80000000u);
+    CHECK_EQ(cpu_get(&M.cpu, CPU_REG_EAX), 0x80000000u);
     CHECK_EQ(M.cpu.pause.n_pauses, (uint64_t)(pause ? 1 + attention : 0));
     uint64_t now = M.cpu.now_ns;
     machine_close(&M);

@@ -1,0 +1,48 @@
+/* private.h - what the files of cpu/ share and nobody else sees: Unicorn itself, and the helpers. */
+#ifndef LGSIM_CPU_PRIVATE_H
+#define LGSIM_CPU_PRIVATE_H
+#include <unicorn/unicorn.h>
+#include "cpu/cpu.h"
+
+/* enum cpu_reg is Unicorn's numbering, so the rest of lgsim never needs Unicorn's header. */
+#define CPU_REG_IS_UNICORNS(r) ((int)CPU_REG_##r == (int)UC_X86_REG_##r)
+_Static_assert(CPU_REG_IS_UNICORNS(CS) && CPU_REG_IS_UNICORNS(DS) && CPU_REG_IS_UNICORNS(ES) &&
+               CPU_REG_IS_UNICORNS(FS) && CPU_REG_IS_UNICORNS(GS) && CPU_REG_IS_UNICORNS(SS),
+               "segment register ids");
+_Static_assert(CPU_REG_IS_UNICORNS(EAX) && CPU_REG_IS_UNICORNS(EBX) &&
+               CPU_REG_IS_UNICORNS(ECX) && CPU_REG_IS_UNICORNS(EDX) &&
+               CPU_REG_IS_UNICORNS(ESI) && CPU_REG_IS_UNICORNS(EDI) &&
+               CPU_REG_IS_UNICORNS(EBP) && CPU_REG_IS_UNICORNS(ESP) &&
+               CPU_REG_IS_UNICORNS(EIP) && CPU_REG_IS_UNICORNS(EFLAGS), "general register ids");
+_Static_assert(CPU_REG_IS_UNICORNS(CR0) && CPU_REG_IS_UNICORNS(CR2) &&
+               CPU_REG_IS_UNICORNS(CR3) && CPU_REG_IS_UNICORNS(CR4) &&
+               CPU_REG_IS_UNICORNS(GDTR) && CPU_REG_IS_UNICORNS(IDTR) &&
+               CPU_REG_IS_UNICORNS(TR) && CPU_REG_IS_UNICORNS(LDTR), "system register ids");
+_Static_assert(CPU_REG_IS_UNICORNS(ST0) && CPU_REG_IS_UNICORNS(FPCW) &&
+               CPU_REG_IS_UNICORNS(FPSW) && CPU_REG_IS_UNICORNS(FPTAG) &&
+               CPU_REG_IS_UNICORNS(FIP) && CPU_REG_IS_UNICORNS(FOP), "x87 register ids");
+_Static_assert(sizeof(uc_hook) == sizeof(size_t), "Unicorn's hook handles are size_t");
+
+static inline int cpu_pause_watching(struct cpu *c) {   /* must on_block call pause.c? */
+    return c->pause.on || c->pause.resuming ||
+           atomic_load_explicit(&c->pause.attention, memory_order_relaxed);
+}
+int cpu_pause_block(struct cpu *c, uint32_t addr, uint32_t size);
+uc_err cpu_pause_serve(struct cpu *c, uint32_t until);
+int cpu_calibrate(struct cpu_layout *lay, char *err, size_t errlen);
+uint32_t cpu_ctx_get32(struct cpu *c, size_t off);
+void cpu_ctx_put32(struct cpu *c, size_t off, uint32_t v);
+void cpu_io_install(struct cpu *c);
+int cpu_cpuid_install(struct cpu *c);
+int cpu_io_take_denied(struct cpu *c, uint32_t next_eip, struct cpu_event *ev);
+int cpu_try_emulate_rdtsc(struct cpu *c, uint32_t eip);
+int cpu_null_segment_used(struct cpu *c, uint32_t eip);
+/* cpu_guard_null_segments() told which are null (1: FS, 2: GS) instead of reading them. */
+void cpu_guard_segments(struct cpu *c, unsigned which);
+void cpu_recheck(struct cpu *c);
+void cpu_force_cpl(struct cpu *c, int cpl);
+
+#define HF_CPL_MASK      3u
+#define HF_INHIBIT_IRQ   (1u << 3)
+#define HF_IOBPT         (1u << 24)
+#endif
