@@ -1,0 +1,23 @@
+# only_cpu_names_unicorn.cmake - no C, header or assembly file outside cpu/ names Unicorn: no
+# uc_* call or type, no UC_* constant, no <unicorn/...> include.  cpu/cpu.h is lgsim's CPU.
+# Usage: cmake -DROOT=source-dir -P only_cpu_names_unicorn.cmake
+file(GLOB tops RELATIVE ${ROOT} ${ROOT}/*)
+set(bad)
+foreach(top ${tops})
+  if(NOT IS_DIRECTORY ${ROOT}/${top} OR top STREQUAL "cpu" OR top MATCHES "^(build|\\.)")
+    continue()
+  endif()
+  file(GLOB_RECURSE files ${ROOT}/${top}/*.c ${ROOT}/${top}/*.h ${ROOT}/${top}/*.S)
+  foreach(f ${files})
+    file(STRINGS ${f} hits REGEX "(^|[^A-Za-z0-9_])(uc|UC)_[A-Za-z]|unicorn/")
+    foreach(line ${hits})
+      file(RELATIVE_PATH rel ${ROOT} ${f})
+      list(APPEND bad "${rel}: ${line}")
+    endforeach()
+  endforeach()
+endforeach()
+if(bad)
+  list(JOIN bad "\n  " text)
+  message(FATAL_ERROR "only cpu/ may name Unicorn; these do:\n  ${text}")
+endif()
+message(STATUS "no file outside cpu/ names Unicorn")
