@@ -1,6 +1,6 @@
 /* boot.c - putting a kernel into Guest memory the way the 4.4 launcher does (ABI §9). */
 #include "sim/machine.h"
-#include "sim/lguest.h"
+#include "abi/lguest.h"
 #include "switcher-model/lguest_pages.h"
 #include <stdio.h>
 #include <string.h>

@@ -1,7 +1,7 @@
 /* hypercalls.c - the Guest asks, the Host does: Linux 4.4 drivers/lguest/hypercalls.c. */
 #include "sim/machine.h"
 #include "sim/layout.h"
-#include "sim/lguest.h"
+#include "abi/lguest.h"
 #include "sim/pagetables.h"
 #include "switcher-model/lguest_pages.h"
 #include <string.h>

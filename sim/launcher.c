@@ -1,7 +1,7 @@
 /* launcher.c - the launcher's side of a Guest exit: emulate the instruction, or re-inject. */
 #include "sim/machine.h"
 #include "sim/lhreq.h"
-#include "sim/lguest.h"
+#include "abi/lguest.h"
 #include "switcher-model/lguest_pages.h"
 #include <stdio.h>
 

@@ -1,6 +1,6 @@
 /* lhreq.c - LHREQ_GETREG/SETREG/TRAP/IRQ: Linux 4.4 lguest_user.c and lguest_arch_regptr(). */
 #include "sim/lhreq.h"
-#include "sim/lguest.h"
+#include "abi/lguest.h"
 #include "switcher-model/lguest_pages.h"
 
 /* Where each pt_regs register lives in the regs page, and whether SETREG may change it

@@ -2,7 +2,7 @@
 #include "sim/machine.h"
 #include "sim/pagetables.h"
 #include "sim/layout.h"
-#include "sim/lguest.h"
+#include "abi/lguest.h"
 #include "sim/replay.h"
 #include "sim/term.h"
 #include "switcher-model/lguest_pages.h"

@@ -1,6 +1,6 @@
 /* pagetables.c - the page-table hypercalls: mmu/shadow.c does the work, a refusal kills. */
 #include "sim/pagetables.h"
-#include "sim/lguest.h"
+#include "abi/lguest.h"
 
 static void record_flush(struct machine *m, uint32_t what, uint32_t gpgdir) {
     REC(&m->rec, m->cpu.now_ns, TK_FLUSH, what, gpgdir, m->shadow.cur);

@@ -1,7 +1,7 @@
 /* summary.c - what happened in a run, for people: switches by reason, hypercalls, faults, time. */
 #include "sim/machine.h"
 #include "sim/layout.h"
-#include "sim/lguest.h"
+#include "abi/lguest.h"
 #include "switcher-model/lguest_pages.h"
 
 static const char *exit_name(unsigned v) {

@@ -1,7 +1,7 @@
 /* traps.c - why did the Guest come back?  lguest_arch_handle_trap() of Linux 4.4. */
 #include "sim/machine.h"
 #include "sim/layout.h"
-#include "sim/lguest.h"
+#include "abi/lguest.h"
 #include "switcher-model/lguest_pages.h"
 #include <string.h>
 

@@ -1,6 +1,6 @@
 /* format.c - the record schema (kinds, fields, value names) and one-line formatting. */
 #include "traces/format.h"
-#include "sim/lguest.h"
+#include "abi/lguest.h"
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -91,7 +91,7 @@ const char *trace_value_name(unsigned kind, unsigned field, uint32_t v) {
     return NULL;
 }
 
-/* Linux 4.4's hypercalls by number (sim/lguest.h has the numbers; SET_PMD only exists in a
+/* Linux 4.4's hypercalls by number (abi/lguest.h has the numbers; SET_PMD only exists in a
  * PAE Host, but a Guest can still ask for it and the trace should say what it asked). */
 static const char *const hcall_names[] = {
     [LHCALL_FLUSH_ASYNC] = "FLUSH_ASYNC", [LHCALL_LGUEST_INIT] = "LGUEST_INIT",

@@ -1,7 +1,7 @@
 /* test_trace_records.c - what a trace says matches what the machine did, record by record. */
 #define _POSIX_C_SOURCE 200809L
 #include "../check.h"
-#include "sim/lguest.h"
+#include "abi/lguest.h"
 #include "sim/machine.h"
 #include "traces/reader.h"
 #include <stdlib.h>

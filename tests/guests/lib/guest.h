@@ -6,7 +6,7 @@
 #include <stdint.h>
 
 /* Hypercall numbers and shutdown codes: the Host's copy of the ABI (plain #defines). */
-#include "sim/lguest.h"
+#include "abi/lguest.h"
 
 /* struct lguest_data of Linux 4.4 (include/linux/lguest.h). */
 struct lguest_data {
