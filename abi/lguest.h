@@ -1,6 +1,12 @@
-/* lguest.h - the Linux 4.4 lguest Host/Guest ABI: hypercalls, lguest_data, boot protocol. */
-#ifndef LGSIM_LGUEST_H
-#define LGSIM_LGUEST_H
+/* lguest.h - the Linux 4.4 lguest Host/Guest ABI (hypercalls, lguest_data, boot protocol), and
+ * the one fact of lgsim's machine a trace's reader needs: where Guest RAM is. */
+#ifndef LGSIM_ABI_LGUEST_H
+#define LGSIM_ABI_LGUEST_H
+
+/*
+ * Nothing here includes anything: sim/ (host and launcher), traces/, debug/ and the test guests
+ * all read these numbers, and none of them has to reach up into another room for them.
+ */
 
 /* Hypercall numbers (arch/x86/include/asm/lguest_hcall.h). */
 #define LHCALL_FLUSH_ASYNC      0
@@ -57,4 +63,9 @@
 #define LGUEST_IRQS            32
 #define SYSCALL_VECTOR         0x80
 #define FIRST_EXTERNAL_VECTOR  0x20
+
+/* lgsim's machine: guest-physical p is host-physical GUEST_PHYS_BASE + p (lguest's
+ * "guest_base"), so a shadow PTE in a trace names a host-physical frame above it. */
+#define GUEST_PHYS_BASE        0x40000000u
+#define GUEST_MEM_MAX_MB       2048u
 #endif

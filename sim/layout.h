@@ -1,6 +1,7 @@
 /* layout.h - where everything lives in lgsim's emulated physical and host-virtual memory. */
 #ifndef LGSIM_LAYOUT_H
 #define LGSIM_LAYOUT_H
+#include "abi/lguest.h"
 
 /*
  * Host RAM (physical 0, identity-mapped in the host's page tables with 4 MiB pages):
@@ -27,8 +28,7 @@
 #define SHADOW_POOL          0x00200000u
 #define SHADOW_POOL_END      HOST_RAM_SIZE
 
-#define GUEST_PHYS_BASE      0x40000000u
-#define GUEST_MEM_MAX_MB     2048u
+/* GUEST_PHYS_BASE and GUEST_MEM_MAX_MB: abi/lguest.h (traces need the first too). */
 
 /* lgsim chooses the classic address; lguest_data.reserve_mem tells the Guest. */
 #define SWITCHER_ADDR        0xFFC00000u

@@ -1,6 +1,6 @@
 /* describe.c - x86 and lguest values in words, for the commands that explain traces. */
 #include "traces/describe.h"
-#include "sim/layout.h"
+#include "abi/lguest.h"
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
