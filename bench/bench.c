@@ -2,7 +2,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "cpu/bare.h"
 #include "cpu/cpu.h"
-#include "sim/machine.h"
+#include "sim/host/lg.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

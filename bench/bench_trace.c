@@ -1,6 +1,6 @@
 /* bench_trace.c - what tracing costs: run time with --trace, bytes per record, diff speed. */
 #define _GNU_SOURCE
-#include "sim/machine.h"
+#include "sim/host/lg.h"
 #include "traces/reader.h"
 #include "traces/writer.h"
 #include <stdio.h>

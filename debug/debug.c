@@ -1,6 +1,6 @@
 /* debug.c - the debugger's life: listen, attach, take the paused CPU, hand it back. */
 #include "debugger.h"
-#include "sim/layout.h"
+#include "sim/host/layout.h"
 #include "switcher-model/lguest_pages.h"
 #include <stdlib.h>
 #include <string.h>

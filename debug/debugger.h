@@ -6,7 +6,7 @@
 #include "debug/debug.h"
 #include "debug/net.h"
 #include "debug/packet.h"
-#include "sim/machine.h"
+#include "sim/host/lg.h"
 #include "traces/format.h"
 
 #define DEBUG_MAX_POINTS 32

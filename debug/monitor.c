@@ -1,6 +1,6 @@
 /* monitor.c - lguest-aware "monitor" commands: where we are, the Host's view of the Guest. */
 #include "debugger.h"
-#include "sim/layout.h"
+#include "sim/host/layout.h"
 #include "abi/lguest.h"
 #include "switcher-model/lguest_pages.h"
 #include <stdlib.h>

@@ -1,6 +1,6 @@
 /* points.c - breakpoints, watchpoints and steps, made in the simulator: guest memory is untouched. */
 #include "debugger.h"
-#include "sim/layout.h"
+#include "sim/host/layout.h"
 #include <string.h>
 
 /*

@@ -1,6 +1,6 @@
 /* views.c - memory as gdb reads it: through the current address space or another one. */
 #include "debugger.h"
-#include "sim/layout.h"
+#include "sim/host/layout.h"
 #include <string.h>
 
 /*

@@ -1,6 +1,6 @@
 /* test_lhreq.c - the launcher's requests to the Host get 4.4's answers (ABI §10.1, §2.1). */
 #include "../check.h"
-#include "sim/lhreq.h"
+#include "sim/host/lguest_launcher.h"
 #include "abi/lguest.h"
 #include "switcher-model/lguest_pages.h"
 #include <stdlib.h>

@@ -2,7 +2,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "../check.h"
 #include "abi/lguest.h"
-#include "sim/machine.h"
+#include "sim/host/lg.h"
 #include "traces/reader.h"
 #include <stdlib.h>
 

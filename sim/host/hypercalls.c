@@ -1,8 +1,8 @@
 /* hypercalls.c - the Guest asks, the Host does: Linux 4.4 drivers/lguest/hypercalls.c. */
-#include "sim/machine.h"
-#include "sim/layout.h"
+#include "sim/host/lg.h"
+#include "sim/host/layout.h"
 #include "abi/lguest.h"
-#include "sim/pagetables.h"
+#include "sim/host/page_tables.h"
 #include "switcher-model/lguest_pages.h"
 #include <string.h>
 

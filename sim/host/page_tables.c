@@ -1,5 +1,5 @@
 /* pagetables.c - the page-table hypercalls: mmu/shadow.c does the work, a refusal kills. */
-#include "sim/pagetables.h"
+#include "sim/host/page_tables.h"
 #include "abi/lguest.h"
 
 static void record_flush(struct machine *m, uint32_t what, uint32_t gpgdir) {

@@ -1,5 +1,5 @@
 /* replay.c - the recorded input of --replay=TRACE, streamed from the old trace in order. */
-#include "sim/replay.h"
+#include "sim/launcher/replay.h"
 #include "virtio/netdev.h"
 #include <inttypes.h>
 #include <stdlib.h>

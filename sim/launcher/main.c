@@ -1,8 +1,8 @@
 /* main.c - the lgsim command line: lguest's launcher arguments, plus the simulator's own. */
-#include "sim/machine.h"
-#include "sim/layout.h"
-#include "sim/diagnose.h"
-#include "sim/term.h"
+#include "sim/host/lg.h"
+#include "sim/host/layout.h"
+#include "sim/launcher/diagnose.h"
+#include "sim/launcher/term.h"
 #include "switcher-model/lguest_pages.h"
 #include "traces/tool.h"
 #include "debug/debug.h"

@@ -1,6 +1,6 @@
 /* term_posix.c - term.h on POSIX: termios raw mode, poll() on stdin, sigaction, atexit. */
 #define _POSIX_C_SOURCE 200809L
-#include "sim/term.h"
+#include "sim/launcher/term.h"
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>

@@ -2,7 +2,7 @@
 #ifndef LGSIM_PAGETABLES_H
 #define LGSIM_PAGETABLES_H
 #include <stdint.h>
-#include "sim/machine.h"
+#include "sim/host/lg.h"
 
 /* LHCALL_NEW_PGTABLE, FLUSH_TLB, SET_PTE and SET_PGD. */
 void do_pagetable_hcall(struct machine *m, const uint32_t a[5]);

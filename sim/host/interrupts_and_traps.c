@@ -1,6 +1,6 @@
 /* interrupts.c - the Guest's IDT, traps and virtual interrupts (4.4 interrupts_and_traps.c). */
-#include "sim/machine.h"
-#include "sim/layout.h"
+#include "sim/host/lg.h"
+#include "sim/host/layout.h"
 #include "abi/lguest.h"
 #include "switcher-model/lguest_pages.h"
 #include <string.h>

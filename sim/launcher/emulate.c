@@ -1,6 +1,6 @@
 /* launcher.c - the launcher's side of a Guest exit: emulate the instruction, or re-inject. */
-#include "sim/machine.h"
-#include "sim/lhreq.h"
+#include "sim/host/lg.h"
+#include "sim/host/lguest_launcher.h"
 #include "abi/lguest.h"
 #include "switcher-model/lguest_pages.h"
 #include <stdio.h>

@@ -1,8 +1,8 @@
 /* devices.c - the launcher's devices in the machine: PCI bus, virtio devices, stdin to the console. */
-#include "sim/machine.h"
-#include "sim/lhreq.h"
-#include "sim/layout.h"
-#include "sim/term.h"
+#include "sim/host/lg.h"
+#include "sim/host/lguest_launcher.h"
+#include "sim/host/layout.h"
+#include "sim/launcher/term.h"
 #include "switcher-model/lguest_pages.h"
 #include <string.h>
 

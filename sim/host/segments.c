@@ -1,6 +1,6 @@
 /* segments.c - the Guest's GDT as the Host keeps it, and what goes to the Switcher before a run. */
-#include "sim/machine.h"
-#include "sim/layout.h"
+#include "sim/host/lg.h"
+#include "sim/host/layout.h"
 #include "abi/lguest.h"
 #include "switcher-model/lguest_pages.h"
 #include <string.h>

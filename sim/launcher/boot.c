@@ -1,5 +1,5 @@
 /* boot.c - putting a kernel into Guest memory the way the 4.4 launcher does (ABI §9). */
-#include "sim/machine.h"
+#include "sim/host/lg.h"
 #include "abi/lguest.h"
 #include "switcher-model/lguest_pages.h"
 #include <stdio.h>

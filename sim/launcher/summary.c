@@ -1,6 +1,6 @@
 /* summary.c - what happened in a run, for people: switches by reason, hypercalls, faults, time. */
-#include "sim/machine.h"
-#include "sim/layout.h"
+#include "sim/host/lg.h"
+#include "sim/host/layout.h"
 #include "abi/lguest.h"
 #include "switcher-model/lguest_pages.h"
 

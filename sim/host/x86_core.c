@@ -1,6 +1,6 @@
 /* traps.c - why did the Guest come back?  lguest_arch_handle_trap() of Linux 4.4. */
-#include "sim/machine.h"
-#include "sim/layout.h"
+#include "sim/host/lg.h"
+#include "sim/host/layout.h"
 #include "abi/lguest.h"
 #include "switcher-model/lguest_pages.h"
 #include <string.h>

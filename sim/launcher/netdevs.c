@@ -1,5 +1,5 @@
 /* netdevs.c - the network devices in the machine: backends on the virtual clock, frames traced. */
-#include "sim/machine.h"
+#include "sim/host/lg.h"
 #include <stdio.h>
 
 static uint64_t virtual_now(void *ctx) { return ((struct machine *)ctx)->cpu.now_ns; }

@@ -1,10 +1,10 @@
 /* machine.c - builds the host (ring 0) in emulated memory and plays lg.ko's run_guest loop. */
-#include "sim/machine.h"
-#include "sim/pagetables.h"
-#include "sim/layout.h"
+#include "sim/host/lg.h"
+#include "sim/host/page_tables.h"
+#include "sim/host/layout.h"
 #include "abi/lguest.h"
-#include "sim/replay.h"
-#include "sim/term.h"
+#include "sim/launcher/replay.h"
+#include "sim/launcher/term.h"
 #include "switcher-model/lguest_pages.h"
 #include <errno.h>
 #include <stdarg.h>

@@ -1,6 +1,6 @@
 /* diagnose.c - when a Guest dies one of the known ways a 4.4 kernel dies under lguest, say so. */
-#include "sim/machine.h"
-#include "sim/diagnose.h"
+#include "sim/host/lg.h"
+#include "sim/launcher/diagnose.h"
 #include "switcher-model/lguest_pages.h"
 #include <stdio.h>
 #include <string.h>

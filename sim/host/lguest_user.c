@@ -1,5 +1,5 @@
 /* lhreq.c - LHREQ_GETREG/SETREG/TRAP/IRQ: Linux 4.4 lguest_user.c and lguest_arch_regptr(). */
-#include "sim/lhreq.h"
+#include "sim/host/lguest_launcher.h"
 #include "abi/lguest.h"
 #include "switcher-model/lguest_pages.h"
 

@@ -2,7 +2,7 @@
 #ifndef LGSIM_LHREQ_H
 #define LGSIM_LHREQ_H
 #include <stdint.h>
-#include "sim/machine.h"
+#include "sim/host/lg.h"
 
 /*
  * The 4.4 launcher never touches the Guest's registers directly: it asks the Host with

@@ -1,5 +1,5 @@
 /* bzimage.c - what lguest 4.4's launcher does with a bzImage: load it at 1 MiB, enter it there. */
-#include "sim/machine.h"
+#include "sim/host/lg.h"
 #include "abi/lguest.h"
 #include "mmu/phys.h"
 #include <stdio.h>

@@ -1,6 +1,6 @@
 /* replay_devices.c - --replay in the machine: recorded input into the console and net devices. */
-#include "sim/machine.h"
-#include "sim/replay.h"
+#include "sim/host/lg.h"
+#include "sim/launcher/replay.h"
 #include "switcher-model/lguest_pages.h"
 #include <inttypes.h>
 #include <stdlib.h>

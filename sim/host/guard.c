@@ -1,6 +1,6 @@
 /* guard.c - containment check: host memory outside the Guest's is the same after the run. */
-#include "sim/machine.h"
-#include "sim/layout.h"
+#include "sim/host/lg.h"
+#include "sim/host/layout.h"
 #include <stdlib.h>
 #include <string.h>
 
