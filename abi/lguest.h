@@ -63,6 +63,8 @@
 #define LGUEST_IRQS            32
 #define SYSCALL_VECTOR         0x80
 #define FIRST_EXTERNAL_VECTOR  0x20
+/* The host's timer (Linux's LOCAL_TIMER_VECTOR): an exit the Guest can take without asking. */
+#define HOST_TIMER_VECTOR      0xEF
 
 /* lgsim's machine: guest-physical p is host-physical GUEST_PHYS_BASE + p (lguest's
  * "guest_base"), so a shadow PTE in a trace names a host-physical frame above it. */

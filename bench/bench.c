@@ -2,7 +2,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "cpu/bare.h"
 #include "cpu/cpu.h"
-#include "sim/host/lg.h"
+#include "sim/launcher/launcher.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,28 +76,33 @@ static double floor_round_trip(int with_block_hook) {
     return t / FLOOR_ROUNDS;
 }
 
-/* One whole lgsim run of a guest: wall time in seconds; the machine's counters in *out. */
-static double run_guest(const uint8_t *image, size_t len, const char *cmdline, struct machine *m) {
+/* One whole lgsim run of a guest: wall time in seconds; the Host's counters in M, its clock
+ * in M_now. */
+static struct lguest_counts M;
+static uint64_t M_now;
+static double run_guest(const uint8_t *image, size_t len, const char *cmdline) {
+    static struct launcher l;
     char err[300];
-    struct machine_options opt = { .mem_mb = 64, .kernel = image, .kernel_len = len,
-                                   .cmdline = cmdline, .console = fopen("/dev/null", "w") };
+    struct launcher_options opt = { .mem_mb = 64, .kernel = image, .kernel_len = len,
+                                    .cmdline = cmdline, .console = fopen("/dev/null", "w") };
     if (!opt.console) opt.console = stdout;
-    if (machine_init(m, &opt, err, sizeof(err))) { fprintf(stderr, "%s\n", err); exit(1); }
+    if (launcher_init(&l, &opt, err, sizeof(err))) { fprintf(stderr, "%s\n", err); exit(1); }
     double t = now_s();
-    int code = machine_run(m);
+    int code = launcher_run(&l);
     t = now_s() - t;
-    if (code != 0) fprintf(stderr, "bench: %s ended with %d: %s\n", cmdline, code, m->dead_reason);
-    machine_free(m);
+    if (code != 0) fprintf(stderr, "bench: %s ended with %d: %s\n", cmdline, code, l.dead_reason);
+    M = *lguest_counts(l.lg);
+    M_now = lguest_time(l.lg);
+    launcher_free(&l);
     if (opt.console != stdout) fclose(opt.console);
     return t;
 }
 
 /* The hello guest with a benchmark command line doing 100000 of something: seconds per one,
  * after taking away the boot and console work a run with no benchmark does too. */
-static struct machine M;
 static uint64_t base_runs;
 static double per_op(const char *cmdline, double base) {
-    return (run_guest(lgsim_hello_guest, lgsim_hello_guest_len, cmdline, &M) - base) / 100000.0;
+    return (run_guest(lgsim_hello_guest, lgsim_hello_guest_len, cmdline) - base) / 100000.0;
 }
 /* World switches (exits) per operation of the last per_op() run. */
 static double exits_per_op(void) {
@@ -113,7 +118,7 @@ int main(void) {
     printf("bare-Unicorn floor of a hypercall round trip (ring-1 int, Unicorn's interrupt hook, CPL change "
            "through the context, 2 CR3 loads, 1 emu_start): %.2f us; with an empty block hook "
            "%.2f us\n", floor * 1e6, floor_bh * 1e6);
-    double base = run_guest(lgsim_hello_guest, lgsim_hello_guest_len, "", &M);
+    double base = run_guest(lgsim_hello_guest, lgsim_hello_guest_len, "");
     base_runs = M.n_runs;
     double hc = per_op("bench=hcall", base);
     printf("hypercall round trip (guest -> Switcher -> host -> guest): %.2f us = %.2fx the "
@@ -138,10 +143,10 @@ int main(void) {
     printf("  %.2f exits per tick; the bare-Unicorn floor for that many exits: %.2f us "
            "(lgsim = %.2fx)\n", tm_exits, tm_exits * floor * 1e6, tm / (tm_exits * floor));
 
-    double teach = run_guest(lgsim_demo_guest, lgsim_demo_guest_len, "", &M);
+    double teach = run_guest(lgsim_demo_guest, lgsim_demo_guest_len, "");
     uint64_t switches = M.n_runs;
     printf("teaching guest: %.3f s wall for %.3f ms virtual, %llu world switches = %.0f per "
-           "second\n", teach, M.cpu.now_ns / 1e6, (unsigned long long)switches,
+           "second\n", teach, M_now / 1e6, (unsigned long long)switches,
            switches / teach);
     return 0;
 }

@@ -1,6 +1,6 @@
 /* bench_trace.c - what tracing costs: run time with --trace, bytes per record, diff speed. */
 #define _GNU_SOURCE
-#include "sim/host/lg.h"
+#include "sim/launcher/launcher.h"
 #include "traces/reader.h"
 #include "traces/writer.h"
 #include <stdio.h>
@@ -39,18 +39,19 @@ static uint64_t file_size(const char *path) {
 struct run { const uint8_t *image; size_t len; const char *cmdline; uint64_t max_ns; };
 
 static double run_once(const struct run *r, const char *trace, uint64_t *records) {
-    static struct machine m;
+    static struct launcher l;
     char err[300];
-    struct machine_options opt = { .mem_mb = 64, .kernel = r->image, .kernel_len = r->len,
-                                   .cmdline = r->cmdline, .max_ns = r->max_ns,
-                                   .trace_path = trace, .console = fopen("/dev/null", "w") };
-    if (machine_init(&m, &opt, err, sizeof(err))) { fprintf(stderr, "%s\n", err); exit(1); }
+    struct launcher_options opt = { .mem_mb = 64, .kernel = r->image, .kernel_len = r->len,
+                                    .cmdline = r->cmdline, .max_ns = r->max_ns,
+                                    .trace_path = trace, .console = fopen("/dev/null", "w") };
+    if (launcher_init(&l, &opt, err, sizeof(err))) { fprintf(stderr, "%s\n", err); exit(1); }
     double t = now_s();
-    machine_run(&m);
-    if (machine_close_trace(&m, err, sizeof(err))) { fprintf(stderr, "%s\n", err); exit(1); }
+    launcher_run(&l);
+    uint64_t n = l.trace.n_records;
+    if (launcher_close_trace(&l, err, sizeof(err))) { fprintf(stderr, "%s\n", err); exit(1); }
     t = now_s() - t;
-    if (records) *records = m.trace.n_records;
-    machine_free(&m);
+    if (records) *records = n;
+    launcher_free(&l);
     fclose(opt.console);
     return t;
 }

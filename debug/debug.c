@@ -87,15 +87,15 @@ static void attention(void *ctx) {
     cpu_pause_attention(d->c);
 }
 
-struct debugger *debug_open(struct machine *m, const struct debug_options *o,
+struct debugger *debug_open(struct lguest *lg, const struct debug_options *o,
                             char *err, size_t errlen) {
     struct debugger *d = calloc(1, sizeof(*d));
     if (!d) {
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
-    d->m = m;
-    d->c = &m->cpu;
+    d->lg = lg;
+    d->c = &lg->cpu;
     d->opt = *o;
     d->conn = -1;
     d->listener = net_listen(o->port, &d->port, err, errlen);
@@ -112,10 +112,10 @@ struct debugger *debug_open(struct machine *m, const struct debug_options *o,
     }
     d->c->pause.paused = paused;
     d->c->pause.ctx = d;
-    m->rec.tap = monitor_note_record;
-    m->rec.tap_ctx = d;
-    m->debug_delivered = debug_delivered;
-    m->debug_ctx = d;
+    lg->rec->tap = monitor_note_record;
+    lg->rec->tap_ctx = d;
+    lg->delivery_watcher = debug_delivered;
+    lg->delivery_watcher_ctx = d;
     fprintf(stderr, "lgsim: gdb: listening on 127.0.0.1:%d%s\n", d->port,
             o->wait ? "; the machine waits for a debugger before its first instruction" : "");
     fprintf(stderr, "lgsim: gdb:   target remote 127.0.0.1:%d\n", d->port);
@@ -173,8 +173,8 @@ void debug_close(struct debugger *d, int exit_code) {
     net_close(d->listener);
     d->c->pause.paused = NULL;
     d->c->pause.on = 0;
-    d->m->rec.tap = NULL;
-    d->m->debug_delivered = NULL;
+    d->lg->rec->tap = NULL;
+    d->lg->delivery_watcher = NULL;
     free(d->out);
     free(d);
 }

@@ -1,10 +1,11 @@
-/* debug.h - lgsim --gdb: a GDB remote stub inside the simulator (what sim/ calls). */
+/* debug.h - lgsim --gdb: a GDB remote stub inside the simulator (what the launcher calls). */
 #ifndef LGSIM_DEBUG_H
 #define LGSIM_DEBUG_H
 #include <stddef.h>
 #include "cpu/cpu.h"
+#include "sim/elf.h"
 
-struct machine;
+struct lguest;
 struct debugger;
 
 struct debug_options {
@@ -12,13 +13,14 @@ struct debug_options {
     int wait;          /* --gdb-wait: hold the first instruction until a debugger attaches */
     int skip_irqs;     /* --gdb-step-over-irqs: a step runs an interrupt through to its end */
     const char *kernel_path, *switcher_obj, *host_elf;   /* for the printed gdb commands */
+    const struct elf_exec *kernel;   /* the Guest kernel's symbols; NULL: it has none */
 };
 
 /* Listen (127.0.0.1 only) and tell the CPU whom to ask when it pauses. */
-struct debugger *debug_open(struct machine *m, const struct debug_options *o,
+struct debugger *debug_open(struct lguest *lg, const struct debug_options *o,
                             char *err, size_t errlen);
-/* Every delivery through the IDT (stepping into traps, "monitor until"): machine.c calls it
- * through m->debug_delivered. */
+/* Every delivery through the IDT (stepping into traps, "monitor until"): the Host calls it
+ * through lg->delivery_watcher (sim/host/switches.c). */
 void debug_delivered(void *ctx, const struct cpu_delivery *dv);
 /* The guest has stopped for good: tell an attached debugger the exit code, then close. */
 void debug_close(struct debugger *d, int exit_code);

@@ -22,7 +22,7 @@ enum view { VIEW_CURRENT, VIEW_PHYSICAL, VIEW_HOST, VIEW_SHADOW, VIEW_GUEST };
 enum until { UNTIL_NONE, UNTIL_SWITCH, UNTIL_PF, UNTIL_HCALL };
 
 struct debugger {
-    struct machine *m;
+    struct lguest *lg;
     struct cpu *c;
     struct debug_options opt;
     int listener, port, conn;

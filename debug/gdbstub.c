@@ -302,7 +302,7 @@ int stub_serve(struct debugger *d) {
             /* Not exit(): the run ends the normal way, so a --trace file gets its death
              * record and end marker. */
             fprintf(stderr, "lgsim: gdb: killed by the debugger\n");
-            kill_guest(d->m, "killed by the debugger");
+            kill_guest(d->lg, "killed by the debugger");
             cpu_request_stop(d->c, CPU_STOP_REQUEST, "killed by the debugger");
             net_close(d->conn);
             d->conn = -1;

@@ -34,39 +34,39 @@ const char *world_name(struct debugger *d) {
 }
 
 static const char *symbol(struct debugger *d, uint32_t eip, uint32_t *off) {
-    struct machine *m = d->m;
+    struct lguest *lg = d->lg;
     const char *s = NULL;
     if (eip >= SWITCHER_ADDR && eip < SWITCHER_ADDR + 0x1000)
-        s = switcher_symbolize(&m->sw, eip, off);
+        s = switcher_symbolize(&lg->sw, eip, off);
     else if (cpu_cpl(d->c) == 0)
-        s = elf_symbolize(&m->host_elf, eip, off);
-    else if (m->kernel_has_symbols)
-        s = elf_symbolize(&m->kernel_elf, eip, off);
+        s = elf_symbolize(&lg->host_elf, eip, off);
+    else if (d->opt.kernel)
+        s = elf_symbolize(d->opt.kernel, eip, off);
     return s;
 }
 
 static void where(struct debugger *d, FILE *out) {
-    struct machine *m = d->m;
+    struct lguest *lg = d->lg;
     uint32_t eip = cpu_get(d->c, CPU_REG_EIP), off = 0;
     const char *sym = symbol(d, eip, &off);
     fprintf(out, "%s, cpl %d, eip %#x", world_name(d), cpu_cpl(d->c), eip);
     if (sym) fprintf(out, " <%s+%#x>", sym, off);
     fprintf(out, ", cr3 %#x\n", cpu_get(d->c, CPU_REG_CR3));
     fprintf(out, "virtual time %llu ns, world switches %llu\n",
-            (unsigned long long)d->c->now_ns, (unsigned long long)m->n_runs);
+            (unsigned long long)d->c->now_ns, (unsigned long long)lg->count.n_runs);
     fprintf(out, "debugger pauses %llu; resumed blocks that ran past their paid end %llu\n",
             (unsigned long long)d->c->pause.n_pauses, (unsigned long long)d->c->pause.n_regrown);
     fprintf(out, "hooks: %d breakpoint%s, every-instruction %s (made %llu times), memory %s; "
             "%llu hook calls\n", d->n_exec, d->n_exec == 1 ? "" : "s", d->have_all ? "on" : "off",
             (unsigned long long)d->n_all_made, d->have_mem ? "on" : "off",
             (unsigned long long)d->n_hook_calls);
-    if (!m->rec.w) {
+    if (!lg->rec->w) {
         fprintf(out, "trace: none (run with --trace=FILE for record numbers)\n");
         return;
     }
-    fprintf(out, "trace: record %llu is next", (unsigned long long)m->trace.n_records);
-    if (m->rec.rt_state != RT_IDLE) fprintf(out, "; round trip %u is open", m->rec.rt);
-    else fprintf(out, "; no round trip open (last %u)", m->rec.last_rt);
+    fprintf(out, "trace: record %llu is next", (unsigned long long)lg->rec->w->n_records);
+    if (lg->rec->rt_state != RT_IDLE) fprintf(out, "; round trip %u is open", lg->rec->rt);
+    else fprintf(out, "; no round trip open (last %u)", lg->rec->last_rt);
     fprintf(out, "\n");
 }
 
@@ -96,11 +96,11 @@ static void until(struct debugger *d, const char *arg, FILE *out) {
     else fprintf(out, "the next continue stops at the next %s\n", what);
 }
 
-static void regs(struct debugger *d, FILE *out) {
+static void show_regs(struct debugger *d, FILE *out) {
     static const char *names[] = { "eax", "ebx", "ecx", "edx", "esi", "edi", "ebp", "gs", "fs",
                                    "ds", "es", "trapnum", "errcode", "eip", "cs", "eflags",
                                    "esp", "ss" };
-    uint8_t *r = guest_regs(d->m);
+    uint8_t *r = guest_regs(d->lg);
     fprintf(out, "lguest_regs (host-physical %#x):\n", GUEST_REGS_PHYS + LGUEST_PAGES_regs);
     for (int i = 0; i < 18; i++)
         fprintf(out, "  %-8s 0x%08x%s", names[i], le32(r + 4 * i), i % 3 == 2 ? "\n" : "");
@@ -109,7 +109,7 @@ static void regs(struct debugger *d, FILE *out) {
             trap == 256 ? " (none yet this run)" : "");
 }
 
-static void lguest_data(struct debugger *d, FILE *out) {
+static void show_lguest_data(struct debugger *d, FILE *out) {
     static const struct { const char *name; uint32_t off; } f[] = {
         { "irq_enabled", LGD_irq_enabled }, { "blocked_interrupts", LGD_blocked_interrupts },
         { "cr2", LGD_cr2 }, { "time.tv_sec", LGD_time }, { "time.tv_nsec", LGD_time + 4 },
@@ -117,22 +117,22 @@ static void lguest_data(struct debugger *d, FILE *out) {
         { "tsc_khz", LGD_tsc_khz }, { "noirq_iret", LGD_noirq_iret },
         { "kernel_address", LGD_kernel_address }, { "syscall_vec", LGD_syscall_vec },
     };
-    if (!d->m->lguest_data) {
+    if (!d->lg->lguest_data) {
         fprintf(out, "lguest_data: not yet registered (no LHCALL_LGUEST_INIT)\n");
         return;
     }
-    fprintf(out, "lguest_data at guest-physical %#x:\n", d->m->lguest_data);
+    fprintf(out, "lguest_data at guest-physical %#x:\n", d->lg->lguest_data);
     for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
         uint32_t v = 0;
-        lguest_data_get(d->m, f[i].off, &v);
+        lguest_data_get(d->lg, f[i].off, &v);
         fprintf(out, "  %-20s %#x\n", f[i].name, v);
     }
 }
 
-static void idt(struct debugger *d, FILE *out) {
+static void show_idt(struct debugger *d, FILE *out) {
     fprintf(out, "Guest IDT as the Host holds it (entries set by LOAD_IDT_ENTRY):\n");
     for (int v = 0; v < 256; v++) {
-        uint32_t lo = d->m->idt[v][0], hi = d->m->idt[v][1];
+        uint32_t lo = d->lg->idt[v][0], hi = d->lg->idt[v][1];
         if (!lo && !hi) continue;
         fprintf(out, "  %3d (%#04x): handler 0x%08x sel %#06x dpl %u %s%s\n", v, v,
                 (hi & 0xFFFF0000u) | (lo & 0xFFFF), lo >> 16, (hi >> 13) & 3,
@@ -141,10 +141,10 @@ static void idt(struct debugger *d, FILE *out) {
     }
 }
 
-static void gdt(struct debugger *d, FILE *out) {
+static void show_gdt(struct debugger *d, FILE *out) {
     fprintf(out, "Guest GDT as the Host holds it:\n");
     for (int i = 0; i < GDT_ENTRIES; i++) {
-        uint32_t lo = d->m->gdt[i][0], hi = d->m->gdt[i][1];
+        uint32_t lo = d->lg->gdt[i][0], hi = d->lg->gdt[i][1];
         if (!lo && !hi) continue;
         uint32_t base = (lo >> 16) | ((hi & 0xFF) << 16) | (hi & 0xFF000000u);
         uint32_t limit = (lo & 0xFFFF) | (hi & 0xF0000);
@@ -159,15 +159,15 @@ static void walk_side_by_side(struct debugger *d, const char *arg, FILE *out) {
     uint32_t la = (uint32_t)strtoul(arg, NULL, 0), pde, pte, gpa;
     fprintf(out, "linear %#x: directory index %u, table index %u\n", la, la >> 22,
             (la >> 12) & 0x3FF);
-    if (d->m->shadow.linear) fprintf(out, "  guest : no page table yet (identity)\n");
+    if (d->lg->shadow.linear) fprintf(out, "  guest : no page table yet (identity)\n");
     else if (guest_walk(d, la, &pde, &pte, &gpa))
         fprintf(out, "  guest : pde 0x%08x pte 0x%08x -> not mapped\n", pde, pte);
     else
         fprintf(out, "  guest : pde 0x%08x pte 0x%08x -> guest-physical %#x (host %#x)\n",
                 pde, pte, gpa, GUEST_PHYS_BASE + gpa);
-    struct paging pg = { CR0_PG | CR0_PE, d->m->shadow.root, 0 };
+    struct paging pg = { CR0_PG | CR0_PE, d->lg->shadow.root, 0 };
     struct walk w;
-    if (walk(&d->m->phys, &pg, la, 0, &w))
+    if (walk(&d->lg->phys, &pg, la, 0, &w))
         fprintf(out, "  shadow: pde 0x%08x pte 0x%08x -> not mapped (root %#x)\n", w.pde,
                 w.pte, pg.cr3);
     else
@@ -183,7 +183,7 @@ void monitor_note_record(void *ctx, const struct trace_rec *r) {
 }
 
 static void trace(struct debugger *d, const char *arg, FILE *out) {
-    if (!d->m->rec.w) {
+    if (!d->lg->rec->w) {
         fprintf(out, "no trace: run lgsim with --trace=FILE\n");
         return;
     }
@@ -206,10 +206,10 @@ void monitor_command(struct debugger *d, const char *line, FILE *out) {
     if (!strcmp(cmd, "where")) where(d, out);
     else if (!strcmp(cmd, "view")) set_view(d, arg, out);
     else if (!strcmp(cmd, "until")) until(d, arg, out);
-    else if (!strcmp(cmd, "regs")) regs(d, out);
-    else if (!strcmp(cmd, "lguest_data")) lguest_data(d, out);
-    else if (!strcmp(cmd, "idt")) idt(d, out);
-    else if (!strcmp(cmd, "gdt")) gdt(d, out);
+    else if (!strcmp(cmd, "regs")) show_regs(d, out);
+    else if (!strcmp(cmd, "lguest_data")) show_lguest_data(d, out);
+    else if (!strcmp(cmd, "idt")) show_idt(d, out);
+    else if (!strcmp(cmd, "gdt")) show_gdt(d, out);
     else if (!strcmp(cmd, "walk")) walk_side_by_side(d, arg, out);
     else if (!strcmp(cmd, "trace")) trace(d, arg, out);
     else if (!strcmp(cmd, "step-irqs")) {

@@ -39,7 +39,7 @@ static int is_breakpoint(struct debugger *d, uint32_t eip) {
 }
 
 static int until_reached(struct debugger *d, uint32_t eip) {
-    if (d->until == UNTIL_SWITCH && eip == d->m->sw.switch_to_guest) return 1;
+    if (d->until == UNTIL_SWITCH && eip == d->lg->sw.switch_to_guest) return 1;
     return d->until_hit;
 }
 
@@ -82,7 +82,7 @@ static int watched_physical(struct debugger *d, const struct point *p, const str
                             uint32_t *pa) {
     struct walk w;
     if (!(pg->cr0 & CR0_PG)) *pa = p->addr;
-    else if (walk(&d->m->phys, pg, p->addr, 0, &w)) return -1;
+    else if (walk(&d->lg->phys, pg, p->addr, 0, &w)) return -1;
     else *pa = w.pa;
     return 0;
 }

@@ -17,14 +17,14 @@ const char *view_name(enum view v) {
 }
 
 static uint8_t *guest_phys(struct debugger *d, uint32_t gpa, uint32_t len) {
-    if (gpa >= d->m->mem || len > d->m->mem - gpa) return NULL;
-    return phys_ptr(&d->m->phys, GUEST_PHYS_BASE + gpa, len);
+    if (gpa >= d->lg->mem || len > d->lg->mem - gpa) return NULL;
+    return phys_ptr(&d->lg->phys, GUEST_PHYS_BASE + gpa, len);
 }
 
 /* The Guest's own two-level walk (guest-physical tables); before its first page table the
  * Host treats it as identity-mapped, and so does this. */
 int guest_walk(struct debugger *d, uint32_t la, uint32_t *pde, uint32_t *pte, uint32_t *gpa) {
-    const struct shadow *s = &d->m->shadow;
+    const struct shadow *s = &d->lg->shadow;
     *pde = *pte = 0;
     if (s->linear) {
         *gpa = la;
@@ -53,14 +53,14 @@ static int paging_for(struct debugger *d, enum view v, struct paging *pg) {
         pg->cr3 = HOST_PGDIR;
         pg->cr4 |= CR4_PSE;
     } else if (v == VIEW_SHADOW) {
-        pg->cr3 = d->m->shadow.root;
+        pg->cr3 = d->lg->shadow.root;
     }
     return 0;
 }
 
 /* One page-bounded piece: the host pointer behind [addr, addr+len) in view v. */
 static uint8_t *piece(struct debugger *d, enum view v, uint32_t addr, uint32_t len) {
-    if (v == VIEW_PHYSICAL) return phys_ptr(&d->m->phys, addr, len);
+    if (v == VIEW_PHYSICAL) return phys_ptr(&d->lg->phys, addr, len);
     if (v == VIEW_GUEST) {
         uint32_t pde, pte, gpa;
         return guest_walk(d, addr, &pde, &pte, &gpa) ? NULL : guest_phys(d, gpa, len);
@@ -68,9 +68,9 @@ static uint8_t *piece(struct debugger *d, enum view v, uint32_t addr, uint32_t l
     struct paging pg;
     struct walk w;
     paging_for(d, v, &pg);
-    if (!(pg.cr0 & CR0_PG)) return phys_ptr(&d->m->phys, addr, len);
-    if (walk(&d->m->phys, &pg, addr, 0, &w)) return NULL;
-    return phys_ptr(&d->m->phys, w.pa, len);
+    if (!(pg.cr0 & CR0_PG)) return phys_ptr(&d->lg->phys, addr, len);
+    if (walk(&d->lg->phys, &pg, addr, 0, &w)) return NULL;
+    return phys_ptr(&d->lg->phys, w.pa, len);
 }
 
 static int copy(struct debugger *d, enum view v, uint32_t addr, uint8_t *buf, uint32_t len,

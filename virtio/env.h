@@ -1,13 +1,13 @@
-/* env.h - what a device sees of the machine: guest RAM, its IRQ line, fatal errors, the trace. */
+/* env.h - what a device sees of the launcher: guest RAM, its IRQ line, fatal errors, the trace. */
 #ifndef LGSIM_DEV_ENV_H
 #define LGSIM_DEV_ENV_H
 #include <stdint.h>
 
 /*
- * Devices know nothing of the CPU or the Host: the machine (sim/devices.c) or a unit test
- * (tests/virtio) fills this in.  Guest-physical [0, ram_size) is ram[]; the device window
- * above it is not memory.  A fatal error is the 4.4 launcher's errx(1, ...): the machine
- * stops the Guest with that reason, and from then on the devices touch nothing.
+ * Devices know nothing of the CPU or the Host: the launcher (sim/launcher/devices.c) or a unit
+ * test (tests/virtio) fills this in.  Guest-physical [0, ram_size) is ram[]; the device window
+ * above it is not memory.  A fatal error is the 4.4 launcher's errx(1, ...): the launcher
+ * stops the run with that reason, and from then on the devices touch nothing.
  */
 struct dev_env {
     uint8_t *ram;

@@ -13,37 +13,37 @@
  */
 
 /* Host memory that legitimately changes while the Guest runs. */
-static int host_may_change(const struct machine *m, uint32_t pa) {
+static int host_may_change(const struct lguest *lg, uint32_t pa) {
     return (pa >= HOST_STACK_BOTTOM && pa < HOST_STACK_TOP) ||
-           (pa >= m->host_data && pa < m->host_data_end) ||
+           (pa >= lg->host_data && pa < lg->host_data_end) ||
            (pa >= SWITCHER_REGS_PHYS && pa < GUEST_REGS_PHYS + 0x1000);
 }
 
 uint32_t host_guard_size(void) { return SHADOW_POOL - HOST_RAM_BASE; }
 
-void host_guard_begin(struct machine *m) {
-    free(m->host_snapshot);
-    m->host_snapshot = malloc(host_guard_size());
-    if (m->host_snapshot)
-        memcpy(m->host_snapshot, phys_ptr(&m->phys, HOST_RAM_BASE, host_guard_size()),
+void host_guard_begin(struct lguest *lg) {
+    free(lg->host_snapshot);
+    lg->host_snapshot = malloc(host_guard_size());
+    if (lg->host_snapshot)
+        memcpy(lg->host_snapshot, phys_ptr(&lg->phys, HOST_RAM_BASE, host_guard_size()),
                host_guard_size());
 }
 
 /* 0 when unchanged; otherwise -1 with host_changed_at set to the first changed byte. */
-int host_guard_end(struct machine *m) {
-    const uint8_t *now = phys_ptr(&m->phys, HOST_RAM_BASE, host_guard_size());
-    if (!m->host_snapshot) return 0;
+int host_guard_end(struct lguest *lg) {
+    const uint8_t *now = phys_ptr(&lg->phys, HOST_RAM_BASE, host_guard_size());
+    if (!lg->host_snapshot) return 0;
     for (uint32_t pa = 0; pa < host_guard_size(); pa++)
-        if (!host_may_change(m, pa) && now[pa] != m->host_snapshot[pa]) {
-            m->host_changed = 1;
-            m->host_changed_at = pa;
+        if (!host_may_change(lg, pa) && now[pa] != lg->host_snapshot[pa]) {
+            lg->host_changed = 1;
+            lg->host_changed_at = pa;
             return -1;
         }
-    m->host_checked = 1;
+    lg->host_checked = 1;
     return 0;
 }
 
-void host_guard_free(struct machine *m) {
-    free(m->host_snapshot);
-    m->host_snapshot = NULL;
+void host_guard_free(struct lguest *lg) {
+    free(lg->host_snapshot);
+    lg->host_snapshot = NULL;
 }

@@ -3,9 +3,10 @@
 
 	.text
 /*
- * The C host model (sim/machine.c) runs this with host interrupts off, EAX = the host-virtual
- * address of this CPU's struct lguest_pages and EBX = the physical address of the Guest's
- * shadow page directory, exactly as Linux 4.4's run_guest_once() calls the Switcher.
+ * The C host model (run_guest_once() in x86_core.c) runs this with host interrupts off,
+ * EAX = the host-virtual address of this CPU's struct lguest_pages and EBX = the physical
+ * address of the Guest's shadow page directory, exactly as Linux 4.4's run_guest_once()
+ * calls the Switcher.
  *
  * pushf followed by a far call leaves EFLAGS, CS, EIP on our stack: the same shape as an
  * interrupt frame taken without a privilege change, so the Switcher (or a host interrupt

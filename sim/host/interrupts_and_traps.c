@@ -1,4 +1,4 @@
-/* interrupts.c - the Guest's IDT, traps and virtual interrupts (4.4 interrupts_and_traps.c). */
+/* interrupts_and_traps.c - the Guest's IDT, reflected traps, virtual interrupts and timers. */
 #include "sim/host/lg.h"
 #include "sim/host/layout.h"
 #include "abi/lguest.h"
@@ -18,27 +18,27 @@ static int idt_type(const uint32_t e[2]) { return (int)(e[1] >> 8) & 0xF; }
 
 /* --- the Guest's IDT, as LHCALL_LOAD_IDT_ENTRY gives it --- */
 
-void load_guest_idt_entry(struct machine *m, uint32_t num, uint32_t lo, uint32_t hi) {
+void load_guest_idt_entry(struct lguest *lg, uint32_t num, uint32_t lo, uint32_t hi) {
     /* NMI, double fault, spurious and the hypercall vector stay the Host's, silently. */
     if (num == 2 || num == 8 || num == 15 || num == LGUEST_TRAP_ENTRY)
         return;
-    m->changed_idt = 1;
+    lg->changed_idt = 1;
     if (num >= IDT_ENTRIES) {
-        kill_guest(m, "Setting idt entry %u", num);
+        kill_guest(lg, "Setting idt entry %u", num);
         return;
     }
     uint32_t e[2] = { lo, hi };
     if (!idt_present(e)) {
-        m->idt[num][0] = m->idt[num][1] = 0;
+        lg->idt[num][0] = lg->idt[num][1] = 0;
         return;
     }
     if (idt_type(e) != 0xE && idt_type(e) != 0xF) {
-        kill_guest(m, "bad IDT type %i", idt_type(e));
+        kill_guest(lg, "bad IDT type %i", idt_type(e));
         return;
     }
     /* Whatever selector the Guest asked for, its handlers run in its ring-1 code segment. */
-    m->idt[num][0] = ((uint32_t)GUEST_KERNEL_CS << 16) | (lo & 0xFFFF);
-    m->idt[num][1] = hi & 0xFFFFEF00;
+    lg->idt[num][0] = ((uint32_t)GUEST_KERNEL_CS << 16) | (lo & 0xFFFF);
+    lg->idt[num][1] = hi & 0xFFFFEF00;
 }
 
 /* Traps the Guest may take without a world switch: never 7 (FPU), 13 (I/O emulation), 14
@@ -60,15 +60,15 @@ static void default_idt_entry(uint8_t *at, unsigned vec, uint32_t stub, const ui
 }
 
 /* copy_traps(): the real IDT the CPU uses while the Guest runs, in the Switcher's state page. */
-void copy_traps(struct machine *m, uint8_t *idt) {
+void copy_traps(struct lguest *lg, uint8_t *idt) {
     for (unsigned i = 0; i < IDT_ENTRIES; i++) {
         if (!direct_trap(i)) {
-            default_idt_entry(idt + i * 8, i, m->sw.idt_stubs[i], NULL);
-        } else if (idt_type(m->idt[i]) == 0xF && idt_present(m->idt[i])) {
-            put_le32(idt + i * 8, m->idt[i][0]);   /* straight to the Guest, in ring 1 */
-            put_le32(idt + i * 8 + 4, m->idt[i][1]);
+            default_idt_entry(idt + i * 8, i, lg->sw.idt_stubs[i], NULL);
+        } else if (idt_type(lg->idt[i]) == 0xF && idt_present(lg->idt[i])) {
+            put_le32(idt + i * 8, lg->idt[i][0]);   /* straight to the Guest, in ring 1 */
+            put_le32(idt + i * 8 + 4, lg->idt[i][1]);
         } else {
-            default_idt_entry(idt + i * 8, i, m->sw.idt_stubs[i], m->idt[i]);
+            default_idt_entry(idt + i * 8, i, lg->sw.idt_stubs[i], lg->idt[i]);
         }
     }
 }
@@ -80,108 +80,109 @@ static int has_err(unsigned trap) {
 }
 
 /* Push onto the Guest's stack, through guest-physical memory, as 4.4's push_guest_stack. */
-static void push_guest_stack(struct machine *m, uint32_t *gstack, uint32_t val) {
+static void push_guest_stack(struct lguest *lg, uint32_t *gstack, uint32_t val) {
     *gstack -= 4;
     uint8_t v[4];
     put_le32(v, val);
-    lguest_write(m, *gstack, v, 4);
+    lguest_write(lg, *gstack, v, 4);
 }
 
 /* push_guest_interrupt_stack(): the frame an i386 pushes for an interrupt into ring 1. */
-static void push_guest_interrupt_stack(struct machine *m, int err) {
-    uint32_t ss, virtstack, gstack, origstack = reg_get(m, LGUEST_REGS_esp);
-    int from_user = (reg_get(m, LGUEST_REGS_ss) & 3) != GUEST_PL;
+static void push_guest_interrupt_stack(struct lguest *lg, int err) {
+    uint32_t ss, virtstack, gstack, origstack = reg_get(lg, LGUEST_REGS_esp);
+    int from_user = (reg_get(lg, LGUEST_REGS_ss) & 3) != GUEST_PL;
     if (from_user) {
-        virtstack = m->shadow.esp1;           /* the kernel stack SET_STACK told us about */
-        ss = m->ss1;
+        virtstack = lg->shadow.esp1;           /* the kernel stack SET_STACK told us about */
+        ss = lg->ss1;
     } else {
         virtstack = origstack;
-        ss = reg_get(m, LGUEST_REGS_ss);
+        ss = reg_get(lg, LGUEST_REGS_ss);
     }
     /* Like 4.4, translate the stack top once and assume the frame is physically contiguous. */
-    if (shadow_guest_pa(&m->shadow, virtstack, &gstack)) {
-        kill_guest(m, "Bad address %#x", virtstack);
+    if (shadow_guest_pa(&lg->shadow, virtstack, &gstack)) {
+        kill_guest(lg, "Bad address %#x", virtstack);
         return;
     }
     uint32_t start = gstack;
     if (from_user) {
-        push_guest_stack(m, &gstack, reg_get(m, LGUEST_REGS_ss));
-        push_guest_stack(m, &gstack, origstack);
+        push_guest_stack(lg, &gstack, reg_get(lg, LGUEST_REGS_ss));
+        push_guest_stack(lg, &gstack, origstack);
     }
     /* The Guest's virtual interrupt flag goes into the EFLAGS it will see. */
-    uint32_t irq_enabled = 0, eflags = reg_get(m, LGUEST_REGS_eflags);
-    lguest_data_get(m, LGD_irq_enabled, &irq_enabled);
+    uint32_t irq_enabled = 0, eflags = reg_get(lg, LGUEST_REGS_eflags);
+    lguest_data_get(lg, LGD_irq_enabled, &irq_enabled);
     eflags = (eflags & ~EFLAGS_IF) | (irq_enabled & EFLAGS_IF);
-    push_guest_stack(m, &gstack, eflags);
-    push_guest_stack(m, &gstack, reg_get(m, LGUEST_REGS_cs));
-    push_guest_stack(m, &gstack, reg_get(m, LGUEST_REGS_eip));
-    if (err) push_guest_stack(m, &gstack, reg_get(m, LGUEST_REGS_errcode));
-    reg_set(m, LGUEST_REGS_ss, ss);
-    reg_set(m, LGUEST_REGS_esp, virtstack + (gstack - start));
+    push_guest_stack(lg, &gstack, eflags);
+    push_guest_stack(lg, &gstack, reg_get(lg, LGUEST_REGS_cs));
+    push_guest_stack(lg, &gstack, reg_get(lg, LGUEST_REGS_eip));
+    if (err) push_guest_stack(lg, &gstack, reg_get(lg, LGUEST_REGS_errcode));
+    reg_set(lg, LGUEST_REGS_ss, ss);
+    reg_set(lg, LGUEST_REGS_esp, virtstack + (gstack - start));
     /* 4.4's guest_run_interrupt() then checks "if ((ss & 3) != 1) ss = esp1": it can never fire
      * because ss was just set to a ring-1 selector, so it is left out. */
 }
 
 /* guest_run_interrupt(): point the Guest at its handler, as the CPU would on a gate. */
-static void guest_run_interrupt(struct machine *m, const uint32_t e[2]) {
-    reg_set(m, LGUEST_REGS_cs, GUEST_KERNEL_CS);
-    reg_set(m, LGUEST_REGS_eip, (e[0] & 0xFFFF) | (e[1] & 0xFFFF0000u));
-    reg_set(m, LGUEST_REGS_eflags, reg_get(m, LGUEST_REGS_eflags) &
+static void guest_run_interrupt(struct lguest *lg, const uint32_t e[2]) {
+    reg_set(lg, LGUEST_REGS_cs, GUEST_KERNEL_CS);
+    reg_set(lg, LGUEST_REGS_eip, (e[0] & 0xFFFF) | (e[1] & 0xFFFF0000u));
+    reg_set(lg, LGUEST_REGS_eflags, reg_get(lg, LGUEST_REGS_eflags) &
             ~(EFLAGS_TF | EFLAGS_VM | EFLAGS_RF | EFLAGS_NT));
     if (idt_type(e) == 0xE)   /* an interrupt gate disables (virtual) interrupts */
-        lguest_data_put(m, LGD_irq_enabled, 0);
+        lguest_data_put(lg, LGD_irq_enabled, 0);
 }
 
 /* deliver_trap(): 0 when the Guest has a handler for num, -1 when it cannot be delivered. */
-int deliver_trap(struct machine *m, unsigned num) {
-    if (num >= IDT_ENTRIES || !idt_present(m->idt[num]))
+int deliver_trap(struct lguest *lg, unsigned num) {
+    if (num >= IDT_ENTRIES || !idt_present(lg->idt[num]))
         return -1;
-    uint32_t eip = reg_get(m, LGUEST_REGS_eip), cs = reg_get(m, LGUEST_REGS_cs);
-    push_guest_interrupt_stack(m, has_err(num));
-    guest_run_interrupt(m, m->idt[num]);
-    m->n_traps_reflected++;
-    REC(&m->rec, m->cpu.now_ns, TK_REFLECT, num, has_err(num) ? reg_get(m, LGUEST_REGS_errcode) : 0,
-        eip, cs, reg_get(m, LGUEST_REGS_eip), reg_get(m, LGUEST_REGS_esp));
+    uint32_t eip = reg_get(lg, LGUEST_REGS_eip), cs = reg_get(lg, LGUEST_REGS_cs);
+    push_guest_interrupt_stack(lg, has_err(num));
+    guest_run_interrupt(lg, lg->idt[num]);
+    lg->count.n_traps_reflected++;
+    REC(lg->rec, lg->cpu.now_ns, TK_REFLECT, num,
+        has_err(num) ? reg_get(lg, LGUEST_REGS_errcode) : 0, eip, cs, reg_get(lg, LGUEST_REGS_eip),
+        reg_get(lg, LGUEST_REGS_esp));
     return 0;
 }
 
 /* --- virtual interrupts --- */
 
 /* lguest_data.time: deterministic, counted from the day lguest was merged (2.6.23). */
-void write_timestamp(struct machine *m) {
+void write_timestamp(struct lguest *lg) {
     const uint32_t epoch = 1191888000u;   /* 2007-10-09 00:00:00 UTC */
-    uint64_t ns = m->cpu.now_ns;
-    lguest_data_put(m, LGD_time, epoch + (uint32_t)(ns / 1000000000u));
-    lguest_data_put(m, LGD_time + 4, (uint32_t)(ns % 1000000000u));
+    uint64_t ns = lg->cpu.now_ns;
+    lguest_data_put(lg, LGD_time, epoch + (uint32_t)(ns / 1000000000u));
+    lguest_data_put(lg, LGD_time + 4, (uint32_t)(ns % 1000000000u));
 }
 
 /* set_interrupt(): IRQ irq is now pending for the Guest (the timer, later the devices). */
-void set_interrupt(struct machine *m, unsigned irq) {
+void set_interrupt(struct lguest *lg, unsigned irq) {
     if (irq >= LGUEST_IRQS) return;
-    m->irqs_pending |= 1u << irq;
-    m->irqs_masked_noted &= ~(1u << irq);
+    lg->irqs_pending |= 1u << irq;
+    lg->irqs_masked_noted &= ~(1u << irq);
     /* Raised by a timer in the middle of a run, the Guest is where the CPU is. */
-    REC(&m->rec, m->cpu.now_ns, TK_IRQ, irq, IRQ_RAISED,
-        m->running ? m->cpu.cur_block : reg_get(m, LGUEST_REGS_eip));
+    REC(lg->rec, lg->cpu.now_ns, TK_IRQ, irq, IRQ_RAISED,
+        lg->running ? lg->cpu.cur_block : reg_get(lg, LGUEST_REGS_eip));
 }
 
 /* Traces say once per raise that the Guest's blocked_interrupts holds an IRQ back. */
-static void note_masked(struct machine *m, uint32_t masked) {
-    masked &= ~m->irqs_masked_noted;
-    m->irqs_masked_noted |= masked;
+static void note_masked(struct lguest *lg, uint32_t masked) {
+    masked &= ~lg->irqs_masked_noted;
+    lg->irqs_masked_noted |= masked;
     for (unsigned irq = 0; masked; irq++, masked >>= 1)
         if (masked & 1)
-            REC(&m->rec, m->cpu.now_ns, TK_IRQ, irq, IRQ_MASKED, reg_get(m, LGUEST_REGS_eip));
+            REC(lg->rec, lg->cpu.now_ns, TK_IRQ, irq, IRQ_MASKED, reg_get(lg, LGUEST_REGS_eip));
 }
 
 /* interrupt_pending(): the lowest IRQ that is pending and not masked by the Guest, or
  * LGUEST_IRQS when there is none.  Nothing is pending before LHCALL_LGUEST_INIT. */
-unsigned interrupt_pending(struct machine *m) {
+unsigned interrupt_pending(struct lguest *lg) {
     uint32_t blocked;
-    if (!m->initialized || lguest_data_get(m, LGD_blocked_interrupts, &blocked))
+    if (!lg->initialized || lguest_data_get(lg, LGD_blocked_interrupts, &blocked))
         return LGUEST_IRQS;
-    uint32_t ready = m->irqs_pending & ~blocked;
-    if (m->irqs_pending & blocked) note_masked(m, m->irqs_pending & blocked);
+    uint32_t ready = lg->irqs_pending & ~blocked;
+    if (lg->irqs_pending & blocked) note_masked(lg, lg->irqs_pending & blocked);
     return ready ? (unsigned)__builtin_ctz(ready) : LGUEST_IRQS;
 }
 
@@ -190,52 +191,88 @@ unsigned interrupt_pending(struct machine *m) {
  * frame and restore EFLAGS, and then we would push the same frame again.  So do both at once:
  * take EFLAGS from the frame and leave the frame where it is for the handler to return through.
  */
-static void restore_eflags(struct machine *m) {
+static void restore_eflags(struct lguest *lg) {
     uint32_t pa, eflags = 0;
     uint8_t b[4];
-    if (shadow_guest_pa(&m->shadow, reg_get(m, LGUEST_REGS_esp) + 8, &pa) == 0 &&
-        lguest_read(m, pa, b, 4) == 0)
+    if (shadow_guest_pa(&lg->shadow, reg_get(lg, LGUEST_REGS_esp) + 8, &pa) == 0 &&
+        lguest_read(lg, pa, b, 4) == 0)
         eflags = le32(b);
-    reg_set(m, LGUEST_REGS_eflags, eflags & ~(EFLAGS_TF | EFLAGS_VM | EFLAGS_RF | EFLAGS_NT));
+    reg_set(lg, LGUEST_REGS_eflags, eflags & ~(EFLAGS_TF | EFLAGS_VM | EFLAGS_RF | EFLAGS_NT));
 }
 
 /* try_deliver_interrupt(): on every pass of the run loop, before the Guest runs again. */
-void try_deliver_interrupt(struct machine *m, unsigned irq) {
-    uint32_t irq_enabled = 0, eip = reg_get(m, LGUEST_REGS_eip);
-    if (m->halted) {
+void try_deliver_interrupt(struct lguest *lg, unsigned irq) {
+    uint32_t irq_enabled = 0, eip = reg_get(lg, LGUEST_REGS_eip);
+    if (lg->halted) {
         /* A halted Guest asked for "sti; hlt": waking it supplies the sti. */
-        lguest_data_put(m, LGD_irq_enabled, EFLAGS_IF);
-        m->halted = 0;
-        REC(&m->rec, m->cpu.now_ns, TK_IRQ, irq, IRQ_WOKE, eip);
-    } else if (lguest_data_get(m, LGD_irq_enabled, &irq_enabled) == 0 && !irq_enabled) {
+        lguest_data_put(lg, LGD_irq_enabled, EFLAGS_IF);
+        lg->halted = 0;
+        REC(lg->rec, lg->cpu.now_ns, TK_IRQ, irq, IRQ_WOKE, eip);
+    } else if (lguest_data_get(lg, LGD_irq_enabled, &irq_enabled) == 0 && !irq_enabled) {
         /* Interrupts are off: tell the Guest to ask again (LHCALL_SEND_INTERRUPTS) when it
          * turns them back on. */
-        lguest_data_put(m, LGD_irq_pending, EFLAGS_IF);
-        m->n_irqs_deferred++;
-        REC(&m->rec, m->cpu.now_ns, TK_IRQ, irq, IRQ_DEFERRED, eip);
+        lguest_data_put(lg, LGD_irq_pending, EFLAGS_IF);
+        lg->count.n_irqs_deferred++;
+        REC(lg->rec, lg->cpu.now_ns, TK_IRQ, irq, IRQ_DEFERRED, eip);
         return;
     }
-    const uint32_t *e = m->idt[FIRST_EXTERNAL_VECTOR + irq];
+    const uint32_t *e = lg->idt[FIRST_EXTERNAL_VECTOR + irq];
     if (idt_present(e)) {
-        m->irqs_pending &= ~(1u << irq);
-        if (reg_get(m, LGUEST_REGS_eip) == m->noirq_iret)
-            restore_eflags(m);
+        lg->irqs_pending &= ~(1u << irq);
+        if (reg_get(lg, LGUEST_REGS_eip) == lg->noirq_iret)
+            restore_eflags(lg);
         else
-            push_guest_interrupt_stack(m, 0);   /* virtual interrupts push no error code */
-        guest_run_interrupt(m, e);
-        m->n_irqs_delivered++;
-        REC(&m->rec, m->cpu.now_ns, TK_IRQ, irq, IRQ_DELIVERED, eip);
+            push_guest_interrupt_stack(lg, 0);   /* virtual interrupts push no error code */
+        guest_run_interrupt(lg, e);
+        lg->count.n_irqs_delivered++;
+        REC(lg->rec, lg->cpu.now_ns, TK_IRQ, irq, IRQ_DELIVERED, eip);
     }
     /* Every delivery attempt refreshes the Guest's clock, as 4.4 does. */
-    write_timestamp(m);
+    write_timestamp(lg);
     /* 4.4 clears irq_pending only when nothing more is pending, but its test uses
      * find_next_bit(), which returns LGUEST_IRQS (non-zero) when nothing is found: the field
      * is never cleared.  Reproduced: the Guest then makes a harmless extra SEND_INTERRUPTS. */
 }
 
-/* --- the Guest's one-shot timer (LHCALL_SET_CLOCKEVENT) on the virtual clock --- */
+/* --- timers on the virtual clock: the Guest's clockevent and the host's own tick --- */
 
-void guest_set_clockevent(struct machine *m, uint32_t delta_ns) {
-    m->clockevent_ns = delta_ns ? m->cpu.now_ns + delta_ns : 0;   /* 0 cancels */
-    machine_arm_timers(m);
+/* The CPU calls back at the earlier of the host's next tick and the Guest's clockevent. */
+void arm_timers(struct lguest *lg) {
+    uint64_t next = lg->next_tick_ns;
+    if (lg->clockevent_ns && lg->clockevent_ns < next) next = lg->clockevent_ns;
+    cpu_set_deadline(&lg->cpu, next);
+}
+
+/* LHCALL_SET_CLOCKEVENT: a one-shot timer delta_ns from now (4.4 guest_set_clockevent()). */
+void guest_set_clockevent(struct lguest *lg, uint32_t delta_ns) {
+    lg->clockevent_ns = delta_ns ? lg->cpu.now_ns + delta_ns : 0;   /* 0 cancels */
+    arm_timers(lg);
+}
+
+/* Whatever is due at 'now': the Guest's clockevent raises its IRQ 0 (4.4's hrtimer callback,
+ * clockdev_fn(), does set_interrupt(cpu, 0)); a tick that passed is not repeated.  Returns
+ * whether anything fired. */
+int fire_timers(struct lguest *lg, uint64_t now) {
+    int fired = 0;
+    if (lg->clockevent_ns && now >= lg->clockevent_ns) {
+        lg->clockevent_ns = 0;
+        set_interrupt(lg, 0);
+        fired = 1;
+    }
+    if (now >= lg->next_tick_ns) {
+        lg->next_tick_ns += HOST_TIMER_PERIOD_NS *
+                            ((now - lg->next_tick_ns) / HOST_TIMER_PERIOD_NS + 1);
+        fired = 1;
+    }
+    arm_timers(lg);
+    return fired;
+}
+
+/* A timer expired while the CPU runs: on a real host both come in as the local APIC timer
+ * interrupt, which takes the Guest out through the Switcher (deliver_to_host). */
+void on_deadline(void *ctx, uint64_t now) {
+    struct lguest *lg = ctx;
+    record_entering(lg);   /* a timer during a run comes after the switch that started it */
+    if (fire_timers(lg, now))
+        cpu_raise_irq(&lg->cpu, HOST_TIMER_VECTOR);
 }

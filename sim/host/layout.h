@@ -36,7 +36,6 @@
 /* Past the Switcher's three pages no shadow ever maps anything: where a null FS/GS points. */
 #define NULL_SEG_POISON      (SWITCHER_ADDR + 0x3000u)
 
-/* The host's timer interrupt (Linux's LOCAL_TIMER_VECTOR) and its period in virtual time. */
-#define HOST_TIMER_VECTOR    0xEF
+/* The host's timer interrupt (HOST_TIMER_VECTOR: abi/lguest.h) ticks at this period. */
 #define HOST_TIMER_PERIOD_NS 4000000ull               /* HZ = 250 */
 #endif

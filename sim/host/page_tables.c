@@ -1,65 +1,65 @@
-/* pagetables.c - the page-table hypercalls: mmu/shadow.c does the work, a refusal kills. */
+/* page_tables.c - the page-table hypercalls: mmu/shadow.c does the work, a refusal kills. */
 #include "sim/host/page_tables.h"
 #include "abi/lguest.h"
 
-static void record_flush(struct machine *m, uint32_t what, uint32_t gpgdir) {
-    REC(&m->rec, m->cpu.now_ns, TK_FLUSH, what, gpgdir, m->shadow.cur);
+static void record_flush(struct lguest *lg, uint32_t what, uint32_t gpgdir) {
+    REC(lg->rec, lg->cpu.now_ns, TK_FLUSH, what, gpgdir, lg->shadow.cur);
 }
 
 /* The shadow tells traces of every entry it writes. */
 static void pte_written(void *ctx, unsigned slot, uint32_t vaddr, uint32_t spte, int cause) {
-    struct machine *m = ctx;
-    REC(&m->rec, m->cpu.now_ns, TK_SPTE, vaddr, spte, slot,
+    struct lguest *lg = ctx;
+    REC(lg->rec, lg->cpu.now_ns, TK_SPTE, vaddr, spte, slot,
         cause == SHADOW_BY_DEMAND ? SPTE_DEMAND : SPTE_SET_PTE);
 }
 
-void pagetables_trace(struct machine *m) {
-    if (!m->rec.w) return;
-    m->shadow.pte_written = pte_written;
-    m->shadow.ctx = m;
+void pagetables_trace(struct lguest *lg) {
+    if (!lg->rec->w) return;
+    lg->shadow.pte_written = pte_written;
+    lg->shadow.ctx = lg;
 }
 
 /* ABI §6.1's table: which page-table call does what (the rules are in mmu/shadow.c).
  * do_hcall() sends only these four numbers here. */
-void do_pagetable_hcall(struct machine *m, const uint32_t a[5]) {
-    struct shadow *s = &m->shadow;
+void do_pagetable_hcall(struct lguest *lg, const uint32_t a[5]) {
+    struct shadow *s = &lg->shadow;
     char why[160] = "";
     int rc = 0;
     switch (a[0]) {
     case LHCALL_NEW_PGTABLE:   /* the Guest loaded CR3 */
         rc = shadow_new_pgtable(s, a[1], why, sizeof(why));
-        record_flush(m, FLUSH_NEW_PGTABLE, a[1]);
+        record_flush(lg, FLUSH_NEW_PGTABLE, a[1]);
         break;
     case LHCALL_FLUSH_TLB:     /* 0: user mappings only; else everything */
         if (a[1])
             rc = shadow_clear_all(s, why, sizeof(why));
         else
             shadow_flush_user(s);
-        record_flush(m, a[1] ? FLUSH_ALL : FLUSH_USER, s->pgdirs[s->cur].gpgdir);
+        record_flush(lg, a[1] ? FLUSH_ALL : FLUSH_USER, s->pgdirs[s->cur].gpgdir);
         break;
     case LHCALL_SET_PTE:       /* directory, address, new PTE */
         rc = shadow_set_pte(s, a[1], a[2], a[3], why, sizeof(why));
         break;
     case LHCALL_SET_PGD:       /* directory, index */
         rc = shadow_set_pgd(s, a[1], a[2], why, sizeof(why));
-        record_flush(m, FLUSH_SET_PGD, a[1]);
+        record_flush(lg, FLUSH_SET_PGD, a[1]);
         break;
     }
     if (rc)
-        kill_guest(m, "%s", why);
+        kill_guest(lg, "%s", why);
 }
 
-void pagetables_guest_init(struct machine *m) {
+void pagetables_guest_init(struct lguest *lg) {
     char why[160];
     /* initialize() has put the Guest's kernel_address (checked to be below the Switcher)
-     * in m->shadow: flushing "user" entries counts up to it. */
-    if (shadow_clear_all(&m->shadow, why, sizeof(why)))
-        kill_guest(m, "%s", why);
-    record_flush(m, FLUSH_ALL, 0);
+     * in lg->shadow: flushing "user" entries counts up to it. */
+    if (shadow_clear_all(&lg->shadow, why, sizeof(why)))
+        kill_guest(lg, "%s", why);
+    record_flush(lg, FLUSH_ALL, 0);
 }
 
-void pagetables_set_stack(struct machine *m, uint32_t esp1, uint32_t pages) {
+void pagetables_set_stack(struct lguest *lg, uint32_t esp1, uint32_t pages) {
     char why[160];
-    if (shadow_set_stack(&m->shadow, esp1, pages, why, sizeof(why)))
-        kill_guest(m, "%s", why);
+    if (shadow_set_stack(&lg->shadow, esp1, pages, why, sizeof(why)))
+        kill_guest(lg, "%s", why);
 }

@@ -1,94 +1,162 @@
-/* traps.c - why did the Guest come back?  lguest_arch_handle_trap() of Linux 4.4. */
+/* x86_core.c - one trip into the Guest and back, and why it came back (4.4 x86/core.c). */
 #include "sim/host/lg.h"
 #include "sim/host/layout.h"
 #include "abi/lguest.h"
 #include "switcher-model/lguest_pages.h"
 #include <string.h>
 
-/* Up to max bytes at guest-virtual eip through the Guest's tables; how many could be read. */
-uint32_t guest_fetch(struct machine *m, uint32_t eip, uint8_t *buf, uint32_t max) {
-    uint32_t n = 0, gpa;
-    uint8_t *p;
-    for (; n < max; n++) {
-        if (shadow_guest_pa(&m->shadow, eip + n, &gpa) ||
-            !(p = shadow_guest_ptr(&m->shadow, gpa, 1)))
-            break;
-        buf[n] = *p;
-    }
-    return n;
+/* lguest_arch_setup_regs(): ring 1, interrupts (virtually) on, ESI = 0 = boot_params. */
+void lguest_arch_setup_regs(struct lguest *lg, uint32_t start) {
+    memset(guest_regs(lg), 0, LGUEST_REGS_SIZE);
+    reg_set(lg, LGUEST_REGS_ds, GUEST_KERNEL_DS);
+    reg_set(lg, LGUEST_REGS_es, GUEST_KERNEL_DS);
+    reg_set(lg, LGUEST_REGS_ss, GUEST_KERNEL_DS);
+    reg_set(lg, LGUEST_REGS_cs, GUEST_KERNEL_CS);
+    reg_set(lg, LGUEST_REGS_eflags, 0x202);
+    reg_set(lg, LGUEST_REGS_eip, start);
 }
 
+/* --- into the Guest --- */
+
+/* copy_in_guest_info(): what changed since the last run goes into the Switcher's pages. */
+void copy_in_guest_info(struct lguest *lg) {
+    uint8_t *pages = phys_ptr(&lg->phys, SWITCHER_REGS_PHYS, LGUEST_PAGES_SIZE);
+    shadow_map_switcher_in_guest(&lg->shadow);   /* this CPU's pages, seen from the Guest */
+    uint8_t *tss = pages + LGUEST_PAGES_guest_tss;
+    put_le32(tss + TSS_esp1, lg->shadow.esp1);
+    put_le16(tss + TSS_ss1, (uint16_t)lg->ss1);
+    if (lg->changed_idt) copy_traps(lg, pages + LGUEST_PAGES_guest_idt);
+    if (lg->changed_gdt)
+        copy_gdt(lg);
+    else if (lg->changed_tls)
+        copy_gdt_tls(lg);
+    lg->changed_idt = lg->changed_gdt = lg->changed_tls = 0;
+}
+
+/* The host routine stopped anywhere but at host_return: lg.ko itself failed. */
+static void report_host_stop(struct lguest *lg, enum cpu_stop stop) {
+    if (lg->dead) return;   /* already killed during the run (by the debugger): that is why */
+    uint32_t eip = cpu_get(&lg->cpu, CPU_REG_EIP);
+    lg->dead = 1;
+    lg->status = 2;
+    if (stop == CPU_STOP_HLT && eip == lg->host_panic + 1)
+        snprintf(lg->dead_reason, sizeof(lg->dead_reason),
+                 "simulator: exception in host mode (a bug in lgsim's host): %s",
+                 lg->cpu.stop_msg);
+    else
+        snprintf(lg->dead_reason, sizeof(lg->dead_reason), "simulator: CPU stopped (%s): %s",
+                 cpu_stop_name(stop), lg->cpu.stop_msg);
+}
+
+/* One trip into the Guest and back (run_guest_once), through the real Switcher: the host
+ * routine (host.S) pushes EFLAGS and makes the far call with EAX = this CPU's lguest_pages
+ * and EBX = the shadow page directory, exactly as 4.4 does. */
+void run_guest_once(struct lguest *lg) {
+    copy_in_guest_info(lg);
+    reg_set(lg, LGUEST_REGS_trapnum, 256);   /* no real trap has this number */
+    struct cpu *c = &lg->cpu;
+    cpu_set(c, CPU_REG_EAX, SWITCHER_PAGES_ADDR);
+    cpu_set(c, CPU_REG_EBX, lg->shadow.root); /* the current slot's shadow directory */
+    cpu_set(c, CPU_REG_EFLAGS, 0x2);     /* host interrupts off, as local_irq_disable */
+    switch_entering(lg);
+    /* The Guest asked for CR0.TS (LHCALL_TS): run it with TS set so its first FPU instruction
+     * raises #NM; the host clears TS again once the Guest is out. */
+    if (lg->ts) cpu_set(c, CPU_REG_CR0, cpu_get(c, CPU_REG_CR0) | CR0_TS);
+    /* The run ends at the hlt at host_return: no stop address, so the host routine's code is
+     * translated once for the whole run instead of on every world switch. */
+    /* The Switcher will pop these; a null one gets its guard once the Guest runs. */
+    c->guard_pending = ((reg_get(lg, LGUEST_REGS_fs) & 0xFFFC) == 0 ? 1u : 0u) |
+                       ((reg_get(lg, LGUEST_REGS_gs) & 0xFFFC) == 0 ? 2u : 0u);
+    lg->running = 1;
+    enum cpu_stop stop = cpu_run(c, lg->host_run, CPU_RUN_TO_HLT);
+    lg->running = 0;
+    if (stop == CPU_STOP_HLT && cpu_get(c, CPU_REG_EIP) == lg->host_return + 1)
+        stop = CPU_STOP_UNTIL;
+    if (lg->ts) cpu_set(c, CPU_REG_CR0, cpu_get(c, CPU_REG_CR0) & ~CR0_TS);
+    lg->count.n_runs++;
+    if (stop != CPU_STOP_UNTIL) {
+        report_host_stop(lg, stop);
+        return;
+    }
+    uint32_t trapnum = reg_get(lg, LGUEST_REGS_trapnum);
+    if (trapnum == 14) lg->cr2 = cpu_get(c, CPU_REG_CR2);   /* cpu->arch.last_pagefault */
+    lg->count.n_exits[trapnum <= 256 ? trapnum : 256]++;
+    switch_left(lg);
+}
+
+/* --- back from the Guest: lguest_arch_handle_trap() --- */
+
 /* The launcher gets the first 7 bytes of the instruction, zero-filled past a missing page. */
-static void copy_insn(struct machine *m, uint8_t insn[7]) {
+static void copy_insn(struct lguest *lg, uint8_t insn[7]) {
     memset(insn, 0, 7);
-    guest_fetch(m, reg_get(m, LGUEST_REGS_eip), insn, 7);
+    guest_fetch(lg, reg_get(lg, LGUEST_REGS_eip), insn, 7);
 }
 
 /* The page-fault round trip, host side: demand_page fixes it silently, or the launcher
  * emulates a device access, or the Guest's own #PF handler sees it with cr2 in lguest_data. */
-static void record_pf(struct machine *m, uint32_t err, uint32_t outcome) {
-    REC(&m->rec, m->cpu.now_ns, TK_PF, m->cr2, err, reg_get(m, LGUEST_REGS_eip), outcome);
+static void record_pf(struct lguest *lg, uint32_t err, uint32_t outcome) {
+    REC(lg->rec, lg->cpu.now_ns, TK_PF, lg->cr2, err, reg_get(lg, LGUEST_REGS_eip), outcome);
 }
 
-static int handle_page_fault(struct machine *m, uint32_t err) {
+static int handle_page_fault(struct lguest *lg, uint32_t err) {
     uint32_t io_addr = 0;
     char why[128];
-    switch (shadow_demand_page(&m->shadow, m->cr2, err, &io_addr, why, sizeof(why))) {
+    switch (shadow_demand_page(&lg->shadow, lg->cr2, err, &io_addr, why, sizeof(why))) {
     case DEMAND_FIXED:
-        m->n_pf_fixed++;
-        record_pf(m, err, PF_FIXED);
+        lg->count.n_pf_fixed++;
+        record_pf(lg, err, PF_FIXED);
         return 1;
     case DEMAND_IO:
-        m->n_pf_io++;
-        record_pf(m, err, PF_DEVICE);
-        m->pending.trap = 14;
-        m->pending.addr = io_addr;
-        copy_insn(m, m->pending.insn);
+        lg->count.n_pf_io++;
+        record_pf(lg, err, PF_DEVICE);
+        lg->pending.trap = 14;
+        lg->pending.addr = io_addr;
+        copy_insn(lg, lg->pending.insn);
         return 1;
     case DEMAND_KILL:
-        record_pf(m, err, PF_KILLED);
-        kill_guest(m, "%s", why);
+        record_pf(lg, err, PF_KILLED);
+        kill_guest(lg, "%s", why);
         return 1;
     case DEMAND_REFLECT:
         break;
     }
-    m->n_pf_reflected++;
-    record_pf(m, err, PF_REFLECTED);
-    if (m->initialized)
-        lguest_data_put(m, LGD_cr2, m->cr2);
+    lg->count.n_pf_reflected++;
+    record_pf(lg, err, PF_REFLECTED);
+    if (lg->initialized)
+        lguest_data_put(lg, LGD_cr2, lg->cr2);
     return 0;
 }
 
-void handle_trap(struct machine *m) {
-    uint32_t trapnum = reg_get(m, LGUEST_REGS_trapnum);
-    uint32_t err = reg_get(m, LGUEST_REGS_errcode);
+void lguest_arch_handle_trap(struct lguest *lg) {
+    uint32_t trapnum = reg_get(lg, LGUEST_REGS_trapnum);
+    uint32_t err = reg_get(lg, LGUEST_REGS_errcode);
     switch (trapnum) {
     case 13:
         if (err == 0) {   /* probably I/O: the launcher will try to emulate it */
-            m->pending.trap = 13;
-            copy_insn(m, m->pending.insn);
+            lg->pending.trap = 13;
+            copy_insn(lg, lg->pending.insn);
             return;
         }
         break;
     case 14:
-        if (handle_page_fault(m, err)) return;
+        if (handle_page_fault(lg, err)) return;
         break;
     case 7:
         /* #NM: lgsim's host never touches the FPU, so the CPU had CR0.TS set only because the
          * Guest asked for it (LHCALL_TS); otherwise there is nothing for the Guest to see. */
-        if (!m->ts) return;
+        if (!lg->ts) return;
         break;
     case LGUEST_TRAP_ENTRY:
-        m->hcall_pending = 1;   /* done at the top of the next loop pass, as in 4.4 */
+        lg->hcall_pending = 1;   /* done at the top of the next loop pass, as in 4.4 */
         return;
     default:
         if (trapnum >= FIRST_EXTERNAL_VECTOR && trapnum < 256) {
-            m->n_host_irqs++;   /* a host interrupt; its handler already ran */
+            lg->count.n_host_irqs++;   /* a host interrupt; its handler already ran */
             return;
         }
     }
-    if (deliver_trap(m, trapnum) < 0)
-        kill_guest(m, "unhandled trap %li at %#lx (%#lx)", (long)trapnum,
-                   (unsigned long)reg_get(m, LGUEST_REGS_eip),
-                   (unsigned long)(trapnum == 14 ? m->cr2 : err));
+    if (deliver_trap(lg, trapnum) < 0)
+        kill_guest(lg, "unhandled trap %li at %#lx (%#lx)", (long)trapnum,
+                   (unsigned long)reg_get(lg, LGUEST_REGS_eip),
+                   (unsigned long)(trapnum == 14 ? lg->cr2 : err));
 }

@@ -1,33 +1,28 @@
 /* boot.c - putting a kernel into Guest memory the way the 4.4 launcher does (ABI §9). */
-#include "sim/host/lg.h"
+#include "sim/launcher/launcher.h"
 #include "abi/lguest.h"
-#include "switcher-model/lguest_pages.h"
 #include <stdio.h>
 #include <string.h>
 
-static uint8_t *gptr(struct machine *m, uint32_t gpa, uint32_t len) {
-    return shadow_guest_ptr(&m->shadow, gpa, len);
-}
-
 /* vmlinux: each PT_LOAD at its physical address; BSS is already zero.  *end: the byte after
  * the highest one the kernel image occupies. */
-static int load_elf_kernel(struct machine *m, uint32_t *entry, uint32_t *end, char *err,
+static int load_elf_kernel(struct launcher *l, uint32_t *entry, uint32_t *end, char *err,
                            size_t errlen) {
-    struct elf_exec *e = &m->kernel_elf;
-    if (elf_open(e, m->opt.kernel, m->opt.kernel_len, err, errlen)) return -1;
+    struct elf_exec *e = &l->kernel_elf;
+    if (elf_open(e, l->opt.kernel, l->opt.kernel_len, err, errlen)) return -1;
     struct elf_segment s;
     *end = 0;
     for (int i = 0; elf_load_segment(e, i, &s) == 0; i++) {
-        uint8_t *dst = gptr(m, s.paddr, s.memsz);
+        uint8_t *dst = guest_ptr(l, s.paddr, s.memsz);
         if (!dst || s.paddr < 0x2000) {
             snprintf(err, errlen, "kernel segment at %#x+%#x does not fit in %u MiB of guest "
-                     "memory", s.paddr, s.memsz, m->mem >> 20);
+                     "memory", s.paddr, s.memsz, l->mem >> 20);
             return -1;
         }
         memcpy(dst, e->data + s.offset, s.filesz);
         if (s.paddr + s.memsz > *end) *end = s.paddr + s.memsz;
     }
-    m->kernel_has_symbols = e->symnum > 0;
+    l->kernel_has_symbols = e->symnum > 0;
     *entry = e->entry;
     return 0;
 }
@@ -39,18 +34,18 @@ static int load_elf_kernel(struct machine *m, uint32_t *entry, uint32_t *end, ch
  * Real lguest checks nothing here; lgsim refuses an initrd that would overlap the kernel or
  * the boot page and command line below it, or that is larger than RAM.
  */
-static int load_initrd(struct machine *m, uint32_t below, char *err, size_t errlen) {
-    uint64_t len = ((uint64_t)m->opt.initrd_len + 4095) & ~4095ull;
-    const char *name = m->opt.initrd_path ? m->opt.initrd_path : "initrd";
-    if (len > m->mem || m->mem - len < below) {
+static int load_initrd(struct launcher *l, uint32_t below, char *err, size_t errlen) {
+    uint64_t len = ((uint64_t)l->opt.initrd_len + 4095) & ~4095ull;
+    const char *name = l->opt.initrd_path ? l->opt.initrd_path : "initrd";
+    if (len > l->mem || l->mem - len < below) {
         snprintf(err, errlen, "initrd %s (%zu bytes, %#llx with its last page) does not fit "
                  "in %u MiB of guest memory above the kernel, which ends at %#x", name,
-                 m->opt.initrd_len, (unsigned long long)len, m->mem >> 20, below);
+                 l->opt.initrd_len, (unsigned long long)len, l->mem >> 20, below);
         return -1;
     }
-    uint32_t at = m->mem - (uint32_t)len;
-    if (len) memcpy(gptr(m, at, (uint32_t)len), m->opt.initrd, m->opt.initrd_len);
-    uint8_t *bp = gptr(m, 0, BP_SIZE);
+    uint32_t at = l->mem - (uint32_t)len;
+    if (len) memcpy(guest_ptr(l, at, (uint32_t)len), l->opt.initrd, l->opt.initrd_len);
+    uint8_t *bp = guest_ptr(l, 0, BP_SIZE);
     put_le32(bp + BP_ramdisk_image, at);
     put_le32(bp + BP_ramdisk_size, (uint32_t)len);
     bp[BP_type_of_loader] = 0xFF;
@@ -59,18 +54,18 @@ static int load_initrd(struct machine *m, uint32_t below, char *err, size_t errl
 
 /* The rest of lguest.c main()'s boot_params: one e820 RAM entry, the command line in the
  * page after boot_params, and the four fields that make a kernel an lguest Guest. */
-static int write_boot_params(struct machine *m, char *err, size_t errlen) {
-    uint8_t *bp = gptr(m, 0, BP_SIZE);
-    const char *cmd = m->opt.cmdline ? m->opt.cmdline : "";
+static int write_boot_params(struct launcher *l, char *err, size_t errlen) {
+    uint8_t *bp = guest_ptr(l, 0, BP_SIZE);
+    const char *cmd = l->opt.cmdline ? l->opt.cmdline : "";
     size_t n = strlen(cmd) + 1;
-    uint8_t *cl = gptr(m, BP_SIZE, (uint32_t)n);
+    uint8_t *cl = guest_ptr(l, BP_SIZE, (uint32_t)n);
     if (!bp || !cl || n > 4096) {
         snprintf(err, errlen, "kernel command line too long");
         return -1;
     }
     memcpy(cl, cmd, n);
     bp[BP_e820_entries] = 1;
-    put_le32(bp + BP_e820_map + 8, m->mem);   /* {addr 0, size mem, type RAM} */
+    put_le32(bp + BP_e820_map + 8, l->mem);   /* {addr 0, size mem, type RAM} */
     put_le32(bp + BP_e820_map + 16, 1);
     put_le32(bp + BP_cmd_line_ptr, BP_SIZE);
     put_le32(bp + BP_kernel_alignment, 0x1000000);   /* "16M (CONFIG_PHYSICAL_ALIGN)" */
@@ -80,28 +75,16 @@ static int write_boot_params(struct machine *m, char *err, size_t errlen) {
     return 0;
 }
 
-/* lguest_arch_setup_regs(): ring 1, interrupts (virtually) on, ESI = 0 = boot_params. */
-static void setup_regs(struct machine *m, uint32_t entry) {
-    memset(guest_regs(m), 0, LGUEST_REGS_SIZE);
-    reg_set(m, LGUEST_REGS_ds, GUEST_KERNEL_DS);
-    reg_set(m, LGUEST_REGS_es, GUEST_KERNEL_DS);
-    reg_set(m, LGUEST_REGS_ss, GUEST_KERNEL_DS);
-    reg_set(m, LGUEST_REGS_cs, GUEST_KERNEL_CS);
-    reg_set(m, LGUEST_REGS_eflags, 0x202);
-    reg_set(m, LGUEST_REGS_eip, entry);
-}
-
-/* lguest.c main(): the kernel, then the initrd at the top of RAM, then boot_params. */
-int boot_guest(struct machine *m, char *err, size_t errlen) {
-    uint32_t entry, end;
-    int elf = m->opt.kernel_len >= 4 && memcmp(m->opt.kernel, "\177ELF", 4) == 0;
-    int r = elf ? load_elf_kernel(m, &entry, &end, err, errlen)
-                : load_bzimage(m, &entry, &end, err, errlen);
+/* lguest.c main(): the kernel, then the initrd at the top of RAM, then boot_params; *entry
+ * goes to the Host with LHREQ_INITIALIZE, which sets up the registers there. */
+int boot_guest(struct launcher *l, uint32_t *entry, char *err, size_t errlen) {
+    uint32_t end;
+    int elf = l->opt.kernel_len >= 4 && memcmp(l->opt.kernel, "\177ELF", 4) == 0;
+    int r = elf ? load_elf_kernel(l, entry, &end, err, errlen)
+                : load_bzimage(l, entry, &end, err, errlen);
     if (r) return -1;
-    uint32_t cmdline_end = BP_SIZE + (uint32_t)strlen(m->opt.cmdline ? m->opt.cmdline : "") + 1;
-    if (m->opt.initrd && load_initrd(m, end > cmdline_end ? end : cmdline_end, err, errlen))
+    uint32_t cmdline_end = BP_SIZE + (uint32_t)strlen(l->opt.cmdline ? l->opt.cmdline : "") + 1;
+    if (l->opt.initrd && load_initrd(l, end > cmdline_end ? end : cmdline_end, err, errlen))
         return -1;
-    if (write_boot_params(m, err, errlen)) return -1;
-    setup_regs(m, entry);
-    return 0;
+    return write_boot_params(l, err, errlen);
 }

@@ -1,5 +1,5 @@
 /* bzimage.c - what lguest 4.4's launcher does with a bzImage: load it at 1 MiB, enter it there. */
-#include "sim/host/lg.h"
+#include "sim/launcher/launcher.h"
 #include "abi/lguest.h"
 #include "mmu/phys.h"
 #include <stdio.h>
@@ -39,9 +39,9 @@
 #define LOADED_HIGH    0x01
 #define BZ_LOAD_ADDR   0x100000u
 
-int load_bzimage(struct machine *m, uint32_t *entry, uint32_t *end, char *err, size_t errlen) {
-    const uint8_t *k = m->opt.kernel;
-    size_t len = m->opt.kernel_len;
+int load_bzimage(struct launcher *l, uint32_t *entry, uint32_t *end, char *err, size_t errlen) {
+    const uint8_t *k = l->opt.kernel;
+    size_t len = l->opt.kernel_len;
     if (len < 0x264 || memcmp(k + HDR_MAGIC, "HdrS", 4) != 0) {
         snprintf(err, errlen, "not an ELF vmlinux or a bzImage (no \"HdrS\" setup header at "
                  "offset 0x202)");
@@ -71,11 +71,11 @@ int load_bzimage(struct machine *m, uint32_t *entry, uint32_t *end, char *err, s
                  "after the setup sectors, the file has %#zx", (unsigned long long)want, size);
         return -1;
     }
-    uint8_t *dst = size <= m->mem - BZ_LOAD_ADDR && m->mem > BZ_LOAD_ADDR ?
-        shadow_guest_ptr(&m->shadow, BZ_LOAD_ADDR, (uint32_t)size) : NULL;
+    uint8_t *dst = size <= l->mem - BZ_LOAD_ADDR && l->mem > BZ_LOAD_ADDR ?
+        guest_ptr(l, BZ_LOAD_ADDR, (uint32_t)size) : NULL;
     if (!dst) {
         snprintf(err, errlen, "bzImage: %zu bytes at 1 MiB do not fit in %u MiB of guest memory",
-                 size, m->mem >> 20);
+                 size, l->mem >> 20);
         return -1;
     }
     *entry = le32(k + CODE32_START);
@@ -94,11 +94,11 @@ int load_bzimage(struct machine *m, uint32_t *entry, uint32_t *end, char *err, s
         uint64_t at = le32(k + PREF_ADDRESS);
         if (k[RELOCATABLE] && at < 0x1000000) at = 0x1000000;
         uint64_t need = at + le32(k + INIT_SIZE);
-        if (need > m->mem)
+        if (need > l->mem)
             fprintf(stderr, "lgsim: note: this bzImage decompresses at %#llx and needs memory "
                     "up to %#llx (init_size); %u MiB of guest memory is too little\n",
-                    (unsigned long long)at, (unsigned long long)need, m->mem >> 20);
-        if (need > *end) *end = need > m->mem ? m->mem : (uint32_t)need;
+                    (unsigned long long)at, (unsigned long long)need, l->mem >> 20);
+        if (need > *end) *end = need > l->mem ? l->mem : (uint32_t)need;
     }
     return 0;
 }

@@ -1,97 +1,95 @@
-/* devices.c - the launcher's devices in the machine: PCI bus, virtio devices, stdin to the console. */
-#include "sim/host/lg.h"
-#include "sim/host/lguest_launcher.h"
-#include "sim/host/layout.h"
+/* devices.c - the launcher's devices: the PCI bus, the virtio devices, stdin to the console. */
+#include "sim/launcher/launcher.h"
 #include "sim/launcher/term.h"
-#include "switcher-model/lguest_pages.h"
 #include <string.h>
 
-/* --- what the devices see of the machine --- */
+/* --- what the devices see of the Launcher --- */
 
 /* A device interrupt goes in as the launcher raises it: LHREQ_IRQ. */
-static void on_interrupt(void *ctx, unsigned irq) { lhreq_irq(ctx, irq); }
-static void on_fatal(void *ctx, const char *why) { kill_guest(ctx, "%s", why); }
-static uint32_t on_eip(void *ctx) { return reg_get(ctx, LGUEST_REGS_eip); }
+static void on_interrupt(void *ctx, unsigned irq) {
+    lhreq_irq(((struct launcher *)ctx)->lg, irq);
+}
+static void on_fatal(void *ctx, const char *why) { launcher_quit(ctx, "%s", why); }
+static uint32_t on_eip(void *ctx) { return launcher_eip(ctx); }
 
 static void on_note(void *ctx, unsigned what, uint32_t addr, uint32_t size, uint32_t value) {
-    struct machine *m = ctx;
-    REC(&m->rec, m->cpu.now_ns, TK_LAUNCHER, what, addr, size, value,
-        reg_get(m, LGUEST_REGS_eip));
+    struct launcher *l = ctx;
+    REC(&l->rec, lguest_time(l->lg), TK_LAUNCHER, what, addr, size, value,
+        launcher_eip(l));
 }
 
 /* The Guest's console output: the trace gets it line by line; stdout is flushed at a line end
  * and after each virtio buffer (a shell prompt has no line end). */
 static void console_out(void *ctx, const uint8_t *bytes, uint32_t n) {
-    struct machine *m = ctx;
+    struct launcher *l = ctx;
     for (uint32_t i = 0; i < n; i++) {
-        rec_console(&m->rec, m->cpu.now_ns, bytes[i]);
-        fputc(bytes[i], m->opt.console);
+        rec_console(&l->rec, lguest_time(l->lg), bytes[i]);
+        fputc(bytes[i], l->opt.console);
     }
-    if (n > 1 || bytes[0] == '\n') fflush(m->opt.console);
+    if (n > 1 || bytes[0] == '\n') fflush(l->opt.console);
 }
 
 /* A frame from outside in the Guest's buffer: the trace keeps it for a replay. */
 static void on_given(void *ctx, unsigned irq, const uint8_t *bytes, uint32_t len) {
-    struct machine *m = ctx;
-    rec_frame(&m->rec, m->cpu.now_ns, irq, bytes, len);
+    struct launcher *l = ctx;
+    rec_frame(&l->rec, lguest_time(l->lg), irq, bytes, len);
 }
 
-static int add_device(struct machine *m, const struct machine_device *dev, char *err,
+static int add_device(struct launcher *l, const struct launcher_device *dev, char *err,
                       size_t errlen) {
     if (dev->kind == DEV_NET_USER || dev->kind == DEV_NET_TAP)
-        return netdevs_add(m, dev, err, errlen);
+        return netdevs_add(l, dev, err, errlen);
     if (dev->kind == DEV_RNG) {
-        if (virtio_rng_init(&m->rngs[m->n_rngs], &m->pci)) {
+        if (virtio_rng_init(&l->rngs[l->n_rngs], &l->pci)) {
             snprintf(err, errlen, "too many PCI devices");
             return -1;
         }
-        m->n_rngs++;
+        l->n_rngs++;
         return 0;
     }
     char why[240];
-    if (virtio_block_init(&m->blocks[m->n_blocks], &m->pci, dev->path, 0, why, sizeof(why))) {
+    if (virtio_block_init(&l->blocks[l->n_blocks], &l->pci, dev->path, 0, why, sizeof(why))) {
         snprintf(err, errlen, "--block: %s", why);
         return -1;
     }
-    m->n_blocks++;
+    l->n_blocks++;
     return 0;
 }
 
 /* As 4.4's main(): the console is always device 1; the others follow in command-line order,
  * their BAR0s packed from the end of the old device area. */
-int devices_init(struct machine *m, char *err, size_t errlen) {
-    m->dev_env = (struct dev_env){ .ram = phys_ptr(&m->phys, GUEST_PHYS_BASE, m->mem),
-                                   .ram_size = m->mem, .ctx = m, .interrupt = on_interrupt,
+int devices_init(struct launcher *l, char *err, size_t errlen) {
+    l->dev_env = (struct dev_env){ .ram = l->guest_base,
+                                   .ram_size = l->mem, .ctx = l, .interrupt = on_interrupt,
                                    .fatal = on_fatal, .note = on_note, .eip = on_eip,
                                    .given = on_given };
-    pci_bus_init(&m->pci, &m->dev_env, m->mem + DEVICE_PAGES * 0x1000);
-    virtio_console_init(&m->console, &m->pci, console_out, m);
-    for (int i = 0; i < m->opt.n_devices; i++)
-        if (add_device(m, &m->opt.devices[i], err, errlen)) return -1;
+    pci_bus_init(&l->pci, &l->dev_env, l->mem + DEVICE_PAGES * 0x1000);
+    virtio_console_init(&l->console, &l->pci, console_out, l);
+    for (int i = 0; i < l->opt.n_devices; i++)
+        if (add_device(l, &l->opt.devices[i], err, errlen)) return -1;
     return 0;
 }
 
-uint32_t devices_limit(const struct machine *m) { return (pci_mmio_end(&m->pci) + 0xFFF) >> 12; }
+uint32_t devices_limit(const struct launcher *l) { return (pci_mmio_end(&l->pci) + 0xFFF) >> 12; }
 
 /* Every way out of lgsim passes here or through an exit the OS completes: writes are already
  * the OS's (pwrite); this also puts them on the disk. */
-void devices_close(struct machine *m) {
-    for (int i = 0; i < m->n_blocks; i++) virtio_block_close(&m->blocks[i]);
-    for (int i = 0; i < m->n_rngs; i++) virtio_free(&m->rngs[i].dev);
-    virtio_free(&m->console.dev);
-    netdevs_close(m);
-    m->n_blocks = m->n_rngs = 0;
+void devices_close(struct launcher *l) {
+    for (int i = 0; i < l->n_blocks; i++) virtio_block_close(&l->blocks[i]);
+    for (int i = 0; i < l->n_rngs; i++) virtio_free(&l->rngs[i].dev);
+    virtio_free(&l->console.dev);
+    netdevs_close(l);
+    l->n_blocks = l->n_rngs = 0;
 }
 
 /* --- stdin to the console: the rule is in the README ("Devices") --- */
 
-static void read_more(struct machine *m, int timeout_ms, int *interrupted) {
-    struct console_stdin *in = &m->in;
+static void read_more(struct launcher *l, int timeout_ms, int *interrupted) {
+    struct console_stdin *in = &l->in;
     int n = term_read(in->buf + in->len, (uint32_t)sizeof(in->buf) - in->len, timeout_ms);
     if (n < 0) {
         in->eof = 1;
-        REC(&m->rec, m->cpu.now_ns, TK_LAUNCHER, LN_INPUT_EOF, 0, 0, 0,
-            reg_get(m, LGUEST_REGS_eip));
+        REC(&l->rec, lguest_time(l->lg), TK_LAUNCHER, LN_INPUT_EOF, 0, 0, 0, launcher_eip(l));
         return;
     }
     if (n == 0 && term_stop_signal()) *interrupted = 1;
@@ -101,8 +99,8 @@ static void read_more(struct machine *m, int timeout_ms, int *interrupted) {
         uint64_t now = term_wall_ms();
         if (in->ctrl_c++ == 0) in->ctrl_c_ms = now;
         if (in->ctrl_c == 3 && now - in->ctrl_c_ms <= 1000) {
-            kill_guest(m, "three ^C on the console: stopping");
-            m->exit_code = 130;
+            launcher_quit(l, "three ^C on the console: stopping");
+            l->exit_code = 130;
         }
         if (in->ctrl_c == 3) in->ctrl_c = 0;
     } else if (in->tty) {
@@ -124,45 +122,45 @@ static int have_chunk(const struct console_stdin *in) {
     return in->tty || in->eof || in->len == sizeof(in->buf) || memchr(in->buf, '\n', in->len);
 }
 
-static enum idle_input deliver(struct machine *m) {
-    struct console_stdin *in = &m->in;
-    int n = console_input(&m->console, in->buf, chunk(in));
+static enum idle_input deliver(struct launcher *l) {
+    struct console_stdin *in = &l->in;
+    int n = console_input(&l->console, in->buf, chunk(in));
     if (n < 0) return INPUT_NONE;
-    rec_bytes(&m->rec, m->cpu.now_ns, TK_CONSOLE_IN, in->buf, (uint32_t)n);
+    rec_bytes(&l->rec, lguest_time(l->lg), TK_CONSOLE_IN, in->buf, (uint32_t)n);
     memmove(in->buf, in->buf + n, in->len - (uint32_t)n);
     in->len -= (uint32_t)n;
     return INPUT_DELIVERED;
 }
 
-static void start_input(struct machine *m) {
-    if (m->in.started) return;
-    m->in.started = 1;
-    m->in.tty = term_stdin_is_tty();
+static void start_input(struct launcher *l) {
+    if (l->in.started) return;
+    l->in.started = 1;
+    l->in.tty = term_stdin_is_tty();
     term_raw();
 }
 
 /* Real milliseconds until virtual time 'wake' (rounded up), -1 for none. */
-static int ms_until(const struct machine *m, uint64_t wake) {
+static int ms_until(const struct launcher *l, uint64_t wake) {
     if (!wake) return -1;
-    uint64_t ns = wake > m->cpu.now_ns ? wake - m->cpu.now_ns : 0;
+    uint64_t ns = wake > lguest_time(l->lg) ? wake - lguest_time(l->lg) : 0;
     return ns / 1000000 >= 0x7FFFFFFF ? 0x7FFFFFFF : (int)((ns + 999999) / 1000000);
 }
 
 /* One wait for stdin and the network, at most timeout_ms: stdin is read into the buffer,
  * frames go into the Guest (returns 1 then); *live: whether the network can still send. */
-static int wait_once(struct machine *m, int read_stdin, int timeout_ms, int *interrupted,
+static int wait_once(struct launcher *l, int read_stdin, int timeout_ms, int *interrupted,
                      int *live) {
     struct pollset ps;
     pollset_clear(&ps);
     int in_idx = read_stdin ? pollset_add(&ps, term_stdin_fd(), PS_IN) : -1;
-    netdevs_prepare(m, &ps, live);
+    netdevs_prepare(l, &ps, live);
     if (pollset_wait(&ps, timeout_ms) < 0) {
-        kill_guest(m, "waiting for input failed");
+        launcher_quit(l, "waiting for input failed");
         return 0;
     }
     if (term_stop_signal()) *interrupted = 1;
-    if (pollset_revents(&ps, in_idx)) read_more(m, 0, interrupted);
-    return netdevs_poll(m, &ps);
+    if (pollset_revents(&ps, in_idx)) read_more(l, 0, interrupted);
+    return netdevs_poll(l, &ps);
 }
 
 /*
@@ -173,44 +171,45 @@ static int wait_once(struct machine *m, int read_stdin, int timeout_ms, int *int
  * in real time at most until *wake, so the Guest's timers keep pace with the world it talks
  * to.  A backend timer due before the Guest's brings *wake forward.
  */
-enum idle_input devices_idle_input(struct machine *m, uint64_t *wake) {
-    if (m->replay) return replay_idle_input(m, wake);
-    struct console_stdin *in = &m->in;
+enum idle_input devices_idle_input(struct launcher *l, uint64_t *wake) {
+    if (l->replay) return replay_idle_input(l, wake);
+    struct console_stdin *in = &l->in;
     int interrupted = 0, live;
-    int want = m->opt.console_stdin && console_wants_input(&m->console);
+    int want = l->opt.console_stdin && console_wants_input(&l->console);
     struct pollset probe;
     pollset_clear(&probe);
-    uint64_t net_due = netdevs_prepare(m, &probe, &live);
+    uint64_t net_due = netdevs_prepare(l, &probe, &live);
     if (net_due && (!*wake || net_due < *wake)) *wake = net_due;
     if (want) {
-        start_input(m);
-        fflush(m->opt.console);
+        start_input(l);
+        fflush(l->opt.console);
     }
-    int budget = ms_until(m, *wake);
+    int budget = ms_until(l, *wake);
     uint64_t start = term_wall_ms();
     for (;;) {
-        if (want && have_chunk(in)) return deliver(m);
+        if (want && have_chunk(in)) return deliver(l);
         int read_stdin = want && !in->eof && in->len < sizeof(in->buf);
         int paced = in->tty || live;
         if (!read_stdin && !live) break;   /* nothing can come: the clock jumps */
         uint64_t spent = term_wall_ms() - start;
         int timeout = !paced || budget < 0 ? -1 :
                       spent >= (uint64_t)budget ? 0 : budget - (int)spent;
-        int given = wait_once(m, read_stdin, timeout, &interrupted, &live);
-        if (m->dead || interrupted) return INPUT_INTERRUPTED;
+        int given = wait_once(l, read_stdin, timeout, &interrupted, &live);
+        if (l->dead || interrupted) return INPUT_INTERRUPTED;
         if (given) return INPUT_DELIVERED;
         if (timeout >= 0 && term_wall_ms() - start >= (uint64_t)budget) break;
     }
-    if (want && have_chunk(in)) return deliver(m);
+    if (want && have_chunk(in)) return deliver(l);
     return in->eof && !in->len ? INPUT_ENDED : INPUT_NONE;
 }
 
 /* A busy Guest still hears ^C^C^C from a terminal: bytes typed meanwhile are read (and kept
- * for the next idle) every so many loop passes. */
-void devices_poll_input(struct machine *m) {
+ * for the next idle) every so many passes of the Host's run loop (launcher.c asks for them). */
+int devices_watching_terminal(const struct launcher *l) {
+    return l->in.started && l->in.tty && !l->in.eof && l->in.len < sizeof(l->in.buf);
+}
+
+void devices_poll_input(struct launcher *l) {
     int interrupted = 0;
-    if (!m->in.started || !m->in.tty || m->in.eof || m->in.len == sizeof(m->in.buf) ||
-        ++m->in.polls % 256)
-        return;
-    read_more(m, 0, &interrupted);
+    if (devices_watching_terminal(l)) read_more(l, 0, &interrupted);
 }

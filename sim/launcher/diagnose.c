@@ -1,7 +1,8 @@
-/* diagnose.c - when a Guest dies one of the known ways a 4.4 kernel dies under lguest, say so. */
-#include "sim/host/lg.h"
-#include "sim/launcher/diagnose.h"
+/* diagnose.c - the death report: what real lguest never said about a dead Guest, and why. */
+#include "sim/launcher/launcher.h"
 #include "switcher-model/lguest_pages.h"
+#include "traces/format.h"
+#include <capstone/capstone.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -15,13 +16,13 @@
 
 /* A symbol for a Guest address.  Before paging is on, the kernel runs at physical addresses
  * while vmlinux's symbols are virtual: map through the PT_LOAD segment that holds it. */
-const char *kernel_symbol(struct machine *m, uint32_t addr, uint32_t *off) {
-    if (!m->kernel_has_symbols) return NULL;
+static const char *kernel_symbol(struct launcher *l, uint32_t addr, uint32_t *off) {
+    if (!l->kernel_has_symbols) return NULL;
     struct elf_segment s;
-    for (int i = 0; elf_load_segment(&m->kernel_elf, i, &s) == 0; i++)
+    for (int i = 0; elf_load_segment(&l->kernel_elf, i, &s) == 0; i++)
         if (s.vaddr != s.paddr && addr >= s.paddr && addr - s.paddr < s.memsz)
-            return elf_symbolize(&m->kernel_elf, addr - s.paddr + s.vaddr, off);
-    return elf_symbolize(&m->kernel_elf, addr, off);
+            return elf_symbolize(&l->kernel_elf, addr - s.paddr + s.vaddr, off);
+    return elf_symbolize(&l->kernel_elf, addr, off);
 }
 
 static int has_prefix(const char *s, const char *prefix) {
@@ -41,24 +42,25 @@ static int in_microcode_loader(const char *sym) {
 
 /* Who called the faulting function: the first stack word just after a call instruction that
  * lands in a named function (frame pointers or not).  NULL when nothing fits. */
-static const char *find_caller(struct machine *m, uint32_t *ret, uint32_t *off) {
-    uint32_t esp = reg_get(m, LGUEST_REGS_esp);
+static const char *find_caller(struct launcher *l, uint32_t *ret, uint32_t *off) {
+    uint32_t esp = 0;
+    lhreq_getreg(l->lg, PT_ESP, &esp);
     for (uint32_t i = 0; i < 8; i++) {
         uint8_t w[4], before[6];
-        if (guest_fetch(m, esp + 4 * i, w, 4) != 4) return NULL;
+        if (lguest_read_virtual(l->lg, esp + 4 * i, w, 4) != 4) return NULL;
         uint32_t r = le32(w);
-        if (r < 6 || guest_fetch(m, r - 6, before, 6) != 6) continue;
+        if (r < 6 || lguest_read_virtual(l->lg, r - 6, before, 6) != 6) continue;
         int call = before[1] == 0xE8 || (before[0] == 0xFF && before[1] == 0x15) ||
                    (before[4] == 0xFF && (before[5] & 0xF8) == 0xD0) ||
                    (before[3] == 0xFF && (before[4] & 0xF8) == 0x50);
-        const char *sym = call ? kernel_symbol(m, r, off) : NULL;
+        const char *sym = call ? kernel_symbol(l, r, off) : NULL;
         if (sym) { *ret = r; return sym; }
     }
     return NULL;
 }
 
-static const char *cmdline_has(struct machine *m, const char *word) {
-    const char *c = m->opt.cmdline ? m->opt.cmdline : "";
+static const char *cmdline_has(struct launcher *l, const char *word) {
+    const char *c = l->opt.cmdline ? l->opt.cmdline : "";
     size_t n = strlen(word);
     for (const char *p = strstr(c, word); p; p = strstr(p + 1, word))
         if ((p == c || p[-1] == ' ') && (p[n] == 0 || p[n] == ' ' || p[n] == '=')) return p;
@@ -66,11 +68,11 @@ static const char *cmdline_has(struct machine *m, const char *word) {
 }
 
 /* mov %crN,reg (0f 20 /r) or mov reg,%crN (0f 22 /r) at CPL 1. */
-static void diagnose_cr_access(struct machine *m, const uint8_t *b, const char *sym, FILE *f) {
+static void diagnose_cr_access(struct launcher *l, const uint8_t *b, const char *sym, FILE *f) {
     unsigned cr = (b[2] >> 3) & 7;
     int read = b[1] == 0x20;
     uint32_t ret, off;
-    const char *caller = find_caller(m, &ret, &off);
+    const char *caller = find_caller(l, &ret, &off);
     if (!sym && !(read && cr == 4 && b[2] == 0xE0)) {
         fprintf(f, "lgsim: diagnosis: %%cr%u is a ring-0 register: at CPL 1 this is #GP(0), which "
                 "the launcher cannot emulate; an lguest Guest must go through pv_cpu_ops\n", cr);
@@ -96,20 +98,20 @@ static void diagnose_cr_access(struct machine *m, const uint8_t *b, const char *
             "lguest provides)\n");
 }
 
-static void ways_out_of_microcode(struct machine *m, FILE *f) {
+static void ways_out_of_microcode(struct launcher *l, FILE *f) {
     fprintf(f, "lgsim: ways out: ");
-    if (!cmdline_has(m, "dis_ucode_ldr"))
+    if (!cmdline_has(l, "dis_ucode_ldr"))
         fprintf(f, "put dis_ucode_ldr on the kernel command line (load_ucode_bsp() checks it "
                 "first and returns), or ");
     fprintf(f, "build the Guest with CONFIG_MICROCODE=n\n");
 }
 
 /* A %gs-relative access while %gs is the null selector the Host starts every Guest with. */
-static void diagnose_null_gs(struct machine *m, const uint8_t *b, uint32_t len, const char *sym,
+static void diagnose_null_gs(struct launcher *l, const uint8_t *b, uint32_t len, const char *sym,
                              FILE *f) {
     int canary = (len == 6 && b[1] == 0xA1 && le32(b + 2) == 0x14) ||
                  (len == 7 && b[1] == 0x8B && (b[2] & 0xC7) == 0x05 && le32(b + 3) == 0x14);
-    int early = m->lguest_data == 0;   /* no LHCALL_LGUEST_INIT yet: still in startup_32 */
+    int early = lguest_death(l->lg).lguest_data == 0;   /* no LGUEST_INIT yet: startup_32 */
     fprintf(f, "lgsim: hint: %%gs is the null selector; on a real CPU a data access through it "
             "is #GP(0)\n");
     if (canary)
@@ -132,31 +134,91 @@ static void diagnose_null_gs(struct machine *m, const uint8_t *b, uint32_t len, 
                 "startup_32, the only C code 4.4 runs before lguest_entry and lguest_init\n");
     fprintf(f, "lgsim: why: the launcher cannot emulate the access and the Guest has no IDT "
             "yet: real lguest dies here with the same message\n");
-    ways_out_of_microcode(m, f);
+    ways_out_of_microcode(l, f);
     fprintf(f, "lgsim: (building without the stack protector only moves the death: the same "
             "loader then executes rdmsr, another #GP at CPL 1)\n");
 }
 
 /* rdmsr (0f 32) or wrmsr (0f 30): lguest 4.4 leaves the MSR ops native. */
-static void diagnose_msr(struct machine *m, const uint8_t *b, const char *sym, FILE *f) {
+static void diagnose_msr(struct launcher *l, const uint8_t *b, const char *sym, FILE *f) {
     fprintf(f, "lgsim: diagnosis: %s is privileged: at CPL 1 it is #GP(0); lguest 4.4 does not "
             "replace pv_cpu_ops.read_msr/write_msr and its launcher cannot emulate it\n",
             b[1] == 0x32 ? "rdmsr" : "wrmsr");
     if (in_microcode_loader(sym)) {
         fprintf(f, "lgsim: %s is the early microcode loader, run from startup_32 before "
                 "lguest_init (CONFIG_MICROCODE=y)\n", sym);
-        ways_out_of_microcode(m, f);
+        ways_out_of_microcode(l, f);
     }
 }
 
-void diagnose_fault(struct machine *m, const uint8_t *insn, uint32_t len, const char *sym,
-                    FILE *f) {
-    uint8_t *r = guest_regs(m);
-    if ((le32(r + LGUEST_REGS_cs) & 3) != GUEST_PL || len < 2) return;
+/* After a death at a faulting instruction (insn, its length, its symbol or NULL): explain it
+ * when it is a known one (%cr4 read, null-%gs canary load, MSR access at CPL 1). */
+static void diagnose_fault(struct launcher *l, const uint8_t *insn, uint32_t len,
+                           const char *sym, FILE *f) {
+    uint32_t cs = 0, gs = 0;
+    lhreq_getreg(l->lg, PT_CS, &cs);
+    lhreq_getreg(l->lg, PT_GS, &gs);
+    if ((cs & 3) != GUEST_PL || len < 2) return;
     if (insn[0] == 0x0F && (insn[1] == 0x20 || insn[1] == 0x22) && len >= 3)
-        diagnose_cr_access(m, insn, sym, f);
+        diagnose_cr_access(l, insn, sym, f);
     else if (insn[0] == 0x0F && (insn[1] == 0x32 || insn[1] == 0x30))
-        diagnose_msr(m, insn, sym, f);
-    else if (insn[0] == 0x65 && le32(r + LGUEST_REGS_gs) == 0)
-        diagnose_null_gs(m, insn, len, sym, f);
+        diagnose_msr(l, insn, sym, f);
+    else if (insn[0] == 0x65 && gs == 0)
+        diagnose_null_gs(l, insn, len, sym, f);
+}
+
+/* --- the death report --- */
+
+static uint32_t getreg(struct launcher *l, uint32_t pt_off) {
+    uint32_t v = 0;
+    lhreq_getreg(l->lg, pt_off, &v);
+    return v;
+}
+
+/* The instruction at eip, disassembled: its length, or 0 when it cannot be read or decoded. */
+static size_t disassemble(struct launcher *l, uint32_t eip, uint8_t *bytes, char *text,
+                          size_t len) {
+    uint8_t code[16] = { 0 };
+    uint32_t have = lguest_read_virtual(l->lg, eip, code, sizeof(code));
+    csh dis;
+    cs_insn *insn;
+    size_t size = 0;
+    if (!have || cs_open(CS_ARCH_X86, CS_MODE_32, &dis) != CS_ERR_OK) return 0;
+    if (cs_disasm(dis, code, have, eip, 1, &insn) == 1) {
+        size = insn->size;
+        memcpy(bytes, insn->bytes, size);
+        snprintf(text, len, "%s %s", insn->mnemonic, insn->op_str);
+        cs_free(insn, 1);
+    }
+    cs_close(&dis);
+    return size;
+}
+
+/* What real lguest never told you: the faulting instruction, where it is, and the rings. */
+void death_report(struct launcher *l, FILE *f) {
+    struct lguest_death d = lguest_death(l->lg);
+    uint32_t eip = getreg(l, PT_EIP), cs = getreg(l, PT_CS), off = 0;
+    const char *sym = kernel_symbol(l, eip, &off);
+    if (!strncmp(l->dead_reason, "bad page ", 9))
+        fprintf(f, "lgsim: the entry was %#x\n", d.bad_entry);
+    fprintf(f, "lgsim: guest was at eip %#x", eip);
+    if (sym) fprintf(f, " (%s+%#x)", sym, off);
+    fprintf(f, ", cpl %u, cs=%04x ss=%04x ds=%04x es=%04x fs=%04x gs=%04x\n", cs & 3, cs,
+            getreg(l, PT_SS), getreg(l, PT_DS), getreg(l, PT_ES), getreg(l, PT_FS),
+            getreg(l, PT_GS));
+    /* A hypercall is a trap: the saved EIP is already past the int $0x1f. */
+    int in_hcall = d.trapnum == LGUEST_TRAP_ENTRY;
+    if (in_hcall) {
+        uint32_t nr = getreg(l, PT_EAX);
+        fprintf(f, "lgsim: killed in hypercall %u (LHCALL_%s), made by the int $0x1f just "
+                "before eip %#x\n", nr, trace_hcall_name(nr) ? trace_hcall_name(nr) : "?", eip);
+    }
+    uint8_t bytes[16];
+    char text[256];
+    size_t size = disassemble(l, eip, bytes, text, sizeof(text));
+    if (!size) return;
+    fprintf(f, "lgsim: %s:", in_hcall ? "next instruction" : "faulting instruction");
+    for (size_t i = 0; i < size; i++) fprintf(f, " %02x", bytes[i]);
+    fprintf(f, "   %s\n", text);
+    if (!in_hcall) diagnose_fault(l, bytes, (uint32_t)size, sym, f);
 }

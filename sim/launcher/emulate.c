@@ -1,7 +1,5 @@
-/* launcher.c - the launcher's side of a Guest exit: emulate the instruction, or re-inject. */
-#include "sim/host/lg.h"
-#include "sim/host/lguest_launcher.h"
-#include "abi/lguest.h"
+/* emulate.c - the launcher's side of a Guest exit: emulate the instruction, or re-inject it. */
+#include "sim/launcher/launcher.h"
 #include "switcher-model/lguest_pages.h"
 #include <stdio.h>
 
@@ -12,30 +10,31 @@
  */
 /* The launcher's getreg()/setreg(): through LHREQ_GETREG/SETREG; a refusal ends the launcher
  * (4.4: err(1, "Getting register %u") / errx(1, "Setting register %u")). */
-static uint32_t getreg(struct machine *m, uint32_t pt_off) {
+static uint32_t getreg(struct launcher *l, uint32_t pt_off) {
     uint32_t v = 0;
-    if (lhreq_getreg(m, pt_off, &v) < 0)
-        kill_guest(m, "Getting register %u: No such file or directory", pt_off);
+    if (lhreq_getreg(l->lg, pt_off, &v) < 0)
+        launcher_quit(l, "Getting register %u: No such file or directory", pt_off);
     return v;
 }
 
-static void setreg(struct machine *m, uint32_t pt_off, uint32_t v) {
-    if (lhreq_setreg(m, pt_off, v) < 0)
-        kill_guest(m, "Setting register %u", pt_off);
+static void setreg(struct launcher *l, uint32_t pt_off, uint32_t v) {
+    if (lhreq_setreg(l->lg, pt_off, v) < 0)
+        launcher_quit(l, "Setting register %u", pt_off);
 }
 
-static void record(struct machine *m, uint32_t what, uint32_t addr, uint32_t size, uint32_t val) {
-    REC(&m->rec, m->cpu.now_ns, TK_LAUNCHER, what, addr, size, val, getreg(m, PT_EIP));
+static void record(struct launcher *l, uint32_t what, uint32_t addr, uint32_t size,
+                   uint32_t val) {
+    REC(&l->rec, lguest_time(l->lg), TK_LAUNCHER, what, addr, size, val, getreg(l, PT_EIP));
 }
 
-static int emulate_insn(struct machine *m, const uint8_t insn[7]) {
-    uint32_t len = 0, port, mask, eax = getreg(m, PT_EAX);
+static int emulate_insn(struct launcher *l, const uint8_t insn[7]) {
+    uint32_t len = 0, port, mask, eax = getreg(l, PT_EAX);
     int in = 0, small = 0;
-    if ((getreg(m, PT_CS) & 3) != GUEST_PL)
+    if ((getreg(l, PT_CS) & 3) != GUEST_PL)
         return -1;
     if (insn[0] == 0xFA) {   /* cli: harmless, skip it */
         len = 1;
-        record(m, LN_CLI, 0, 0, 0);
+        record(l, LN_CLI, 0, 0, 0);
         goto skip;
     }
     if (insn[0] == 0x66) {
@@ -45,9 +44,9 @@ static int emulate_insn(struct machine *m, const uint8_t insn[7]) {
     uint8_t op = insn[len];
     switch (op & 0xFE) {
     case 0xE4: port = insn[len + 1]; len += 2; in = 1; break;
-    case 0xEC: port = getreg(m, PT_EDX) & 0xFFFF; len += 1; in = 1; break;
+    case 0xEC: port = getreg(l, PT_EDX) & 0xFFFF; len += 1; in = 1; break;
     case 0xE6: port = insn[len + 1]; len += 2; break;
-    case 0xEE: port = getreg(m, PT_EDX) & 0xFFFF; len += 1; break;
+    case 0xEE: port = getreg(l, PT_EDX) & 0xFFFF; len += 1; break;
     default: return -1;
     }
     int size = !(op & 1) ? 1 : small ? 2 : 4;
@@ -57,37 +56,37 @@ static int emulate_insn(struct machine *m, const uint8_t insn[7]) {
         if (port == 0x64)
             val = 1;   /* the PS/2 controller is "ready" */
         else if (pci_is_port((uint16_t)port))
-            val = pci_port_in(&m->pci, (uint16_t)port, size);
-        setreg(m, PT_EAX, (eax & ~mask) | (val & mask));
-        record(m, LN_PORT_IN, port, (uint32_t)size, val & mask);
+            val = pci_port_in(&l->pci, (uint16_t)port, size);
+        setreg(l, PT_EAX, (eax & ~mask) | (val & mask));
+        record(l, LN_PORT_IN, port, (uint32_t)size, val & mask);
     } else {
-        record(m, LN_PORT_OUT, port, (uint32_t)size, eax & mask);
+        record(l, LN_PORT_OUT, port, (uint32_t)size, eax & mask);
     }
     if (!in && pci_is_port((uint16_t)port)) {
-        if (pci_port_out(&m->pci, (uint16_t)port, size, eax & mask) < 0) {
-            if (m->opt.verbose)
+        if (pci_port_out(&l->pci, (uint16_t)port, size, eax & mask) < 0) {
+            if (l->opt.verbose)
                 fprintf(stderr, "lgsim: Attempt to write to port %#x (size %d) rejected\n",
                         port, size);
             return -1;
         }
     }   /* every other port (0x80 delays, serial, RTC) is ignored */
 skip:
-    setreg(m, PT_EIP, getreg(m, PT_EIP) + len);
-    m->n_gp_emulated++;
+    setreg(l, PT_EIP, getreg(l, PT_EIP) + len);
+    l->n_gp_emulated++;
     return 0;
 }
 
-static void reinject(struct machine *m, int trap) {
-    record(m, LN_REINJECT, (uint32_t)trap, 0, 0);
-    if (lhreq_trap(m, (uint32_t)trap) == 0)
+static void reinject(struct launcher *l, int trap) {
+    record(l, LN_REINJECT, (uint32_t)trap, 0, 0);
+    if (lhreq_trap(l->lg, (uint32_t)trap) == 0)
         return;
-    record(m, LN_FAILED, (uint32_t)trap, 0, 0);
+    record(l, LN_FAILED, (uint32_t)trap, 0, 0);
     /* LHREQ_TRAP failed: the launcher exits through err(), with errno EINVAL. */
-    m->dead = 1;
-    m->exit_code = 1;
-    snprintf(m->dead_reason, sizeof(m->dead_reason),
+    l->dead = 1;
+    l->exit_code = 1;
+    snprintf(l->dead_reason, sizeof(l->dead_reason),
              "Reinjecting trap %d for fault at %#x: Invalid argument", trap,
-             getreg(m, PT_EIP));
+             getreg(l, PT_EIP));
 }
 
 /* --- MMIO: Linux 4.4 tools/lguest/lguest.c emulate_mmio() --- */
@@ -97,18 +96,18 @@ static const uint32_t reg_by_num[8] = { PT_EAX, PT_ECX, PT_EDX,
                                    PT_EBX, PT_ESP, PT_EBP,
                                    PT_ESI, PT_EDI };
 
-static uint32_t getreg_num(struct machine *m, unsigned n, uint32_t mask) {
+static uint32_t getreg_num(struct launcher *l, unsigned n, uint32_t mask) {
     if (mask == 0xFF && (n & 4))
-        return getreg_num(m, n & 3, 0xFFFF) >> 8;
-    return getreg(m, reg_by_num[n]) & mask;
+        return getreg_num(l, n & 3, 0xFFFF) >> 8;
+    return getreg(l, reg_by_num[n]) & mask;
 }
 
-static void setreg_num(struct machine *m, unsigned n, uint32_t val, uint32_t mask) {
+static void setreg_num(struct launcher *l, unsigned n, uint32_t val, uint32_t mask) {
     if (mask == 0xFF && (n & 4)) {
-        setreg_num(m, n & 3, (val << 8) | getreg_num(m, n & 3, 0xFF), 0xFFFF);
+        setreg_num(l, n & 3, (val << 8) | getreg_num(l, n & 3, 0xFF), 0xFFFF);
         return;
     }
-    setreg(m, reg_by_num[n], (getreg(m, reg_by_num[n]) & ~mask) | (val & mask));
+    setreg(l, reg_by_num[n], (getreg(l, reg_by_num[n]) & ~mask) | (val & mask));
 }
 
 /*
@@ -143,49 +142,49 @@ static int decode_mmio(const uint8_t insn[7], int *write, uint32_t *mask, unsign
     return 0;
 }
 
-static void emulate_mmio(struct machine *m, uint32_t addr, const uint8_t insn[7]) {
-    uint32_t off, mask, len, val, eip = getreg(m, PT_EIP);
+static void emulate_mmio(struct launcher *l, uint32_t addr, const uint8_t insn[7]) {
+    uint32_t off, mask, len, val, eip = getreg(l, PT_EIP);
     unsigned reg;
     int write;
-    struct pci_device *d = pci_find_mmio(&m->pci, addr, &off);
+    struct pci_device *d = pci_find_mmio(&l->pci, addr, &off);
     if (!d) {
-        record(m, LN_MMIO, addr, 0, 0);
+        record(l, LN_MMIO, addr, 0, 0);
         fprintf(stderr, "lgsim: MMIO touching %#08x (not a device)\n", addr);
-        reinject(m, 14);
+        reinject(l, 14);
         return;
     }
     if (decode_mmio(insn, &write, &mask, &reg, &len)) {
         /* 4.4 warns and re-injects #PF (with a stale cr2): a Linux Guest then oopses somewhere
          * unhelpful.  lgsim stops it here, with 4.4's words. */
-        record(m, LN_MMIO, addr, 0, 0);
-        kill_guest(m, "Unknown MMIO instruction touching %#08x: %02x %02x %02x %02x at %#x",
+        record(l, LN_MMIO, addr, 0, 0);
+        launcher_quit(l, "Unknown MMIO instruction touching %#08x: %02x %02x %02x %02x at %#x",
                    addr, insn[0], insn[1], insn[2], insn[3], eip);
         return;
     }
     uint32_t size = mask == 0xFF ? 1 : mask == 0xFFFF ? 2 : 4;
     if (write) {
-        val = getreg_num(m, reg, mask);
-        record(m, LN_MMIO_WRITE, addr, size, val);
+        val = getreg_num(l, reg, mask);
+        record(l, LN_MMIO_WRITE, addr, size, val);
         d->bar_write(d, off, val, mask);
     } else {
         val = d->bar_read(d, off, mask) & mask;
-        record(m, LN_MMIO_READ, addr, size, val);
-        setreg_num(m, reg, val, mask);
+        record(l, LN_MMIO_READ, addr, size, val);
+        setreg_num(l, reg, val, mask);
     }
-    setreg(m, PT_EIP, eip + len);
+    setreg(l, PT_EIP, eip + len);
 }
 
-void launcher_handle_pending(struct machine *m) {
-    struct lguest_pending p = m->pending;
-    m->pending.trap = 0;   /* the next read() acknowledges this exit */
+/* 4.4 run_guest(): what read() handed over.  The next read() acknowledges this exit. */
+void emulate_pending(struct launcher *l, const struct lguest_pending *pending) {
+    struct lguest_pending p = *pending;
     if (p.trap == 13) {
-        if (m->opt.verbose)
-            fprintf(stderr, "lgsim: Emulating instruction at %#x\n", getreg(m, PT_EIP));
-        if (emulate_insn(m, p.insn) < 0)
-            reinject(m, 13);
+        if (l->opt.verbose)
+            fprintf(stderr, "lgsim: Emulating instruction at %#x\n", getreg(l, PT_EIP));
+        if (emulate_insn(l, p.insn) < 0)
+            reinject(l, 13);
     } else if (p.trap == 14) {
-        if (m->opt.verbose)
-            fprintf(stderr, "lgsim: Emulating MMIO at %#x\n", getreg(m, PT_EIP));
-        emulate_mmio(m, p.addr, p.insn);
+        if (l->opt.verbose)
+            fprintf(stderr, "lgsim: Emulating MMIO at %#x\n", getreg(l, PT_EIP));
+        emulate_mmio(l, p.addr, p.insn);
     }
 }

@@ -1,12 +1,9 @@
 /* main.c - the lgsim command line: lguest's launcher arguments, plus the simulator's own. */
-#include "sim/host/lg.h"
-#include "sim/host/layout.h"
-#include "sim/launcher/diagnose.h"
+#include "sim/launcher/launcher.h"
 #include "sim/launcher/term.h"
-#include "switcher-model/lguest_pages.h"
+#include "abi/lguest.h"
 #include "traces/tool.h"
 #include "debug/debug.h"
-#include <capstone/capstone.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -106,39 +103,6 @@ static char *join_args(int argc, char **argv) {
     return s;
 }
 
-/* What real lguest never told you: the faulting instruction, where it is, and the rings. */
-static void explain_death(struct machine *m) {
-    uint8_t *r = guest_regs(m);
-    uint32_t eip = le32(r + LGUEST_REGS_eip);
-    uint8_t code[16] = { 0 };
-    uint32_t have = guest_fetch(m, eip, code, sizeof(code));
-    uint32_t off = 0;
-    const char *sym = kernel_symbol(m, eip, &off);
-    if (!strncmp(m->dead_reason, "bad page ", 9))
-        fprintf(stderr, "lgsim: the entry was %#x\n", m->shadow.bad_entry);
-    fprintf(stderr, "lgsim: guest was at eip %#x", eip);
-    if (sym) fprintf(stderr, " (%s+%#x)", sym, off);
-    fprintf(stderr, ", cpl %u, cs=%04x ss=%04x ds=%04x es=%04x fs=%04x gs=%04x\n",
-            le32(r + LGUEST_REGS_cs) & 3, le32(r + LGUEST_REGS_cs), le32(r + LGUEST_REGS_ss),
-            le32(r + LGUEST_REGS_ds), le32(r + LGUEST_REGS_es), le32(r + LGUEST_REGS_fs),
-            le32(r + LGUEST_REGS_gs));
-    /* A hypercall is a trap: the saved EIP is already past the int $0x1f. */
-    int in_hcall = le32(r + LGUEST_REGS_trapnum) == LGUEST_TRAP_ENTRY;
-    if (in_hcall) {
-        uint32_t nr = le32(r + LGUEST_REGS_eax);
-        fprintf(stderr, "lgsim: killed in hypercall %u (LHCALL_%s), made by the int $0x1f just "
-                "before eip %#x\n", nr, trace_hcall_name(nr) ? trace_hcall_name(nr) : "?", eip);
-    }
-    cs_insn *insn;
-    if (have && cs_disasm(m->cpu.dis, code, have, eip, 1, &insn) == 1) {   /* the CPU's Capstone */
-        fprintf(stderr, "lgsim: %s:", in_hcall ? "next instruction" : "faulting instruction");
-        for (int i = 0; i < insn->size; i++) fprintf(stderr, " %02x", insn->bytes[i]);
-        fprintf(stderr, "   %s %s\n", insn->mnemonic, insn->op_str);
-        if (!in_hcall) diagnose_fault(m, insn->bytes, insn->size, sym, stderr);
-        cs_free(insn, 1);
-    }
-}
-
 /* Where the built Switcher object and host routine lie next to this lgsim, if they do: the
  * debugger loads their symbols from there. */
 static const char *beside_program(const char *argv0, const char *rel, char *buf, size_t len) {
@@ -150,50 +114,51 @@ static const char *beside_program(const char *argv0, const char *rel, char *buf,
     return buf;
 }
 
-static int run(struct machine_options *opt, int stats, struct debug_options *dbg) {
-    static struct machine m;
+static int run(struct launcher_options *opt, int stats, struct debug_options *dbg) {
+    static struct launcher l;
     char err[300] = "";
     term_setup();   /* the terminal comes back however lgsim ends */
-    if (machine_init(&m, opt, err, sizeof(err))) {
+    if (launcher_init(&l, opt, err, sizeof(err))) {
         fprintf(stderr, "lgsim: %s\n", err);
-        machine_free(&m);
+        launcher_free(&l);
         return 2;
     }
     struct debugger *d = NULL;
-    if (dbg && !(d = debug_open(&m, dbg, err, sizeof(err)))) {
+    if (dbg) dbg->kernel = l.kernel_has_symbols ? &l.kernel_elf : NULL;
+    if (dbg && !(d = debug_open(l.lg, dbg, err, sizeof(err)))) {
         fprintf(stderr, "lgsim: --gdb: %s\n", err);
-        machine_free(&m);
+        launcher_free(&l);
         return 2;
     }
-    int code = machine_run(&m);
+    int code = launcher_run(&l);
     debug_close(d, code);
     fflush(opt->console);
-    fprintf(stderr, "lgsim: %s\n", m.dead_reason);
-    if (replay_finish(&m, err, sizeof(err))) {
+    fprintf(stderr, "lgsim: %s\n", l.dead_reason);
+    if (replay_finish(&l, err, sizeof(err))) {
         fprintf(stderr, "lgsim: %s\n", err);
         code = 2;
     }
-    if (machine_close_trace(&m, err, sizeof(err))) {
+    if (launcher_close_trace(&l, err, sizeof(err))) {
         fprintf(stderr, "lgsim: %s\n", err);
         code = 2;
     }
-    if (code == 1 && strncmp(m.dead_reason, "CRASH", 5) != 0)
-        explain_death(&m);
-    if (stats) machine_summary(&m, stderr);
-    machine_free(&m);
+    if (code == 1 && strncmp(l.dead_reason, "CRASH", 5) != 0)
+        death_report(&l, stderr);
+    if (stats) launcher_summary(&l, stderr);
+    launcher_free(&l);
     return code;
 }
 
 /* What shapes a run, for the trace header: a diff warns when two traces' options differ.
  * Files are named without their directories. */
-static const char *options_text(const struct machine_options *o) {
+static const char *options_text(const struct launcher_options *o) {
     static char buf[TRACE_STR_MAX + 1];
     const char *sw = o->switcher_name ? strrchr(o->switcher_name, '/') : NULL;
     snprintf(buf, sizeof(buf), "mem=%uM switcher=%s max-time=%llums cmdline=\"%s\"", o->mem_mb,
              !o->switcher_name ? "lgsim" : sw ? sw + 1 : o->switcher_name,
              (unsigned long long)(o->max_ns / 1000000), o->cmdline ? o->cmdline : "");
     for (int i = 0; i < o->n_devices; i++) {   /* the devices, in PCI slot order */
-        const struct machine_device *d = &o->devices[i];
+        const struct launcher_device *d = &o->devices[i];
         const char *p = d->path, *base = p ? strrchr(p, '/') : NULL;
         size_t n = strlen(buf);
         if (d->kind == DEV_BLOCK || d->kind == DEV_RNG)
@@ -208,13 +173,13 @@ static const char *options_text(const struct machine_options *o) {
 
 /* --block=FILE, --rng, --net=user[,...] or --tunnet=ARG: the next PCI device, in
  * command-line order as in 4.4. */
-static int add_device(struct machine_options *opt, const char *a) {
-    if (opt->n_devices == MACHINE_DEVICES_MAX) {
+static int add_device(struct launcher_options *opt, const char *a) {
+    if (opt->n_devices == LAUNCHER_DEVICES_MAX) {
         fprintf(stderr, "lgsim: %s: at most %d devices besides the console\n", a,
-                MACHINE_DEVICES_MAX);
+                LAUNCHER_DEVICES_MAX);
         return -1;
     }
-    struct machine_device *d = &opt->devices[opt->n_devices++];
+    struct launcher_device *d = &opt->devices[opt->n_devices++];
     if (!strncmp(a, "--net=", 6)) {
         if (strncmp(a + 6, "user", 4) || (a[10] && a[10] != ',')) {
             fprintf(stderr, "lgsim: %s: the only --net is user (for TAP: --tunnet=...)\n", a);
@@ -235,7 +200,7 @@ static int add_device(struct machine_options *opt, const char *a) {
 
 /* What the command line said. */
 struct cli {
-    struct machine_options opt;
+    struct launcher_options opt;
     struct debug_options dbg;
     int stats, gdb;
     const char *initrd_path;
@@ -358,7 +323,7 @@ static int parse_command_line(struct cli *c, int argc, char **argv) {
 static int check_options(struct cli *c, const char *program) {
     static char sw_path[4096], host_path[4096];
     char err[300];
-    struct machine_options *o = &c->opt;
+    struct launcher_options *o = &c->opt;
     if (o->replay_path && o->trace_path && !strcmp(o->replay_path, o->trace_path)) {
         fprintf(stderr, "lgsim: --replay and --trace name the same file (%s): the new trace "
                 "would overwrite the one being replayed\n", o->trace_path);
@@ -424,7 +389,7 @@ int main(int argc, char **argv) {
     if (argc > 1 && !strcmp(argv[1], "trace"))
         return trace_tool(argc - 1, argv + 1);
     static struct cli c;
-    c.opt = (struct machine_options){ .console = stdout, .console_stdin = 1 };
+    c.opt = (struct launcher_options){ .console = stdout, .console_stdin = 1 };
     c.dbg = (struct debug_options){ .port = 1234 };
     if (!(c.pos = calloc((size_t)argc, sizeof(*c.pos)))) return 2;
     int rc = parse_command_line(&c, argc, argv);

@@ -1,26 +1,26 @@
-/* netdevs.c - the network devices in the machine: backends on the virtual clock, frames traced. */
-#include "sim/host/lg.h"
+/* netdevs.c - the launcher's network devices: backends on the virtual clock, frames traced. */
+#include "sim/launcher/launcher.h"
 #include <stdio.h>
 
-static uint64_t virtual_now(void *ctx) { return ((struct machine *)ctx)->cpu.now_ns; }
+static uint64_t virtual_now(void *ctx) { return lguest_time(((struct launcher *)ctx)->lg); }
 
-static int add_net(struct machine *m, struct netdev *nd, const uint8_t *mac, char *err,
+static int add_net(struct launcher *l, struct netdev *nd, const uint8_t *mac, char *err,
                    size_t errlen) {
     nd->clock_ns = virtual_now;
-    nd->clock_ctx = m;
-    struct virtio_net *n = &m->nets[m->n_nets];
-    if (virtio_net_init(n, &m->pci, nd, mac)) {
+    nd->clock_ctx = l;
+    struct virtio_net *n = &l->nets[l->n_nets];
+    if (virtio_net_init(n, &l->pci, nd, mac)) {
         nd->ops->close(nd);
         snprintf(err, errlen, "too many PCI devices");
         return -1;
     }
-    m->n_nets++;
+    l->n_nets++;
     return 0;
 }
 
 /* With --replay no backend is opened: the device is the same (its MAC from the option
  * text), its frames come from the trace. */
-static int replayed(struct machine *m, const struct machine_device *dev, char *err,
+static int replayed(struct launcher *l, const struct launcher_device *dev, char *err,
                     size_t errlen) {
     uint8_t mac[6];
     int has_mac, tap = dev->kind == DEV_NET_TAP;
@@ -29,21 +29,21 @@ static int replayed(struct machine *m, const struct machine_device *dev, char *e
         snprintf(err, errlen, "%s: bad mac address in '%s'", opt, dev->path);
         return -1;
     }
-    struct netdev *nd = replay_netdev(m, tap ? "tap (replayed)" : "user (replayed)");
+    struct netdev *nd = replay_netdev(l, tap ? "tap (replayed)" : "user (replayed)");
     if (!nd) {
         snprintf(err, errlen, "%s: out of memory", opt);
         return -1;
     }
-    return add_net(m, nd, has_mac ? mac : NULL, err, errlen);
+    return add_net(l, nd, has_mac ? mac : NULL, err, errlen);
 }
 
 /* --net=user[,...] (slirp) or --tunnet=... (TAP): the backend, then the device on it. */
-int netdevs_add(struct machine *m, const struct machine_device *dev, char *err,
+int netdevs_add(struct launcher *l, const struct launcher_device *dev, char *err,
                 size_t errlen) {
     uint8_t mac[6];
     int has_mac = 1;
     char why[240];
-    if (m->replay) return replayed(m, dev, err, errlen);
+    if (l->replay) return replayed(l, dev, err, errlen);
     struct netdev *nd = dev->kind == DEV_NET_USER ?
         netdev_slirp_open(dev->path, mac, why, sizeof(why)) :
         netdev_tap_open(dev->path, mac, &has_mac, why, sizeof(why));
@@ -52,16 +52,16 @@ int netdevs_add(struct machine *m, const struct machine_device *dev, char *err,
                  why);
         return -1;
     }
-    return add_net(m, nd, has_mac ? mac : NULL, err, errlen);
+    return add_net(l, nd, has_mac ? mac : NULL, err, errlen);
 }
 
 /* Before a wait: every backend's descriptors into ps; the earliest backend timer (0: none)
  * and whether the outside world can still send anything (*live). */
-uint64_t netdevs_prepare(struct machine *m, struct pollset *ps, int *live) {
+uint64_t netdevs_prepare(struct launcher *l, struct pollset *ps, int *live) {
     uint64_t due = 0;
     *live = 0;
-    for (int i = 0; i < m->n_nets; i++) {
-        struct netdev *nd = m->nets[i].nd;
+    for (int i = 0; i < l->n_nets; i++) {
+        struct netdev *nd = l->nets[i].nd;
         uint64_t t = nd->ops->prepare(nd, ps);
         if (t && (!due || t < due)) due = t;
         *live |= nd->live;
@@ -70,17 +70,17 @@ uint64_t netdevs_prepare(struct machine *m, struct pollset *ps, int *live) {
 }
 
 /* After it: what came in goes into the devices' queues, then into the Guest's buffers. */
-int netdevs_poll(struct machine *m, struct pollset *ps) {
+int netdevs_poll(struct launcher *l, struct pollset *ps) {
     int given = 0;
-    for (int i = 0; i < m->n_nets; i++) {
-        struct netdev *nd = m->nets[i].nd;
+    for (int i = 0; i < l->n_nets; i++) {
+        struct netdev *nd = l->nets[i].nd;
         nd->ops->poll(nd, ps);
-        given |= virtio_net_deliver(&m->nets[i]);
+        given |= virtio_net_deliver(&l->nets[i]);
     }
     return given;
 }
 
-void netdevs_close(struct machine *m) {
-    for (int i = 0; i < m->n_nets; i++) virtio_net_close(&m->nets[i]);
-    m->n_nets = 0;
+void netdevs_close(struct launcher *l) {
+    for (int i = 0; i < l->n_nets; i++) virtio_net_close(&l->nets[i]);
+    l->n_nets = 0;
 }

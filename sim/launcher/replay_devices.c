@@ -1,7 +1,6 @@
-/* replay_devices.c - --replay in the machine: recorded input into the console and net devices. */
-#include "sim/host/lg.h"
+/* replay_devices.c - --replay in the launcher: recorded input into the console and net devices. */
+#include "sim/launcher/launcher.h"
 #include "sim/launcher/replay.h"
-#include "switcher-model/lguest_pages.h"
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,69 +18,68 @@ static void ms(uint64_t ns, char *buf, size_t len) {
 }
 
 /* Stop the run: the replay cannot go on truthfully.  Exit status 2, as for a bad file. */
-static void diverged(struct machine *m, const struct trace_rec *r, const char *what) {
+static void diverged(struct launcher *l, const struct trace_rec *r, const char *what) {
     char at[32], now[32];
     ms(r ? r->t : 0, at, sizeof(at));
-    ms(m->cpu.now_ns, now, sizeof(now));
+    ms(lguest_time(l->lg), now, sizeof(now));
     if (r)
-        kill_guest(m, "replay diverged: record %" PRIu64 " (%s at t=%s) %s (the run is at "
+        launcher_quit(l, "replay diverged: record %" PRIu64 " (%s at t=%s) %s (the run is at "
                    "t=%s)", r->index, trace_kind_name(r->kind), at, what, now);
     else
-        kill_guest(m, "replay diverged: %s (the run is at t=%s)", what, now);
-    m->exit_code = 2;
+        launcher_quit(l, "replay diverged: %s (the run is at t=%s)", what, now);
+    l->exit_code = 2;
 }
 
-static void replay_failed(struct machine *m) {
-    kill_guest(m, "--replay: %.270s", m->replay->err);
-    m->exit_code = 2;
+static void replay_failed(struct launcher *l) {
+    launcher_quit(l, "--replay: %.270s", l->replay->err);
+    l->exit_code = 2;
 }
 
 /* The next record, when it is due now; NULL otherwise (and the run stopped when one was due
  * before now, or the file failed). */
-static const struct trace_rec *due(struct machine *m) {
-    const struct trace_rec *r = replay_peek(m->replay);
-    if (m->replay->failed) replay_failed(m);
-    if (r && r->t < m->cpu.now_ns)
-        diverged(m, r, "was due at a point this run never reached");
-    return r && r->t == m->cpu.now_ns && !m->dead ? r : NULL;
+static const struct trace_rec *due(struct launcher *l) {
+    const struct trace_rec *r = replay_peek(l->replay);
+    if (l->replay->failed) replay_failed(l);
+    if (r && r->t < lguest_time(l->lg))
+        diverged(l, r, "was due at a point this run never reached");
+    return r && r->t == lguest_time(l->lg) && !l->dead ? r : NULL;
 }
 
-static void input_ended(struct machine *m) {
-    m->in.eof = 1;
-    REC(&m->rec, m->cpu.now_ns, TK_LAUNCHER, LN_INPUT_EOF, 0, 0, 0,
-        reg_get(m, LGUEST_REGS_eip));
+static void input_ended(struct launcher *l) {
+    l->in.eof = 1;
+    REC(&l->rec, lguest_time(l->lg), TK_LAUNCHER, LN_INPUT_EOF, 0, 0, 0, launcher_eip(l));
 }
 
-static enum idle_input give_console(struct machine *m) {
-    static uint8_t buf[sizeof(m->in.buf)];
+static enum idle_input give_console(struct launcher *l) {
+    static uint8_t buf[sizeof(l->in.buf)];
     uint64_t index;
-    uint32_t n = replay_take_console(m->replay, buf, sizeof(buf), &index);
-    int got = console_input(&m->console, buf, n);
+    uint32_t n = replay_take_console(l->replay, buf, sizeof(buf), &index);
+    int got = console_input(&l->console, buf, n);
     if (got != (int)n) {
         char what[80];
         snprintf(what, sizeof(what), "gave the console %u bytes; this run's buffer took %d", n,
                  got);
-        struct trace_rec at = { .index = index, .t = m->cpu.now_ns, .kind = TK_CONSOLE_IN };
-        diverged(m, &at, what);
+        struct trace_rec at = { .index = index, .t = lguest_time(l->lg), .kind = TK_CONSOLE_IN };
+        diverged(l, &at, what);
         return INPUT_INTERRUPTED;
     }
-    rec_bytes(&m->rec, m->cpu.now_ns, TK_CONSOLE_IN, buf, n);
+    rec_bytes(&l->rec, lguest_time(l->lg), TK_CONSOLE_IN, buf, n);
     return INPUT_DELIVERED;
 }
 
 /* Frames due now go in as netdevs_poll would put them (each device pulls its own). */
-static int give_frames(struct machine *m) {
+static int give_frames(struct launcher *l) {
     int given = 0;
-    for (int i = 0; i < m->n_nets && !m->dead; i++) given |= virtio_net_deliver(&m->nets[i]);
+    for (int i = 0; i < l->n_nets && !l->dead; i++) given |= virtio_net_deliver(&l->nets[i]);
     return given;
 }
 
 /* The Guest stays halted until wake (0: for good).  Recorded input cannot come meanwhile:
  * the recorded run took input only when a halt began, so a record due before wake (one due
  * now that was not taken, too) means the runs have parted. */
-static void sleeps_through(struct machine *m, uint64_t wake) {
-    const struct trace_rec *r = replay_peek(m->replay);
-    if (!r || m->dead || (wake && r->t >= wake)) return;
+static void sleeps_through(struct launcher *l, uint64_t wake) {
+    const struct trace_rec *r = replay_peek(l->replay);
+    if (!r || l->dead || (wake && r->t >= wake)) return;
     char what[128], until[32];
     ms(wake, until, sizeof(until));
     if (wake)
@@ -90,40 +88,40 @@ static void sleeps_through(struct machine *m, uint64_t wake) {
     else
         snprintf(what, sizeof(what), "was not given: this run's guest halted for good without "
                  "taking input");
-    diverged(m, r, what);
+    diverged(l, r, what);
 }
 
 /* devices_idle_input() of a replay: the console's input, frames and the halt's end as the
  * recorded run had them at this virtual time.  No stdin, no network, no real time. */
-enum idle_input replay_idle_input(struct machine *m, uint64_t *wake) {
-    struct replay *rp = m->replay;
-    int want = m->opt.console_stdin && console_wants_input(&m->console);
-    if (want) fflush(m->opt.console);
-    const struct trace_rec *r = due(m);
+enum idle_input replay_idle_input(struct launcher *l, uint64_t *wake) {
+    struct replay *rp = l->replay;
+    int want = l->opt.console_stdin && console_wants_input(&l->console);
+    if (want) fflush(l->opt.console);
+    const struct trace_rec *r = due(l);
     if (want && r && replay_is_eof(r)) {
         replay_take(rp);
-        input_ended(m);
-        r = due(m);
+        input_ended(l);
+        r = due(l);
     }
-    if (want && r && r->kind == TK_CONSOLE_IN) return give_console(m);
-    if (r && r->kind == TK_NET_IN && give_frames(m)) return INPUT_DELIVERED;
-    if (m->dead) return INPUT_INTERRUPTED;
-    if (want && !m->in.eof && !rp->console_left) input_ended(m);   /* as if stdin ended */
-    r = due(m);
+    if (want && r && r->kind == TK_CONSOLE_IN) return give_console(l);
+    if (r && r->kind == TK_NET_IN && give_frames(l)) return INPUT_DELIVERED;
+    if (l->dead) return INPUT_INTERRUPTED;
+    if (want && !l->in.eof && !rp->console_left) input_ended(l);   /* as if stdin ended */
+    r = due(l);
     if (r && r->kind == TK_HALT) {   /* a backend's timer woke the recorded run here */
         uint64_t end = r->t + r->f[HL_IDLE_NS];
         if (!*wake || end < *wake) *wake = end;
         replay_take(rp);
     }
-    sleeps_through(m, *wake);
-    return m->dead ? INPUT_INTERRUPTED : m->in.eof ? INPUT_ENDED : INPUT_NONE;
+    sleeps_through(l, *wake);
+    return l->dead ? INPUT_INTERRUPTED : l->in.eof ? INPUT_ENDED : INPUT_NONE;
 }
 
 /* --- the network: a backend that talks to no one --- */
 
 struct replay_net {
     struct netdev nd;
-    struct machine *m;
+    struct launcher *l;
 };
 
 /* The Guest's frames are traced (net_tx) and go nowhere. */
@@ -141,16 +139,16 @@ static void replay_poll(struct netdev *nd, struct pollset *ps) { (void)nd, (void
 
 /* Before the device gives the Guest frames: the recorded ones for it at this time. */
 static void replay_pull(struct netdev *nd) {
-    struct machine *m = ((struct replay_net *)nd)->m;
+    struct launcher *l = ((struct replay_net *)nd)->l;
     uint32_t irq = ((struct virtio_net *)nd->ctx)->dev.pci.cfg[0x3C];
     const struct trace_rec *r;
-    while ((r = due(m)) != NULL && r->kind == TK_NET_IN && r->f[NI_IRQ] == irq) {
-        int len = replay_take_frame(m->replay);
+    while ((r = due(l)) != NULL && r->kind == TK_NET_IN && r->f[NI_IRQ] == irq) {
+        int len = replay_take_frame(l->replay);
         if (len < 0) {
-            replay_failed(m);
+            replay_failed(l);
             return;
         }
-        nd->receive(nd->ctx, m->replay->frame, (uint32_t)len);
+        nd->receive(nd->ctx, l->replay->frame, (uint32_t)len);
     }
 }
 
@@ -161,30 +159,35 @@ static const struct netdev_ops replay_net_ops = {
     .close = replay_net_close,
 };
 
-struct netdev *replay_netdev(struct machine *m, const char *name) {
+struct netdev *replay_netdev(struct launcher *l, const char *name) {
     struct replay_net *rn = calloc(1, sizeof(*rn));
     if (!rn) return NULL;
     rn->nd = (struct netdev){ .ops = &replay_net_ops, .name = name };
-    rn->m = m;
+    rn->l = l;
     return &rn->nd;
 }
 
 /* --- the ends of a run --- */
 
 /* The recorded run was stopped by a signal: this one stops at the same virtual time. */
-int replay_stop_due(struct machine *m) {
-    struct replay *rp = m->replay;
-    if (!rp || !rp->stopped || m->cpu.now_ns < rp->stop_t) return 0;
-    kill_guest(m, "%s", rp->stop_reason);
-    m->exit_code = (int)rp->stop_code;
+uint64_t replay_stop_time(const struct launcher *l) {
+    const struct replay *rp = l->replay;
+    return rp && rp->stopped ? rp->stop_t : UINT64_MAX;
+}
+
+int replay_stop_due(struct launcher *l) {
+    struct replay *rp = l->replay;
+    if (!rp || !rp->stopped || lguest_time(l->lg) < rp->stop_t) return 0;
+    launcher_quit(l, "%s", rp->stop_reason);
+    l->exit_code = (int)rp->stop_code;
     return 1;
 }
 
 /* After the run: recorded input it never took means it parted from the recording.  0, or -1
  * with the reason. */
-int replay_finish(struct machine *m, char *msg, size_t len) {
-    struct replay *rp = m->replay;
-    if (!rp || !rp->inputs_left || m->exit_code == 2) return 0;
+int replay_finish(struct launcher *l, char *msg, size_t len) {
+    struct replay *rp = l->replay;
+    if (!rp || !rp->inputs_left || l->exit_code == 2) return 0;
     const struct trace_rec *r = replay_peek(rp);
     while (r && r->kind == TK_HALT) {
         replay_take(rp);
@@ -192,7 +195,7 @@ int replay_finish(struct machine *m, char *msg, size_t len) {
     }
     char at[32], end[32];
     ms(r ? r->t : 0, at, sizeof(at));
-    ms(m->cpu.now_ns, end, sizeof(end));
+    ms(lguest_time(l->lg), end, sizeof(end));
     snprintf(msg, len, "replay diverged: the run ended at t=%s with %" PRIu64 " recorded "
              "inputs not given (the next: record %" PRIu64 ", %s at t=%s)", end,
              rp->inputs_left, r ? r->index : 0, r ? trace_kind_name(r->kind) : "?", at);

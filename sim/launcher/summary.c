@@ -1,6 +1,5 @@
 /* summary.c - what happened in a run, for people: switches by reason, hypercalls, faults, time. */
-#include "sim/host/lg.h"
-#include "sim/host/layout.h"
+#include "sim/launcher/launcher.h"
 #include "abi/lguest.h"
 #include "switcher-model/lguest_pages.h"
 
@@ -25,48 +24,49 @@ static void print_ms(FILE *f, uint64_t ns) {
             (unsigned long long)(ns % 1000000));
 }
 
-static void print_exits(struct machine *m, FILE *f) {
+static void print_exits(const struct lguest_counts *c, FILE *f) {
     uint64_t total = 0;
-    for (unsigned v = 0; v <= 256; v++) total += m->n_exits[v];
+    for (unsigned v = 0; v <= 256; v++) total += c->n_exits[v];
     fprintf(f, "  world switches   %llu into the guest, %llu back to the host:\n",
-            (unsigned long long)m->n_runs, (unsigned long long)total);
+            (unsigned long long)c->n_runs, (unsigned long long)total);
     for (unsigned v = 0; v <= 256; v++)
-        if (m->n_exits[v])
-            fprintf(f, "    %10llu  vector %3u  %s\n", (unsigned long long)m->n_exits[v], v,
+        if (c->n_exits[v])
+            fprintf(f, "    %10llu  vector %3u  %s\n", (unsigned long long)c->n_exits[v], v,
                     exit_name(v));
 }
 
-static void print_hypercalls(struct machine *m, FILE *f) {
-    fprintf(f, "  hypercalls       %llu:\n", (unsigned long long)m->n_hypercalls);
+static void print_hypercalls(const struct lguest_counts *c, FILE *f) {
+    fprintf(f, "  hypercalls       %llu:\n", (unsigned long long)c->n_hypercalls);
     for (unsigned n = 0; n < 32; n++)
-        if (m->n_hcall[n])
-            fprintf(f, "    %10llu  %2u LHCALL_%s\n", (unsigned long long)m->n_hcall[n], n,
+        if (c->n_hcall[n])
+            fprintf(f, "    %10llu  %2u LHCALL_%s\n", (unsigned long long)c->n_hcall[n], n,
                     trace_hcall_name(n) ? trace_hcall_name(n) : "(unknown)");
 }
 
-void machine_summary(struct machine *m, FILE *f) {
+void launcher_summary(struct launcher *l, FILE *f) {
+    const struct lguest_counts *n = lguest_counts(l->lg);
     fprintf(f, "lgsim: summary\n");
     fprintf(f, "  virtual time     ");
-    print_ms(f, m->cpu.now_ns);
+    print_ms(f, lguest_time(l->lg));
     fprintf(f, " (");
-    print_ms(f, m->n_idle_ns);
+    print_ms(f, n->n_idle_ns);
     fprintf(f, " halted)\n");
-    print_exits(m, f);
-    print_hypercalls(m, f);
+    print_exits(n, f);
+    print_hypercalls(n, f);
     fprintf(f, "  page faults      %llu fixed by the host's demand_page, %llu round trips "
             "through the guest's handler, %llu device accesses\n",
-            (unsigned long long)m->n_pf_fixed, (unsigned long long)m->n_pf_reflected,
-            (unsigned long long)m->n_pf_io);
+            (unsigned long long)n->n_pf_fixed, (unsigned long long)n->n_pf_reflected,
+            (unsigned long long)n->n_pf_io);
     fprintf(f, "  traps            %llu reflected into the guest, %llu #GP emulated by the "
-            "launcher\n", (unsigned long long)m->n_traps_reflected,
-            (unsigned long long)m->n_gp_emulated);
+            "launcher\n", (unsigned long long)n->n_traps_reflected,
+            (unsigned long long)l->n_gp_emulated);
     fprintf(f, "  guest interrupts %llu delivered, %llu held back (irq_enabled = 0), %llu halts\n",
-            (unsigned long long)m->n_irqs_delivered, (unsigned long long)m->n_irqs_deferred,
-            (unsigned long long)m->n_halts);
-    if (m->opt.trace_switches)
+            (unsigned long long)n->n_irqs_delivered, (unsigned long long)n->n_irqs_deferred,
+            (unsigned long long)n->n_halts);
+    if (l->opt.trace_switches)
         fprintf(f, "  switcher         %llu instructions executed\n",
-                (unsigned long long)m->n_switch_insns);
-    if (m->host_checked)
+                (unsigned long long)n->n_switch_insns);
+    if (l->host_checked)
         fprintf(f, "  host memory      unchanged outside the guest's (%u bytes compared)\n",
-                host_guard_size());
+                l->host_compared);
 }

@@ -1,13 +1,16 @@
 /* term.h - stdin, the terminal and stop signals: the only platform code the devices need. */
 #ifndef LGSIM_TERM_H
 #define LGSIM_TERM_H
+#include <signal.h>
 #include <stdint.h>
 
 /* Catch SIGINT/SIGTERM/SIGHUP (a first one asks the run to stop: term_stop_signal; a second
  * ends lgsim at once) and crashes, and restore the terminal on every exit path. */
 void term_setup(void);
-/* The signal that asked the run to stop, or 0. */
+/* The signal that asked the run to stop, or 0; and where it is kept, for the Host's run loop
+ * to look at while the Guest runs (4.4's signal_pending()). */
 int term_stop_signal(void);
+const volatile sig_atomic_t *term_stop_flag(void);
 int term_stdin_is_tty(void);
 /* What a pollset waits on for stdin. */
 int term_stdin_fd(void);

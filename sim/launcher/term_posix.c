@@ -44,6 +44,7 @@ void term_setup(void) {
 }
 
 int term_stop_signal(void) { return stop_signal; }
+const volatile sig_atomic_t *term_stop_flag(void) { return &stop_signal; }
 
 int term_stdin_is_tty(void) { return isatty(STDIN_FILENO); }
 

@@ -1,19 +1,21 @@
 /* test_lhreq.c - the launcher's requests to the Host get 4.4's answers (ABI §10.1, §2.1). */
 #include "../check.h"
-#include "sim/host/lguest_launcher.h"
+#include "sim/host/lg.h"
+#include "sim/launcher/launcher.h"
 #include "abi/lguest.h"
 #include "switcher-model/lguest_pages.h"
 #include <stdlib.h>
 
 extern const uint8_t lgsim_hello_guest[];
 extern const size_t lgsim_hello_guest_len;
-static struct machine mach;
+static struct launcher launcher;
+#define LG (launcher.lg)
 
 static void open_machine(void) {
     char err[300];
-    struct machine_options opt = { .mem_mb = 16, .kernel = lgsim_hello_guest,
-                                   .kernel_len = lgsim_hello_guest_len, .console = stdout };
-    if (machine_init(&mach, &opt, err, sizeof(err))) {
+    struct launcher_options opt = { .mem_mb = 16, .kernel = lgsim_hello_guest,
+                                    .kernel_len = lgsim_hello_guest_len, .console = stdout };
+    if (launcher_init(&launcher, &opt, err, sizeof(err))) {
         fprintf(stderr, "%s\n", err);
         exit(2);
     }
@@ -30,15 +32,15 @@ static void getreg_reads_pt_regs_offsets(void) {
         { PT_SS, LGUEST_REGS_ss },
     };
     for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
-        reg_set(&mach, pairs[i].regs, 0x1000u + (uint32_t)i);
+        reg_set(LG, pairs[i].regs, 0x1000u + (uint32_t)i);
         uint32_t v = 0;
-        CHECK_EQ(lhreq_getreg(&mach, pairs[i].pt, &v), 0);
+        CHECK_EQ(lhreq_getreg(LG, pairs[i].pt, &v), 0);
         CHECK_EQ(v, 0x1000u + i);
     }
     uint32_t v;
-    CHECK_EQ(lhreq_getreg(&mach, PT_ORIG_EAX, &v), LHREQ_ENOENT);
-    CHECK_EQ(lhreq_getreg(&mach, 68, &v), LHREQ_ENOENT);    /* past the end */
-    CHECK_EQ(lhreq_getreg(&mach, 2, &v), LHREQ_ENOENT);     /* not a register's offset */
+    CHECK_EQ(lhreq_getreg(LG, PT_ORIG_EAX, &v), LHREQ_ENOENT);
+    CHECK_EQ(lhreq_getreg(LG, 68, &v), LHREQ_ENOENT);    /* past the end */
+    CHECK_EQ(lhreq_getreg(LG, 2, &v), LHREQ_ENOENT);     /* not a register's offset */
 }
 
 /* SETREG changes the general registers, EIP and ESP; segments and EFLAGS are refused. */
@@ -49,27 +51,27 @@ static void setreg_refuses_what_44_refuses(void) {
                                         PT_EFLAGS, PT_SS };
     for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
         uint32_t v = 0;
-        CHECK_EQ(lhreq_setreg(&mach, ok[i], 0xC0DE0000u + ok[i]), 0);
-        lhreq_getreg(&mach, ok[i], &v);
+        CHECK_EQ(lhreq_setreg(LG, ok[i], 0xC0DE0000u + ok[i]), 0);
+        lhreq_getreg(LG, ok[i], &v);
         CHECK_EQ(v, 0xC0DE0000u + ok[i]);
     }
-    uint32_t cs = reg_get(&mach, LGUEST_REGS_cs);
+    uint32_t cs = reg_get(LG, LGUEST_REGS_cs);
     for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
-        CHECK_EQ(lhreq_setreg(&mach, refused[i], 0x3), LHREQ_ENOENT);
-    CHECK_EQ(reg_get(&mach, LGUEST_REGS_cs), cs);
+        CHECK_EQ(lhreq_setreg(LG, refused[i], 0x3), LHREQ_ENOENT);
+    CHECK_EQ(reg_get(LG, LGUEST_REGS_cs), cs);
 }
 
 /* TRAP needs a Guest IDT entry; before the Guest loads one, every trap is refused. */
 static void trap_without_guest_idt_is_einval(void) {
-    CHECK_EQ(lhreq_trap(&mach, 13), LHREQ_EINVAL);
-    CHECK_EQ(lhreq_trap(&mach, 256), LHREQ_EINVAL);
+    CHECK_EQ(lhreq_trap(LG, 13), LHREQ_EINVAL);
+    CHECK_EQ(lhreq_trap(LG, 256), LHREQ_EINVAL);
 }
 
 /* IRQ sets the pending bit; numbers from LGUEST_IRQS up are refused. */
 static void irq_sets_pending(void) {
-    CHECK_EQ(lhreq_irq(&mach, 3), 0);
-    CHECK_EQ(mach.irqs_pending & (1u << 3), 1u << 3);
-    CHECK_EQ(lhreq_irq(&mach, LGUEST_IRQS), LHREQ_EINVAL);
+    CHECK_EQ(lhreq_irq(LG, 3), 0);
+    CHECK_EQ(LG->irqs_pending & (1u << 3), 1u << 3);
+    CHECK_EQ(lhreq_irq(LG, LGUEST_IRQS), LHREQ_EINVAL);
 }
 
 int main(void) {
@@ -78,6 +80,6 @@ int main(void) {
     RUN(setreg_refuses_what_44_refuses);
     RUN(trap_without_guest_idt_is_einval);
     RUN(irq_sets_pending);
-    machine_free(&mach);
+    launcher_free(&launcher);
     return check_report("lhreq");
 }

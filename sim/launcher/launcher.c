@@ -1,0 +1,173 @@
+/* launcher.c - the Launcher's life (4.4 tools/lguest/lguest.c main() and run_guest()). */
+#include "sim/launcher/launcher.h"
+#include "sim/launcher/replay.h"
+#include "sim/launcher/term.h"
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+void launcher_quit(struct launcher *l, const char *fmt, ...) {
+    if (l->dead) return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(l->dead_reason, sizeof(l->dead_reason), fmt, ap);
+    va_end(ap);
+    l->dead = 1;
+    l->exit_code = 1;
+}
+
+uint8_t *guest_ptr(struct launcher *l, uint32_t gpa, uint32_t len) {
+    if ((uint64_t)gpa + len > l->mem) return NULL;
+    return l->guest_base + gpa;
+}
+
+uint32_t launcher_eip(struct launcher *l) {
+    uint32_t eip = 0;
+    lhreq_getreg(l->lg, PT_EIP, &eip);
+    return eip;
+}
+
+/* --- set-up: 4.4's main() --- */
+
+/* /dev/lguest opened: the Host maps the Guest's memory, RAM and the device area above it. */
+static int open_host(struct launcher *l, char *err, size_t errlen) {
+    struct lguest_open o = { .guest_bytes = l->mem + DEVICE_PAGES * 0x1000,
+                             .switcher_obj = l->opt.switcher_obj,
+                             .switcher_len = l->opt.switcher_len,
+                             .switcher_name = l->opt.switcher_name, .rec = &l->rec,
+                             .count_switcher_insns = l->opt.trace_switches };
+    if (!(l->lg = lguest_open(&o, err, errlen))) return -1;
+    l->guest_base = lguest_guest_base(l->lg);
+    return 0;
+}
+
+/* The devices, then the kernel, initrd and boot_params in Guest memory, then
+ * LHREQ_INITIALIZE with where the kernel starts ("tell_kernel"). */
+int launcher_init(struct launcher *l, const struct launcher_options *opt, char *err,
+                  size_t errlen) {
+    memset(l, 0, sizeof(*l));
+    l->opt = *opt;
+    l->mem = opt->mem_mb << 20;
+    l->rec.switches = opt->trace_file;
+    uint32_t entry;
+    if (launcher_open_traces(l, err, errlen) || open_host(l, err, errlen) ||
+        devices_init(l, err, errlen) || boot_guest(l, &entry, err, errlen))
+        return -1;
+    return lguest_initialize(l->lg, l->mem >> 12, entry, devices_limit(l), err, errlen);
+}
+
+void launcher_free(struct launcher *l) {
+    char ignored[8];
+    launcher_close_trace(l, ignored, sizeof(ignored));
+    if (l->replay) replay_close(l->replay);
+    l->replay = NULL;
+    devices_close(l);
+    lguest_close(l->lg);
+    l->lg = NULL;
+}
+
+/* --- while the Guest runs --- */
+
+static int out_of_time(struct launcher *l) {
+    if (!l->opt.max_ns || lguest_time(l->lg) < l->opt.max_ns)
+        return 0;
+    launcher_quit(l, "guest still running after %llu ms of virtual time (--max-time)",
+                  (unsigned long long)(l->opt.max_ns / 1000000));
+    l->exit_code = 3;
+    return 1;
+}
+
+/* SIGINT, SIGTERM or SIGHUP: the run ends here, so the trace and disks are closed properly. */
+static int stop_requested(struct launcher *l) {
+    int sig = term_stop_signal();
+    if (!sig) return 0;
+    launcher_quit(l, "stopped by signal %d", sig);
+    l->exit_code = 128 + sig;
+    return 1;
+}
+
+/* When the Launcher wants the Guest back before it needs the Launcher: a signal, the end of
+ * --max-time or of a replayed run that was stopped, and every 256 passes while a terminal is
+ * watched for ^C^C^C. */
+static struct lguest_turn my_turn(const struct launcher *l) {
+    uint64_t at = replay_stop_time(l);
+    if (l->opt.max_ns && l->opt.max_ns < at) at = l->opt.max_ns;
+    return (struct lguest_turn){ .signal = term_stop_flag(), .at_ns = at,
+                                 .every_passes = devices_watching_terminal(l) ? 256 : 0 };
+}
+
+static void take_turn(struct launcher *l) {
+    if (out_of_time(l) || stop_requested(l) || replay_stop_due(l))
+        return;
+    devices_poll_input(l);
+}
+
+/*
+ * The Guest is halted and nothing it accepts is pending.  Real lguest sleeps until a timer or
+ * a device wakes it; lgsim's clock is virtual, so idle time passes in one step.  First the
+ * devices may give it input (devices.c says when); otherwise the clock jumps to the Guest's
+ * next timer, or to a network backend's (the Guest then stays halted).  With no timer armed
+ * and nothing that could ever wake it, waiting would be a hang: the run stops with a reason
+ * (cleanly when the console's input has ended).
+ */
+static void idle(struct launcher *l) {
+    uint64_t clockevent = lguest_clockevent(l->lg), wake = clockevent;
+    if (l->opt.max_ns && (!wake || wake > l->opt.max_ns)) wake = l->opt.max_ns;
+    uint64_t guest_wake = wake;
+    enum idle_input in = devices_idle_input(l, &wake);
+    if (in == INPUT_DELIVERED || in == INPUT_INTERRUPTED || l->dead)
+        return;
+    if (!clockevent && wake == guest_wake) {
+        if (in == INPUT_ENDED) {
+            l->dead = 1;
+            l->exit_code = 0;
+            snprintf(l->dead_reason, sizeof(l->dead_reason), "console input ended and the "
+                     "guest is idle with no timer armed: stopping");
+        } else {
+            launcher_quit(l, "guest halted with no timer armed and no device that could wake "
+                          "it");
+        }
+        return;
+    }
+    lguest_sleep(l->lg, wake);
+}
+
+/* The Guest is dead: 4.4 reads the reason from /dev/lguest. */
+static void guest_died(struct launcher *l) {
+    struct lguest_death d = lguest_death(l->lg);
+    l->dead = 1;
+    l->exit_code = d.status;
+    snprintf(l->dead_reason, sizeof(l->dead_reason), "%s", d.reason);
+}
+
+/* After the run: host memory outside the Guest's must be as it was. */
+static void check_containment(struct launcher *l) {
+    uint32_t at = 0;
+    int r = lguest_contained(l->lg, &at, &l->host_compared);
+    l->host_checked = r > 0;
+    if (r < 0) {
+        fprintf(stderr, "lgsim: simulator bug: host memory at %#x changed while the guest ran "
+                "(%s)\n", at, l->dead_reason);
+        l->exit_code = 2;
+    }
+}
+
+/* 4.4 run_guest(): read() the Guest's exits and see to each, until it is dead or the
+ * Launcher gives up.  The trace ends with the reason. */
+int launcher_run(struct launcher *l) {
+    while (!l->dead) {
+        struct lguest_turn turn = my_turn(l);
+        struct lguest_pending pending;
+        switch (lguest_run(l->lg, &turn, &pending)) {
+        case LGUEST_PENDING: emulate_pending(l, &pending); break;
+        case LGUEST_HALTED: idle(l); break;
+        case LGUEST_INTERRUPTED: take_turn(l); break;
+        case LGUEST_DEAD: guest_died(l); break;
+        }
+    }
+    uint64_t now = lguest_time(l->lg);
+    rec_text(&l->rec, now, TK_DEATH, (uint32_t)l->exit_code, l->dead_reason);
+    rec_finish(&l->rec, now);
+    check_containment(l);
+    return l->exit_code;
+}
