@@ -1,4 +1,4 @@
-/* hooks.c - code and memory hooks for the host's traces and the debugger, made and deleted safely. */
+/* hooks.c - code and memory hooks for the host's traces and the debugger, deleted safely. */
 #include "cpu/private.h"
 
 /*

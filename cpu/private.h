@@ -1,4 +1,4 @@
-/* private.h - what the files of cpu/ share and nobody else sees: Unicorn itself, and the helpers. */
+/* private.h - what the files of cpu/ share and nobody else sees: Unicorn, and the helpers. */
 #ifndef LGSIM_CPU_PRIVATE_H
 #define LGSIM_CPU_PRIVATE_H
 #include <unicorn/unicorn.h>
