@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """linux_devices.py - a real Linux 4.4 lguest guest on lgsim's virtio devices.
 
-Needs LGSIM_LINUX_VMLINUX (an i386 4.4 vmlinux built with LGUEST_GUEST and the virtio
-drivers); without it the test is skipped (exit 77).  LGSIM_LINUX_ROOTFS, optional, is an ext2
+Needs LGSIM_LINUX_44_1 (the i386 4.4.1 lguest vmlinux the other real-kernel tests boot, built
+with LGUEST_GUEST and the virtio drivers); without it the test is skipped (exit 77).  LGSIM_LINUX_ROOTFS, optional, is an ext2
 image whose /init starts a shell on /dev/hvc0: with it the console input, the block device
 (persistence across two boots) and the rng are driven from a piped shell script.
 
@@ -131,9 +131,9 @@ def terminal(lgsim, kernel, rootfs, work):
 
 def main():
     lgsim, work = sys.argv[1:3]
-    kernel = os.environ.get("LGSIM_LINUX_VMLINUX")
+    kernel = os.environ.get("LGSIM_LINUX_44_1")
     if not kernel:
-        print("SKIPPED: set LGSIM_LINUX_VMLINUX to a Linux 4.4 lguest vmlinux")
+        print("SKIPPED: set LGSIM_LINUX_44_1 to a Linux 4.4.1 lguest vmlinux")
         return SKIP
     os.makedirs(work, exist_ok=True)
     no_root(lgsim, kernel, work)
