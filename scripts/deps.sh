@@ -98,7 +98,7 @@ install_debian() {
 }
 
 main() {
-  # The test suite also drives real gdb, from python3 scripts (tests/gdb).
+  # The test suite also drives real gdb, from python3 scripts (tests/debug).
   if pkgconfig_ok && { [ "${1:-}" != --test ] ||
                        { command -v gdb >/dev/null && command -v python3 >/dev/null; }; }; then
     return 0

@@ -57,7 +57,7 @@ uint32_t sym(const char *name) {
 /* --- hooks: record what the CPU did --- */
 
 static void on_delivered(void *ctx, const struct cpu_delivery *d) {
-    struct machine *m = ctx;
+    struct rig *m = ctx;
     if (m->n_log < LOG_MAX) {
         m->log[m->n_log] = *d;
         m->log_now_ns[m->n_log] = m->cpu.now_ns;
@@ -67,7 +67,7 @@ static void on_delivered(void *ctx, const struct cpu_delivery *d) {
 }
 
 static uint32_t on_io_in(void *ctx, uint16_t port, int size) {
-    struct machine *m = ctx;
+    struct rig *m = ctx;
     m->n_in++;
     m->io_port = port;
     m->io_size = size;
@@ -75,7 +75,7 @@ static uint32_t on_io_in(void *ctx, uint16_t port, int size) {
 }
 
 static void on_io_out(void *ctx, uint16_t port, int size, uint32_t val) {
-    struct machine *m = ctx;
+    struct rig *m = ctx;
     m->n_out++;
     m->io_port = port;
     m->io_size = size;
@@ -83,24 +83,24 @@ static void on_io_out(void *ctx, uint16_t port, int size, uint32_t val) {
 }
 
 static void on_deadline(void *ctx, uint64_t now_ns) {
-    struct machine *m = ctx;
+    struct rig *m = ctx;
     m->deadline_fired_ns = now_ns;
     if (m->deadline_vector >= 0) cpu_raise_irq(&m->cpu, (uint8_t)m->deadline_vector);
 }
 
 /* --- descriptor tables --- */
 
-static void set_desc(struct machine *m, uint16_t sel, uint32_t lo, uint32_t hi) {
+static void set_desc(struct rig *m, uint16_t sel, uint32_t lo, uint32_t hi) {
     put_le32(m->ram + GDT_BASE + (sel & ~7u), lo);
     put_le32(m->ram + GDT_BASE + (sel & ~7u) + 4, hi);
 }
 
 /* Flat 4 GiB, 32-bit, present: code is execute/read, data read/write. */
-static void flat_segment(struct machine *m, uint16_t sel, int code, int dpl) {
+static void flat_segment(struct rig *m, uint16_t sel, int code, int dpl) {
     set_desc(m, sel, 0x0000FFFF, 0x00CF9200u | (code ? 0x0800u : 0) | (uint32_t)dpl << 13);
 }
 
-static void build_gdt(struct machine *m) {
+static void build_gdt(struct rig *m) {
     flat_segment(m, KCODE, 1, 0);
     flat_segment(m, KDATA, 0, 0);
     flat_segment(m, R1CODE, 1, 1);
@@ -113,7 +113,7 @@ static void build_gdt(struct machine *m) {
     cpu_set_table(&m->cpu, CPU_REG_GDTR, GDT_BASE, GDT_ENTRIES * 8 - 1);
 }
 
-void set_gate(struct machine *m, int vector, uint16_t sel, uint32_t offset, int type, int dpl,
+void set_gate(struct rig *m, int vector, uint16_t sel, uint32_t offset, int type, int dpl,
               int present) {
     uint8_t *g = m->ram + IDT_BASE + vector * 8;
     put_le32(g, (offset & 0xFFFF) | (uint32_t)sel << 16);
@@ -121,13 +121,13 @@ void set_gate(struct machine *m, int vector, uint16_t sel, uint32_t offset, int 
                     (uint32_t)type << 8);
 }
 
-static void build_idt(struct machine *m) {
+static void build_idt(struct rig *m) {
     for (int v = 0; v < 256; v++)
         set_gate(m, v, KCODE, sym("h_stop"), GATE_INT32, 0, 1);
     cpu_set_table(&m->cpu, CPU_REG_IDTR, IDT_BASE, 256 * 8 - 1);
 }
 
-static void build_tss(struct machine *m) {
+static void build_tss(struct rig *m) {
     uint8_t *t = m->ram + TSS_BASE;
     put_le32(t + 4, TSS_ESP0);
     put_le32(t + 8, KDATA);
@@ -138,7 +138,7 @@ static void build_tss(struct machine *m) {
     cpu_set_tr(&m->cpu, TSS_SEL, TSS_BASE, TSS_LIMIT);
 }
 
-void io_permit(struct machine *m, uint16_t port, int allowed) {
+void io_permit(struct rig *m, uint16_t port, int allowed) {
     uint8_t *b = m->ram + IOMAP_BASE + port / 8;
     if (allowed) *b &= (uint8_t)~(1u << (port & 7));
     else *b |= (uint8_t)(1u << (port & 7));
@@ -148,7 +148,7 @@ void io_permit(struct machine *m, uint16_t port, int allowed) {
 
 uint32_t pte_addr(uint32_t la) { return PT0_BASE + (la >> 12) * 4; }
 
-static void build_page_tables(struct machine *m) {
+static void build_page_tables(struct rig *m) {
     uint32_t user_rw = PTE_P | PTE_RW | PTE_US;
     set_ram32(m, PD_BASE, PT0_BASE | user_rw);
     for (uint32_t la = 0; la < 0x400000; la += 0x1000)
@@ -166,19 +166,19 @@ static void build_page_tables(struct machine *m) {
 
 /* --- the machine --- */
 
-int machine_open(struct machine *m, int paging) {
+int rig_open(struct rig *m, int paging) {
     char err[256] = "";
     memset(m, 0, sizeof(*m));
     m->deadline_vector = -1;
     if (phys_add(&m->phys, "ram", 0, RAM_SIZE, err, sizeof(err))) {
-        fprintf(stderr, "machine_open: %s\n", err);
+        fprintf(stderr, "rig_open: %s\n", err);
         return -1;
     }
     m->ram = phys_ptr(&m->phys, 0, RAM_SIZE);
     struct cpu_hooks hooks = { .ctx = m, .io_in = on_io_in, .io_out = on_io_out,
                                .delivered = on_delivered, .deadline = on_deadline };
     if (cpu_open(&m->cpu, &m->phys, &hooks, err, sizeof(err))) {
-        fprintf(stderr, "machine_open: %s\n", err);
+        fprintf(stderr, "rig_open: %s\n", err);
         phys_free(&m->phys);
         return -1;
     }
@@ -187,36 +187,36 @@ int machine_open(struct machine *m, int paging) {
     build_idt(m);
     build_tss(m);
     if (paging) build_page_tables(m);
-    machine_enter(m, 0, 0x2);
+    rig_enter(m, 0, 0x2);
     return 0;
 }
 
-void machine_close(struct machine *m) {
+void rig_close(struct rig *m) {
     cpu_close(&m->cpu);
     phys_free(&m->phys);
 }
 
-void machine_enter(struct machine *m, int cpl, uint32_t eflags) {
+void rig_enter(struct rig *m, int cpl, uint32_t eflags) {
     static const struct { uint16_t cs, ss; uint32_t esp; } ring[4] = {
         [0] = { KCODE, KDATA, R0_PROG_STACK },
         [1] = { R1CODE, R1DATA, R1_PROG_STACK },
         [3] = { UCODE, UDATA, R3_PROG_STACK },
     };
     if (cpu_load_segments(&m->cpu, ring[cpl].cs, ring[cpl].ss, ring[cpl].ss, ring[cpl].esp)) {
-        fprintf(stderr, "machine_enter: cannot load the ring %d segments\n", cpl);
+        fprintf(stderr, "rig_enter: cannot load the ring %d segments\n", cpl);
         abort();
     }
     cpu_set(&m->cpu, CPU_REG_EFLAGS, eflags);
 }
 
-enum cpu_stop machine_run(struct machine *m, const char *from, const char *until) {
+enum cpu_stop rig_run(struct rig *m, const char *from, const char *until) {
     return cpu_run(&m->cpu, sym(from), sym(until));
 }
 
-uint32_t ram32(struct machine *m, uint32_t pa) { return le32(m->ram + pa); }
-void set_ram32(struct machine *m, uint32_t pa, uint32_t v) { put_le32(m->ram + pa, v); }
+uint32_t ram32(struct rig *m, uint32_t pa) { return le32(m->ram + pa); }
+void set_ram32(struct rig *m, uint32_t pa, uint32_t v) { put_le32(m->ram + pa, v); }
 
-uint32_t stack_word(struct machine *m, int i) {
+uint32_t stack_word(struct rig *m, int i) {
     uint8_t b[4];
     if (cpu_read_linear(&m->cpu, cpu_get(&m->cpu, CPU_REG_ESP) + 4u * (uint32_t)i, b, 4))
         return 0xDEADDEAD;   /* not readable: no test expects this value */

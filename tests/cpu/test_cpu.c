@@ -14,7 +14,7 @@
  * with the reason instead of failing.
  */
 
-static struct machine M;
+static struct rig M;
 
 #define EF_BASE   0x00000202u           /* IF and the always-one bit 1 */
 #define EF_IOPL1  0x00001000u
@@ -23,7 +23,7 @@ static struct machine M;
 
 /* Open a machine or fail the case (and skip its remaining checks). */
 #define OPEN(paging) do { \
-    if (machine_open(&M, (paging))) { CHECK(!"machine_open"); return; } \
+    if (rig_open(&M, (paging))) { CHECK(!"rig_open"); return; } \
   } while (0)
 
 static uint32_t reg(int r) { return cpu_get(&M.cpu, r); }
@@ -105,13 +105,13 @@ static void gp_cli_at(int cpl) {
     /* TF and NT set: the frame keeps them, the handler runs without them (and the faulting
      * CLI never completes, so no single-step trap follows it) */
     uint32_t flags = EF_BASE | EFLAGS_NT | EFLAGS_TF;
-    machine_enter(&M, cpl, flags);
-    enum cpu_stop r = machine_run(&M, "s_cli", "h_stop");
+    rig_enter(&M, cpl, flags);
+    enum cpu_stop r = rig_run(&M, "s_cli", "h_stop");
     struct expect e = fault_to_ring0(13, 0, sym("s_cli"), cpl, flags);
     check_single(r, &e);
     CHECK_EQ(M.log[0].from_cpl, cpl);
     CHECK_EQ(reg(CPU_REG_EFLAGS) & EFLAGS_IF, 0);   /* interrupt gate */
-    machine_close(&M);
+    rig_close(&M);
 }
 
 static void gp_cli_cpl1(void) { gp_cli_at(1); }
@@ -121,13 +121,13 @@ static void gp_cli_cpl3(void) { gp_cli_at(3); }
 static void gate_type_and_if(int type, uint32_t want_if) {
     OPEN(PAGING_OFF);
     set_gate(&M, 13, KCODE, sym("h_stop"), type, 0, 1);
-    machine_enter(&M, 3, EF_BASE);
-    enum cpu_stop r = machine_run(&M, "s_cli", "h_stop");
+    rig_enter(&M, 3, EF_BASE);
+    enum cpu_stop r = rig_run(&M, "s_cli", "h_stop");
     struct expect e = fault_to_ring0(13, 0, sym("s_cli"), 3, EF_BASE);
     check_single(r, &e);
     CHECK_EQ(reg(CPU_REG_EFLAGS) & EFLAGS_IF, want_if);
     CHECK_EQ(M.log[0].to_eflags & EFLAGS_IF, want_if);
-    machine_close(&M);
+    rig_close(&M);
 }
 
 static void trap_gate_keeps_if(void) { gate_type_and_if(GATE_TRAP32, EFLAGS_IF); }
@@ -139,35 +139,35 @@ static void interrupt_gate_clears_if(void) { gate_type_and_if(GATE_INT32, 0); }
 static void ring1_handler_from_cpl3(void) {
     OPEN(PAGING_OFF);
     set_gate(&M, 13, R1CODE, sym("h_stop"), GATE_INT32, 0, 1);
-    machine_enter(&M, 3, EF_BASE);
-    enum cpu_stop r = machine_run(&M, "s_cli", "h_stop");
+    rig_enter(&M, 3, EF_BASE);
+    enum cpu_stop r = rig_run(&M, "s_cli", "h_stop");
     struct expect e = { 13, EV_FAULT, 1, 0, R1CODE, R1DATA, TSS_ESP1 - 24, 6,
                         { 0, sym("s_cli"), UCODE, EF_BASE | EFLAGS_RF, R3_PROG_STACK, UDATA } };
     check_single(r, &e);
-    machine_close(&M);
+    rig_close(&M);
 }
 
 /* A ring-1 handler entered from CPL 1 stays on the interrupted stack: no SS:ESP pushed. */
 static void ring1_handler_from_cpl1_same_stack(void) {
     OPEN(PAGING_OFF);
     set_gate(&M, 13, R1CODE, sym("h_stop"), GATE_INT32, 0, 1);
-    machine_enter(&M, 1, EF_BASE);
-    enum cpu_stop r = machine_run(&M, "s_cli", "h_stop");
+    rig_enter(&M, 1, EF_BASE);
+    enum cpu_stop r = rig_run(&M, "s_cli", "h_stop");
     struct expect e = { 13, EV_FAULT, 1, 0, R1CODE, R1DATA, R1_PROG_STACK - 16, 4,
                         { 0, sym("s_cli"), R1CODE, EF_BASE | EFLAGS_RF } };
     check_single(r, &e);
-    machine_close(&M);
+    rig_close(&M);
 }
 
 /* A ring-0 handler entered from CPL 0 stays on the same stack (here: #UD from ud2). */
 static void ring0_handler_from_cpl0_same_stack(void) {
     OPEN(PAGING_OFF);
-    machine_enter(&M, 0, 0x2);
-    enum cpu_stop r = machine_run(&M, "s_ud2", "h_stop");
+    rig_enter(&M, 0, 0x2);
+    enum cpu_stop r = rig_run(&M, "s_ud2", "h_stop");
     struct expect e = { 6, EV_FAULT, 0, 0, KCODE, KDATA, R0_PROG_STACK - 12, 3,
                         { sym("s_ud2"), KCODE, 0x2 | EFLAGS_RF } };
     check_single(r, &e);
-    machine_close(&M);
+    rig_close(&M);
 }
 
 /* A handler less privileged than the interrupted code: #GP(selector), here for INT n at
@@ -175,12 +175,12 @@ static void ring0_handler_from_cpl0_same_stack(void) {
 static void handler_less_privileged_gp(void) {
     OPEN(PAGING_OFF);
     set_gate(&M, 0x80, R1CODE, sym("h_stop"), GATE_INT32, 3, 1);
-    machine_enter(&M, 0, 0x2);
-    enum cpu_stop r = machine_run(&M, "s_int80", "h_stop");
+    rig_enter(&M, 0, 0x2);
+    enum cpu_stop r = rig_run(&M, "s_int80", "h_stop");
     struct expect e = { 13, EV_FAULT, 1, R1CODE & ~3u, KCODE, KDATA, R0_PROG_STACK - 16, 4,
                         { R1CODE & ~3u, sym("s_int80"), KCODE, 0x2 | EFLAGS_RF } };
     check_single(r, &e);
-    machine_close(&M);
+    rig_close(&M);
 }
 
 /* ================= software interrupts and the gate DPL ================= */
@@ -189,11 +189,11 @@ static void handler_less_privileged_gp(void) {
 static void soft_int_gate_dpl_too_low(const char *snippet, int vector) {
     OPEN(PAGING_OFF);
     set_gate(&M, vector, KCODE, sym("h_stop"), GATE_INT32, 0, 1);
-    machine_enter(&M, 3, EF_BASE);
-    enum cpu_stop r = machine_run(&M, snippet, "h_stop");
+    rig_enter(&M, 3, EF_BASE);
+    enum cpu_stop r = rig_run(&M, snippet, "h_stop");
     struct expect e = fault_to_ring0(13, (uint32_t)vector * 8 + 2, sym(snippet), 3, EF_BASE);
     check_single(r, &e);
-    machine_close(&M);
+    rig_close(&M);
 }
 
 static void int80_dpl0_gate_from_cpl3_gp402(void) { soft_int_gate_dpl_too_low("s_int80", 0x80); }
@@ -202,26 +202,26 @@ static void int3_dpl0_gate_from_cpl3_gp1a(void) { soft_int_gate_dpl_too_low("s_i
 /* INTO takes the gate check too: #GP(4*8+2) at the INTO. */
 static void into_dpl0_gate_from_cpl3_gp22(void) {
     OPEN(PAGING_OFF);
-    machine_enter(&M, 3, EF_BASE);
-    enum cpu_stop r = machine_run(&M, "s_into", "h_stop");
+    rig_enter(&M, 3, EF_BASE);
+    enum cpu_stop r = rig_run(&M, "s_into", "h_stop");
     CHECK_EQ(r, CPU_STOP_UNTIL);
     CHECK_EQ(M.n_delivered, 1);
     CHECK_EQ(M.log[0].ev.vector, 13);
     CHECK_EQ(M.log[0].ev.error, 0x22);
     CHECK_EQ(M.log[0].frame[1], sym("s_into_insn"));
-    machine_close(&M);
+    rig_close(&M);
 }
 
 /* An allowed software interrupt: a trap-like frame, EIP of the next instruction, no RF. */
 static void soft_int_allowed(const char *snippet, int vector, const char *next, uint32_t flags) {
     OPEN(PAGING_OFF);
     set_gate(&M, vector, KCODE, sym("h_stop"), GATE_INT32, 3, 1);
-    machine_enter(&M, 3, EF_BASE);
-    enum cpu_stop r = machine_run(&M, snippet, "h_stop");
+    rig_enter(&M, 3, EF_BASE);
+    enum cpu_stop r = rig_run(&M, snippet, "h_stop");
     struct expect e = { vector, EV_SOFTINT, 0, 0, KCODE, KDATA, TSS_ESP0 - 20, 5,
                         { sym(next), UCODE, flags, R3_PROG_STACK, UDATA } };
     check_single(r, &e);
-    machine_close(&M);
+    rig_close(&M);
 }
 
 static void int80_dpl3_gate_allowed(void) {
@@ -240,77 +240,77 @@ static void into_overflow_after_into(void) {
 static void gate_not_present_int_n(void) {
     OPEN(PAGING_OFF);
     set_gate(&M, 0x40, KCODE, sym("h_stop"), GATE_INT32, 3, 0);
-    machine_enter(&M, 3, EF_BASE);
-    enum cpu_stop r = machine_run(&M, "s_int40", "h_stop");
+    rig_enter(&M, 3, EF_BASE);
+    enum cpu_stop r = rig_run(&M, "s_int40", "h_stop");
     struct expect e = fault_to_ring0(11, 0x40 * 8 + 2, sym("s_int40"), 3, EF_BASE);
     check_single(r, &e);
-    machine_close(&M);
+    rig_close(&M);
 }
 
 static void gate_not_present_exception(void) {
     OPEN(PAGING_OFF);
     set_gate(&M, 6, KCODE, sym("h_stop"), GATE_INT32, 0, 0);
-    machine_enter(&M, 3, EF_BASE);
-    enum cpu_stop r = machine_run(&M, "s_ud2", "h_stop");
+    rig_enter(&M, 3, EF_BASE);
+    enum cpu_stop r = rig_run(&M, "s_ud2", "h_stop");
     struct expect e = fault_to_ring0(11, 6 * 8 + 3, sym("s_ud2"), 3, EF_BASE);
     check_single(r, &e);
-    machine_close(&M);
+    rig_close(&M);
 }
 
 /* An external interrupt through a missing gate: #NP with EXT=1, EIP where it struck. */
 static void gate_not_present_external(void) {
     OPEN(PAGING_OFF);
     set_gate(&M, 0x30, KCODE, sym("h_stop"), GATE_INT32, 0, 0);
-    machine_enter(&M, 3, EF_BASE);
+    rig_enter(&M, 3, EF_BASE);
     cpu_raise_irq(&M.cpu, 0x30);
-    enum cpu_stop r = machine_run(&M, "s_spin", "h_stop");
+    enum cpu_stop r = rig_run(&M, "s_spin", "h_stop");
     struct expect e = fault_to_ring0(11, 0x30 * 8 + 3, sym("s_spin"), 3, EF_BASE);
     check_single(r, &e);
-    machine_close(&M);
+    rig_close(&M);
 }
 
 static void idt_limit_int_n(void) {
     OPEN(PAGING_OFF);
     cpu_set_table(&M.cpu, CPU_REG_IDTR, IDT_BASE, 0x30 * 8 - 1);
-    machine_enter(&M, 3, EF_BASE);
-    enum cpu_stop r = machine_run(&M, "s_int40", "h_stop");
+    rig_enter(&M, 3, EF_BASE);
+    enum cpu_stop r = rig_run(&M, "s_int40", "h_stop");
     struct expect e = fault_to_ring0(13, 0x40 * 8 + 2, sym("s_int40"), 3, EF_BASE);
     check_single(r, &e);
-    machine_close(&M);
+    rig_close(&M);
 }
 
 static void idt_limit_external(void) {
     OPEN(PAGING_OFF);
     cpu_set_table(&M.cpu, CPU_REG_IDTR, IDT_BASE, 0x30 * 8 - 1);
-    machine_enter(&M, 3, EF_BASE);
+    rig_enter(&M, 3, EF_BASE);
     cpu_raise_irq(&M.cpu, 0x30);
-    enum cpu_stop r = machine_run(&M, "s_spin", "h_stop");
+    enum cpu_stop r = rig_run(&M, "s_spin", "h_stop");
     struct expect e = fault_to_ring0(13, 0x30 * 8 + 3, sym("s_spin"), 3, EF_BASE);
     check_single(r, &e);
-    machine_close(&M);
+    rig_close(&M);
 }
 
 /* ================= other exceptions ================= */
 
 static void divide_error_no_error_code(void) {
     OPEN(PAGING_OFF);
-    machine_enter(&M, 3, EF_BASE);
-    enum cpu_stop r = machine_run(&M, "s_div0", "h_stop");
+    rig_enter(&M, 3, EF_BASE);
+    enum cpu_stop r = rig_run(&M, "s_div0", "h_stop");
     struct expect e = { 0, EV_FAULT, 0, 0, KCODE, KDATA, TSS_ESP0 - 20, 5,
                         { sym("s_div0_insn"), UCODE, EF_AFTER_XOR | EFLAGS_RF, R3_PROG_STACK,
                           UDATA } };
     check_single(r, &e);
-    machine_close(&M);
+    rig_close(&M);
 }
 
 static void invalid_opcode_ud2(void) {
     OPEN(PAGING_OFF);
-    machine_enter(&M, 3, EF_BASE);
-    enum cpu_stop r = machine_run(&M, "s_ud2", "h_stop");
+    rig_enter(&M, 3, EF_BASE);
+    enum cpu_stop r = rig_run(&M, "s_ud2", "h_stop");
     struct expect e = { 6, EV_FAULT, 0, 0, KCODE, KDATA, TSS_ESP0 - 20, 5,
                         { sym("s_ud2"), UCODE, EF_BASE | EFLAGS_RF, R3_PROG_STACK, UDATA } };
     check_single(r, &e);
-    machine_close(&M);
+    rig_close(&M);
 }
 
 /* ================= consecutive faults, #DF, triple fault ================= */
@@ -319,8 +319,8 @@ static void invalid_opcode_ud2(void) {
 static void thousand_gps_no_double_fault(void) {
     OPEN(PAGING_OFF);
     set_gate(&M, 13, KCODE, sym("h_skip1"), GATE_INT32, 0, 1);
-    machine_enter(&M, 3, EF_BASE);
-    enum cpu_stop r = machine_run(&M, "s_gp_loop", "s_gp_loop_done");
+    rig_enter(&M, 3, EF_BASE);
+    enum cpu_stop r = rig_run(&M, "s_gp_loop", "s_gp_loop_done");
     CHECK_EQ(r, CPU_STOP_UNTIL);
     CHECK_EQ(M.n_delivered, 1000);
     int all_gp = 1;
@@ -329,7 +329,7 @@ static void thousand_gps_no_double_fault(void) {
     CHECK_EQ(reg(CPU_REG_ECX), 0);
     CHECK_EQ(cpu_cpl(&M.cpu), 3);
     CHECK_EQ(reg(CPU_REG_ESP), R3_PROG_STACK);
-    machine_close(&M);
+    rig_close(&M);
 }
 
 /* #GP whose frame cannot be pushed (TSS esp0 on a not-present page): the #PF that follows a
@@ -338,13 +338,13 @@ static void pf_while_pushing_gp_is_serial(void) {
     OPEN(PAGING_ON);
     set_ram32(&M, TSS_BASE + 4, UNMAPPED_STACK);
     set_gate(&M, 14, R1CODE, sym("h_stop"), GATE_INT32, 0, 1);
-    machine_enter(&M, 3, EF_BASE);
-    enum cpu_stop r = machine_run(&M, "s_cli", "h_stop");
+    rig_enter(&M, 3, EF_BASE);
+    enum cpu_stop r = rig_run(&M, "s_cli", "h_stop");
     struct expect e = { 14, EV_FAULT, 1, PF_W, R1CODE, R1DATA, TSS_ESP1 - 24, 6,
                         { PF_W, sym("s_cli"), UCODE, EF_BASE | EFLAGS_RF, R3_PROG_STACK, UDATA } };
     check_single(r, &e);
     CHECK_EQ(reg(CPU_REG_CR2), UNMAPPED_STACK - 4);
-    machine_close(&M);
+    rig_close(&M);
 }
 
 /* ... and when the #PF's own frame cannot be pushed either, page fault + page fault = #DF,
@@ -353,25 +353,25 @@ static void double_fault_from_nested_pf(void) {
     OPEN(PAGING_ON);
     set_ram32(&M, TSS_BASE + 4, UNMAPPED_STACK);
     set_gate(&M, 8, R1CODE, sym("h_stop"), GATE_INT32, 0, 1);
-    machine_enter(&M, 3, EF_BASE);
-    enum cpu_stop r = machine_run(&M, "s_cli", "h_stop");
+    rig_enter(&M, 3, EF_BASE);
+    enum cpu_stop r = rig_run(&M, "s_cli", "h_stop");
     struct expect e = { 8, EV_FAULT, 1, 0, R1CODE, R1DATA, TSS_ESP1 - 24, 6,
                         { 0, sym("s_cli"), UCODE, EF_BASE | EFLAGS_RF, R3_PROG_STACK, UDATA } };
     check_single(r, &e);
     CHECK(M.log[0].nested > 0);
-    machine_close(&M);
+    rig_close(&M);
 }
 
 /* ... and when #DF cannot be delivered either, the processor shuts down. */
 static void triple_fault_shuts_down(void) {
     OPEN(PAGING_ON);
     set_ram32(&M, TSS_BASE + 4, UNMAPPED_STACK);
-    machine_enter(&M, 3, EF_BASE);
-    enum cpu_stop r = machine_run(&M, "s_cli", "h_stop");
+    rig_enter(&M, 3, EF_BASE);
+    enum cpu_stop r = rig_run(&M, "s_cli", "h_stop");
     CHECK_EQ(r, CPU_STOP_SHUTDOWN);
     CHECK_EQ(M.n_delivered, 0);
     CHECK_STR_CONTAINS(M.cpu.stop_msg, "triple fault");
-    machine_close(&M);
+    rig_close(&M);
 }
 
 /* ================= page faults ================= */
@@ -396,8 +396,8 @@ static void check_walker_agrees(uint32_t la, int flags, uint32_t error) {
 static void page_fault_case(int cpl, const char *snippet, uint32_t pte, uint32_t error) {
     OPEN(PAGING_ON);
     set_test_pte(pte);
-    machine_enter(&M, cpl, EF_BASE);
-    enum cpu_stop r = machine_run(&M, snippet, "h_stop");
+    rig_enter(&M, cpl, EF_BASE);
+    enum cpu_stop r = rig_run(&M, snippet, "h_stop");
     uint16_t cs = cpl == 3 ? UCODE : cpl == 1 ? R1CODE : KCODE;
     uint32_t la = TEST_PAGE + 0x10;
     struct expect e;
@@ -412,7 +412,7 @@ static void page_fault_case(int cpl, const char *snippet, uint32_t pte, uint32_t
     CHECK_EQ(M.log[0].cr2, la);
     int flags = (error & PF_W ? WALK_WRITE : 0) | (cpl == 3 ? WALK_USER : 0);
     check_walker_agrees(la, flags, error);
-    machine_close(&M);
+    rig_close(&M);
 }
 
 static void pf_not_present_read_cpl0_err0(void) { page_fault_case(0, "s_read_test", 0, 0); }
@@ -434,13 +434,13 @@ static void no_pf_cpl1_write_readonly_wp0(void) {
     OPEN(PAGING_ON);
     cpu_set(&M.cpu, CPU_REG_CR0, reg(CPU_REG_CR0) & ~CR0_WP);
     set_test_pte(PTE_P | PTE_US);
-    machine_enter(&M, 1, EF_BASE);
-    enum cpu_stop r = machine_run(&M, "s_write_test", "s_write_test_done");
+    rig_enter(&M, 1, EF_BASE);
+    enum cpu_stop r = rig_run(&M, "s_write_test", "s_write_test_done");
     CHECK_EQ(r, CPU_STOP_UNTIL);
     CHECK_EQ(M.n_delivered, 0);
     CHECK_EQ(ram32(&M, TEST_PAGE + 0x10), 0x11223344);
     CHECK_EQ(ram32(&M, pte_addr(TEST_PAGE)), TEST_PAGE | PTE_P | PTE_US | PTE_A | PTE_D);
-    machine_close(&M);
+    rig_close(&M);
 }
 
 /* ================= null selectors ================= */
@@ -454,10 +454,10 @@ static void no_pf_cpl1_write_readonly_wp0(void) {
 static void null_selector_case(int cpl, const char *snippet) {
     OPEN(PAGING_ON);
     cpu_set(&M.cpu, CPU_REG_CR2, 0xCAFE000);
-    machine_enter(&M, cpl, EF_BASE);
+    rig_enter(&M, cpl, EF_BASE);
     char insn[64];
     snprintf(insn, sizeof(insn), "%s_insn", snippet);
-    enum cpu_stop r = machine_run(&M, snippet, "h_stop");
+    enum cpu_stop r = rig_run(&M, snippet, "h_stop");
     struct expect e;
     if (cpl == 0) {
         e = (struct expect){ 13, EV_FAULT, 1, 0, KCODE, KDATA, R0_PROG_STACK - 16, 4,
@@ -469,7 +469,7 @@ static void null_selector_case(int cpl, const char *snippet) {
     CHECK_EQ(reg(CPU_REG_EAX), 0x5A5A5A5A);        /* the load did not happen */
     CHECK_EQ(reg(CPU_REG_CR2), 0xCAFE000);         /* a #GP leaves CR2 alone */
     CHECK_EQ(reg(CPU_REG_CR3), PD_BASE);
-    machine_close(&M);
+    rig_close(&M);
 }
 
 static void null_gs_read_cpl1_gp0(void) { null_selector_case(1, "s_null_gs"); }
@@ -479,20 +479,20 @@ static void null_ds_read_cpl1_gp0(void) { null_selector_case(1, "s_null_ds"); }
 
 static void null_es_string_store_cpl1_gp0(void) {
     OPEN(PAGING_ON);
-    machine_enter(&M, 1, EF_BASE);
-    enum cpu_stop r = machine_run(&M, "s_null_es_stos", "h_stop");
+    rig_enter(&M, 1, EF_BASE);
+    enum cpu_stop r = rig_run(&M, "s_null_es_stos", "h_stop");
     struct expect e = fault_to_ring0(13, 0, sym("s_null_es_stos_insn"), 1, EF_AFTER_XOR);
     check_single(r, &e);
     CHECK_EQ(ram32(&M, 0x14), 0);   /* nothing stored */
-    machine_close(&M);
+    rig_close(&M);
 }
 
 /* Known limitation, reported as SKIP: through a null %gs at a mapped offset the access goes
  * ahead (Unicorn has no cheap per-access segment check; see cpu/segment.c). */
 static void null_gs_mapped_offset_gp0(void) {
     OPEN(PAGING_ON);
-    machine_enter(&M, 1, EF_BASE);
-    enum cpu_stop r = machine_run(&M, "s_null_gs_mapped", "s_null_gs_mapped_done");
+    rig_enter(&M, 1, EF_BASE);
+    enum cpu_stop r = rig_run(&M, "s_null_gs_mapped", "s_null_gs_mapped_done");
     if (r == CPU_STOP_UNTIL && M.n_delivered == 0) {
         printf("SKIP %s: known limitation: a null-selector access at a mapped offset is not "
                "caught (cpu/segment.c)\n", check_current);
@@ -501,7 +501,7 @@ static void null_gs_mapped_offset_gp0(void) {
         CHECK_EQ(M.log[0].ev.vector, 13);
         CHECK_EQ(M.log[0].frame[1], sym("s_null_gs_mapped_insn"));
     }
-    machine_close(&M);
+    rig_close(&M);
 }
 
 /* A null %gs the code is entered with is guarded (cpu_guard_null_segments, as lgsim does when
@@ -510,56 +510,56 @@ static void null_gs_mapped_offset_gp0(void) {
 static void null_gs_guarded_mapped_offset_gp0(void) {
     OPEN(PAGING_ON);
     cpu_set(&M.cpu, CPU_REG_CR2, 0xCAFE000);
-    machine_enter(&M, 1, EF_BASE);
+    rig_enter(&M, 1, EF_BASE);
     cpu_set(&M.cpu, CPU_REG_GS, 0);
     cpu_set(&M.cpu, CPU_REG_EAX, 0x5A5A5A5A);
     M.cpu.null_seg_poison = 0xFFC03000u;
     cpu_guard_null_segments(&M.cpu);
-    enum cpu_stop r = machine_run(&M, "s_null_gs_mapped_insn", "h_stop");
+    enum cpu_stop r = rig_run(&M, "s_null_gs_mapped_insn", "h_stop");
     struct expect e = fault_to_ring0(13, 0, sym("s_null_gs_mapped_insn"), 1, EF_BASE);
     check_single(r, &e);
     CHECK_EQ(reg(CPU_REG_EAX), 0x5A5A5A5A);
     CHECK_EQ(reg(CPU_REG_CR2), 0xCAFE000);
     CHECK_EQ(reg(CPU_REG_GS), 0);                  /* the selector itself is untouched */
-    machine_close(&M);
+    rig_close(&M);
 }
 
 /* The guard never touches a usable %gs: the same offset through it is read as usual. */
 static void valid_gs_not_guarded(void) {
     OPEN(PAGING_ON);
-    machine_enter(&M, 1, EF_BASE);
+    rig_enter(&M, 1, EF_BASE);
     set_ram32(&M, SCRATCH, 0x600DF00D);
     M.cpu.null_seg_poison = 0xFFC03000u;
     cpu_guard_null_segments(&M.cpu);
-    enum cpu_stop r = machine_run(&M, "s_null_gs_mapped_insn", "s_null_gs_mapped_done");
+    enum cpu_stop r = rig_run(&M, "s_null_gs_mapped_insn", "s_null_gs_mapped_done");
     CHECK_EQ(r, CPU_STOP_UNTIL);
     CHECK_EQ(M.n_delivered, 0);
     CHECK_EQ(reg(CPU_REG_EAX), 0x600DF00D);
-    machine_close(&M);
+    rig_close(&M);
 }
 
 /* Control: the same access through a valid %gs is an ordinary #PF on page 0. */
 static void valid_gs_page0_is_page_fault(void) {
     OPEN(PAGING_ON);
-    machine_enter(&M, 1, EF_BASE);
-    enum cpu_stop r = machine_run(&M, "s_valid_gs_page0", "h_stop");
+    rig_enter(&M, 1, EF_BASE);
+    enum cpu_stop r = rig_run(&M, "s_valid_gs_page0", "h_stop");
     struct expect e = fault_to_ring0(14, 0, sym("s_valid_gs_page0_insn"), 1, EF_BASE);
     check_single(r, &e);
     CHECK_EQ(reg(CPU_REG_CR2), 0x14);
-    machine_close(&M);
+    rig_close(&M);
 }
 
 /* Control: a null %gs that the faulting instruction does not use changes nothing. */
 static void null_gs_unused_push_is_page_fault(void) {
     OPEN(PAGING_ON);
-    machine_enter(&M, 1, EF_BASE);
-    enum cpu_stop r = machine_run(&M, "s_null_gs_unused", "h_stop");
+    rig_enter(&M, 1, EF_BASE);
+    enum cpu_stop r = rig_run(&M, "s_null_gs_unused", "h_stop");
     struct expect e = { 14, EV_FAULT, 1, PF_W, KCODE, KDATA, TSS_ESP0 - 24, 6,
                         { PF_W, sym("s_null_gs_unused_insn"), R1CODE, EF_AFTER_XOR | EFLAGS_RF,
                           0x14, R1DATA } };
     check_single(r, &e);
     CHECK_EQ(reg(CPU_REG_CR2), 0x10);
-    machine_close(&M);
+    rig_close(&M);
 }
 
 /* ================= port I/O permission ================= */
@@ -567,15 +567,15 @@ static void null_gs_unused_push_is_page_fault(void) {
 /* A denied I/O instruction: #GP(0) with EIP = the IN/OUT itself, nothing performed. */
 static void io_denied_case(int cpl, const char *snippet, uint32_t eflags) {
     OPEN(PAGING_OFF);
-    machine_enter(&M, cpl, eflags);
+    rig_enter(&M, cpl, eflags);
     char insn[64];
     snprintf(insn, sizeof(insn), "%s_insn", snippet);
-    enum cpu_stop r = machine_run(&M, snippet, "h_stop");
+    enum cpu_stop r = rig_run(&M, snippet, "h_stop");
     struct expect e = fault_to_ring0(13, 0, sym(insn), cpl, eflags);
     check_single(r, &e);
     CHECK_EQ(M.n_in + M.n_out, 0);
     CHECK_EQ(M.cpu.n_io_gp, 1);
-    machine_close(&M);
+    rig_close(&M);
 }
 
 static void io_out_denied_cpl1(void) { io_denied_case(1, "s_out80", EF_BASE); }
@@ -585,62 +585,62 @@ static void io_in_denied_cpl3(void) { io_denied_case(3, "s_in60", EF_BASE); }
 /* IN leaves AL as it was when denied. */
 static void io_in_denied_cpl1_keeps_al(void) {
     OPEN(PAGING_OFF);
-    machine_enter(&M, 1, EF_BASE);
-    machine_run(&M, "s_in60", "h_stop");
+    rig_enter(&M, 1, EF_BASE);
+    rig_run(&M, "s_in60", "h_stop");
     CHECK_EQ(reg(CPU_REG_EAX), 0x12345678);
     CHECK_EQ(M.n_in, 0);
-    machine_close(&M);
+    rig_close(&M);
 }
 
 /* Allowed by the bitmap: the hooks see the access and IN's reply lands in AL. */
 static void io_bitmap_allows_out(void) {
     OPEN(PAGING_OFF);
     io_permit(&M, 0x80, 1);
-    machine_enter(&M, 3, EF_BASE);
-    CHECK_EQ(machine_run(&M, "s_out80", "s_out80_done"), CPU_STOP_UNTIL);
+    rig_enter(&M, 3, EF_BASE);
+    CHECK_EQ(rig_run(&M, "s_out80", "s_out80_done"), CPU_STOP_UNTIL);
     CHECK_EQ(M.n_delivered, 0);
     CHECK_EQ(M.n_out, 1);
     CHECK_EQ(M.io_port, 0x80);
     CHECK_EQ(M.io_size, 1);
     CHECK_EQ(M.io_value, 0x42);
-    machine_close(&M);
+    rig_close(&M);
 }
 
 static void io_bitmap_allows_in(void) {
     OPEN(PAGING_OFF);
     io_permit(&M, 0x60, 1);
     M.in_reply = 0xA5;
-    machine_enter(&M, 1, EF_BASE);
-    CHECK_EQ(machine_run(&M, "s_in60", "s_in60_done"), CPU_STOP_UNTIL);
+    rig_enter(&M, 1, EF_BASE);
+    CHECK_EQ(rig_run(&M, "s_in60", "s_in60_done"), CPU_STOP_UNTIL);
     CHECK_EQ(M.n_delivered, 0);
     CHECK_EQ(M.n_in, 1);
     CHECK_EQ(M.io_port, 0x60);
     CHECK_EQ(M.io_size, 1);
     CHECK_EQ(reg(CPU_REG_EAX), 0x123456A5);
-    machine_close(&M);
+    rig_close(&M);
 }
 
 /* CPL <= IOPL: no bitmap check at all. */
 static void io_iopl3_allows_all(void) {
     OPEN(PAGING_OFF);
-    machine_enter(&M, 3, EF_BASE | EF_IOPL3);
-    CHECK_EQ(machine_run(&M, "s_out80", "s_out80_done"), CPU_STOP_UNTIL);
+    rig_enter(&M, 3, EF_BASE | EF_IOPL3);
+    CHECK_EQ(rig_run(&M, "s_out80", "s_out80_done"), CPU_STOP_UNTIL);
     CHECK_EQ(M.n_delivered, 0);
     CHECK_EQ(M.n_out, 1);
-    machine_close(&M);
+    rig_close(&M);
 }
 
 static void io_iopl1_allows_cpl1_not_cpl3(void) {
     OPEN(PAGING_OFF);
-    machine_enter(&M, 1, EF_BASE | EF_IOPL1);
-    CHECK_EQ(machine_run(&M, "s_out80", "s_out80_done"), CPU_STOP_UNTIL);
+    rig_enter(&M, 1, EF_BASE | EF_IOPL1);
+    CHECK_EQ(rig_run(&M, "s_out80", "s_out80_done"), CPU_STOP_UNTIL);
     CHECK_EQ(M.n_out, 1);
-    machine_enter(&M, 3, EF_BASE | EF_IOPL1);
-    CHECK_EQ(machine_run(&M, "s_out80", "h_stop"), CPU_STOP_UNTIL);
+    rig_enter(&M, 3, EF_BASE | EF_IOPL1);
+    CHECK_EQ(rig_run(&M, "s_out80", "h_stop"), CPU_STOP_UNTIL);
     CHECK_EQ(M.n_out, 1);
     CHECK_EQ(M.n_delivered, 1);
     CHECK_EQ(M.log[0].ev.vector, 13);
-    machine_close(&M);
+    rig_close(&M);
 }
 
 /* A TSS too short to hold the bitmap denies every port. */
@@ -648,13 +648,13 @@ static void io_tss_without_bitmap_denies(void) {
     OPEN(PAGING_OFF);
     io_permit(&M, 0x80, 1);
     cpu_set_tr(&M.cpu, TSS_SEL, TSS_BASE, 103);
-    machine_enter(&M, 3, EF_BASE);
-    CHECK_EQ(machine_run(&M, "s_out80", "h_stop"), CPU_STOP_UNTIL);
+    rig_enter(&M, 3, EF_BASE);
+    CHECK_EQ(rig_run(&M, "s_out80", "h_stop"), CPU_STOP_UNTIL);
     CHECK_EQ(M.n_out, 0);
     CHECK_EQ(M.n_delivered, 1);
     CHECK_EQ(M.log[0].ev.vector, 13);
     CHECK_EQ(M.log[0].frame[1], sym("s_out80_insn"));
-    machine_close(&M);
+    rig_close(&M);
 }
 
 /* The processor reads two bitmap bytes: if the second is beyond the TSS limit, denied. */
@@ -662,38 +662,38 @@ static void io_tss_limit_cuts_second_byte(void) {
     OPEN(PAGING_OFF);
     io_permit(&M, 0x80, 1);
     cpu_set_tr(&M.cpu, TSS_SEL, TSS_BASE, TSS_IOMAP + 0x80 / 8);
-    machine_enter(&M, 3, EF_BASE);
-    CHECK_EQ(machine_run(&M, "s_out80", "h_stop"), CPU_STOP_UNTIL);
+    rig_enter(&M, 3, EF_BASE);
+    CHECK_EQ(rig_run(&M, "s_out80", "h_stop"), CPU_STOP_UNTIL);
     CHECK_EQ(M.n_out, 0);
     CHECK_EQ(M.n_delivered, 1);
     /* one more byte of limit and the same access is allowed */
     cpu_set_tr(&M.cpu, TSS_SEL, TSS_BASE, TSS_IOMAP + 0x80 / 8 + 1);
-    machine_enter(&M, 3, EF_BASE);
-    CHECK_EQ(machine_run(&M, "s_out80", "s_out80_done"), CPU_STOP_UNTIL);
+    rig_enter(&M, 3, EF_BASE);
+    CHECK_EQ(rig_run(&M, "s_out80", "s_out80_done"), CPU_STOP_UNTIL);
     CHECK_EQ(M.n_out, 1);
     CHECK_EQ(M.n_delivered, 1);
-    machine_close(&M);
+    rig_close(&M);
 }
 
 /* A 16- or 32-bit access needs every port it covers: one denied port denies it. */
 static void io_wide_access_needs_every_port(const char *snippet, int size, uint32_t value) {
     OPEN(PAGING_OFF);
     for (int p = 0; p < size - 1; p++) io_permit(&M, (uint16_t)(0x80 + p), 1);
-    machine_enter(&M, 3, EF_BASE);
+    rig_enter(&M, 3, EF_BASE);
     char insn[64], done[64];
     snprintf(insn, sizeof(insn), "%s_insn", snippet);
     snprintf(done, sizeof(done), "%s_done", snippet);
-    CHECK_EQ(machine_run(&M, snippet, "h_stop"), CPU_STOP_UNTIL);
+    CHECK_EQ(rig_run(&M, snippet, "h_stop"), CPU_STOP_UNTIL);
     CHECK_EQ(M.n_out, 0);
     CHECK_EQ(M.n_delivered, 1);
     CHECK_EQ(M.log[0].frame[1], sym(insn));
     io_permit(&M, (uint16_t)(0x80 + size - 1), 1);   /* the last port too: allowed */
-    machine_enter(&M, 3, EF_BASE);
-    CHECK_EQ(machine_run(&M, snippet, done), CPU_STOP_UNTIL);
+    rig_enter(&M, 3, EF_BASE);
+    CHECK_EQ(rig_run(&M, snippet, done), CPU_STOP_UNTIL);
     CHECK_EQ(M.n_out, 1);
     CHECK_EQ(M.io_size, size);
     CHECK_EQ(M.io_value, value);
-    machine_close(&M);
+    rig_close(&M);
 }
 
 static void io_word_spanning_denied_port(void) {
@@ -707,14 +707,14 @@ static void io_dword_spanning_denied_port(void) {
 static void io_denied_then_granted_retry(void) {
     OPEN(PAGING_OFF);
     set_gate(&M, 13, KCODE, sym("h_grant_port80"), GATE_INT32, 0, 1);
-    machine_enter(&M, 3, EF_BASE);
-    CHECK_EQ(machine_run(&M, "s_out80", "s_out80_done"), CPU_STOP_UNTIL);
+    rig_enter(&M, 3, EF_BASE);
+    CHECK_EQ(rig_run(&M, "s_out80", "s_out80_done"), CPU_STOP_UNTIL);
     CHECK_EQ(M.n_delivered, 1);
     CHECK_EQ(M.log[0].frame[1], sym("s_out80_insn"));
     CHECK_EQ(M.n_out, 1);
     CHECK_EQ(M.io_port, 0x80);
     CHECK_EQ(M.io_value, 0x42);
-    machine_close(&M);
+    rig_close(&M);
 }
 
 /* A denied OUT to 0x80 (skipped by the handler), then an allowed OUT to 0x81 in the same run. */
@@ -722,8 +722,8 @@ static void io_denied_then_other_port_allowed(void) {
     OPEN(PAGING_OFF);
     io_permit(&M, 0x81, 1);
     set_gate(&M, 13, KCODE, sym("h_skip2"), GATE_INT32, 0, 1);
-    machine_enter(&M, 3, EF_BASE);
-    CHECK_EQ(machine_run(&M, "s_out80_then_81", "s_out80_then_81_done"), CPU_STOP_UNTIL);
+    rig_enter(&M, 3, EF_BASE);
+    CHECK_EQ(rig_run(&M, "s_out80_then_81", "s_out80_then_81_done"), CPU_STOP_UNTIL);
     CHECK_EQ(M.n_delivered, 1);
     CHECK_EQ(M.log[0].frame[1], sym("s_out80_then_81_insn"));
     CHECK_EQ(M.n_out, 1);
@@ -731,12 +731,12 @@ static void io_denied_then_other_port_allowed(void) {
     CHECK_EQ(M.io_value, 0x43);
     /* and across runs: the same denied port, later permitted, is performed */
     io_permit(&M, 0x80, 1);
-    machine_enter(&M, 3, EF_BASE);
-    CHECK_EQ(machine_run(&M, "s_out80", "s_out80_done"), CPU_STOP_UNTIL);
+    rig_enter(&M, 3, EF_BASE);
+    CHECK_EQ(rig_run(&M, "s_out80", "s_out80_done"), CPU_STOP_UNTIL);
     CHECK_EQ(M.n_delivered, 1);
     CHECK_EQ(M.n_out, 2);
     CHECK_EQ(M.io_port, 0x80);
-    machine_close(&M);
+    rig_close(&M);
 }
 
 /* ================= RDTSC ================= */
@@ -747,13 +747,13 @@ static uint64_t edx_eax(void) {
 
 /* RDTSC at CPL cpl in a fresh machine: returns EDX:EAX (asserting nothing was delivered). */
 static uint64_t rdtsc_once(int cpl, const char *snippet, const char *done) {
-    if (machine_open(&M, PAGING_OFF)) { CHECK(!"machine_open"); return 0; }
-    machine_enter(&M, cpl, EF_BASE);
-    CHECK_EQ(machine_run(&M, snippet, done), CPU_STOP_UNTIL);
+    if (rig_open(&M, PAGING_OFF)) { CHECK(!"rig_open"); return 0; }
+    rig_enter(&M, cpl, EF_BASE);
+    CHECK_EQ(rig_run(&M, snippet, done), CPU_STOP_UNTIL);
     CHECK_EQ(M.n_delivered, 0);
     CHECK_EQ(M.cpu.n_rdtsc, 1);
     uint64_t tsc = edx_eax();
-    machine_close(&M);
+    rig_close(&M);
     return tsc;
 }
 
@@ -780,12 +780,12 @@ static void rdtsc_advances_with_code(void) {
 static void rdtsc_with_tsd_is_gp(void) {
     OPEN(PAGING_OFF);
     cpu_set_cr4(&M.cpu, CR4_TSD);
-    machine_enter(&M, 3, EF_BASE);
-    enum cpu_stop r = machine_run(&M, "s_rdtsc", "h_stop");
+    rig_enter(&M, 3, EF_BASE);
+    enum cpu_stop r = rig_run(&M, "s_rdtsc", "h_stop");
     struct expect e = fault_to_ring0(13, 0, sym("s_rdtsc"), 3, EF_BASE);
     check_single(r, &e);
     CHECK_EQ(M.cpu.n_rdtsc, 0);
-    machine_close(&M);
+    rig_close(&M);
 }
 
 /* ================= CPUID and CR0.TS ================= */
@@ -793,17 +793,17 @@ static void rdtsc_with_tsd_is_gp(void) {
 /* CPUID at cpl with EAX = leaf, ECX = 0; r[] = EAX, EBX, ECX, EDX afterwards. */
 static void cpuid_at(int cpl, uint32_t leaf, uint32_t r[4]) {
     OPEN(PAGING_OFF);
-    machine_enter(&M, cpl, EF_BASE);
+    rig_enter(&M, cpl, EF_BASE);
     cpu_set(&M.cpu, CPU_REG_EAX, leaf);
     cpu_set(&M.cpu, CPU_REG_ECX, 0);
-    CHECK_EQ(machine_run(&M, "s_cpuid", "s_cpuid_done"), CPU_STOP_UNTIL);
+    CHECK_EQ(rig_run(&M, "s_cpuid", "s_cpuid_done"), CPU_STOP_UNTIL);
     CHECK_EQ(M.n_delivered, 0);
     CHECK_EQ(M.cpu.n_cpuid, 1);
     r[0] = reg(CPU_REG_EAX);
     r[1] = reg(CPU_REG_EBX);
     r[2] = reg(CPU_REG_ECX);
     r[3] = reg(CPU_REG_EDX);
-    machine_close(&M);
+    rig_close(&M);
 }
 
 /* Leaf 0: "GenuineIntel" (EBX, EDX, ECX), whatever Unicorn's own model says, at every CPL. */
@@ -841,21 +841,21 @@ static void cpuid_unknown_leaf_is_zero(void) {
 static void ts_makes_fpu_fault_nm(void) {
     OPEN(PAGING_OFF);
     cpu_set(&M.cpu, CPU_REG_CR0, reg(CPU_REG_CR0) | CR0_TS);
-    machine_enter(&M, 1, EF_BASE);
-    enum cpu_stop r = machine_run(&M, "s_fld1", "h_stop");
+    rig_enter(&M, 1, EF_BASE);
+    enum cpu_stop r = rig_run(&M, "s_fld1", "h_stop");
     struct expect e = { 7, EV_FAULT, 0, 0, KCODE, KDATA, TSS_ESP0 - 20, 5,
                         { sym("s_fld1"), R1CODE, EF_BASE | EFLAGS_RF, R1_PROG_STACK, R1DATA } };
     check_single(r, &e);
-    machine_close(&M);
+    rig_close(&M);
 }
 
 /* Control: with TS clear the same instruction just runs. */
 static void no_ts_fpu_runs(void) {
     OPEN(PAGING_OFF);
-    machine_enter(&M, 1, EF_BASE);
-    CHECK_EQ(machine_run(&M, "s_fld1", "s_fld1_done"), CPU_STOP_UNTIL);
+    rig_enter(&M, 1, EF_BASE);
+    CHECK_EQ(rig_run(&M, "s_fld1", "s_fld1_done"), CPU_STOP_UNTIL);
     CHECK_EQ(M.n_delivered, 0);
-    machine_close(&M);
+    rig_close(&M);
 }
 
 /* ================= external interrupts ================= */
@@ -864,61 +864,61 @@ static void no_ts_fpu_runs(void) {
  * instruction, so the frame's EIP is the snippet's start. */
 static void irq_taken_when_if_set(void) {
     OPEN(PAGING_OFF);
-    machine_enter(&M, 3, EF_BASE);
+    rig_enter(&M, 3, EF_BASE);
     cpu_raise_irq(&M.cpu, 0x30);
-    enum cpu_stop r = machine_run(&M, "s_spin", "h_stop");
+    enum cpu_stop r = rig_run(&M, "s_spin", "h_stop");
     struct expect e = { 0x30, EV_EXTINT, 0, 0, KCODE, KDATA, TSS_ESP0 - 20, 5,
                         { sym("s_spin"), UCODE, EF_BASE, R3_PROG_STACK, UDATA } };
     check_single(r, &e);
     CHECK(!cpu_irq_is_pending(&M.cpu, 0x30));
-    machine_close(&M);
+    rig_close(&M);
 }
 
 /* The highest pending vector goes first. */
 static void irq_highest_vector_first(void) {
     OPEN(PAGING_OFF);
-    machine_enter(&M, 3, EF_BASE);
+    rig_enter(&M, 3, EF_BASE);
     cpu_raise_irq(&M.cpu, 0x31);
     cpu_raise_irq(&M.cpu, 0x40);
-    machine_run(&M, "s_spin", "h_stop");
+    rig_run(&M, "s_spin", "h_stop");
     CHECK_EQ(M.n_delivered, 1);
     CHECK_EQ(M.log[0].ev.vector, 0x40);
     CHECK(cpu_irq_is_pending(&M.cpu, 0x31));
-    machine_close(&M);
+    rig_close(&M);
 }
 
 /* IF=0: the interrupt waits; STI opens the window only after the next instruction. */
 static void irq_waits_for_sti_and_its_shadow(void) {
     OPEN(PAGING_OFF);
-    machine_enter(&M, 0, 0x2);
+    rig_enter(&M, 0, 0x2);
     cpu_raise_irq(&M.cpu, 0x30);
-    enum cpu_stop r = machine_run(&M, "s_sti_nop", "h_stop");
+    enum cpu_stop r = rig_run(&M, "s_sti_nop", "h_stop");
     struct expect e = { 0x30, EV_EXTINT, 0, 0, KCODE, KDATA, R0_PROG_STACK - 12, 3,
                         { sym("s_sti_nop_after"), KCODE, EF_BASE } };
     check_single(r, &e);
     CHECK_EQ(reg(CPU_REG_EFLAGS) & EFLAGS_IF, 0);
-    machine_close(&M);
+    rig_close(&M);
 }
 
 /* STI immediately followed by CLI: IF is 1 only inside the shadow, so no interrupt at all. */
 static void irq_sti_cli_takes_nothing(void) {
     OPEN(PAGING_OFF);
-    machine_enter(&M, 0, 0x2);
+    rig_enter(&M, 0, 0x2);
     cpu_raise_irq(&M.cpu, 0x30);
-    CHECK_EQ(machine_run(&M, "s_sti_cli", "s_sti_cli_done"), CPU_STOP_UNTIL);
+    CHECK_EQ(rig_run(&M, "s_sti_cli", "s_sti_cli_done"), CPU_STOP_UNTIL);
     CHECK_EQ(M.n_delivered, 0);
     CHECK(cpu_irq_is_pending(&M.cpu, 0x30));
-    machine_close(&M);
+    rig_close(&M);
 }
 
 /* A deadline whose hook raises an interrupt: taken at the first block boundary after it, at
  * the same virtual time and place in two identical runs. */
 static void deadline_irq_once(uint64_t *now, uint32_t *eip, uint32_t *ecx) {
-    if (machine_open(&M, PAGING_OFF)) { CHECK(!"machine_open"); return; }
+    if (rig_open(&M, PAGING_OFF)) { CHECK(!"rig_open"); return; }
     M.deadline_vector = 0x30;
-    machine_enter(&M, 3, EF_BASE);
+    rig_enter(&M, 3, EF_BASE);
     cpu_set_deadline(&M.cpu, 5000);
-    CHECK_EQ(machine_run(&M, "s_spin", "h_stop"), CPU_STOP_UNTIL);
+    CHECK_EQ(rig_run(&M, "s_spin", "h_stop"), CPU_STOP_UNTIL);
     CHECK_EQ(M.n_delivered, 1);
     CHECK_EQ(M.log[0].ev.vector, 0x30);
     CHECK_EQ(M.log[0].ev.kind, EV_EXTINT);
@@ -927,7 +927,7 @@ static void deadline_irq_once(uint64_t *now, uint32_t *eip, uint32_t *ecx) {
     *now = M.log_now_ns[0];
     *eip = M.log[0].frame[0];
     *ecx = reg(CPU_REG_ECX);
-    machine_close(&M);
+    rig_close(&M);
 }
 
 static void deadline_irq_deterministic(void) {
@@ -946,8 +946,8 @@ static void deadline_irq_deterministic(void) {
 static void paging_read_sets_accessed(void) {
     OPEN(PAGING_ON);
     set_ram32(&M, TEST_PAGE + 0x10, 0xA1B2C3D4);
-    machine_enter(&M, 3, EF_BASE);
-    CHECK_EQ(machine_run(&M, "s_read_test", "s_read_test_done"), CPU_STOP_UNTIL);
+    rig_enter(&M, 3, EF_BASE);
+    CHECK_EQ(rig_run(&M, "s_read_test", "s_read_test_done"), CPU_STOP_UNTIL);
     CHECK_EQ(reg(CPU_REG_EAX), 0xA1B2C3D4);
     uint32_t pte = ram32(&M, pte_addr(TEST_PAGE));
     CHECK_EQ(pte & (PTE_A | PTE_D), PTE_A);
@@ -959,23 +959,23 @@ static void paging_read_sets_accessed(void) {
     CHECK_EQ(w.pa, TEST_PAGE + 0x10);
     CHECK_EQ(w.pte, pte);
     CHECK_EQ(w.large, 0);
-    machine_close(&M);
+    rig_close(&M);
 }
 
 static void paging_write_sets_dirty(void) {
     OPEN(PAGING_ON);
-    machine_enter(&M, 3, EF_BASE);
-    CHECK_EQ(machine_run(&M, "s_write_test", "s_write_test_done"), CPU_STOP_UNTIL);
+    rig_enter(&M, 3, EF_BASE);
+    CHECK_EQ(rig_run(&M, "s_write_test", "s_write_test_done"), CPU_STOP_UNTIL);
     CHECK_EQ(ram32(&M, TEST_PAGE + 0x10), 0x11223344);
     CHECK_EQ(ram32(&M, pte_addr(TEST_PAGE)) & (PTE_A | PTE_D), PTE_A | PTE_D);
-    machine_close(&M);
+    rig_close(&M);
 }
 
 /* The walker, told to set A/D, leaves the entries exactly as the CPU did. */
 static void paging_walker_sets_ad_like_cpu(void) {
     OPEN(PAGING_ON);
-    machine_enter(&M, 3, EF_BASE);
-    CHECK_EQ(machine_run(&M, "s_write_test", "s_write_test_done"), CPU_STOP_UNTIL);
+    rig_enter(&M, 3, EF_BASE);
+    CHECK_EQ(rig_run(&M, "s_write_test", "s_write_test_done"), CPU_STOP_UNTIL);
     uint32_t cpu_pte = ram32(&M, pte_addr(TEST_PAGE));
     set_ram32(&M, pte_addr(TEST_PAGE), TEST_PAGE | PTE_P | PTE_RW | PTE_US);
     struct paging pg;
@@ -983,7 +983,7 @@ static void paging_walker_sets_ad_like_cpu(void) {
     cpu_paging(&M.cpu, &pg);
     CHECK_EQ(walk(&M.phys, &pg, TEST_PAGE + 0x10, WALK_USER | WALK_WRITE | WALK_SET_AD, &w), 0);
     CHECK_EQ(ram32(&M, pte_addr(TEST_PAGE)), cpu_pte);
-    machine_close(&M);
+    rig_close(&M);
 }
 
 /* A 4 MiB PSE page: translation to LARGE_PA, A and D on the directory entry. */
@@ -991,13 +991,13 @@ static void paging_large_page(void) {
     OPEN(PAGING_ON);
     set_ram32(&M, LARGE_PA + 0x1234, 0x0BADCAFE);
     set_ram32(&M, LARGE_VA + 0x1234, 0xFFFFFFFF);   /* what an untranslated read would see */
-    machine_enter(&M, 3, EF_BASE);
-    CHECK_EQ(machine_run(&M, "s_read_large", "s_read_large_done"), CPU_STOP_UNTIL);
+    rig_enter(&M, 3, EF_BASE);
+    CHECK_EQ(rig_run(&M, "s_read_large", "s_read_large_done"), CPU_STOP_UNTIL);
     CHECK_EQ(reg(CPU_REG_EAX), 0x0BADCAFE);
     uint32_t pde_pa = PD_BASE + (LARGE_VA >> 22) * 4;
     CHECK_EQ(ram32(&M, pde_pa) & (PTE_A | PTE_D), PTE_A);
-    machine_enter(&M, 3, EF_BASE);
-    CHECK_EQ(machine_run(&M, "s_write_large", "s_write_large_done"), CPU_STOP_UNTIL);
+    rig_enter(&M, 3, EF_BASE);
+    CHECK_EQ(rig_run(&M, "s_write_large", "s_write_large_done"), CPU_STOP_UNTIL);
     CHECK_EQ(ram32(&M, LARGE_PA + 0x2000), 0x55667788);
     CHECK_EQ(ram32(&M, pde_pa) & (PTE_A | PTE_D), PTE_A | PTE_D);
     struct paging pg;
@@ -1007,7 +1007,7 @@ static void paging_large_page(void) {
     CHECK_EQ(w.large, 1);
     CHECK_EQ(w.pa, LARGE_PA + 0x2000);
     CHECK_EQ(w.pde, ram32(&M, pde_pa));
-    machine_close(&M);
+    rig_close(&M);
 }
 
 /* ================= TLB and translated code ================= */
@@ -1016,20 +1016,20 @@ static void paging_large_page(void) {
  * the change is visible after cpu_flush_tlb() or the program's own CR3 reload. */
 static void tlb_change_visible_after(int flush_from_host) {
     OPEN(PAGING_ON);
-    machine_enter(&M, 0, 0x2);
-    CHECK_EQ(machine_run(&M, "s_read_test", "s_read_test_done"), CPU_STOP_UNTIL);
+    rig_enter(&M, 0, 0x2);
+    CHECK_EQ(rig_run(&M, "s_read_test", "s_read_test_done"), CPU_STOP_UNTIL);
     set_ram32(&M, pte_addr(TEST_PAGE), 0);
     const char *snippet = flush_from_host ? "s_read_test" : "s_cr3_reload_read";
     const char *insn = flush_from_host ? "s_read_test" : "s_cr3_reload_read_insn";
     if (flush_from_host) cpu_flush_tlb(&M.cpu);
-    machine_enter(&M, 0, 0x2);
-    CHECK_EQ(machine_run(&M, snippet, "h_stop"), CPU_STOP_UNTIL);
+    rig_enter(&M, 0, 0x2);
+    CHECK_EQ(rig_run(&M, snippet, "h_stop"), CPU_STOP_UNTIL);
     CHECK_EQ(M.n_delivered, 1);
     CHECK_EQ(M.log[0].ev.vector, 14);
     CHECK_EQ(M.log[0].ev.error, 0);
     CHECK_EQ(M.log[0].frame[1], sym(insn));
     CHECK_EQ(reg(CPU_REG_CR2), TEST_PAGE + 0x10);
-    machine_close(&M);
+    rig_close(&M);
 }
 
 static void tlb_host_pte_change_after_flush(void) { tlb_change_visible_after(1); }
@@ -1038,17 +1038,17 @@ static void tlb_host_pte_change_after_cr3_reload(void) { tlb_change_visible_afte
 /* Code rewritten by the host and announced with cpu_code_changed() runs as rewritten. */
 static void code_changed_runs_new_code(void) {
     OPEN(PAGING_OFF);
-    machine_enter(&M, 0, 0x2);
-    CHECK_EQ(machine_run(&M, "s_code_patch", "s_code_patch_done"), CPU_STOP_UNTIL);
+    rig_enter(&M, 0, 0x2);
+    CHECK_EQ(rig_run(&M, "s_code_patch", "s_code_patch_done"), CPU_STOP_UNTIL);
     CHECK_EQ(reg(CPU_REG_EAX), 1);
     uint32_t imm = sym("s_code_patch") + 1;          /* movl $imm32, %eax = B8 imm32 */
     CHECK_EQ(ram32(&M, imm), 1);
     set_ram32(&M, imm, 2);
     cpu_code_changed(&M.cpu);
-    machine_enter(&M, 0, 0x2);
-    CHECK_EQ(machine_run(&M, "s_code_patch", "s_code_patch_done"), CPU_STOP_UNTIL);
+    rig_enter(&M, 0, 0x2);
+    CHECK_EQ(rig_run(&M, "s_code_patch", "s_code_patch_done"), CPU_STOP_UNTIL);
     CHECK_EQ(reg(CPU_REG_EAX), 2);
-    machine_close(&M);
+    rig_close(&M);
 }
 
 /* ================= the cpu/ API itself ================= */
@@ -1059,15 +1059,15 @@ static void code_changed_runs_new_code(void) {
 static void run_stops_inside_block_translated_before(void) {
     OPEN(PAGING_OFF);
     cpu_set_cr4(&M.cpu, CR4_TSD);
-    machine_enter(&M, 3, EF_BASE);
-    CHECK_EQ(machine_run(&M, "s_rdtsc_after16", "h_stop"), CPU_STOP_UNTIL);
+    rig_enter(&M, 3, EF_BASE);
+    CHECK_EQ(rig_run(&M, "s_rdtsc_after16", "h_stop"), CPU_STOP_UNTIL);
     CHECK_EQ(M.n_delivered, 1);
     uint32_t middle = sym("s_rdtsc_after16") + 8;    /* the ninth of sixteen nops */
-    machine_enter(&M, 3, EF_BASE);
+    rig_enter(&M, 3, EF_BASE);
     CHECK_EQ(cpu_run(&M.cpu, sym("s_rdtsc_after16"), middle), CPU_STOP_UNTIL);
     CHECK_EQ(reg(CPU_REG_EIP), middle);
     CHECK_EQ(M.n_delivered, 1);
-    machine_close(&M);
+    rig_close(&M);
 }
 
 /* Writing CR2 must not touch CR3 (Unicorn 2.1.1 routes CR2 writes through its CR3 update). */
@@ -1076,10 +1076,10 @@ static void cr2_write_keeps_cr3(void) {
     cpu_set(&M.cpu, CPU_REG_CR2, 0x12345678);
     CHECK_EQ(reg(CPU_REG_CR2), 0x12345678);
     CHECK_EQ(reg(CPU_REG_CR3), PD_BASE);
-    machine_enter(&M, 3, EF_BASE);
-    CHECK_EQ(machine_run(&M, "s_read_test", "s_read_test_done"), CPU_STOP_UNTIL);
+    rig_enter(&M, 3, EF_BASE);
+    CHECK_EQ(rig_run(&M, "s_read_test", "s_read_test_done"), CPU_STOP_UNTIL);
     CHECK_EQ(M.n_delivered, 0);
-    machine_close(&M);
+    rig_close(&M);
 }
 
 int main(void) {

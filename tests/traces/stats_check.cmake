@@ -1,6 +1,6 @@
 # stats_check.cmake - "lgsim trace stats" on the teaching guest's trace, every figure checked
 # against what "lgsim trace dump" shows of the same file.
-#   cmake -DLGSIM=path/to/lgsim -DWORK=scratch-dir -DCORPUS=tests/fuzz/corpus -P stats_check.cmake
+#   cmake -DLGSIM=path/to/lgsim -DWORK=scratch-dir -DCORPUS=tests/traces/fuzz/corpus -P stats_check.cmake
 cmake_minimum_required(VERSION 3.16)
 set(failed "")
 set(TRACE ${WORK}/teaching.trc)

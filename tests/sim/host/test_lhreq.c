@@ -1,5 +1,5 @@
 /* test_lhreq.c - the launcher's requests to the Host get 4.4's answers (ABI §10.1, §2.1). */
-#include "../check.h"
+#include "tests/check.h"
 #include "sim/host/lg.h"
 #include "sim/launcher/launcher.h"
 #include "abi/lguest.h"

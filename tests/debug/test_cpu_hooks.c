@@ -1,16 +1,16 @@
 /* test_cpu_hooks.c - what the debugger does to the CPU leaves no trace: deleting its hooks,
- * and a pause that comes while the CPU resumes from another.  On tests/cpu's machine. */
+ * and a pause that comes while the CPU resumes from another.  On tests/cpu's rig. */
 #include "tests/check.h"
 #include "tests/cpu/harness.h"
 #include <stdio.h>
 #include <string.h>
 
-static struct machine M;
+static struct rig M;
 
 #define EF_BASE 0x00000202u
 
 #define OPEN(paging) do { \
-    if (machine_open(&M, (paging))) { CHECK(!"machine_open"); return; } \
+    if (rig_open(&M, (paging))) { CHECK(!"rig_open"); return; } \
   } while (0)
 
 static int n_calls;
@@ -35,17 +35,17 @@ static void map_code(int present) {
  * fault is lost, a denied OUT goes through.  Returns 0 when the machine is ready.
  */
 static int delete_hook_elsewhere(void) {
-    if (machine_open(&M, PAGING_ON)) {
-        CHECK(!"machine_open");
+    if (rig_open(&M, PAGING_ON)) {
+        CHECK(!"rig_open");
         return -1;
     }
     n_calls = 0;
     cpu_hook h;
     CHECK_EQ(cpu_hook_code(&M.cpu, &h, 1, 0, count_insn, NULL), 0);
-    CHECK_EQ(machine_run(&M, "s_into", "s_into_insn"), CPU_STOP_UNTIL);
-    CHECK_EQ(machine_run(&M, "s_div0", "s_div0_insn"), CPU_STOP_UNTIL);
+    CHECK_EQ(rig_run(&M, "s_into", "s_into_insn"), CPU_STOP_UNTIL);
+    CHECK_EQ(rig_run(&M, "s_div0", "s_div0_insn"), CPU_STOP_UNTIL);
     CHECK(n_calls >= 5);
-    machine_enter(&M, 3, EF_BASE);
+    rig_enter(&M, 3, EF_BASE);
     cpu_set(&M.cpu, CPU_REG_CR2, 0x12345678);
 
     map_code(0);
@@ -63,23 +63,23 @@ static int delete_hook_elsewhere(void) {
 static void hook_deleted_then_page_fault(void) {
     if (delete_hook_elsewhere()) return;
     set_ram32(&M, pte_addr(TEST_PAGE), 0);
-    CHECK_EQ(machine_run(&M, "s_read_test", "h_stop"), CPU_STOP_UNTIL);
+    CHECK_EQ(rig_run(&M, "s_read_test", "h_stop"), CPU_STOP_UNTIL);
     CHECK_EQ(M.n_log, 1);
     CHECK_EQ(M.log[0].ev.vector, 14);
     CHECK_EQ(M.log[0].cr2, TEST_PAGE + 0x10);
     CHECK_EQ(n_calls, 0);   /* the deleted hook is called no more */
-    machine_close(&M);
+    rig_close(&M);
 }
 
 static void hook_deleted_then_denied_out(void) {
     if (delete_hook_elsewhere()) return;
-    CHECK_EQ(machine_run(&M, "s_out80", "h_stop"), CPU_STOP_UNTIL);
+    CHECK_EQ(rig_run(&M, "s_out80", "h_stop"), CPU_STOP_UNTIL);
     CHECK_EQ(M.n_log, 1);
     CHECK_EQ(M.log[0].ev.vector, 13);
     CHECK_EQ(M.log[0].ev.eip, sym("s_out80_insn"));
     CHECK_EQ(M.n_out, 0);
     CHECK_EQ(n_calls, 0);
-    machine_close(&M);
+    rig_close(&M);
 }
 
 /* --- pauses --- */
@@ -101,8 +101,8 @@ static void on_paused(void *ctx) {
 
 /* Run s_into's first block ("movl; addl", stopped before INTO) and return the clock. */
 static uint64_t clock_after_block(int pause, int attention) {
-    if (machine_open(&M, PAGING_OFF)) {
-        CHECK(!"machine_open");
+    if (rig_open(&M, PAGING_OFF)) {
+        CHECK(!"rig_open");
         return 0;
     }
     pause_at = sym("s_into") + 5;   /* the addl, in the middle of the block */
@@ -114,12 +114,12 @@ static uint64_t clock_after_block(int pause, int attention) {
         M.cpu.pause.on = 1;
         cpu_hook_code(&M.cpu, &h, pause_at, pause_at, stop_once, &M.cpu);
     }
-    machine_enter(&M, 0, EF_BASE);
-    CHECK_EQ(machine_run(&M, "s_into", "s_into_insn"), CPU_STOP_UNTIL);
+    rig_enter(&M, 0, EF_BASE);
+    CHECK_EQ(rig_run(&M, "s_into", "s_into_insn"), CPU_STOP_UNTIL);
     CHECK_EQ(cpu_get(&M.cpu, CPU_REG_EAX), 0x80000000u);
     CHECK_EQ(M.cpu.pause.n_pauses, (uint64_t)(pause ? 1 + attention : 0));
     uint64_t now = M.cpu.now_ns;
-    machine_close(&M);
+    rig_close(&M);
     return now;
 }
 

@@ -5,7 +5,7 @@
 #   -DVARS="LGSIM_LINUX_44_1@@...": "%NAME%" in ARGS is that variable's value (a real kernel);
 #   any of them unset: the test is skipped (it prints SKIPPED).
 cmake_minimum_required(VERSION 3.16)
-include(${CMAKE_CURRENT_LIST_DIR}/kernel_vars.cmake)
+include(${CMAKE_CURRENT_LIST_DIR}/../../kernel_vars.cmake)
 substitute_kernel_vars(ARGS)
 string(REPLACE "@@" ";" args "${ARGS}")
 set(old ${DIR}/${NAME}_recorded.trc)

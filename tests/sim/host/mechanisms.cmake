@@ -1,8 +1,6 @@
 # mechanisms.cmake - end-to-end tests of the host's mechanisms, one per scenario of the
 # mechanisms guest (tests/guests/mech), and a hostile-guest suite.  Included by CMakeLists.txt.
 # Expected values come from the ABI reference (lguest 4.4), not from lgsim's own output.
-add_subdirectory(${PROJECT_SOURCE_DIR}/tests/guests/mech ${CMAKE_CURRENT_BINARY_DIR}/mech_guest)
-set(MECH ${CMAKE_CURRENT_BINARY_DIR}/mech_guest/mech_guest.elf)
 set(OFF "lgsim: CRASH: Power down")
 set(CONTAINED "host memory      unchanged outside the guest's \\([0-9]+ bytes compared\\)")
 set(H "0x0*")   # the guest prints 0x%08x: H followed by the significant digits

@@ -6,7 +6,7 @@
 
 /*
  * usage: fuzz_make_corpus DIR [TEACHING.trc]
- * The seeds are what tests/fuzz/corpus holds; rerun this only when the format changes.
+ * The seeds are what tests/traces/fuzz/corpus holds; rerun this only when the format changes.
  */
 
 static const char *dir;

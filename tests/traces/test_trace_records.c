@@ -1,6 +1,6 @@
 /* test_trace_records.c - what a trace says matches what the machine did, record by record. */
 #define _POSIX_C_SOURCE 200809L
-#include "../check.h"
+#include "tests/check.h"
 #include "abi/lguest.h"
 #include "sim/host/lg.h"
 #include "sim/launcher/launcher.h"

@@ -68,5 +68,5 @@ add_test(NAME linux44_4_4_1_replay COMMAND ${CMAKE_COMMAND} -DLGSIM=${LGSIM}
          "-DVARS=LGSIM_LINUX_44_1@@LGSIM_LINUX_44_INITRD"
          "-DARGS=--max-time=5000@@64m@@%LGSIM_LINUX_44_1%@@--initrd=%LGSIM_LINUX_44_INITRD%@@console=hvc0"
          -DINPUT=${CMAKE_CURRENT_SOURCE_DIR}/linux44_poweroff.txt -DDIR=${CMAKE_CURRENT_BINARY_DIR}
-         -DNAME=linux44 "-DWANT_OUT=hi from the shell" -P ${CMAKE_CURRENT_SOURCE_DIR}/replay.cmake)
+         -DNAME=linux44 "-DWANT_OUT=hi from the shell" -P ${PROJECT_SOURCE_DIR}/tests/sim/launcher/replay.cmake)
 set_tests_properties(linux44_4_4_1_replay PROPERTIES SKIP_REGULAR_EXPRESSION "SKIPPED:" TIMEOUT 300)

@@ -3,7 +3,7 @@
 #   its value.  Any of them unset: the test is skipped (it prints SKIPPED).
 #   -DDISK_FROM=NAME -DDISK=FILE: copy $ENV{NAME} to FILE first (the test writes to FILE, never
 #   to the user's image); %DISK% in CMD becomes FILE.
-include(${CMAKE_CURRENT_LIST_DIR}/kernel_vars.cmake)
+include(${CMAKE_CURRENT_LIST_DIR}/../kernel_vars.cmake)
 substitute_kernel_vars(CMD)
 if(DISK_FROM)
   file(COPY_FILE "$ENV{${DISK_FROM}}" "${DISK}")
@@ -11,4 +11,4 @@ endif()
 if(DISK)
   string(REPLACE "%DISK%" "${DISK}" CMD "${CMD}")
 endif()
-include(${CMAKE_CURRENT_LIST_DIR}/run_check.cmake)
+include(${CMAKE_CURRENT_LIST_DIR}/../run_check.cmake)
