@@ -166,7 +166,7 @@ static uint32_t read_gpte(struct shadow *s, uint32_t vaddr, uint32_t gpte_gpa) {
     return gpte;
 }
 
-/* Linux 4.4 demand_page(), step by step (ABI §7.2). */
+/* Linux 4.4 page_tables.c demand_page(), step by step. */
 enum demand_result shadow_demand_page(struct shadow *s, uint32_t vaddr, uint32_t errcode,
                                       uint32_t *io_addr, char *why, size_t whylen) {
     int write = (errcode & PF_W) != 0, user = (errcode & PF_U) != 0;
@@ -454,7 +454,7 @@ int shadow_set_pte(struct shadow *s, uint32_t gpgdir, uint32_t vaddr, uint32_t g
 /* LHCALL_SET_PGD: the Guest changed PGD entry 'index' of directory gpgdir. */
 int shadow_set_pgd(struct shadow *s, uint32_t gpgdir, uint32_t index, char *why,
                    size_t whylen) {
-    /* 4.4 checks "index > PTRS_PER_PGD", so 1024 itself passes (ABI §18). */
+    /* 4.4's guest_set_pgd() checks "index > PTRS_PER_PGD", so 1024 itself passes. */
     if (index > PTRS_PER_PGD)
         return fail(why, whylen, "Attempt to set pgd %u/%u", index, PTRS_PER_PGD);
     unsigned slot = find_pgdir(s, gpgdir);

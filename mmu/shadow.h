@@ -9,7 +9,7 @@
  * The Guest writes its own page tables in guest-physical memory; the CPU never sees them.
  * The Host builds shadow tables in host memory on demand, translating guest-physical frames to
  * host-physical ones and refusing anything outside guest RAM or at/above the Switcher
- * (Linux 4.4 drivers/lguest/page_tables.c, ABI §7).  Until the Guest's first
+ * (Linux 4.4 drivers/lguest/page_tables.c).  Until the Guest's first
  * LHCALL_NEW_PGTABLE the Host pretends the Guest has an identity map ("linear mode").
  *
  * Like 4.4, the Host keeps a small cache of shadow directories, one per Guest directory it has
@@ -79,16 +79,18 @@ int shadow_init(struct shadow *s, struct phys *phys, uint32_t pool, uint32_t poo
 /* init_guest_pagetable(): a first slot, linear mode, the Switcher's page table allocated. */
 int shadow_init_guest(struct shadow *s, char *why, size_t whylen);
 
-/* The page-fault round trip: build the shadow entry for vaddr, or say why not (ABI §7.2). */
+/* The page-fault round trip: build the shadow entry for vaddr, or say why not (4.4
+ * page_tables.c demand_page()). */
 enum demand_result shadow_demand_page(struct shadow *s, uint32_t vaddr, uint32_t errcode,
                                       uint32_t *io_addr, char *why, size_t whylen);
 
-/* SET_STACK's second half: remember the stack and pin it (ABI §7.5). */
+/* SET_STACK's second half: remember the stack and pin it (4.4 page_tables.c pin_stack_pages()). */
 int shadow_set_stack(struct shadow *s, uint32_t esp1, uint32_t pages, char *why, size_t whylen);
 /* pin_stack_pages(): every stack page present and writable in the current shadow. */
 int shadow_pin_stack(struct shadow *s, char *why, size_t whylen);
 
-/* The page-table hypercalls (ABI §7.3). */
+/* The page-table hypercalls (4.4 page_tables.c guest_new_pagetable(), guest_pagetable_clear_all(),
+ * guest_pagetable_flush_user(), guest_set_pte(), guest_set_pgd()). */
 int shadow_new_pgtable(struct shadow *s, uint32_t gpgdir, char *why, size_t whylen); /* 4 */
 void shadow_flush_user(struct shadow *s);                               /* FLUSH_TLB(0) */
 int shadow_clear_all(struct shadow *s, char *why, size_t whylen);       /* FLUSH_TLB(!=0) */

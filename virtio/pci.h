@@ -7,7 +7,8 @@
 #define PCI_SLOTS        32
 #define PCI_CFG_SIZE     152     /* the 4.4 launcher's struct pci_config */
 
-/* Offsets in config space of the virtio capabilities (ABI §11.1). */
+/* Offsets in config space of the virtio capabilities (4.4 tools/lguest/lguest.c, struct
+ * pci_config and init_pci_config()). */
 #define PCI_CAP_COMMON   0x40
 #define PCI_CAP_NOTIFY   0x50
 #define PCI_CAP_ISR      0x64

@@ -6,7 +6,8 @@
 #include "switcher-model/lguest_pages.h"
 #include <string.h>
 
-/* LHCALL_LGUEST_INIT, in 4.4's order of checks and writes (ABI §6.1). */
+/* LHCALL_LGUEST_INIT, in 4.4's order of checks and writes: hypercalls.c initialize(), with
+ * x86/core.c lguest_arch_init_hypercalls() and page_tables.c page_table_guest_data_init(). */
 static void initialize(struct lguest *lg, uint32_t pa) {
     if (!shadow_guest_ptr(&lg->shadow, pa, LGD_SIZE)) {
         kill_guest(lg, "bad guest page %#x", pa);
@@ -121,7 +122,8 @@ static void run_hcall(struct lguest *lg, const uint32_t a[5], int async) {
 }
 
 /*
- * The async ring (ABI §6.2): in lazy mode the Guest queues hypercalls in lguest_data instead of
+ * The async ring (4.4 hypercalls.c do_async_hcalls(); the Guest's side is arch/x86/lguest/boot.c
+ * async_hcall()): in lazy mode the Guest queues hypercalls in lguest_data instead of
  * trapping for each, and the Host runs the queued ones, in order, before every trapping one.
  * Status 0 = queued, 0xFF = free or done.
  */

@@ -19,7 +19,8 @@ void pagetables_trace(struct lguest *lg) {
     lg->shadow.ctx = lg;
 }
 
-/* ABI §6.1's table: which page-table call does what (the rules are in mmu/shadow.c).
+/* The page-table cases of 4.4 hypercalls.c do_hcall(): which call does what (the rules are in
+ * mmu/shadow.c, 4.4 page_tables.c).
  * do_hcall() sends only these four numbers here. */
 void do_pagetable_hcall(struct lguest *lg, const uint32_t a[5]) {
     struct shadow *s = &lg->shadow;

@@ -1,4 +1,4 @@
-/* boot.c - putting a kernel into Guest memory the way the 4.4 launcher does (ABI §9). */
+/* boot.c - a kernel into Guest memory the way 4.4 tools/lguest/lguest.c main() puts it there. */
 #include "sim/launcher/launcher.h"
 #include "abi/lguest.h"
 #include <stdio.h>

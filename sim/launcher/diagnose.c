@@ -11,7 +11,8 @@
  * 0x...: Invalid argument": a privileged instruction at CPL 1 takes #GP(0), the Host hands it
  * to the launcher, emulate_insn() knows only port I/O, and re-injecting the #GP fails because
  * the Guest has no IDT yet.  Each is recognised from the instruction and the machine state,
- * and named from the kernel's symbols when it has them (ABI §12.3).
+ * and named from the kernel's symbols when it has them (4.4 tools/lguest/lguest.c emulate_insn(),
+ * arch/x86/lguest/boot.c lguest_init()).
  */
 
 /* A symbol for a Guest address.  Before paging is on, the kernel runs at physical addresses

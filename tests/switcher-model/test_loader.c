@@ -114,7 +114,7 @@ static struct stub decode_stub(const struct switcher_image *im, uint32_t addr) {
     return s;
 }
 
-/* The exit every vector must reach, as ABI section 4.3 lays it out. */
+/* The exit every vector must reach, as 4.4 x86/switcher_32.S's IRQ_STUBS lay it out. */
 static uint32_t expected_target(const struct switcher_image *im, int v) {
     if (v == 2)
         return symbol_addr(im, "handle_nmi");

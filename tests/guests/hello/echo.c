@@ -24,7 +24,8 @@ static char line[LINE + 1];
 static uint32_t bar;
 static volatile uint32_t irqs;
 
-/* Only register moves: the launcher's MMIO emulation decodes no immediates (ABI §11.3). */
+/* Only register moves: the launcher's MMIO emulation decodes no immediates (4.4 lguest.c
+ * emulate_mmio()). */
 static void w8(uint32_t off, uint32_t v) {
     __asm__ volatile("movb %%al, (%%edx)" : : "a"(v), "d"(bar + off) : "memory");
 }

@@ -41,7 +41,7 @@ static void shutdown(const char *msg, uint32_t how) {
     hcall(LHCALL_SHUTDOWN, (uint32_t)msg, how, 0, 0);
 }
 
-/* --- page tables: the Guest's own, then the page-table hypercalls (ABI §7.3) --- */
+/* --- page tables: the Guest's own, then the page-table hypercalls (4.4 page_tables.c) --- */
 
 #define ALIAS 0xC0000000u   /* above kernel_address: the same in every address space */
 
@@ -176,7 +176,7 @@ static void page_table_loop(void) {
     gprintf(" %x\n", pgdir_a[0]);
 }
 
-/* --- boot=params...: what the launcher left at guest-physical 0 (ABI §9.1) --- */
+/* --- boot=params...: what the launcher left at guest-physical 0 (4.4 lguest.c main()) --- */
 
 static uint32_t bp32(const uint8_t *bp, uint32_t off) { return *(const uint32_t *)(bp + off); }
 
@@ -213,7 +213,8 @@ static void show_boot_params(const uint8_t *bp) {
 }
 
 /* The console's BAR0 (RAM + 256 pages; linear mode maps it 1:1) in each instruction form the
- * launcher decodes (ABI §11.3): 88 and 8A (with AH), 66 8B, 89, 8B, and a 32-bit displacement. */
+ * launcher decodes (4.4 lguest.c emulate_mmio()): 88 and 8A (with AH), 66 8B, 89, 8B, and a
+ * 32-bit displacement. */
 static void mmio_forms(uint32_t mem_bytes) {
     uint32_t bar = mem_bytes + 256 * 4096, eax = 0x1234, ebx, ecx = 0xAAAA0000, cfg;
     __asm__ volatile("movb %%al, 20(%%edx)" : : "a"(1), "d"(bar) : "memory");   /* ACKNOWLEDGE */

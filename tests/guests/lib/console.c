@@ -1,4 +1,4 @@
-/* console.c - early console for lgsim test guests: PCI config cycles to emerg_wr (ABI §11.6). */
+/* console.c - the test guests' early console (4.4 early_put_chars()): PCI cycles to emerg_wr. */
 #include "tests/guests/lib/guest.h"
 
 static uint32_t console_cap, console_cfg_off;

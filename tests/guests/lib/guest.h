@@ -26,7 +26,8 @@ uint32_t rdtsc_lo(void);
 uint32_t read_cs(void);
 
 /* console.c: the early console of Linux 4.4's lguest guest (virtio console emerg_wr written
- * through PCI configuration cycles, ABI §11.6), and a printf with %x (0x%08x), %u, %s, %c. */
+ * through PCI configuration cycles, 4.4 arch/x86/lguest/boot.c early_put_chars()), and a
+ * printf with %x (0x%08x), %u, %s, %c. */
 int console_probe(void);
 void console_puts(const char *s);
 void gprintf(const char *fmt, ...);

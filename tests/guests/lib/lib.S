@@ -52,7 +52,7 @@ rdtsc_lo:
  * Return from a trap the lguest way: the frame's EFLAGS.IF becomes the virtual interrupt flag
  * (lguest_data.irq_enabled, addressed through %ss because %ds may be the user's), then a real
  * iret.  The Host never injects an interrupt at lguest_noirq_iret: there the flag and the
- * stack would disagree (it re-uses the frame instead; ABI §6.4).
+ * stack would disagree (it re-uses the frame instead: 4.4 try_deliver_interrupt()).
  */
 	.globl lguest_iret, lguest_noirq_iret
 lguest_iret:

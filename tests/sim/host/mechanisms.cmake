@@ -1,6 +1,7 @@
 # mechanisms.cmake - end-to-end tests of the host's mechanisms, one per scenario of the
 # mechanisms guest (tests/guests/mech), and a hostile-guest suite.  Included by CMakeLists.txt.
-# Expected values come from the ABI reference (lguest 4.4), not from lgsim's own output.
+# Expected values come from Linux 4.4's lguest (drivers/lguest/, arch/x86/lguest/), not from
+# lgsim's own output.
 set(OFF "lgsim: CRASH: Power down")
 set(CONTAINED "host memory      unchanged outside the guest's \\([0-9]+ bytes compared\\)")
 set(H "0x0*")   # the guest prints 0x%08x: H followed by the significant digits
@@ -30,7 +31,7 @@ function(frame out vec top site eflags)
       PARENT_SCOPE)
 endfunction()
 
-# --- 1. Reflected trap frames (ABI §6.5): on the current ring-1 stack (no stack switch), EIP of
+# --- 1. Reflected trap frames (4.4 interrupts_and_traps.c push_guest_interrupt_stack()): on the current ring-1 stack (no stack switch), EIP of
 # the faulting instruction, CS 0x61, EFLAGS with IF = the virtual IF (and RF, which the CPU sets
 # in the image of every fault), the error code where the vector has one; the interrupt gate
 # then clears irq_enabled.
@@ -45,7 +46,7 @@ mech_case(frame_gp 0 frame-gp OUT "${GP} error ${H}182, handler cs ${H}61 irq_en
 frame(PF 14 10 pf_read_site 10202)
 mech_case(frame_pf 0 frame-pf OUT "${PF} error ${H}0," "lguest_data.cr2 0xffc03000")
 
-# --- 2. int $0x80. A trap gate is copied into the real IDT (ABI §6.3): the CPU enters the
+# --- 2. int $0x80. A trap gate is copied into the real IDT (4.4 copy_traps(), direct_trap()): the CPU enters the
 # handler in ring 1 with no world switch, so 5 more calls add no "switch guest->host" line.  An
 # interrupt gate is not direct: each int $0x80 exits with trapnum 128, which 4.4 takes for a
 # host interrupt (§5.2, §17) - the handler never runs.
@@ -147,7 +148,7 @@ mech_kill(kill_stack_pages die-stack-pages "bad stack pages 3")
 # esp1 = RAM end + 4 KiB: the page below it is I/O memory, which demand_page cannot pin.
 mech_kill(kill_stack_page die-stack-io "bad stack page 0x4000fff")
 # esp1 far beyond RAM and the device area: demand_page kills first with "bad page table entry"
-# (ABI §7.2 step 6; the first reason stands; lgsim adds the entry it made up).
+# (4.4 page_tables.c demand_page(); the first reason stands; lgsim adds the entry it made up).
 mech_kill(kill_stack_far die-stack-far "bad page table entry( 0x[0-9a-f]+)?")
 mech_kill(kill_idt_256 die-idt-256 "Setting idt entry 256")
 mech_kill(kill_idt_type die-idt-type "bad IDT type 5")

@@ -1,4 +1,4 @@
-/* test_lhreq.c - the launcher's requests to the Host get 4.4's answers (ABI §10.1, §2.1). */
+/* test_lhreq.c - the launcher's requests get 4.4's answers (lguest_user.c, x86/core.c). */
 #include "tests/check.h"
 #include "sim/host/lg.h"
 #include "sim/launcher/launcher.h"

@@ -1,4 +1,4 @@
-# boot.cmake - the boot protocol as lguest 4.4's launcher follows it (ABI §9): boot_params as
+# boot.cmake - the boot protocol as 4.4 tools/lguest/lguest.c main() follows it: boot_params as
 # the hello guest reads them at guest-physical 0, --initrd, argument order, refusals.
 set(BOOT_DIR ${CMAKE_CURRENT_BINARY_DIR}/boot)
 file(MAKE_DIRECTORY ${BOOT_DIR})
