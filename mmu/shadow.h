@@ -84,7 +84,8 @@ int shadow_init_guest(struct shadow *s, char *why, size_t whylen);
 enum demand_result shadow_demand_page(struct shadow *s, uint32_t vaddr, uint32_t errcode,
                                       uint32_t *io_addr, char *why, size_t whylen);
 
-/* SET_STACK's second half: remember the stack and pin it (4.4 page_tables.c pin_stack_pages()). */
+/* SET_STACK's second half: remember the stack and pin it (4.4 interrupts_and_traps.c
+ * guest_set_stack(), pin_stack_pages()). */
 int shadow_set_stack(struct shadow *s, uint32_t esp1, uint32_t pages, char *why, size_t whylen);
 /* pin_stack_pages(): every stack page present and writable in the current shadow. */
 int shadow_pin_stack(struct shadow *s, char *why, size_t whylen);

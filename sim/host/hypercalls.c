@@ -47,6 +47,7 @@ static void shutdown(struct lguest *lg, uint32_t msg_pa, uint32_t how) {
                    how == LGUEST_SHUTDOWN_RESTART ? 4 : 1;
 }
 
+/* LHCALL_SET_STACK: 4.4 interrupts_and_traps.c guest_set_stack(). */
 static void guest_set_stack(struct lguest *lg, uint32_t ss, uint32_t esp, uint32_t pages) {
     if ((ss & 3) != GUEST_PL) {
         kill_guest(lg, "bad stack segment %i", (int)ss);
