@@ -3,6 +3,12 @@
 #ifndef LGSIM_ABI_LGUEST_H
 #define LGSIM_ABI_LGUEST_H
 
+/* @tour Preparation 40: What Host and Guest agree on
+ * The Guest asks with a hypercall: int $0x1f with the call in EAX and its arguments in EBX,
+ * ECX, EDX (LHCALL_* below).  The Host answers in memory the Guest registered at
+ * LHCALL_LGUEST_INIT, struct lguest_data: the virtual interrupt flag, the page-fault address
+ * (a ring-1 kernel has no CR2), the time, the asynchronous hypercall ring.
+ */
 /*
  * Nothing here includes anything: sim/ (host and launcher), traces/, debug/ and the test guests
  * all read these numbers, and none of them has to reach up into another room for them.

@@ -186,6 +186,11 @@ static inline void note_block(struct cpu *c, uint64_t addr, uint32_t size) {
         c->hooks.watched(c->hooks.ctx, (uint32_t)addr, c->now_ns);
 }
 
+/* @tour Mastery 10: The clock
+ * Every translated block starts here: the clock advances by the block's size, and only at a
+ * block start are timers and interrupts checked.  That is what makes a run repeat, trace for
+ * trace: the Guest sees the same time at the same instruction on every machine.
+ */
 static void on_block(uc_engine *uc, uint64_t addr, uint32_t size, void *user) {
     struct cpu *c = user;
     c->n_blocks++;
@@ -224,6 +229,12 @@ static int has_error_code(int vec) {
     return vec == 8 || (vec >= 10 && vec <= 14) || vec == 17;
 }
 
+/* @tour Mastery 20: What Unicorn reports
+ * The heap program's #PF reaches lgsim as Unicorn's interrupt hook with vector 14.  Here it
+ * becomes the architectural event: a fault, its error code, the EIP of the faulting
+ * instruction; a denied port access becomes a precise #GP, a null segment's access a #GP
+ * before paging sees it.
+ */
 /* Turn what Unicorn reports into the architectural event, then deliver it. */
 static void take_exception(struct cpu *c, uint32_t intno) {
     struct cpu_event ev = { .vector = (uint8_t)intno };

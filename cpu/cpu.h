@@ -8,6 +8,16 @@
 #include "mmu/phys.h"
 #include "mmu/walk.h"
 
+/* @tour Preparation 10: An i386 that keeps the rules
+ * Everything in this tour runs on one emulated i386.  lguest lives at the boundaries between
+ * privilege levels (a Guest kernel in ring 1, its programs in ring 3, the Host in ring 0), and
+ * those are exactly where Unicorn cuts corners: it never delivers an exception through the
+ * IDT, never checks I/O permission, never switches stacks through the TSS.  cpu/ puts those
+ * rules back (Intel SDM vol. 3, chapters 5 and 6), and this header is all the rest of lgsim
+ * sees of it: registers by name, cpu_run(), a virtual clock that advances one nanosecond per
+ * byte of code, and hooks for the traces and the debugger.  The Mastery chapter comes back to
+ * how a fault is delivered.
+ */
 /*
  * Unicorn executes instructions, but it never delivers an exception or interrupt through the
  * IDT, never checks I/O permission, lets consecutive faults turn into #DF and a silent triple

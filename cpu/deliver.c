@@ -298,6 +298,12 @@ static uint32_t restart_eip(const struct cpu_event *ev) {
     return ev->kind == EV_SOFTINT ? ev->eip - ev->insn_len : ev->eip;
 }
 
+/* @tour Mastery 30: Delivery through the IDT
+ * What Unicorn leaves out and an i386 does: read the gate, check its type, presence and DPL,
+ * switch to the ring-0 stack from the TSS, push SS, ESP, EFLAGS, CS, EIP and the error code,
+ * load CS:EIP from the gate; a fault while doing so makes a #DF, and a third a shutdown.
+ * This is how our fault reached the Switcher's stub (Switcher 30).
+ */
 int cpu_deliver(struct cpu *c, const struct cpu_event *first) {
     struct cpu_event ev = *first;
     for (int depth = 0; depth < 3; depth++) {

@@ -5,6 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* @tour Mastery 50: Watching it happen
+ * lgsim --gdb puts a debugger on the one CPU, whichever world it is in: "monitor until pf"
+ * stops at the next page fault, "stepi" walks into the Switcher's stub and through
+ * return_to_host, "monitor walk ADDR" shows the Guest's table and the shadow side by side.
+ */
 /*
  * Without a debugger attached nothing here runs: no hook is installed and the CPU's blocks
  * take their fast path; only the watcher thread sleeps in poll().  A connection makes the CPU

@@ -11,6 +11,13 @@ static inline uint32_t inl(uint16_t port) {
     return v;
 }
 
+/* @tour Drivers 10: A console through the PCI bus
+ * The Guest has no real devices: the Launcher emulates a PCI bus with virtio devices on it,
+ * as 4.4's does.  The teaching guest's printk() writes each character to the virtio console's
+ * emerg_wr register, reached through PCI configuration cycles on ports 0xCF8 and 0xCFC.  Port
+ * I/O in ring 1 is a #GP; the Host hands it to the Launcher as a pending exit, and the
+ * Launcher emulates the instruction (Launcher 50).
+ */
 /* PCI configuration mechanism #1: an address to port 0xCF8, then data through 0xCFC..0xCFF.
  * The 4.4 launcher puts the virtio console on bus 0, slot 1. */
 static uint32_t cfg_addr(uint32_t reg) { return 0x80000000 | 1 << 11 | (reg & 0xFC); }

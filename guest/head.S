@@ -24,6 +24,13 @@ startup_32:
 	cld
 	rep stosl
 
+/* @tour Guest 10: A kernel that knows it is a Guest
+ * The teaching guest starts where the Launcher put it, in ring 1 with paging as the Host
+ * pretends (virtual = physical, "linear mode").  Its first act is a hypercall: int $0x1f with
+ * LHCALL_LGUEST_INIT and the address of lguest_data.  From then on it never touches a
+ * privileged register: page tables, the IDT, the stack for traps and the timer all go through
+ * hypercalls, and "interrupts off" is a store into lguest_data.irq_enabled.
+ */
 	/* First hypercall, always: LHCALL_LGUEST_INIT(physical address of lguest_data). */
 	movl	$LHCALL_LGUEST_INIT, %eax
 	movl	$PA(lguest_data), %ebx
@@ -65,6 +72,12 @@ startup_32:
 	pushl	%esi
 	call	start_kernel				/* main.c; never returns */
 
+/* @tour Guest 30: The fault comes back, as a trap
+ * The Host reflects the fault the way the CPU would have delivered it: a frame on this
+ * kernel's stack (the one it gave with LHCALL_SET_STACK), EIP at our IDT entry 14, and because
+ * that is an interrupt gate, the virtual interrupt flag cleared.  exc_page_fault pushes the
+ * vector, trap_common saves the registers as a struct trap_frame and calls trap_dispatch().
+ */
 /*
  * 2. The way in.  Every IDT vector lands on a stub that makes all frames alike: the CPU (or
  * the Host, when it reflects a trap) pushed [ss esp] eflags cs eip [error code]; the stub adds
@@ -127,6 +140,11 @@ restore_frame:
 	addl	$8, %esp		/* drop vector and error code: an iret frame is left */
 	/* fall through */
 
+/* @tour Guest 80: Back to ring 3, and the retry
+ * trap_common restores the registers and ends here: the EFLAGS.IF of the frame becomes the
+ * virtual interrupt flag, then a real iret returns to the heap program at the very instruction
+ * that faulted.  It runs again: the retry (Host 140).
+ */
 /*
  * lguest_iret.  In ring 1 a real iret cannot change the interrupt flag, so ours lives in
  * lguest_data.irq_enabled: set it from the IF of the EFLAGS we are returning to, then iret.

@@ -60,6 +60,9 @@ void set_stack(uint32_t esp) { hcall(LHCALL_SET_STACK, KERNEL_DS, esp, KSTACK_SI
 /* Our "write CR3": run on the page directory at this physical address. */
 void new_pgtable(uint32_t pgdir_pa) { hcall(LHCALL_NEW_PGTABLE, pgdir_pa, 0, 0); }
 
+/* @tour Guest 60: The hypercall
+ * set_pte() is LHCALL_SET_PTE(page directory, address, new PTE): the hypercall of our trip.
+ */
 /* After changing a PTE in memory, tell the Host, which may have a shadow copy of the old one. */
 void set_pte(uint32_t pgdir_pa, uint32_t vaddr, uint32_t pte) {
     hcall(LHCALL_SET_PTE, pgdir_pa, vaddr, pte);

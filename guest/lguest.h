@@ -54,6 +54,12 @@ _Static_assert(__builtin_offsetof(struct lguest_data, syscall_vec) == 0x568, "lg
 /* The Host reads and writes this behind the compiler's back: every access is volatile. */
 extern volatile struct lguest_data lguest_data;
 
+/* @tour Guest 70: int $0x1f
+ * Every hypercall is this one instruction.  The Host made vector 0x1f callable from ring 1
+ * (and from nowhere else); the CPU leaves the Guest through the Switcher with EAX..EDX saved
+ * in the regs page, the Host does the call (Host 90 to Host 120) and resumes the Guest right
+ * after the int: a trap's saved EIP is already past it.  No hypercall returns a value in 4.4.
+ */
 static inline void hcall(uint32_t call, uint32_t arg1, uint32_t arg2, uint32_t arg3) {
     __asm__ volatile("int $0x1f" : "+a"(call) : "b"(arg1), "c"(arg2), "d"(arg3) : "memory");
 }

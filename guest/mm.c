@@ -58,6 +58,14 @@ static int demand_zero_area(uint32_t addr) {
            (addr >= USER_STACK_END && addr < USER_STACK_TOP);
 }
 
+/* @tour Guest 50: do_page_fault()
+ * The address comes from lguest_data.cr2, where the Host wrote it.  0x10000000 is in the
+ * heap, so the kernel takes a zeroed page and maps it with map_page(): the process has no page
+ * table for that 4 MiB yet, so map_page() adds one and tells the Host (LHCALL_SET_PGD), then
+ * writes the PTE and tells the Host again (LHCALL_SET_PTE).  The Guest's tables are the truth;
+ * the hypercalls only let the Host drop or update its shadow copy.  Then printk() says what
+ * happened, through port I/O the Launcher emulates (Drivers 10, Launcher 50).
+ */
 /*
  * #PF, the Guest half of the round trip.  A process touched a page nobody mapped; the CPU
  * faulted into the Host, the Host found no present entry in our page table for the address,

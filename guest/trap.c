@@ -58,6 +58,11 @@ static void bad_trap(struct trap_frame *f) {
     proc_exit(-1);
 }
 
+/* @tour Guest 40: trap_dispatch()
+ * Vector 14 goes to do_page_fault() in mm.c.  (The same dispatcher takes the timer's IRQ and
+ * int $0x80, which the Host let the CPU deliver straight into this kernel without a world
+ * switch.)
+ */
 /* Called by head.S for every trap; returns the frame to resume (see trap_common). */
 struct trap_frame *trap_dispatch(struct trap_frame *f);
 struct trap_frame *trap_dispatch(struct trap_frame *f) {

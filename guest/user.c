@@ -56,6 +56,14 @@ void prog_heap(void) {
     say(&l);
     for (unsigned i = 0; i < 3; i++) {
         volatile char *page = (volatile char *)(0x10000000 + i * 4096);
+        /* @tour Guest 20: The instruction that faults
+         * This is where the trip we follow begins.  The heap program, in ring 3, reads 0x10000000:
+         * nothing is mapped there in its page directory.  The CPU raises #PF, and in lguest every
+         * #PF goes to the Host first, because the CPU walks the Host's shadow of the Guest's page
+         * tables, not the Guest's own.  The CPU's side of that is in the Switcher chapter, the
+         * Host's in the Host chapter (Host 40); the Host will find the page missing in the Guest's
+         * own table too and hand the fault back to this kernel.
+         */
         int before = page[0];        /* #PF: the kernel maps a zeroed page, we retry */
         page[0] = (char)(i + 1);
         add(&l, "[heap] page ");

@@ -166,6 +166,13 @@ static uint32_t read_gpte(struct shadow *s, uint32_t vaddr, uint32_t gpte_gpa) {
     return gpte;
 }
 
+/* @tour Host 70: demand_page()
+ * The Host walks the Guest's own page tables for the faulting address.  Not present, or not
+ * allowed (a write to a read-only page, user access to a kernel page): the Guest must see the
+ * fault.  Present: the Host builds the shadow entry from it, host frame for guest frame, and
+ * the Guest never knows; for a read it leaves the page read-only, so the first write faults
+ * again and the Host can set Dirty.
+ */
 /* Linux 4.4 page_tables.c demand_page(), step by step. */
 enum demand_result shadow_demand_page(struct shadow *s, uint32_t vaddr, uint32_t errcode,
                                       uint32_t *io_addr, char *why, size_t whylen) {
@@ -434,6 +441,12 @@ static int set_pte_in_slot(struct shadow *s, unsigned slot, uint32_t vaddr, uint
 }
 
 /* LHCALL_SET_PTE: the Guest changed the PTE for vaddr in directory gpgdir. */
+/* @tour Host 130: SET_PTE
+ * 4.4's guest_set_pte(): if the shadow has a page table for the address, its entry is
+ * dropped or, when the new PTE is already Accessed, installed at once.  Ours has none (no
+ * page of that 4 MiB was ever shadowed, and the SET_PGD just before would have dropped it),
+ * so SET_PTE changes nothing here.
+ */
 int shadow_set_pte(struct shadow *s, uint32_t gpgdir, uint32_t vaddr, uint32_t gpte,
                    char *why, size_t whylen) {
     if (vaddr >= s->switcher_addr)

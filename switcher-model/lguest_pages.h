@@ -2,6 +2,14 @@
 #ifndef LGSIM_LGUEST_PAGES_H
 #define LGSIM_LGUEST_PAGES_H
 
+/* @tour Preparation 30: The pages the Switcher shares
+ * struct lguest_pages: after the Switcher's text page, a regs page whose last 72 bytes are
+ * struct lguest_regs (the Guest's registers while the Host looks at them) and a state page
+ * (the host's saved tables, the Guest's GDT, IDT and TSS).  The Guest TSS points ring 0's
+ * stack at the end of the regs page, so a trap in the Guest pushes its frame straight into
+ * struct lguest_regs.  The offsets are 4.4's; lgsim's C and the Switcher's assembly share
+ * them from here.
+ */
 /*
  * One text page, then two pages per CPU ("struct lguest_pages"): a regs/stack page whose last
  * 72 bytes are struct lguest_regs, and a state page (host/guest descriptor tables, guest TSS,

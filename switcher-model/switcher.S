@@ -31,6 +31,12 @@
 	.globl	start_switcher_text
 start_switcher_text:
 
+/* @tour Switcher 20: switch_to_guest
+ * The host's stack pointer goes into the state page; then, in 4.4's order, the Guest's GDT,
+ * IDT and TSS are loaded, CR3 becomes the Guest's shadow page directory, the Guest's
+ * registers are popped from the regs page, and an iret drops into ring 1 or 3.  This page is
+ * mapped at the same address in both worlds, so it keeps running while CR3 changes under it.
+ */
 /*
  * switch_to_guest: Host -> Guest.
  *
@@ -108,6 +114,13 @@ switch_to_guest:
 	 * iret drops to the Guest's ring (1 or 3), on the Guest's stack, with interrupts on. */
 	iret
 
+/* @tour Switcher 30: A trap in the Guest
+ * The heap program's #PF goes through the IDT the Guest runs with: every entry the Guest may
+ * not take directly points at a stub at the end of this file.  The CPU switches to the stack
+ * the Guest TSS names, the end of struct lguest_regs, and pushes the frame there; the stub adds
+ * the vector, and switch_to_host completes struct lguest_regs and puts the host's CR3,
+ * tables, stack and TSS back.
+ */
 /*
  * switch_to_host: Guest -> Host, shared by both exits below.
  *
@@ -175,6 +188,9 @@ switch_to_guest:
 	popl	%es
 .endm
 
+/* @tour Switcher 40: return_to_host
+ * The iret consumes the pushf + far call frame: the host routine continues at host_return.
+ */
 /*
  * return_to_host: a Guest trap (fault, hypercall, int3...).  The Host decodes regs.trapnum.
  * The iret consumes the pushf + far call frame and resumes the Host right after its lcall.

@@ -61,6 +61,12 @@ static int resumed_elsewhere(const struct recorder *r, const uint32_t *f) {
     return (r->rt_cs & 3) == 3 || f[TH_ESP] > r->rt_frame_esp;
 }
 
+/* @tour Mastery 40: The round trip in a trace
+ * lgsim --trace records all of the above: the #PF exit opens a round trip, every record while
+ * it is open carries its id (the reflection, the hypercalls, the shadow entries), the CPU's
+ * report of the retry marks it retried, and the next exit that is not the same fault again
+ * ends it.  "lgsim trace explain --round-trip=N" tells one back in words.
+ */
 /* Each record moves the round trip along before it is written. */
 static void follow_round_trip(struct recorder *r, uint64_t t, unsigned kind, const uint32_t *f) {
     int refault = kind == TK_TO_HOST && f[TH_VECTOR] == 14 && r->rt_state != RT_IDLE &&

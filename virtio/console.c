@@ -22,6 +22,11 @@ static void console_output(struct virtqueue *vq) {
     }
 }
 
+/* @tour Drivers 30: emerg_wr
+ * A byte written to the console's emerg_wr goes straight to stdout (and into the trace, line
+ * by line).  A real Linux Guest's virtio console driver later uses the queues instead:
+ * output buffers in console_output(), input as the README's rule says.
+ */
 static void emerg_wr(struct virtio_dev *d, uint8_t ch) {
     struct virtio_console *c = d->owner;
     c->out(c->ctx, &ch, 1);

@@ -176,6 +176,11 @@ static int data_out(struct pci_bus *bus, unsigned k, uint32_t mask, uint32_t val
 
 static uint32_t size_mask(int size) { return size == 4 ? 0xFFFFFFFFu : (1u << (8 * size)) - 1; }
 
+/* @tour Drivers 20: Configuration mechanism #1
+ * The Launcher's side of those ports: an address register at 0xCF8, data through 0xCFC, and
+ * 4.4's config space for each device, whose window capability lets a driver read and write
+ * the device's BAR0 registers without mapping them.
+ */
 uint32_t pci_port_in(struct pci_bus *bus, uint16_t port, int size) {
     uint32_t mask = size_mask(size);
     if (port < 0xCFC)

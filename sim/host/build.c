@@ -129,6 +129,12 @@ static int map_memory(struct lguest *lg, uint32_t guest_bytes, char *err, size_t
     return 0;
 }
 
+/* @tour Preparation 50: lg.ko is loaded
+ * Before any Guest exists the Host is in place: host RAM and the Guest's memory mapped, the
+ * host routine (host.S) loaded, the host's descriptor tables and page tables built, the
+ * Switcher loaded at 0xFFC00000 and its state page filled in as 4.4's lguest_arch_host_init()
+ * leaves it.  The Launcher gets all this by opening the door (lguest_open()).
+ */
 int build_host(struct lguest *lg, const struct lguest_open *o, char *err, size_t errlen) {
     if (map_memory(lg, o->guest_bytes, err, errlen) || load_host_code(lg, err, errlen))
         return -1;

@@ -25,6 +25,12 @@ uint8_t *guest_regs(struct lguest *lg) {
 uint32_t reg_get(struct lguest *lg, int off) { return le32(guest_regs(lg) + off); }
 void reg_set(struct lguest *lg, int off, uint32_t v) { put_le32(guest_regs(lg) + off, v); }
 
+/* @tour Host 15: How the Host touches Guest memory
+ * Before the loop, one rule: every Host access to the Guest's memory is bounds-checked, and a
+ * Guest that hands the Host a bad address is killed (4.4's lguest_address_ok(), __lgread(),
+ * __lgwrite()).  The frame the Host pushes for the reflected fault (Host 80) goes through
+ * lguest_write().
+ */
 /* --- Dealing With Guest Memory: every Host access is bounds-checked (lguest_address_ok) --- */
 
 /* 4.4 __lgread(): a Guest that hands the Host a bad address is killed. */
@@ -87,6 +93,12 @@ static int launcher_turn(struct lguest *lg) {
     return t->every_passes && ++lg->turn_passes % t->every_passes == 0;
 }
 
+/* @tour Host 20: run_guest(), the loop
+ * One pass: a pending hypercall first, then anything for the Launcher, the Launcher's own
+ * turn, interrupts to deliver, and a trip into the Guest, with a look at why it came back.
+ * Our page fault takes several passes: the fault, the reflection into the Guest's handler,
+ * one pass per hypercall and port write of that handler, and the retry.
+ */
 /*
  * Each pass: the hypercall the Guest trapped with (done here, not in the trap handler, as in
  * 4.4), anything the Launcher must see to, interrupts to deliver, then one trip into the
@@ -96,6 +108,9 @@ static int launcher_turn(struct lguest *lg) {
  */
 enum lguest_stop run_guest(struct lguest *lg) {
     while (!lg->dead) {
+        /* @tour Host 100: The hypercall, at the top of the next pass
+         * do_hypercalls() runs it, then the loop goes on to enter the Guest again, after its int.
+         */
         if (lg->hcall_pending) {
             do_hypercalls(lg);
             if (lg->dead) break;
@@ -113,6 +128,14 @@ enum lguest_stop run_guest(struct lguest *lg) {
             if (interrupt_pending(lg) == LGUEST_IRQS) return LGUEST_HALTED;
             continue;
         }
+        /* @tour Host 140: The retry
+         * The handler returns through lguest_iret (Guest 80) and the heap program's read runs
+         * again.  It faults once more: the shadow still has no entry for 0x10000000.  This time
+         * demand_page() (Host 70) finds the Guest's new PTE, builds the shadow entry, and the next
+         * trip resumes the read, which now succeeds.  The page fault is over: one reflected fault,
+         * two hypercalls, the printk's port writes, and faults the Guest never saw (its handler's
+         * first touches of the new pages, and the retry's).  "lgsim trace explain" tells it all.
+         */
         run_guest_once(lg);
         if (!lg->dead) lguest_arch_handle_trap(lg);
     }

@@ -4,6 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* @tour Mastery 60: Nothing else changed
+ * And after every run, the proof that the Guest stayed in its box: host memory outside the
+ * Guest's is compared with what it was before the Guest first ran.
+ */
 /*
  * A Guest is untrusted.  Whatever it does, it may change only its own memory, the shadow page
  * tables built for it, its regs page and the shared state page.  Everything else the host owns

@@ -12,11 +12,19 @@
  * interrupt frame taken without a privilege change, so the Switcher (or a host interrupt
  * handler it jumps to) can come back here with a plain iret.
  */
+/* @tour Switcher 10: The far call
+ * The host routine's whole job: pushf, then a far call through {switch_to_guest, LGUEST_CS}.
+ * The host stack now holds EFLAGS, CS, EIP, the shape of an interrupt frame, so whatever brings
+ * the CPU back can end with a plain iret.
+ */
 	.globl run_guest_once, _start
 _start:
 run_guest_once:
 	pushfl
 	lcall	*switcher_entry
+/* @tour Switcher 50: host_return
+ * The hlt here ends cpu_run(); run_guest_once() reads trapnum from the regs page (Host 40).
+ */
 	/* Back from the Guest.  The simulator stops here and decodes the exit in C. */
 	.globl host_return
 host_return:

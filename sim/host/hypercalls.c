@@ -155,6 +155,12 @@ static void do_async_hcalls(struct lguest *lg) {
     }
 }
 
+/* @tour Host 110: do_hypercalls()
+ * First the asynchronous ring: calls a Guest queued in lguest_data while lazy (Linux's page
+ * table updates), in order; then the one it trapped with.  The arguments are the saved EAX,
+ * EBX, ECX, EDX; do_hcall() (above) switches on the number.  SET_PGD and SET_PTE go to
+ * page_tables.c; an unknown number kills the Guest with 4.4's "Bad hypercall".
+ */
 /* do_hypercalls(): the Guest trapped with int $0x1f; arguments are in its saved registers. */
 void do_hypercalls(struct lguest *lg) {
     uint32_t a[5];

@@ -79,6 +79,12 @@ static int has_err(unsigned trap) {
     return trap == 8 || (trap >= 10 && trap <= 14) || trap == 17;
 }
 
+/* @tour Host 80: Reflecting the fault
+ * deliver_trap() builds the frame the CPU would have pushed for a fault into ring 1: the
+ * fault came from ring 3, so the frame goes on the kernel stack the Guest named with
+ * LHCALL_SET_STACK (user SS and ESP, EFLAGS with the virtual IF, CS, EIP, the error code), all
+ * written through guest-physical memory.
+ */
 /* Push onto the Guest's stack, through guest-physical memory, as 4.4's push_guest_stack. */
 static void push_guest_stack(struct lguest *lg, uint32_t *gstack, uint32_t val) {
     *gstack -= 4;
@@ -122,6 +128,10 @@ static void push_guest_interrupt_stack(struct lguest *lg, int err) {
      * because ss was just set to a ring-1 selector, so it is left out. */
 }
 
+/* @tour Host 85: Into the Guest's handler
+ * Then the registers point at the Guest's IDT entry 14, in its ring-1 code segment; an
+ * interrupt gate clears the virtual IF.  The next trip enters the Guest there (Guest 30).
+ */
 /* guest_run_interrupt(): point the Guest at its handler, as the CPU would on a gate. */
 static void guest_run_interrupt(struct lguest *lg, const uint32_t e[2]) {
     reg_set(lg, LGUEST_REGS_cs, GUEST_KERNEL_CS);

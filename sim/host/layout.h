@@ -3,6 +3,14 @@
 #define LGSIM_LAYOUT_H
 #include "abi/lguest.h"
 
+/* @tour Preparation 20: Where everything lives
+ * One emulated physical memory holds both worlds.  Host RAM starts at 0: the host's GDT, IDT,
+ * TSS and page tables, the little ring-0 routine that plays the host kernel, the Switcher's
+ * pages and a pool for shadow page tables.  Guest RAM starts at GUEST_PHYS_BASE, so
+ * guest-physical p is host-physical GUEST_PHYS_BASE + p: lguest's "guest_base".  The Switcher
+ * is mapped at SWITCHER_ADDR (0xFFC00000) in the host's address space and in every shadow
+ * page table the Guest runs on.
+ */
 /*
  * Host RAM (physical 0, identity-mapped in the host's page tables with 4 MiB pages):
  *   the host's GDT, IDT and TSS, its page directory, the ring-0 host routine and its stack,

@@ -105,6 +105,9 @@ int lhreq_irq(struct lguest *lg, uint32_t irq) {
     return 0;
 }
 
+/* @tour Host 10: read()
+ * The Launcher's read() lands here: acknowledge the last pending exit, then run_guest().
+ */
 /* --- read(): run the Guest --- */
 
 enum lguest_stop lguest_run(struct lguest *lg, const struct lguest_turn *turn,

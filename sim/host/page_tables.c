@@ -19,6 +19,10 @@ void pagetables_trace(struct lguest *lg) {
     lg->shadow.ctx = lg;
 }
 
+/* @tour Host 120: The page-table hypercalls
+ * mmu/shadow.c does the work; a refusal (an entry inside the Switcher, an index out of range)
+ * kills the Guest.
+ */
 /* The page-table cases of 4.4 hypercalls.c do_hcall(): which call does what (the rules are in
  * mmu/shadow.c, 4.4 page_tables.c).
  * do_hcall() sends only these four numbers here. */

@@ -85,6 +85,11 @@ void switch_left(struct lguest *lg) {
     if (lg->trapped) record_leaving(lg);
 }
 
+/* @tour Host 150: The trace sees the retry
+ * A trace follows the round trip from the fault to here: the CPU reports reaching the
+ * faulting instruction again, in the same address space, and the recorder closes the round
+ * trip at the next exit (Mastery 40).
+ */
 /* The CPU reached the instruction of an open page-fault round trip, in the same address
  * space: the Guest is retrying it. */
 void on_watched(void *ctx, uint32_t eip, uint64_t now) {

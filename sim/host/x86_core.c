@@ -18,6 +18,11 @@ void lguest_arch_setup_regs(struct lguest *lg, uint32_t start) {
 
 /* --- into the Guest --- */
 
+/* @tour Host 30: copy_in_guest_info()
+ * Before each trip, what changed goes into the Switcher's pages: this CPU's pages mapped into
+ * the current shadow, the kernel stack the Guest gave with SET_STACK into the Guest TSS, and
+ * the IDT and GDT entries the Guest loaded since the last trip (4.4 x86/core.c).
+ */
 /* copy_in_guest_info(): what changed since the last run goes into the Switcher's pages. */
 void copy_in_guest_info(struct lguest *lg) {
     uint8_t *pages = phys_ptr(&lg->phys, SWITCHER_REGS_PHYS, LGUEST_PAGES_SIZE);
@@ -48,6 +53,13 @@ static void report_host_stop(struct lguest *lg, enum cpu_stop stop) {
                  cpu_stop_name(stop), lg->cpu.stop_msg);
 }
 
+/* @tour Host 40: run_guest_once()
+ * The host routine calls the Switcher exactly as 4.4 does (Switcher 10): pushf and a far call
+ * with EAX = this CPU's lguest_pages and EBX = the shadow page directory.  The CPU runs host
+ * code, the Switcher and the Guest until the Guest traps out and the Switcher returns to
+ * host_return.  Our heap program's read faults: the Switcher comes back with trapnum 14, and
+ * the Host keeps CR2 (4.4's last_pagefault).
+ */
 /* One trip into the Guest and back (run_guest_once), through the real Switcher: the host
  * routine (host.S) pushes EFLAGS and makes the far call with EAX = this CPU's lguest_pages
  * and EBX = the shadow page directory, exactly as 4.4 does. */
@@ -84,6 +96,11 @@ void run_guest_once(struct lguest *lg) {
     switch_left(lg);
 }
 
+/* @tour Host 50: Why did the Guest come back?
+ * lguest_arch_handle_trap() decides (below): #GP with error code 0 is probably port I/O for
+ * the Launcher, #PF goes to demand_page(), 0x1f is a hypercall for the next pass, vectors 32
+ * and up were host interrupts, everything else is reflected into the Guest.
+ */
 /* --- back from the Guest: lguest_arch_handle_trap() --- */
 
 /* The launcher gets the first 7 bytes of the instruction, zero-filled past a missing page. */
@@ -98,6 +115,12 @@ static void record_pf(struct lguest *lg, uint32_t err, uint32_t outcome) {
     REC(lg->rec, lg->cpu.now_ns, TK_PF, lg->cr2, err, reg_get(lg, LGUEST_REGS_eip), outcome);
 }
 
+/* @tour Host 60: A page fault: demand_page() first
+ * Most page faults are the Host's business alone: the Guest's PTE is fine and only the
+ * shadow lacks it (Host 70 fixes that silently), or the frame is in the device area and the
+ * Launcher emulates the access.  Ours is a real fault, the Guest's own table has nothing at
+ * 0x10000000: the address goes into lguest_data.cr2 and the fault is reflected (Host 80).
+ */
 static int handle_page_fault(struct lguest *lg, uint32_t err) {
     uint32_t io_addr = 0;
     char why[128];
@@ -146,6 +169,10 @@ void lguest_arch_handle_trap(struct lguest *lg) {
          * Guest asked for it (LHCALL_TS); otherwise there is nothing for the Guest to see. */
         if (!lg->ts) return;
         break;
+    /* @tour Host 90: A hypercall is noted, not done
+     * The handler's SET_PGD and SET_PTE come back as trapnum 0x1f.  Like 4.4, the Host only notes
+     * it here; the next pass of the loop does it, before anything else.
+     */
     case LGUEST_TRAP_ENTRY:
         lg->hcall_pending = 1;   /* done at the top of the next loop pass, as in 4.4 */
         return;

@@ -75,6 +75,11 @@ static int write_boot_params(struct launcher *l, char *err, size_t errlen) {
     return 0;
 }
 
+/* @tour Launcher 30: The kernel in Guest memory
+ * A vmlinux's PT_LOAD segments at their physical addresses (or a bzImage at 1 MiB), the
+ * initrd at the top of RAM, and boot_params at guest-physical 0 with hardware_subarch = 1:
+ * what makes a Linux kernel take the lguest path at startup_32.
+ */
 /* lguest.c main(): the kernel, then the initrd at the top of RAM, then boot_params; *entry
  * goes to the Host with LHREQ_INITIALIZE, which sets up the registers there. */
 int boot_guest(struct launcher *l, uint32_t *entry, char *err, size_t errlen) {

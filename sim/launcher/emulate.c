@@ -27,6 +27,12 @@ static void record(struct launcher *l, uint32_t what, uint32_t addr, uint32_t si
     REC(&l->rec, lguest_time(l->lg), TK_LAUNCHER, what, addr, size, val, getreg(l, PT_EIP));
 }
 
+/* @tour Launcher 50: emulate_insn()
+ * The pending #GP comes with the instruction's first bytes.  As in 4.4, only port I/O from the
+ * Guest kernel is emulated: the value is read with LHREQ_GETREG, the port is given to the
+ * PCI bus, and EIP moves past the instruction with LHREQ_SETREG.  Anything else is
+ * re-injected into the Guest as the trap it was (LHREQ_TRAP), or ends the Launcher.
+ */
 static int emulate_insn(struct launcher *l, const uint8_t insn[7]) {
     uint32_t len = 0, port, mask, eax = getreg(l, PT_EAX);
     int in = 0, small = 0;
@@ -89,6 +95,11 @@ static void reinject(struct launcher *l, int trap) {
              getreg(l, PT_EIP));
 }
 
+/* @tour Launcher 60: emulate_mmio()
+ * A virtio driver reaches its device's registers by MMIO instead: the access faults, the
+ * Host's demand_page() sees a frame in the device area and hands it over as a pending #PF,
+ * and the Launcher decodes the mov the way 4.4 does.
+ */
 /* --- MMIO: Linux 4.4 tools/lguest/lguest.c emulate_mmio() --- */
 
 /* The register a ModRM reg field names; for byte accesses 4-7 are AH, CH, DH, BH. */

@@ -41,6 +41,12 @@ static int open_host(struct launcher *l, char *err, size_t errlen) {
     return 0;
 }
 
+/* @tour Launcher 20: Setting up a Guest
+ * In 4.4's order: the Guest's memory (here the Host maps it: lguest_open()), the devices,
+ * the kernel, initrd and boot_params put into Guest memory, and LHREQ_INITIALIZE with the
+ * address the kernel starts at, which sets up the shadow page tables in linear mode and the
+ * Guest's first registers (ring 1, EIP = the entry point).
+ */
 /* The devices, then the kernel, initrd and boot_params in Guest memory, then
  * LHREQ_INITIALIZE with where the kernel starts ("tell_kernel"). */
 int launcher_init(struct launcher *l, const struct launcher_options *opt, char *err,
@@ -152,6 +158,14 @@ static void check_containment(struct launcher *l) {
     }
 }
 
+/* @tour Launcher 40: Reading /dev/lguest
+ * The Launcher's whole life after set-up: lguest_run() is 4.4's read() of /dev/lguest, which
+ * runs the Guest until something needs the Launcher.  For our page fault it returns once per
+ * port I/O instruction of the handler's printk() (a pending #GP each, a few hundred for one
+ * line); the fault itself and the hypercalls never reach the Launcher.  It also returns when
+ * the Guest halts with nothing to do (idle() waits for input or lets the virtual clock jump),
+ * when the Launcher asked for its turn, and when the Guest is dead.
+ */
 /* 4.4 run_guest(): read() the Guest's exits and see to each, until it is dead or the
  * Launcher gives up.  The trace ends with the reason. */
 int launcher_run(struct launcher *l) {

@@ -385,6 +385,10 @@ static int run_kernel(struct cli *c) {
     return code;
 }
 
+/* @tour Launcher 10: lguest's command line
+ * lgsim is the Launcher: "lgsim [options] MEM KERNEL [args...]" as 4.4's lguest takes it,
+ * plus the simulator's own options; with no arguments it runs the teaching guest.
+ */
 int main(int argc, char **argv) {
     if (argc > 1 && !strcmp(argv[1], "trace"))
         return trace_tool(argc - 1, argv + 1);
