@@ -86,7 +86,7 @@ uint32_t guest_fetch(struct lguest *lg, uint32_t eip, uint8_t *buf, uint32_t max
 
 /* When the Launcher asked to have its turn back (struct lguest_turn): 4.4 checks
  * signal_pending() here and returns -ERESTARTSYS. */
-static int launcher_turn(struct lguest *lg) {
+static int turn_due(struct lguest *lg) {
     const struct lguest_turn *t = &lg->turn;
     if ((t->signal && *t->signal) || lg->cpu.now_ns >= t->at_ns)
         return 1;
@@ -117,7 +117,7 @@ enum lguest_stop run_guest(struct lguest *lg) {
         }
         if (lg->pending.trap)
             return LGUEST_PENDING;
-        if (launcher_turn(lg))
+        if (turn_due(lg))
             return LGUEST_INTERRUPTED;
         unsigned irq = interrupt_pending(lg);
         if (irq < LGUEST_IRQS)
