@@ -37,6 +37,9 @@ static int note_round_trip(struct run *run, uint32_t id, uint64_t index, int is_
 }
 
 int run_append(struct run *run, const struct trace_rec *r) {
+    /* Round trip k starts at a record of its own, so its id is at most the record's index + 1:
+     * a bigger one is a broken file, not a reason to allocate for it. */
+    if (r->rt > run->n + 1) return -2;
     struct run_rec *recs = grow(run->rec, &run->cap, run->n + 1, sizeof(*run->rec));
     if (!recs) return -1;
     run->rec = recs;
@@ -70,9 +73,15 @@ int run_load(struct run *run, const char *path, char *err, size_t errlen) {
     run->have_header = 1;
     int rc;
     while ((rc = trace_read(&rd, &rec)) > 0) {
-        if (run_append(run, &rec)) {
+        int bad = run_append(run, &rec);
+        if (bad == -2)
+            snprintf(err, errlen, "%s: record %llu belongs to round trip %u, which cannot have "
+                     "begun yet (the file is not a trace lgsim wrote)", path,
+                     (unsigned long long)run->n, rec.rt);
+        else if (bad)
             snprintf(err, errlen, "%s: out of memory at record %llu", path,
                      (unsigned long long)run->n);
+        if (bad) {
             rc = -2;
             break;
         }

@@ -35,7 +35,7 @@ struct run {
 
 /* Read a whole trace: 0, or -1 with the reader's message (byte offset and record) in err. */
 int run_load(struct run *run, const char *path, char *err, size_t errlen);
-/* One more record at the end: 0, or -1 when memory runs out. */
+/* One more record at the end: 0, -1 when memory runs out, -2 for an impossible round-trip id. */
 int run_append(struct run *run, const struct trace_rec *r);
 /* Record i as the trace tools see it (text included). */
 void run_get(const struct run *run, uint64_t i, struct trace_rec *out);

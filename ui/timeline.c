@@ -52,17 +52,24 @@ double timeline_x(const struct ui_model *m, uint64_t rec, int running, int width
     return (position(m, rec, running) - m->view.x0) / span(m) * width;
 }
 
+/* An axis position as a time or index, clamped (a hostile trace's times can be anything). */
+static uint64_t whole(double u) {
+    if (!(u > 0)) return 0;
+    if (u >= 1.8e19) return UINT64_MAX / 2;
+    return (uint64_t)ceil(u);
+}
+
 /* The records whose span meets [u0, u1) on the axis. */
 static void records_in(const struct ui_model *m, double u0, double u1, uint64_t *a, uint64_t *b) {
     const struct run *run = m->run;
     if (m->view.axis == AXIS_RECORDS) {
-        *a = u0 < 0 ? 0 : (uint64_t)floor(u0);
-        double e = ceil(u1) - 1;
-        *b = e < 0 ? 0 : (uint64_t)e;
+        *a = whole(floor(u0));
+        uint64_t e = whole(u1);
+        *b = e > 0 ? e - 1 : 0;
     } else {
-        uint64_t s = run_at_time(run, u0 < 0 ? 0 : (uint64_t)ceil(u0));
+        uint64_t s = run_at_time(run, whole(u0));
         *a = s > 0 && (s == run->n || (double)run->rec[s].t > u0) ? s - 1 : s;
-        uint64_t e = run_at_time(run, u1 < 0 ? 0 : (uint64_t)ceil(u1));
+        uint64_t e = run_at_time(run, whole(u1));
         *b = e > 0 ? e - 1 : 0;
     }
     if (*b >= run->n) *b = run->n - 1;
@@ -163,7 +170,7 @@ void timeline_all(struct ui_model *m) {
 void timeline_show(struct ui_model *m, uint64_t a, uint64_t b) {
     if (!m->run->n) return;
     if (b >= m->run->n) b = m->run->n - 1;
-    double u0 = position(m, a, 0), u1 = position(m, b, 0) + (m->view.axis == AXIS_RECORDS ? 1 : 1);
+    double u0 = position(m, a, 0), u1 = position(m, b, 0) + 1;
     double pad = (u1 - u0) * 0.08 + 1;
     m->view.x0 = u0 - pad;
     m->view.x1 = u1 + pad;
