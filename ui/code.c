@@ -66,6 +66,17 @@ static void target_tag(const struct ui_model *m, const cs_insn *in, char *buf, s
         symbols_tag(m->sym, (uint32_t)strtoul(in->op_str, NULL, 16), buf, len);
 }
 
+/* A trap (int $0x1f, int $0x80) saves the eip after it: the instruction that ends at eip is
+ * the one to point at. */
+static int is_trap_exit(const struct ui_model *m) {
+    const struct run_rec *r = &m->run->rec[m->at.rec];
+    uint64_t x = last_of_kind(m->run, m->at.rec, TK_TO_HOST);
+    uint64_t g = last_of_kind(m->run, m->at.rec, TK_TO_GUEST);
+    if (x == UINT64_MAX || (g != UINT64_MAX && g > x) || r->kind == TK_TO_HOST) return 0;
+    uint32_t v = m->run->rec[x].f[TH_VECTOR];
+    return v == 0x1f || v == 0x80 || v == 3 || v == 4;
+}
+
 static void put_insn(struct ui_model *m, const cs_insn *in, uint32_t at) {
     char bytes[40] = "", tag[128], head[128];
     for (int i = 0; i < in->size && i < 5; i++)   /* five bytes, then ".." */
@@ -77,6 +88,7 @@ static void put_insn(struct ui_model *m, const cs_insn *in, uint32_t at) {
                                 (uint32_t)in->address, head, sizeof(head)) + 1);
     target_tag(m, in, tag, sizeof(tag));
     int here = (uint32_t)in->address == at;
+    if (is_trap_exit(m)) here = (uint32_t)(in->address + in->size) == at;
     ui_put(&m->text[P_CODE], here ? ST_CURSOR : ST_TEXT, "%s %08" PRIx64 "  %-17s %s %s%s",
            here ? "=>" : "  ", in->address, bytes, in->mnemonic, in->op_str, tag);
 }
@@ -118,6 +130,9 @@ void code_update(struct ui_model *m) {
         ui_put(t, ST_DIM, "no guest code has run yet");
         return;
     }
+    if (is_trap_exit(m))
+        snprintf(title, sizeof(title), "guest code: the trap that made it leave (its saved eip, "
+                 "0x%08x, is the instruction after it; the host's code is not in a trace)", at);
     ui_put(t, ST_DIM, "%s", title);
     listing(m, at);
 }

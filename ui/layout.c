@@ -65,7 +65,7 @@ void layout_compute(struct ui_layout *l, int width, int height, int line) {
     }
     int h4 = room - h1 - h2 - h3;
     static const int r1[] = { P_WHERE, P_CODE, P_REGS }, w1[] = { 380, 330, 290 };
-    static const int r2[] = { P_PAGES, P_STORY }, w2[] = { 440, 560 };
+    static const int r2[] = { P_PAGES, P_STORY }, w2[] = { 470, 530 };
     static const int r3[] = { P_TIMELINE }, w3[] = { 1000 };
     static const int r4[] = { P_CONSOLE, P_RECORD }, w4[] = { 500, 500 };
     row(l, y, h1, r1, w1, 3, gap);
@@ -77,7 +77,7 @@ void layout_compute(struct ui_layout *l, int width, int height, int line) {
     row(l, y, h4, r4, w4, 2, gap);
     where_boxes(l);
     struct ui_rect pb = l->body[P_PAGES];
-    int mh = l->line * 2;
+    int mh = l->line + l->line * 2 / 3;   /* a bar, its addresses under it */
     l->map = rect(pb.x + l->line / 2, pb.y + pb.h - mh - l->line / 2, pb.w - l->line, mh);
     struct ui_rect tb = l->body[P_TIMELINE];
     int label = l->line * 8;     /* lane names on the left */

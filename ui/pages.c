@@ -142,8 +142,8 @@ static void guest_fact(const struct run *run, uint64_t i, uint32_t pgdir, uint32
             (f[HC_ARG2] & 0xFFFFF000u) == page) {
             text_clear(&w);
             describe_pte(&w, f[HC_ARG3]);
-            ui_put(t, ST_TEXT, "  guest PTE: 0x%08x: %s (the guest told the host with SET_PTE "
-                   "at #%" PRIu64 ")", f[HC_ARG3], w.buf, j);
+            ui_put(t, ST_TEXT, "  guest PTE: 0x%08x: %s (the guest told the host: SET_PTE at "
+                   "#%" PRIu64 ")", f[HC_ARG3], w.buf, j);
             return;
         }
         if (r->kind == TK_HCALL && f[HC_NR] == 15 && f[HC_ARG1] == pgdir && f[HC_ARG2] == addr >> 22) {
@@ -157,18 +157,18 @@ static void guest_fact(const struct run *run, uint64_t i, uint32_t pgdir, uint32
                 if (run->rec[k].kind == TK_TO_HOST) { exit_pgdir = run->rec[k].f[TH_PGDIR]; break; }
             if (exit_pgdir != pgdir) continue;
             if (f[PF_OUTCOME] == PF_FIXED)
-                ui_put(t, ST_TEXT, "  guest PTE: present and allows the access: demand_page "
-                       "found it at #%" PRIu64 " (the trace does not hold its value)", j);
+                ui_put(t, ST_TEXT, "  guest PTE: present, allows the access (demand_page at #%"
+                       PRIu64 "; its value is not in the trace)", j);
             else if (f[PF_OUTCOME] == PF_REFLECTED)
-                ui_put(t, ST_TEXT, "  guest PTE: not present, or it forbids the access: "
-                       "demand_page reflected the fault to the guest at #%" PRIu64, j);
+                ui_put(t, ST_TEXT, "  guest PTE: not present, or it forbids the access "
+                       "(demand_page reflected the fault at #%" PRIu64 ")", j);
             else
                 ui_put(t, ST_TEXT, "  guest PTE: maps the device window (MMIO), #%" PRIu64, j);
             return;
         }
     }
-    ui_put(t, ST_DIM, "  guest PTE: not in the trace (no SET_PTE or fault for this page yet; "
-           "the guest writes its tables in its own memory)");
+    ui_put(t, ST_DIM, "  guest PTE: not in the trace yet (no SET_PTE, no fault here; the guest "
+           "writes its tables in its own memory)");
 }
 
 /* --- the shadow's side --- */
@@ -199,7 +199,7 @@ static void shadow_side(struct ui_model *m, struct shadow_replay *r, uint32_t ad
     }
     struct replay_slot *s = &r->slot[r->cur];
     unsigned pde = addr >> 22, pte = (addr >> 12) & 0x3FF;
-    ui_put(t, ST_HEAD, "shadow (slot %d%s; what the CPU walks):", r->cur, r->linear ?
+    ui_put(t, ST_HEAD, "shadow (slot %d%s, what the CPU walks):", r->cur, r->linear ?
            ", the identity map before the guest's first page table" : "");
     if (!s->pt[pde]) {
         ui_put(t, ST_TEXT, "  shadow PTE: not present (no shadow page table for 0x%08x-0x%08x)",
@@ -264,21 +264,20 @@ void pages_update(struct ui_model *m) {
         snprintf(m->sig[P_PAGES], sizeof(m->sig[P_PAGES]), "none");
         return;
     }
+    char where[48];
+    snprintf(where, sizeof(where), "address 0x%08x (pde %u, pte %u)", addr, addr >> 22, (addr >> 12) & 0x3FF);
     if (m->pt_follow && m->run->rec[m->at.rec].rt)
-        ui_put(t, ST_HEAD, "address 0x%08x: the cr2 of round trip %u (#PF at #%" PRIu64 ")",
-               addr, m->run->rec[m->at.rec].rt, from);
+        ui_put(t, ST_HEAD, "%s: the cr2 of round trip %u (#PF at #%" PRIu64 ")", where,
+               m->run->rec[m->at.rec].rt, from);
     else if (m->pt_follow)
-        ui_put(t, ST_HEAD, "address 0x%08x: the last cr2 (#PF at #%" PRIu64 ")", addr, from);
-    else ui_put(t, ST_HEAD, "address 0x%08x (a: another; A: follow cr2)", addr);
-    ui_put(t, ST_DIM, "  directory entry %u (0x%08x-0x%08x), table entry %u, page 0x%08x",
-           addr >> 22, addr & 0xFFC00000u, (addr & 0xFFC00000u) + 0x3FFFFFu,
-           (addr >> 12) & 0x3FF, addr & 0xFFFFF000u);
+        ui_put(t, ST_HEAD, "%s: the last cr2 (#PF at #%" PRIu64 ")", where, from);
+    else ui_put(t, ST_HEAD, "%s (a: another; A: follow cr2)", where);
     uint32_t pgdir = guest_pgdir(m->run, m->at.rec);
     if (!pgdir) {
         ui_put(t, ST_HEAD, "guest: no page tables of its own yet");
         ui_put(t, ST_TEXT, "  the host treats guest-virtual 0x%08x as guest-physical", addr);
     } else {
-        ui_put(t, ST_HEAD, "guest's own tables (directory 0x%08x, the guest's cr3):", pgdir);
+        ui_put(t, ST_HEAD, "guest's own tables (directory 0x%08x, its cr3):", pgdir);
         guest_fact(m->run, m->at.rec, pgdir, addr, t);
     }
     uint32_t sig = 0;

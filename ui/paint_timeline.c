@@ -94,6 +94,9 @@ static void paint_path(struct ui_gfx *g, const struct ui_rect *L, const struct u
         paint_bracket(g, L, x0, x1, c, selected ? 3 : 1);
         return;
     }
+    /* thick and bright when its steps are far apart, see-through when they crowd */
+    int alpha = (double)(last - first + 1) > (fx1 - fx0 + 1) ? (selected ? 110 : 70)
+                                                              : (selected ? 230 : 150);
     int px = -1, py = -1;
     for (uint64_t i = first; i <= last; i++) {
         if (m->run->rec[i].rt != id) continue;
@@ -103,7 +106,7 @@ static void paint_path(struct ui_gfx *g, const struct ui_rect *L, const struct u
         if (x == px && y == py) continue;
         if (px >= 0)
             for (int d = 0; d < (selected ? 2 : 1); d++)
-                gfx_line_alpha(g, px, py + d, x, y + d, c, selected ? 200 : 140);
+                gfx_line_alpha(g, px, py + d, x, y + d, c, alpha);
         px = x;
         py = y;
     }

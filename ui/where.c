@@ -88,6 +88,77 @@ static void build_trail(struct ui_model *m) {
         if (transition(m, j, &w->trail[w->n_trail])) w->n_trail++;
 }
 
+/* A round trip ends at the next exit that is not its fault again; the guest may have gone on
+ * into another ring by then, with no world switch (a system call, its own iret). */
+static void rt_end_headline(struct ui_model *m, struct ui_text *t, const struct run_rec *r) {
+    const char *how = trace_value_name(TK_RT_END, RE_OUTCOME, r->f[RE_OUTCOME]);
+    uint64_t first, last;
+    enum ui_world faulted = W_KERNEL;
+    if (run_round_trip(m->run, r->rt, &first, &last) && m->run->rec[first].kind == TK_TO_HOST)
+        faulted = guest_world(m->run->rec[first].f[TH_CS]);
+    ui_put(t, ST_TEXT, "Round trip %u has ended (%s): the trace says so at the guest's next exit.",
+           r->rt, how ? how : "?");
+    if (m->where.lit != faulted)
+        ui_put(t, ST_TEXT, "That exit is from the %s: the guest went there from the %s without "
+               "a world switch (a system call through its own IDT gate, or its iret).",
+               model_world_name(m->where.lit), model_world_name(faulted));
+}
+
+/* What the host is doing at a record of its own, in a line. */
+static void host_headline(struct ui_model *m, struct ui_text *t, const struct run_rec *r) {
+    static const char *pf[] = { "fixed: it fills in the shadow PTE",
+                                "reflected: the guest's own handler must see it",
+                                "device: the launcher emulates the access", "killed" };
+    static const char *irq[] = { "raised", "held back (masked)", "held back (interrupts off)",
+                                 "delivered to the guest's handler", "woke the halted guest" };
+    const uint32_t *f = r->f;
+    const char *hc = r->kind == TK_HCALL ? trace_hcall_name(f[HC_NR]) : NULL;
+    switch (r->kind) {
+    case TK_HCALL:
+        ui_put(t, ST_TEXT, "The host carries out the guest's hypercall %s (do_hcall).",
+               hc ? hc : "(unknown)");
+        break;
+    case TK_PF:
+        ui_put(t, ST_TEXT, "The host decides on the page fault at 0x%08x (demand_page): %s.",
+               f[PF_CR2], f[PF_OUTCOME] < 4 ? pf[f[PF_OUTCOME]] : "?");
+        break;
+    case TK_SPTE:
+        ui_put(t, ST_TEXT, "The host writes the shadow PTE for 0x%08x (shadow slot %u).",
+               f[SP_VADDR], f[SP_SLOT]);
+        break;
+    case TK_REFLECT:
+        ui_put(t, ST_TEXT, "The host pushes a trap frame for vector %u onto the guest's stack "
+               "and points it at the guest's handler.", f[RF_VECTOR]);
+        break;
+    case TK_IRQ:
+        ui_put(t, ST_TEXT, "Guest IRQ %u: %s.", f[IQ_IRQ],
+               f[IQ_ACTION] < 5 ? irq[f[IQ_ACTION]] : "?");
+        break;
+    case TK_FLUSH:
+        ui_put(t, ST_TEXT, "The host drops shadow entries (%s).",
+               trace_value_name(TK_FLUSH, FL_WHAT, f[FL_WHAT]) ?
+               trace_value_name(TK_FLUSH, FL_WHAT, f[FL_WHAT]) : "?");
+        break;
+    case TK_LAUNCHER:
+        ui_put(t, ST_TEXT, "The launcher (a host process in lguest) emulates for the guest: %s.",
+               trace_value_name(TK_LAUNCHER, LN_WHAT, f[LN_WHAT]) ?
+               trace_value_name(TK_LAUNCHER, LN_WHAT, f[LN_WHAT]) : "?");
+        break;
+    case TK_CONSOLE:
+        ui_put(t, ST_TEXT, "The launcher writes what the guest printed to the console.");
+        break;
+    case TK_HALT:
+        ui_put(t, ST_TEXT, "The guest has halted: the host idles until its next timer.");
+        break;
+    case TK_DEATH:
+        ui_put(t, ST_TEXT, "The guest has stopped: %s", run_text(m->run, m->at.rec));
+        break;
+    default:
+        ui_put(t, ST_TEXT, "The host gives the guest input from outside (%s).",
+               trace_kind_name(r->kind));
+    }
+}
+
 /* What the record at the position is, in a line. */
 static void headline(struct ui_model *m, struct ui_text *t) {
     const struct run *run = m->run;
@@ -117,18 +188,10 @@ static void headline(struct ui_model *m, struct ui_text *t) {
         ui_put(t, ST_TEXT, "The guest runs the faulting instruction at 0x%08x again.", f[RY_EIP]);
         break;
     case TK_RT_END:
-        ui_put(t, ST_TEXT, "Round trip %u has ended (%s); the guest runs on.", r->rt,
-               trace_value_name(TK_RT_END, RE_OUTCOME, f[RE_OUTCOME]) ?
-               trace_value_name(TK_RT_END, RE_OUTCOME, f[RE_OUTCOME]) : "?");
-        break;
-    case TK_LAUNCHER:
-    case TK_CONSOLE:
-    case TK_CONSOLE_IN:
-    case TK_NET_IN:
-        ui_put(t, ST_TEXT, "The host, on behalf of the launcher: %s.", trace_kind_name(r->kind));
+        rt_end_headline(m, t, r);
         break;
     default:
-        ui_put(t, ST_TEXT, "The host (ring 0) at work: %s.", trace_kind_name(r->kind));
+        host_headline(m, t, r);
     }
 }
 
