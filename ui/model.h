@@ -148,6 +148,10 @@ void story_free(struct ui_story *s);
 void pages_free(struct ui_model *m);
 /* The guided walk: the moment of the story's next (dir 1) or previous (-1) step; 0: none. */
 int story_step(const struct ui_model *m, int dir, struct ui_at *to);
+/* The shadow as rebuilt from the records up to rec: *slot is the current shadow directory
+ * (-1: none yet); 1 with vaddr's entry in *spte when there is a page table for it, else 0. */
+int pages_rebuilt_entry(struct ui_model *m, uint64_t rec, uint32_t vaddr, int *slot,
+                        uint32_t *spte);
 /* A click on the map: walk the first page the shadow maps in that 4 MiB (or its start). */
 void pages_pick_region(struct ui_model *m, unsigned pde);
 

@@ -13,6 +13,9 @@
  * NEW_PGTABLE too (the identity map before it was make-believe); FLUSH_TLB(0) drops the user
  * part of the current slot; a NEW_PGTABLE that lands in a slot shadowing another directory
  * drops that slot's user part; SET_PGD drops the one page table under its entry.
+ * The flush record comes after the operation, and the operation ends by pinning the guest's
+ * kernel stack into the shadow (pin_stack_pages): those spte records come before the flush
+ * but happened after the drop, so they are applied again after it.
  *
  * The guest side is what the trace shows of the guest's own tables: the PTEs it told the host
  * (SET_PTE), and what demand_page found when the address faulted.  A guest writes its tables
@@ -31,6 +34,7 @@ struct replay_slot {
 struct shadow_replay {
     const struct run *run;
     uint64_t next;               /* the first record not yet applied */
+    uint64_t exit;               /* the last exit to the host: the visit that does a flush */
     int linear;
     int cur;
     struct replay_slot slot[SLOTS];
@@ -86,14 +90,24 @@ static void write_spte(struct shadow_replay *r, const uint32_t *f) {
     if (r->cur < 0) r->cur = (int)(f[SP_SLOT] % SLOTS);
 }
 
-static void apply(struct shadow_replay *r, const struct run_rec *rec) {
+/* The stack pages pinned by the operation a flush record closes, written before it. */
+static void repin(struct shadow_replay *r, uint64_t flush) {
+    for (uint64_t j = r->exit + 1; j < flush; j++)
+        if (r->run->rec[j].kind == TK_SPTE) write_spte(r, r->run->rec[j].f);
+}
+
+static void apply(struct shadow_replay *r, uint64_t i) {
+    const struct run_rec *rec = &r->run->rec[i];
     const uint32_t *f = rec->f;
-    if (rec->kind == TK_SPTE) {
+    if (rec->kind == TK_TO_HOST) {
+        r->exit = i;
+    } else if (rec->kind == TK_SPTE) {
         write_spte(r, f);
     } else if (rec->kind == TK_FLUSH) {
         if (f[FL_WHAT] == FLUSH_ALL) drop_all(r);
         else if (f[FL_WHAT] == FLUSH_NEW_PGTABLE) new_pgtable(r, f[FL_GPGDIR], f[FL_SLOT]);
         else if (f[FL_WHAT] == FLUSH_USER) drop_user(&r->slot[f[FL_SLOT] % SLOTS]);
+        if (f[FL_WHAT] == FLUSH_ALL || f[FL_WHAT] == FLUSH_NEW_PGTABLE) repin(r, i);
         if (r->cur < 0) r->cur = (int)(f[FL_SLOT] % SLOTS);
     } else if (rec->kind == TK_HCALL && f[HC_NR] == 15 && f[HC_OUTCOME] == HC_DONE) {
         int k = find_slot(r, f[HC_ARG1]);   /* SET_PGD: the flush before it named no index */
@@ -106,7 +120,7 @@ static struct shadow_replay *replay_to(struct ui_model *m, uint64_t i) {
     if (!m->replay && !(m->replay = calloc(1, sizeof(*m->replay)))) return NULL;
     struct shadow_replay *r = m->replay;
     if (r->run != m->run || r->next > i + 1) reset(r, m->run);
-    for (; r->next <= i && r->next < m->run->n; r->next++) apply(r, &m->run->rec[r->next]);
+    for (; r->next <= i && r->next < m->run->n; r->next++) apply(r, r->next);
     return r;
 }
 
@@ -303,4 +317,14 @@ void pages_pick_region(struct ui_model *m, unsigned pde) {
     m->pt_follow = 0;
     model_go(m, m->at);
     snprintf(m->status, sizeof(m->status), "page tables for 0x%08x (A: follow cr2 again)", addr);
+}
+
+int pages_rebuilt_entry(struct ui_model *m, uint64_t rec, uint32_t vaddr, int *slot,
+                        uint32_t *spte) {
+    struct shadow_replay *r = replay_to(m, rec);
+    *slot = r ? r->cur : -1;
+    *spte = 0;
+    if (!r || r->cur < 0 || !r->slot[r->cur].pt[vaddr >> 22]) return 0;
+    *spte = r->slot[r->cur].pt[vaddr >> 22][(vaddr >> 12) & 0x3FF];
+    return 1;
 }
