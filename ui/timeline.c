@@ -89,6 +89,32 @@ static uint8_t event_of(const struct run_rec *r) {
     }
 }
 
+/* Does [s, e) meet the column [u0, u1)?  Host work takes no virtual time: a span of length
+ * zero meets the column its moment falls in, so it stays visible. */
+static int meets(double s, double e, double u0, double u1) {
+    return e > s ? s < u1 && e > u0 : s >= u0 && s < u1;
+}
+
+/* The lanes record i colours in [u0, u1): the Switcher for its passage, then where it leads. */
+static uint8_t lanes_of(const struct ui_model *m, uint64_t i, double u0, double u1) {
+    const struct run *run = m->run;
+    const struct run_rec *r = &run->rec[i];
+    int sw = r->kind == TK_TO_HOST || r->kind == TK_TO_GUEST;
+    double s = position(m, i, 0), e, mid;
+    if (m->view.axis == AXIS_RECORDS) {
+        e = s + 1;
+        mid = sw ? s + 0.5 : s;
+    } else {
+        e = i + 1 < run->n ? (double)run->rec[i + 1].t : s;
+        mid = s + (sw ? (double)r->f[r->kind == TK_TO_HOST ? TH_SWITCHER_NS : TG_SWITCHER_NS] : 0);
+        if (mid > e) mid = e;
+    }
+    uint8_t lanes = 0;
+    if (sw && meets(s, mid, u0, u1)) lanes |= 1u << W_SWITCHER;
+    if (meets(mid, e, u0, u1)) lanes |= (uint8_t)(1u << timeline_world_after(run, i));
+    return lanes;
+}
+
 void timeline_columns(const struct ui_model *m, int width, struct tl_column *cols) {
     const struct run *run = m->run;
     double w = span(m) / width;
@@ -104,11 +130,9 @@ void timeline_columns(const struct ui_model *m, int width, struct tl_column *col
         col->first = a;
         col->last = b;
         for (uint64_t i = a; i <= b; i++) {
-            const struct run_rec *r = &run->rec[i];
-            if (r->kind == TK_TO_HOST || r->kind == TK_TO_GUEST) col->lanes |= 1u << W_SWITCHER;
-            col->lanes |= (uint8_t)(1u << timeline_world_after(run, i));
+            col->lanes |= lanes_of(m, i, u0, u1);
             /* a record that began before the column only colours it */
-            if (position(m, i, 0) >= u0 || i == a) col->events |= event_of(r);
+            if (position(m, i, 0) >= u0 || i == a) col->events |= event_of(&run->rec[i]);
         }
     }
 }
