@@ -202,10 +202,16 @@ static void open_prompt(struct ui_model *m, enum ui_prompt p) {
     m->status[0] = 0;
 }
 
+/* Keys zoom around the position when it is in view (what one looks at), else the middle. */
+static double zoom_centre(const struct ui_model *m) {
+    double x = timeline_x(m, m->at.rec, m->at.running, 1000) / 1000;
+    return x >= 0 && x <= 1 ? x : 0.5;
+}
+
 static int view_action(struct ui_model *m, enum ui_action a) {
     switch (a) {
-    case ACT_ZOOM_IN:  timeline_zoom(m, 0.5, 0.5); break;
-    case ACT_ZOOM_OUT: timeline_zoom(m, 2.0, 0.5); break;
+    case ACT_ZOOM_IN:  timeline_zoom(m, 0.5, zoom_centre(m)); break;
+    case ACT_ZOOM_OUT: timeline_zoom(m, 2.0, zoom_centre(m)); break;
     case ACT_ZOOM_ALL: timeline_all(m); break;
     case ACT_ZOOM_UNIT: zoom_unit(m); return 1;
     case ACT_PAN_LEFT: timeline_pan(m, -0.25); break;

@@ -2,6 +2,7 @@
 #include "ui/session.h"
 #include "ui/actions.h"
 #include "ui/paint.h"
+#include "ui/timeline.h"
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -30,6 +31,9 @@
  *   expect-not PANEL TEXT    ... does not contain it
  *   expect-lit WORLD         the where panel lights WORLD (host, Switcher, guest kernel, ...)
  *   expect-changed PANEL     PANEL is lit as changed by the last move (expect-unchanged)
+ *   expect-lanes AT WORLDS   the timeline's column AT (a fraction of its width, or cursor+N:
+ *                            N pixels right of the position) shows exactly these lanes
+ *                            (comma-separated: host,Switcher,guest kernel,guest user)
  *   quit                     end here
  * PANEL is where, code, regs, pages, story, timeline, console, record, or title, status, help.
  */
@@ -199,6 +203,45 @@ static int world_from_name(const char *name) {
     return -1;
 }
 
+static void lane_names(uint8_t lanes, char *buf, size_t len) {
+    buf[0] = 0;
+    for (int w = 0; w < W_WORLDS; w++)
+        if (lanes & (1u << w))
+            snprintf(buf + strlen(buf), len - strlen(buf), "%s%s", buf[0] ? "," : "",
+                     model_world_name((enum ui_world)w));
+}
+
+/* The lanes one column of the timeline shows, from the model's columns. */
+static int expect_lanes(struct script *sc, const char *args) {
+    struct ui_session *s = sc->s;
+    int w = s->l.lanes.w, x, n = 0;
+    char at[32];
+    if (sscanf(args, "%31s %n", at, &n) < 1 || !args[n])
+        return fail(sc, 2, "expect-lanes AT WORLDS, not '%s'", args);
+    if (!strncmp(at, "cursor+", 7))
+        x = (int)timeline_x(&s->m, s->m.at.rec, s->m.at.running, w) + atoi(at + 7);
+    else
+        x = (int)(atof(at) * w);
+    uint8_t want = 0;
+    char list[200];
+    snprintf(list, sizeof(list), "%s", args + n);
+    for (char *tok = strtok(list, ","); tok; tok = strtok(NULL, ",")) {
+        int world = world_from_name(tok);
+        if (world < 0) return fail(sc, 2, "no world '%s'", tok);
+        want |= (uint8_t)(1u << world);
+    }
+    if (x < 0 || x >= w) return fail(sc, 1, "expect-lanes %s: column %d is outside the timeline", at, x);
+    struct tl_column *cols = calloc((size_t)w, sizeof(*cols));
+    if (!cols) return fail(sc, 2, "out of memory");
+    timeline_columns(&s->m, w, cols);
+    uint8_t got = cols[x].lanes;
+    free(cols);
+    if (got == want) return 0;
+    char names[120];
+    lane_names(got, names, sizeof(names));
+    return fail(sc, 1, "expect-lanes %s: column %d shows %s", args, x, names[0] ? names : "nothing");
+}
+
 static int command(struct script *sc, char *cmd, char *args) {
     struct ui_session *s = sc->s;
     char err[400];
@@ -259,6 +302,8 @@ static int command(struct script *sc, char *cmd, char *args) {
         if (p < 0) return fail(sc, 2, "no panel '%s'", args);
         if (s->m.changed[p] != want)
             return fail(sc, 1, "%s %s: it is not", cmd, args);
+    } else if (!strcmp(cmd, "expect-lanes")) {
+        return expect_lanes(sc, args);
     } else if (!strcmp(cmd, "quit")) {
         s->m.quit = 1;
     } else {
