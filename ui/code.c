@@ -89,7 +89,7 @@ static void put_insn(struct ui_model *m, const cs_insn *in, uint32_t at) {
     target_tag(m, in, tag, sizeof(tag));
     int here = (uint32_t)in->address == at;
     if (is_trap_exit(m)) here = (uint32_t)(in->address + in->size) == at;
-    ui_put(&m->text[P_CODE], here ? ST_CURSOR : ST_TEXT, "%s %08" PRIx64 "  %-17s %s %s%s",
+    ui_put(&m->text[P_CODE], here ? ST_CURSOR : ST_TEXT, "%s %08" PRIx64 " %-15s %s %s%s",
            here ? "=>" : "  ", in->address, bytes, in->mnemonic, in->op_str, tag);
 }
 

@@ -64,7 +64,7 @@ void layout_compute(struct ui_layout *l, int width, int height, int line) {
         h3 = need;
     }
     int h4 = room - h1 - h2 - h3;
-    static const int r1[] = { P_WHERE, P_CODE, P_REGS }, w1[] = { 380, 330, 290 };
+    static const int r1[] = { P_WHERE, P_CODE, P_REGS }, w1[] = { 360, 360, 280 };
     static const int r2[] = { P_PAGES, P_STORY }, w2[] = { 470, 530 };
     static const int r3[] = { P_TIMELINE }, w3[] = { 1000 };
     static const int r4[] = { P_CONSOLE, P_RECORD }, w4[] = { 500, 500 };
