@@ -166,6 +166,8 @@ uint64_t last_exit_with_vector(const struct run *run, uint64_t i, uint32_t vecto
 void visit_around(const struct run *run, uint64_t i, uint64_t *first, uint64_t *last);
 /* The hypercall a visit made, if its exit was one: the hcall record, or UINT64_MAX. */
 uint64_t visit_hcall(const struct run *run, uint64_t exit);
+/* Why the guest left at exit record i: "hypercall SET_PTE (vector 31) at eip ..." (where.c). */
+void why_exit(const struct ui_model *m, uint64_t i, char *buf, size_t len);
 /* "0.899291 ms" */
 void format_time(uint64_t t, char *buf, size_t len);
 #endif

@@ -90,6 +90,18 @@ static void add_running_steps(struct ui_model *m, struct ui_story *s) {
     sort_steps(s);
 }
 
+/* A host visit outside any round trip starts with its exit, which explain tells only with
+ * what follows it (if at all): the window says at once why the guest left. */
+static void tell_visit_exit(struct ui_model *m, struct ui_story *s) {
+    const struct run_rec *r = &m->run->rec[s->first];
+    if (s->unit != U_VISIT || r->kind != TK_TO_HOST) return;
+    char why[256], text[400];
+    why_exit(m, s->first, why, sizeof(why));
+    snprintf(text, sizeof(text), "The guest left for the host through the Switcher (%u ns): %s.",
+             r->f[TH_SWITCHER_NS], why);
+    add_step(s, (struct ui_at){ s->first, 0 }, r->t, text);
+}
+
 static void tell(struct ui_model *m, struct ui_story *s) {
     static struct explain e;
     static struct trace_rec rec;
@@ -101,9 +113,18 @@ static void tell(struct ui_model *m, struct ui_story *s) {
     e.rt = s->rt;
     run_get(run, s->first, &rec);
     explain_begin(&e, &rec);
+    if (s->unit == U_VISIT) {    /* no faulting instruction for the entry to come back to */
+        e.eip = 0;
+        e.cs = ~0u;
+    }
+    tell_visit_exit(m, s);
     uint32_t outcome = RT_UNFINISHED;
     for (uint64_t i = s->first; i <= s->last && i < run->n; i++) {
         if (s->unit == U_ROUND_TRIP && run->rec[i].rt != s->rt) continue;
+        if (s->unit == U_VISIT && run->rec[i].kind == TK_TO_GUEST && i > s->first) {
+            k.cur = i - 1;       /* what the visit did is told before the way back */
+            explain_flush(&e);
+        }
         k.cur = i;
         run_get(run, i, &rec);
         explain_record(&e, &rec);
@@ -175,7 +196,7 @@ void story_update(struct ui_model *m) {
         if (!before(m->at, s->steps[i].at)) s->current = (int)i;
     ui_text_clear(t);
     header(m, t);
-    uint64_t t0 = s->n_steps ? s->steps[0].t : 0;
+    uint64_t t0 = m->run->rec[s->first].t;   /* times are told from the unit's first record */
     for (unsigned i = 0; i < s->n_steps; i++)   /* every step of the moment is lit */
         ui_put(t, s->current >= 0 && !before(s->steps[i].at, s->steps[s->current].at) &&
                (int)i <= s->current ? ST_CURSOR : (int)i > s->current ? ST_DIM : ST_TEXT,

@@ -5,7 +5,7 @@
 #include <string.h>
 
 /* Why the guest left for the host, in a few words. */
-static void why_exit(const struct ui_model *m, uint64_t i, char *buf, size_t len) {
+void why_exit(const struct ui_model *m, uint64_t i, char *buf, size_t len) {
     const struct run_rec *r = &m->run->rec[i];
     uint32_t v = r->f[TH_VECTOR];
     const char *name = trace_vector_name(v);
