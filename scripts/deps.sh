@@ -14,7 +14,14 @@ unicorn_ok() {
 
 pkgconfig_ok() {
   command -v cmake >/dev/null && command -v cc >/dev/null && command -v pkg-config >/dev/null &&
-  pkg-config --exists capstone sdl2 zlib slirp 2>/dev/null && unicorn_ok && i386_toolchain_ok
+  pkg-config --exists capstone sdl2 SDL2_ttf zlib slirp 2>/dev/null && unicorn_ok &&
+  i386_toolchain_ok && ui_font_ok
+}
+
+# The window (lgsim ui) writes with DejaVu Sans Mono (Debian: fonts-dejavu-core).
+ui_font_ok() {
+  [ "$(uname -s)" != Linux ] || [ -f /usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf ] ||
+    { command -v fc-list >/dev/null && fc-list | grep -q "DejaVu Sans Mono"; }
 }
 
 # The guest side (Switcher, test guests) is built with the system compiler in 32-bit mode.
@@ -73,9 +80,10 @@ PIN
 }
 
 install_debian() {
-  # libslirp-dev is optional for the build: without it --net=user says it is missing.
+  # libslirp-dev is optional for the build: without it --net=user says it is missing.  So are
+  # libsdl2-dev and libsdl2-ttf-dev: without them "lgsim ui" says this build has no UI.
   local pkgs="cmake gcc gcc-multilib binutils pkg-config libcapstone-dev libsdl2-dev zlib1g-dev
-              libslirp-dev"
+              libslirp-dev libsdl2-ttf-dev fonts-dejavu-core"
   export DEBIAN_FRONTEND=noninteractive
   need_root apt-get update -qq
   # shellcheck disable=SC2086
@@ -110,8 +118,8 @@ main() {
     return 0
   fi
   case "$(uname -s)" in
-    Darwin) echo "deps.sh: on macOS run: brew install cmake pkg-config unicorn capstone sdl2 zlib libslirp x86_64-elf-binutils llvm" >&2 ;;
-    *)      echo "deps.sh: no apt-get here; install CMake, pkg-config, Unicorn >= 2.1, Capstone, SDL2, zlib, libslirp (optional: --net=user) and a 32-bit capable C compiler (see README.md)" >&2 ;;
+    Darwin) echo "deps.sh: on macOS run: brew install cmake pkg-config unicorn capstone sdl2 sdl2_ttf zlib libslirp x86_64-elf-binutils llvm" >&2 ;;
+    *)      echo "deps.sh: no apt-get here; install CMake, pkg-config, Unicorn >= 2.1, Capstone, zlib, SDL2 and SDL2_ttf with a monospace font (optional: lgsim ui), libslirp (optional: --net=user) and a 32-bit capable C compiler (see README.md)" >&2 ;;
   esac
   exit 1
 }

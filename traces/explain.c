@@ -17,6 +17,10 @@ static void usage(FILE *f) {
 
 /* Words up to WIDTH columns; continuation lines start under the text, not the time. */
 void explain_say(struct explain *e, uint64_t t, const struct text *what) {
+    if (e->sink) {
+        e->sink(e->sink_ctx, t, what);
+        return;
+    }
     char when[32];
     snprintf(when, sizeof(when), "+%" PRIu64 " ns", t >= e->t0 ? t - e->t0 : 0);
     fprintf(e->out, "%*s  ", INDENT - 2, when);
@@ -64,7 +68,7 @@ static int parse_args(int argc, char **argv, uint32_t *rt, const char **path) {
     return 0;
 }
 
-static void start(struct explain *e, const struct trace_rec *r, const char *path) {
+void explain_begin(struct explain *e, const struct trace_rec *r) {
     e->t0 = r->t;
     if (r->kind == TK_TO_HOST) {
         e->eip = r->f[TH_EIP];
@@ -72,6 +76,10 @@ static void start(struct explain *e, const struct trace_rec *r, const char *path
         e->cr2 = r->f[TH_CR2];
         e->pgdir = r->f[TH_PGDIR];
     }
+}
+
+static void start(struct explain *e, const struct trace_rec *r, const char *path) {
+    explain_begin(e, r);
     fprintf(e->out, "Page-fault round trip %u of %s, from record #%" PRIu64 " at %" PRIu64
             ".%06" PRIu64 " ms of virtual time.\nEach step shows the virtual time since the "
             "fault.\n\n", e->rt, path, r->index, r->t / 1000000, r->t % 1000000);

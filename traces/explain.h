@@ -15,6 +15,9 @@ struct io_run {
 
 struct explain {
     FILE *out;
+    /* When set, each step goes here instead of to out (the UI's story panel). */
+    void (*sink)(void *ctx, uint64_t t, const struct text *what);
+    void *sink_ctx;
     uint32_t rt;
     uint64_t t0;                   /* the fault: times are told from here */
     uint32_t eip, cs, cr2, pgdir;  /* the faulting instruction, its address, its directory */
@@ -30,11 +33,16 @@ struct explain {
     struct io_run io;
 };
 
+/* The first record told: times are told from it, and a fault there is the one followed. */
+void explain_begin(struct explain *e, const struct trace_rec *first);
 /* One record of the round trip, in file order; the caller stops after its rt_end. */
 void explain_record(struct explain *e, const struct trace_rec *r);
 /* The record after rt_end, if any: the exit that ended an abandoned round trip, or the
  * Guest's death. */
 void explain_after(struct explain *e, const struct trace_rec *next, uint32_t outcome);
+/* Tell what is still held back (a run of port I/O, an exit not yet explained): for a caller
+ * that stops before a round trip's end. */
+void explain_flush(struct explain *e);
 /* Write one step at time t, wrapped and indented under its time. */
 void explain_say(struct explain *e, uint64_t t, const struct text *what);
 #endif

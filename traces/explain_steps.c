@@ -476,6 +476,11 @@ void explain_record(struct explain *e, const struct trace_rec *r) {
     }
 }
 
+void explain_flush(struct explain *e) {
+    flush_io(e);
+    if (e->exit_open) tell_exit(e);
+}
+
 /* An abandoned round trip: the exit that showed the guest elsewhere. */
 static void tell_elsewhere(struct explain *e, const struct trace_rec *next) {
     struct text w;

@@ -4,6 +4,7 @@
 #include "abi/lguest.h"
 #include "traces/tool.h"
 #include "debug/debug.h"
+#include "ui/ui.h"
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,7 +51,8 @@ static void usage(FILE *f) {
 "Options may come before, between or after MEM and KERNEL, as lguest's getopt_long allows;\n"
 "everything after \"--\" is MEM, KERNEL or a kernel argument.\n"
 "\n"
-"       lgsim trace dump|stats|diff|explain|export ...   read traces (lgsim trace help)\n",
+"       lgsim trace dump|stats|diff|explain|export ...   read traces (lgsim trace help)\n"
+"       lgsim ui [options] TRACE   browse a recorded run in a window (lgsim ui --help)\n",
             GUEST_MEM_MAX_MB);
 }
 
@@ -280,6 +282,10 @@ static int take_option(struct cli *c, int argc, char **argv, int *i) {
     else if (!strcmp(a, "--trace-switches") || !strncmp(a, "--trace-switches=", 17))
         return take_trace_switches(c, a);
     else if (!strcmp(a, "--stats")) c->stats = 1;
+    else if (!strcmp(a, "--ui")) {
+        fprintf(stderr, "lgsim: --ui: %s\n", ui_live_unavailable());
+        return -1;
+    }
     else if (!strcmp(a, "--gdb")) c->gdb = 1;
     else if (!strncmp(a, "--gdb=", 6)) return take_gdb_port(c, a + 6);
     else if (!strcmp(a, "--gdb-wait")) c->dbg.wait = 1;
@@ -392,6 +398,10 @@ static int run_kernel(struct cli *c) {
 int main(int argc, char **argv) {
     if (argc > 1 && !strcmp(argv[1], "trace"))
         return trace_tool(argc - 1, argv + 1);
+    if (argc > 1 && !strcmp(argv[1], "ui")) {
+        const struct ui_builtin b = { lgsim_demo_guest, lgsim_demo_guest_len };
+        return ui_main(argc - 1, argv + 1, &b);
+    }
     static struct cli c;
     c.opt = (struct launcher_options){ .console = stdout, .console_stdin = 1 };
     c.dbg = (struct debug_options){ .port = 1234 };

@@ -1,0 +1,36 @@
+# ui_check.cmake - run lgsim (ui), check its exit status and what it says; then, for each
+# PNG=LAYOUT pair in PROBES, that the screenshot shows the layout (png_probe).
+#   -DCMD=a@@b@@c -DEXIT=n [-DWANT_OUT=re@@re] [-DWANT_ERR=re@@re] [-DWORK=dir]
+#   [-DPROBE=png_probe] [-DPROBES=shot.png=layout.txt@@...]
+cmake_minimum_required(VERSION 3.16)
+string(REPLACE "@@" ";" cmd "${CMD}")
+if(WORK)
+  file(MAKE_DIRECTORY ${WORK})
+  set(wd WORKING_DIRECTORY ${WORK})
+endif()
+execute_process(COMMAND ${cmd} ${wd} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err
+                TIMEOUT 300)
+if(NOT rc STREQUAL "${EXIT}")
+  message(FATAL_ERROR "exit status ${rc}, want ${EXIT}\n--- stdout ---\n${out}\n--- stderr ---\n${err}")
+endif()
+foreach(stream OUT ERR)
+  string(REPLACE "@@" ";" want "${WANT_${stream}}")
+  string(TOLOWER ${stream} lower)
+  foreach(re IN LISTS want)
+    if(NOT "${${lower}}" MATCHES "${re}")
+      message(FATAL_ERROR "std${lower} does not match: ${re}\n--- std${lower} ---\n${${lower}}")
+    endif()
+  endforeach()
+endforeach()
+string(REPLACE "@@" ";" probes "${PROBES}")
+foreach(pair IN LISTS probes)
+  string(REPLACE "=" ";" p "${pair}")
+  list(GET p 0 png)
+  list(GET p 1 layout)
+  execute_process(COMMAND ${PROBE} ${png} ${layout} ${wd} RESULT_VARIABLE prc OUTPUT_VARIABLE pout
+                  ERROR_VARIABLE perr)
+  if(NOT prc EQUAL 0)
+    message(FATAL_ERROR "${png} does not show ${layout}:\n${pout}${perr}")
+  endif()
+  message(STATUS "${pout}")
+endforeach()

@@ -1,0 +1,35 @@
+/* actions.h - everything a key, a click or a script line can do to the model, by name. */
+#ifndef LGSIM_UI_ACTIONS_H
+#define LGSIM_UI_ACTIONS_H
+#include "ui/model.h"
+
+enum ui_action {
+    ACT_NONE, ACT_STEP, ACT_BACK, ACT_STEP_100, ACT_BACK_100, ACT_FIRST, ACT_LAST,
+    ACT_NEXT_SWITCH, ACT_PREV_SWITCH, ACT_NEXT_RT, ACT_PREV_RT, ACT_NEXT_REFLECTED,
+    ACT_PREV_REFLECTED, ACT_NEXT_HCALL, ACT_PREV_HCALL, ACT_NEXT_IRQ, ACT_PREV_IRQ,
+    ACT_STORY_NEXT, ACT_STORY_PREV, ACT_ZOOM_IN, ACT_ZOOM_OUT, ACT_ZOOM_ALL, ACT_ZOOM_UNIT,
+    ACT_PAN_LEFT, ACT_PAN_RIGHT, ACT_AXIS, ACT_ADDRESS, ACT_FOLLOW_CR2, ACT_GOTO, ACT_HELP,
+    ACT_QUIT, ACT_BIGGER, ACT_SMALLER, ACT_ACTIONS
+};
+
+enum { MOD_SHIFT = 1, MOD_CTRL = 2 };
+
+/* "step", "next-round-trip", ...; -1 when unknown. */
+int action_from_name(const char *name);
+const char *action_name(enum ui_action a);
+/* Do it (ACT_BIGGER/SMALLER are the window's: nothing here).  1: done, 0: nothing to do
+ * (m->status says why). */
+int model_action(struct ui_model *m, enum ui_action a);
+
+/*
+ * A key: a typed character ("n", "N", "?", "+": from text input, so any keyboard layout
+ * works) or a key by SDL's name ("Right", "PageDown", "Return", "Escape", "F1"), with
+ * Shift/Ctrl.  Prompts and the help overlay take keys first.  Returns the action done, or
+ * ACT_NONE.
+ */
+enum ui_action ui_key(struct ui_model *m, const char *key, unsigned mods);
+/* The help overlay: every binding, from the same table ui_key uses. */
+void help_text(struct ui_text *t);
+/* A click: go to record rec (the timeline picked it). */
+void model_click_record(struct ui_model *m, uint64_t rec);
+#endif

@@ -1,0 +1,61 @@
+/* console.c - the console panel: what the guest had printed by the moment. */
+#include "ui/model.h"
+#include <stdio.h>
+#include <string.h>
+
+#define LINES_KEPT 200     /* more than any window shows */
+
+/* The console records before the moment, newest first, until enough lines are collected. */
+static uint64_t first_needed(const struct run *run, uint64_t at) {
+    unsigned lines = 0;
+    uint64_t first = at + 1;
+    for (uint64_t j = at + 1; j-- > 0 && lines <= LINES_KEPT;) {
+        if (run->rec[j].kind != TK_CONSOLE) continue;
+        first = j;
+        const char *s = run_text(run, j);
+        for (unsigned k = 0; k < run->rec[j].text_len; k++) lines += s[k] == '\n';
+    }
+    return first;
+}
+
+/* Bytes as a line shows them: control characters other than newline as '.'. */
+static void add_bytes(struct ui_text *t, char *line, size_t *len, const char *s, unsigned n,
+                      int style) {
+    for (unsigned k = 0; k < n; k++) {
+        char c = s[k];
+        if (c == '\n' || *len == 255) {
+            line[*len] = 0;
+            ui_put(t, style, "%s", line);
+            *len = 0;
+            if (c == '\n') continue;
+        }
+        if (c == '\r') continue;
+        line[(*len)++] = (c >= 0x20 && c < 0x7f) ? c : '.';
+    }
+}
+
+void console_update(struct ui_model *m) {
+    const struct run *run = m->run;
+    struct ui_text *t = &m->text[P_CONSOLE];
+    ui_text_clear(t);
+    uint64_t at = m->at.rec, first = first_needed(run, at), bytes = 0, last = UINT64_MAX;
+    char line[256];
+    size_t len = 0;
+    for (uint64_t j = first; j <= at && j < run->n; j++) {
+        if (run->rec[j].kind != TK_CONSOLE) continue;
+        int hot = j == at && !m->at.running;
+        add_bytes(t, line, &len, run_text(run, j), run->rec[j].text_len, hot ? ST_HOT : ST_TEXT);
+        bytes += run->rec[j].text_len;
+        last = j;
+    }
+    if (len) {
+        line[len] = 0;
+        ui_put(t, last == at && !m->at.running ? ST_HOT : ST_TEXT, "%s", line);
+    }
+    if (!t->n) ui_put(t, ST_DIM, "(nothing printed yet)");
+    /* A trimmed start would make the lines move under a learner's eyes; mark it. */
+    if (first > 0 && last != UINT64_MAX && t->n > LINES_KEPT)
+        t->l[0].style = ST_DIM;
+    snprintf(m->sig[P_CONSOLE], sizeof(m->sig[P_CONSOLE]), "%llu",
+             (unsigned long long)(last == UINT64_MAX ? 0 : last + 1));
+}

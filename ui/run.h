@@ -1,0 +1,49 @@
+/* run.h - a recorded run held in memory, so the window can go to any record and back. */
+#ifndef LGSIM_UI_RUN_H
+#define LGSIM_UI_RUN_H
+#include <stdint.h>
+#include "traces/format.h"
+
+/*
+ * The trace reader streams; browsing needs every record at hand.  A record here is the
+ * decoded one without its text buffer (64 bytes); console and death text go into one pool.
+ * Live mode (later) appends records as the recorder writes them (run_append), so everything
+ * built on a run works on a machine that is still going.
+ */
+struct run_rec {
+    uint64_t t;
+    uint32_t f[TRACE_FIELDS];
+    uint32_t rt;
+    uint32_t text;               /* offset of its text in run.text */
+    uint16_t text_len;
+    uint8_t kind;
+};
+
+struct run {
+    char path[512];
+    char name[128];              /* the file name without its directories */
+    struct trace_header h;
+    int have_header;
+    struct run_rec *rec;
+    uint64_t n, cap;
+    char *text;
+    uint64_t text_len, text_cap;
+    /* Round trips by id (ids count from 1): first record and last (its rt_end when ended). */
+    uint64_t *rt_first, *rt_last;
+    uint32_t n_rt, rt_cap;
+};
+
+/* Read a whole trace: 0, or -1 with the reader's message (byte offset and record) in err. */
+int run_load(struct run *run, const char *path, char *err, size_t errlen);
+/* One more record at the end: 0, -1 when memory runs out, -2 for an impossible round-trip id. */
+int run_append(struct run *run, const struct trace_rec *r);
+/* Record i as the trace tools see it (text included). */
+void run_get(const struct run *run, uint64_t i, struct trace_rec *out);
+const char *run_text(const struct run *run, uint64_t i);
+void run_free(struct run *run);
+
+/* Round trip id's first and last records; 0 when the run holds no such round trip. */
+int run_round_trip(const struct run *run, uint32_t id, uint64_t *first, uint64_t *last);
+/* The first record at or after time t (n when none). */
+uint64_t run_at_time(const struct run *run, uint64_t t);
+#endif
