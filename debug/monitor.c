@@ -3,6 +3,7 @@
 #include "sim/host/layout.h"
 #include "abi/lguest.h"
 #include "switcher-model/lguest_pages.h"
+#include "traces/number.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -80,10 +81,16 @@ static void set_view(struct debugger *d, const char *arg, FILE *out) {
 
 static void until(struct debugger *d, const char *arg, FILE *out) {
     char what[16] = "";
-    unsigned nr = ~0u;
-    int n = sscanf(arg, "%15s %i", what, (int *)&nr);
+    int used = 0;
+    uint64_t nr = ~0u;
+    sscanf(arg, "%15s %n", what, &used);
+    const char *num = used ? arg + used : "";
+    if (*num && (strcmp(what, "hcall") || number_parse(num, 0, 0, ~0u - 1, &nr))) {
+        fprintf(out, "until: bad number '%s' (until hcall N: a hypercall number)\n", num);
+        return;
+    }
     d->until_hit = 0;
-    d->until_nr = n == 2 ? nr : ~0u;
+    d->until_nr = (uint32_t)nr;
     if (!strcmp(what, "switch")) d->until = UNTIL_SWITCH;
     else if (!strcmp(what, "pf")) d->until = UNTIL_PF;
     else if (!strcmp(what, "hcall")) d->until = UNTIL_HCALL;
@@ -156,7 +163,12 @@ static void show_gdt(struct debugger *d, FILE *out) {
 }
 
 static void walk_side_by_side(struct debugger *d, const char *arg, FILE *out) {
-    uint32_t la = (uint32_t)strtoul(arg, NULL, 0), pde, pte, gpa;
+    uint64_t addr;
+    if (number_parse(arg, 0, 0, 0xFFFFFFFFu, &addr)) {
+        fprintf(out, "walk: bad address '%s' (walk ADDR: 0 to 0xffffffff)\n", arg);
+        return;
+    }
+    uint32_t la = (uint32_t)addr, pde, pte, gpa;
     fprintf(out, "linear %#x: directory index %u, table index %u\n", la, la >> 22,
             (la >> 12) & 0x3FF);
     if (d->lg->shadow.linear) fprintf(out, "  guest : no page table yet (identity)\n");
@@ -187,8 +199,12 @@ static void trace(struct debugger *d, const char *arg, FILE *out) {
         fprintf(out, "no trace: run lgsim with --trace=FILE\n");
         return;
     }
-    unsigned n = *arg ? (unsigned)strtoul(arg, NULL, 0) : 10;
-    if (n > DEBUG_RING) n = DEBUG_RING;
+    uint64_t want = 10;
+    if (*arg && number_parse(arg, 0, 0, DEBUG_RING, &want)) {
+        fprintf(out, "trace: bad count '%s' (trace N: 0 to %d)\n", arg, DEBUG_RING);
+        return;
+    }
+    unsigned n = (unsigned)want;
     if (n > d->ring_total) n = (unsigned)d->ring_total;
     for (unsigned i = n; i > 0; i--) {
         const struct trace_rec *r = &d->ring[(d->ring_next + DEBUG_RING - i) % DEBUG_RING];
