@@ -20,7 +20,9 @@ static void help(FILE *out) {
 "  idt | gdt             the Guest's IDT and GDT as the Host holds them\n"
 "  walk ADDR             ADDR through the Guest's page table and the shadow, side by side\n"
 "  trace [N]             the last N trace records (with --trace)\n"
-"  step-irqs on|off      whether a step goes into interrupts (on) or runs them through\n");
+"  step-irqs on|off      whether a step goes into interrupts (on) or runs them through\n"
+"  host-writes on|off    whether gdb may write host memory outside the guest's (off: refused;\n"
+"                        on: the containment check at exit names the debugger as writer)\n");
 }
 
 const char *world_name(struct debugger *d) {
@@ -232,5 +234,11 @@ void monitor_command(struct debugger *d, const char *line, FILE *out) {
         if (!strcmp(arg, "off")) d->opt.skip_irqs = 1;
         else if (!strcmp(arg, "on")) d->opt.skip_irqs = 0;
         fprintf(out, "steps %s interrupts\n", d->opt.skip_irqs ? "run through" : "go into");
+    } else if (!strcmp(cmd, "host-writes")) {
+        if (!strcmp(arg, "on")) d->host_writes = 1;
+        else if (!strcmp(arg, "off")) d->host_writes = 0;
+        else if (*arg) fprintf(out, "host-writes on or off, not '%s'\n", arg);
+        fprintf(out, "writes to host memory outside the guest's: %s\n",
+                d->host_writes ? "allowed (the debugger is named at exit)" : "refused");
     } else help(out);
 }
