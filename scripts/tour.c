@@ -240,11 +240,10 @@ int main(int argc, char **argv) {
     char *doc = document();
     if (!strcmp(argv[1], "--write")) {
         FILE *f = fopen(argv[2], "wb");
-        if (!f || fwrite(doc, 1, strlen(doc), f) != strlen(doc) || fclose(f)) {
-            fprintf(stderr, "lgsim-tour: cannot write %s\n", argv[2]);
-            return 2;
-        }
-        return 0;
+        int bad = !f || fwrite(doc, 1, strlen(doc), f) != strlen(doc) || fclose(f);
+        if (bad) fprintf(stderr, "lgsim-tour: cannot write %s\n", argv[2]);
+        free(doc);
+        return bad ? 2 : 0;
     }
     size_t len;
     char *have = read_all(argv[2], &len);
@@ -252,10 +251,10 @@ int main(int argc, char **argv) {
         fprintf(stderr, "lgsim-tour: cannot read %s\n", argv[2]);
         return 2;
     }
-    if (strcmp(have, doc)) {
-        report_difference(argv[2], have, doc);
-        return 1;
-    }
-    printf("lgsim-tour: %s has the %d stops of the tour, in order\n", argv[2], n_stops);
-    return 0;
+    int differs = strcmp(have, doc) != 0;
+    if (differs) report_difference(argv[2], have, doc);
+    else printf("lgsim-tour: %s has the %d stops of the tour, in order\n", argv[2], n_stops);
+    free(have);
+    free(doc);
+    return differs;
 }

@@ -55,7 +55,8 @@ int run_append(struct run *run, const struct trace_rec *r) {
     d->text = (uint32_t)run->text_len;
     d->text_len = (uint16_t)r->text_len;
     if (r->text_len) memcpy(run->text + run->text_len, r->text, r->text_len);
-    run->text_len += r->text_len;
+    run->text[run->text_len + r->text_len] = 0;   /* run_text() is a C string (a death's %s) */
+    run->text_len += r->text_len + 1;
     if (r->rt && note_round_trip(run, r->rt, run->n, r->kind == TK_RT_END)) return -1;
     run->n++;
     return 0;

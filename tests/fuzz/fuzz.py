@@ -62,7 +62,7 @@ def classify(rc, err, hung):
     return "BAD", "exit %d, which lgsim never gives" % rc
 
 def run_one(lgsim, guest, seed, opt, worker_dir):
-    image = os.path.join(worker_dir, "disk-%d.img" % os.getpid())
+    image = os.path.join(worker_dir, "disk-%d.img" % seed)   # zeros: a run starts as any other
     with open(image, "wb") as f:
         f.write(bytes(65536))
     cmd = command(lgsim, guest, seed, opt, image)
@@ -75,6 +75,7 @@ def run_one(lgsim, guest, seed, opt, worker_dir):
         os.killpg(p.pid, signal.SIGKILL)
         _, err = p.communicate()
         hung = True
+    os.unlink(image)
     err = err.decode(errors="replace")
     kind, why = classify(p.returncode, err, hung)
     return seed, kind, why, cmd
