@@ -77,6 +77,8 @@ void launcher_free(struct launcher *l) {
     if (l->replay) replay_close(l->replay);
     l->replay = NULL;
     devices_close(l);
+    for (int i = 0; i < LAUNCHER_DEVICES_MAX; i++)   /* kept for a restart that failed */
+        if (l->kept[i].ov) cow_close(&l->kept[i]);
     lguest_close(l->lg);
     l->lg = NULL;
 }
@@ -181,6 +183,7 @@ static void restart_guest(struct launcher *l, const char *why) {
     l->restart_ns = now;
     if (l->opt.verbose) fprintf(stderr, "lgsim: %s: starting the guest again\n", why);
     if (l->restarting) l->restarting(l->restarting_ctx, l, 0);
+    devices_keep_snapshots(l);
     devices_close(l);
     lguest_close(l->lg);
     l->lg = NULL;

@@ -40,6 +40,8 @@ struct launcher_options {
     struct launcher_device {
         enum { DEV_BLOCK, DEV_RNG, DEV_NET_USER, DEV_NET_TAP } kind;
         const char *path;
+        const char *overlay;      /* --block=FILE,overlay=OVERLAY: copy-on-write */
+        int snapshot;             /* --block=FILE,snapshot: an overlay gone at the end */
     }
         devices[LAUNCHER_DEVICES_MAX];
     int n_devices;
@@ -63,6 +65,7 @@ struct launcher {
     struct dev_env dev_env;
     struct virtio_console console;
     struct virtio_block blocks[LAUNCHER_DEVICES_MAX];
+    struct cow kept[LAUNCHER_DEVICES_MAX];   /* snapshot overlays across a restart */
     struct virtio_rng rngs[LAUNCHER_DEVICES_MAX];
     struct virtio_net nets[LAUNCHER_DEVICES_MAX];
     int n_blocks, n_rngs, n_nets;
@@ -118,6 +121,7 @@ int load_bzimage(struct launcher *l, uint32_t *entry, uint32_t *end, char *err, 
 int devices_init(struct launcher *l, char *err, size_t errlen);
 uint32_t devices_limit(const struct launcher *l);   /* device_limit, in pages */
 void devices_close(struct launcher *l);
+void devices_keep_snapshots(struct launcher *l);   /* before devices_close, for a restart */
 enum idle_input { INPUT_NONE, INPUT_DELIVERED, INPUT_ENDED, INPUT_INTERRUPTED };
 /* The Guest is halted until *wake (virtual ns; 0: no timer).  Gives it input (stdin, network
  * frames) or waits for some; *wake may come earlier (a network timer).  INPUT_NONE or
@@ -141,6 +145,9 @@ struct netdev *replay_netdev(struct launcher *l, const char *name);
 uint64_t replay_stop_time(const struct launcher *l);   /* UINT64_MAX: none */
 int replay_stop_due(struct launcher *l);
 int replay_finish(struct launcher *l, char *msg, size_t len);
+
+/* disk_tool.c: lgsim disk commit|info (argv[0] is "disk"); the exit status. */
+int disk_tool(int argc, char **argv);
 
 /* summary.c and diagnose.c: what happened, for people. */
 void launcher_summary(struct launcher *l, FILE *f);

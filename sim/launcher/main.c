@@ -25,6 +25,9 @@ static void usage(FILE *f) {
 "  -v, --verbose        say what the launcher emulates\n"
 "  --initrd=FILE, --initrd FILE   an initial RAM disk, loaded at the top of guest memory\n"
 "  --block=FILE         a virtio disk backed by FILE (read-only if FILE is; repeatable)\n"
+"  --block=FILE,overlay=OVERLAY   copy-on-write: FILE is only read, the guest's writes go to\n"
+"                       OVERLAY (made if absent; lgsim disk commit OVERLAY FILE applies it)\n"
+"  --block=FILE,snapshot  copy-on-write into a temporary overlay, discarded at the end\n"
 "  --rng                a virtio entropy device (a fixed-seed stream: runs repeat)\n"
 "  --tunnet=IP[:MAC], --tunnet=bridge:NAME[:MAC]   a virtio network device on a new TAP\n"
 "                       device, its host end given IP or added to bridge NAME (Linux;\n"
@@ -52,7 +55,8 @@ static void usage(FILE *f) {
 "everything after \"--\" is MEM, KERNEL or a kernel argument.\n"
 "\n"
 "       lgsim trace dump|stats|diff|explain|export ...   read traces (lgsim trace help)\n"
-"       lgsim ui [options] TRACE   browse a recorded run in a window (lgsim ui --help)\n",
+"       lgsim ui [options] TRACE   browse a recorded run in a window (lgsim ui --help)\n"
+"       lgsim disk commit|info OVERLAY [BASE]   copy-on-write overlays (lgsim disk help)\n",
             GUEST_MEM_MAX_MB);
 }
 
@@ -196,6 +200,36 @@ static const char *options_text(const struct launcher_options *o) {
     return buf;
 }
 
+/* --block=FILE[,overlay=OVERLAY|,snapshot]: lgsim's copy-on-write disks (4.4 has none).  The
+ * suffix is looked for at the end, so a file name may hold commas of its own. */
+static int block_options(struct launcher_device *d, const char *a) {
+    const char *ov = strstr(d->path, ",overlay="), *end = d->path + strlen(d->path);
+    size_t snap = strlen(",snapshot");
+    if (ov && ov > d->path && ov[9] && !strchr(ov + 9, ',')) {
+        d->overlay = ov + 9;
+        end = ov;
+    } else if ((size_t)(end - d->path) > snap && !strcmp(end - snap, ",snapshot")) {
+        d->snapshot = 1;
+        end -= snap;
+    } else if (ov || strstr(d->path, ",snapshot")) {
+        fprintf(stderr, "lgsim: %s: write --block=FILE,overlay=OVERLAY or --block=FILE,snapshot\n",
+                a);
+        return -1;
+    }
+    if (d->overlay || d->snapshot) {
+        char *base = malloc((size_t)(end - d->path) + 1);
+        if (!base) return -1;
+        memcpy(base, d->path, (size_t)(end - d->path));
+        base[end - d->path] = 0;
+        d->path = base;   /* lives as long as lgsim */
+    }
+    if (d->overlay && !strcmp(d->overlay, d->path)) {
+        fprintf(stderr, "lgsim: %s: the overlay cannot be the base itself\n", a);
+        return -1;
+    }
+    return 0;
+}
+
 /* --block=FILE, --rng, --net=user[,...] or --tunnet=ARG: the next PCI device, in
  * command-line order as in 4.4. */
 static int add_device(struct launcher_options *opt, const char *a) {
@@ -220,7 +254,7 @@ static int add_device(struct launcher_options *opt, const char *a) {
         fprintf(stderr, "lgsim: %s needs a value\n", a);
         return -1;
     }
-    return 0;
+    return d->kind == DEV_BLOCK ? block_options(d, a) : 0;
 }
 
 /* What the command line said. */
@@ -422,6 +456,8 @@ static int run_kernel(struct cli *c) {
 int main(int argc, char **argv) {
     if (argc > 1 && !strcmp(argv[1], "trace"))
         return trace_tool(argc - 1, argv + 1);
+    if (argc > 1 && !strcmp(argv[1], "disk"))
+        return disk_tool(argc - 1, argv + 1);
     if (argc > 1 && !strcmp(argv[1], "ui")) {
         const struct ui_builtin b = { lgsim_demo_guest, lgsim_demo_guest_len };
         return ui_main(argc - 1, argv + 1, &b);
