@@ -109,12 +109,29 @@ static int stop_requested(struct launcher *l) {
 static struct lguest_turn my_turn(const struct launcher *l) {
     uint64_t at = replay_stop_time(l);
     if (l->opt.max_ns && l->opt.max_ns < at) at = l->opt.max_ns;
+    if (l->opt.save_at_ns && !l->saved && l->opt.save_at_ns < at) at = l->opt.save_at_ns;
     return (struct lguest_turn){ .signal = term_stop_flag(), .at_ns = at,
                                  .every_passes = devices_watching_terminal(l) ? 256 : 0 };
 }
 
+/* --save-at: the machine into a file at the first turn from that virtual time on; the run
+ * goes on as if nothing happened (a turn changes nothing the Guest can see). */
+static void save_due(struct launcher *l) {
+    if (!l->opt.save_at_ns || l->saved || lguest_time(l->lg) < l->opt.save_at_ns) return;
+    char err[400];
+    l->saved = 1;
+    if (machine_file_write(l, l->opt.save_path, err, sizeof(err))) {
+        launcher_quit(l, "--save-at: %s", err);
+        l->exit_code = 2;
+        return;
+    }
+    fprintf(stderr, "lgsim: saved the machine at %.6f ms of virtual time to %s\n",
+            lguest_time(l->lg) / 1e6, l->opt.save_path);
+}
+
 static void take_turn(struct launcher *l) {
-    if (out_of_time(l) || stop_requested(l) || replay_stop_due(l))
+    save_due(l);
+    if (l->dead || out_of_time(l) || stop_requested(l) || replay_stop_due(l))
         return;
     devices_poll_input(l);
 }

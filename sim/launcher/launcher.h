@@ -47,6 +47,12 @@ struct launcher_options {
     int n_devices;
     int console_stdin;            /* the console's input is stdin (lgsim; not unit tests) */
     const char *replay_path;      /* --replay=FILE: input from that trace, not stdin or a network */
+    int argc;                     /* the command line that builds this machine (a saved file */
+    char **argv;                  /* keeps it; without --save-at, --restore, --trace, --gdb) */
+    const uint8_t *trace_resume;  /* --restore with --trace: the saved writer state and trace */
+    size_t trace_resume_len;      /* so far (machine_trace_section), written again at trace_path */
+    uint64_t save_at_ns;          /* --save-at=MS FILE: save the machine there (0: never) */
+    const char *save_path;
     int no_reboot;                /* --no-reboot: a Guest asking for a restart ends the run */
 };
 
@@ -78,6 +84,7 @@ struct launcher {
     } in;
 
     unsigned boots;               /* 1, and one more each time the Guest restarts */
+    int saved;                    /* --save-at has been done */
     uint64_t restart_ns;          /* the virtual time of the last restart */
     /* Told of a restart twice: before the old Host goes (started 0) and once the new one
      * (l->lg) is ready (started 1); NULL: nobody to tell. */
@@ -106,6 +113,9 @@ uint32_t launcher_eip(struct launcher *l);   /* the Guest's EIP, through LHREQ_G
 
 /* trace_files.c: the binary trace and the one being replayed. */
 int launcher_open_traces(struct launcher *l, char *err, size_t errlen);
+/* The run's header: lgsim's version, the options, the inputs (kernel, initrd, disks as the
+ * Guest sees them) by name, size and hash. */
+int launcher_inputs(struct launcher *l, struct trace_header *h, char *err, size_t errlen);
 /* Close the binary trace; 0, or -1 with the reason (a trace that could not be written). */
 int launcher_close_trace(struct launcher *l, char *err, size_t errlen);
 
@@ -145,6 +155,38 @@ struct netdev *replay_netdev(struct launcher *l, const char *name);
 uint64_t replay_stop_time(const struct launcher *l);   /* UINT64_MAX: none */
 int replay_stop_due(struct launcher *l);
 int replay_finish(struct launcher *l, char *msg, size_t len);
+
+/* machine.c: the whole machine as bytes between two runs (sections HOST LNCH RECD DEVS TRCE);
+ * with_trace_file: the trace written so far goes in too (a saved file).  A restore goes into
+ * a Launcher set up from the same command line; from_file: a traced run's trace is written
+ * again at opt.trace_path and goes on, else (a checkpoint) the trace is cut back. */
+int machine_save(struct launcher *l, int with_trace_file, uint8_t **out, size_t *len,
+                 char *err, size_t errlen);
+int machine_restore(struct launcher *l, const uint8_t *p, size_t len, int from_file,
+                    char *err, size_t errlen);
+/* The TRCE section of machine_save()'s bytes (*n 0: the run had no trace); -1: damaged. */
+int machine_trace_section(const uint8_t *p, size_t len, const uint8_t **at, size_t *n);
+
+/* machine_file.c: a saved machine (--save-at, monitor save, --restore). */
+struct saved_machine {
+    char lgsim_version[64], engine[200];
+    int argc;                     /* the command line that builds the machine again */
+    char **argv;
+    struct trace_header inputs;   /* the options and the inputs, as the trace header has them */
+    uint64_t t;                   /* its virtual time */
+    uint8_t *state;               /* machine_save()'s bytes */
+    size_t state_len;
+};
+int machine_file_write(struct launcher *l, const char *path, char *err, size_t errlen);
+/* Read and check all of path (nothing is set up from it until it is whole); -1 with the
+ * reason and the byte offset where the file is wrong. */
+int machine_file_read(const char *path, struct saved_machine *m, char *err, size_t errlen);
+int machine_file_parse(const uint8_t *buf, size_t len, struct saved_machine *m, char *err,
+                       size_t errlen);   /* the same on bytes in memory */
+/* The machine l was set up as is the one m saved (version, engine, options, input hashes). */
+int machine_file_matches(struct launcher *l, const struct saved_machine *m, char *err,
+                         size_t errlen);
+void machine_file_free(struct saved_machine *m);
 
 /* disk_tool.c: lgsim disk commit|info (argv[0] is "disk"); the exit status. */
 int disk_tool(int argc, char **argv);

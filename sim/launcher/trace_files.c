@@ -1,6 +1,7 @@
 /* trace_files.c - the run's binary trace, and the trace it replays, under this run's header. */
 #include "sim/launcher/launcher.h"
 #include "sim/launcher/replay.h"
+#include "virtio/cow.h"
 #include <errno.h>
 #include <string.h>
 
@@ -86,9 +87,17 @@ static int run_header(struct launcher *l, struct trace_header *hp, char *err, si
     return 0;
 }
 
+int launcher_inputs(struct launcher *l, struct trace_header *h, char *err, size_t errlen) {
+    return run_header(l, h, err, errlen);
+}
+
 static int open_trace(struct launcher *l, const struct trace_header *h, char *err,
                       size_t errlen) {
-    if (trace_writer_open(&l->trace, l->opt.trace_path, h, err, errlen)) return -1;
+    if (l->opt.trace_resume ?
+        trace_writer_resume(&l->trace, l->opt.trace_path, l->opt.trace_resume,
+                            l->opt.trace_resume_len, err, errlen) :
+        trace_writer_open(&l->trace, l->opt.trace_path, h, err, errlen))
+        return -1;
     l->rec.w = &l->trace;
     return 0;
 }
