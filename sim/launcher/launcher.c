@@ -55,6 +55,7 @@ int launcher_init(struct launcher *l, const struct launcher_options *opt, char *
     l->opt = *opt;
     l->mem = opt->mem_mb << 20;
     l->rec.switches = opt->trace_file;
+    l->rec.names = symtab_namer(&l->syms);   /* names only shown, never recorded */
     uint32_t entry;
     if (launcher_open_traces(l, err, errlen) || open_host(l, err, errlen) ||
         devices_init(l, err, errlen) || boot_guest(l, &entry, err, errlen))
@@ -70,6 +71,7 @@ void launcher_free(struct launcher *l) {
     devices_close(l);
     lguest_close(l->lg);
     l->lg = NULL;
+    symtab_free(&l->syms);
 }
 
 /* --- while the Guest runs --- */
