@@ -128,6 +128,8 @@ uint32_t lguest_read_virtual(struct lguest *lg, uint32_t va, uint8_t *buf, uint3
 size_t lguest_state_size(const struct lguest *lg);
 void lguest_state_save(struct lguest *lg, uint8_t *out);
 int lguest_state_restore(struct lguest *lg, const uint8_t *in, size_t len);
+/* FNV-1a 64 of the CPU's state and all of the machine's memory: equal hashes, same machine. */
+uint64_t lguest_machine_hash(struct lguest *lg);
 /* Which CPU engine and layout the bytes are for (a saved machine pins it). */
 void lguest_engine_id(const struct lguest *lg, char *out, size_t len);
 

@@ -91,3 +91,16 @@ void lguest_engine_id(const struct lguest *lg, char *out, size_t len) {
     cpu_engine_id(&lg->cpu, cpu, sizeof(cpu));
     snprintf(out, len, "%s, host %zu, memory %zu", cpu, sizeof(*lg), memory_bytes(lg));
 }
+
+/* The machine as the Guest and the Host run on it: the CPU and every byte of memory. */
+uint64_t lguest_machine_hash(struct lguest *lg) {
+    size_t n = cpu_state_size(&lg->cpu);
+    uint8_t *cpu = malloc(n);
+    if (!cpu) return 0;
+    cpu_state_save(&lg->cpu, cpu);
+    uint64_t h = trace_hash(cpu, n);
+    free(cpu);
+    for (int i = 0; i < lg->phys.n; i++)
+        h = trace_hash_more(h, lg->phys.r[i].mem, lg->phys.r[i].size);
+    return h;
+}

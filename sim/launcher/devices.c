@@ -33,6 +33,7 @@ static void console_out(void *ctx, const uint8_t *bytes, uint32_t n) {
 static void on_given(void *ctx, unsigned irq, const uint8_t *bytes, uint32_t len) {
     struct launcher *l = ctx;
     rec_frame(&l->rec, lguest_time(l->lg), irq, bytes, len);
+    l->n_inputs++;
 }
 
 static int add_device(struct launcher *l, const struct launcher_device *dev, char *err,
@@ -145,6 +146,7 @@ static enum idle_input deliver(struct launcher *l) {
     int n = console_input(&l->console, in->buf, chunk(in));
     if (n < 0) return INPUT_NONE;
     rec_bytes(&l->rec, lguest_time(l->lg), TK_CONSOLE_IN, in->buf, (uint32_t)n);
+    l->n_inputs++;
     memmove(in->buf, in->buf + n, in->len - (uint32_t)n);
     in->len -= (uint32_t)n;
     return INPUT_DELIVERED;

@@ -74,6 +74,7 @@ int launcher_init(struct launcher *l, const struct launcher_options *opt, char *
 
 void launcher_free(struct launcher *l) {
     char ignored[8];
+    tt_free(l);
     launcher_close_trace(l, ignored, sizeof(ignored));
     if (l->replay) replay_close(l->replay);
     l->replay = NULL;
@@ -112,6 +113,9 @@ static struct lguest_turn my_turn(const struct launcher *l) {
     uint64_t at = replay_stop_time(l);
     if (l->opt.max_ns && l->opt.max_ns < at) at = l->opt.max_ns;
     if (l->opt.save_at_ns && !l->saved && l->opt.save_at_ns < at) at = l->opt.save_at_ns;
+    if (l->stop_at_ns < at) at = l->stop_at_ns;
+    uint64_t cp = tt_next_checkpoint(l);
+    if (cp < at) at = cp;
     return (struct lguest_turn){ .signal = term_stop_flag(), .at_ns = at,
                                  .every_passes = devices_watching_terminal(l) ? 256 : 0 };
 }
@@ -133,6 +137,8 @@ static void save_due(struct launcher *l) {
 
 static void take_turn(struct launcher *l) {
     save_due(l);
+    tt_checkpoint_due(l);
+    if (lguest_time(l->lg) >= l->stop_at_ns) l->stopped = 1;
     if (l->dead || out_of_time(l) || stop_requested(l) || replay_stop_due(l))
         return;
     devices_poll_input(l);
@@ -242,8 +248,10 @@ static void guest_died(struct launcher *l) {
  */
 /* 4.4 run_guest(): read() the Guest's exits and see to each, until it is dead or the
  * Launcher gives up.  The trace ends with the reason. */
-int launcher_run(struct launcher *l) {
-    while (!l->dead) {
+int launcher_run_until(struct launcher *l, uint64_t t) {
+    l->stop_at_ns = t;
+    l->stopped = 0;
+    while (!l->dead && !l->stopped) {
         struct lguest_turn turn = my_turn(l);
         struct lguest_pending pending;
         switch (lguest_run(l->lg, &turn, &pending)) {
@@ -253,6 +261,12 @@ int launcher_run(struct launcher *l) {
         case LGUEST_DEAD: guest_died(l); break;
         }
     }
+    l->stop_at_ns = UINT64_MAX;
+    return l->stopped && !l->dead;
+}
+
+int launcher_run(struct launcher *l) {
+    launcher_run_until(l, UINT64_MAX);
     uint64_t now = l->lg ? lguest_time(l->lg) : l->restart_ns;
     rec_text(&l->rec, now, TK_DEATH, (uint32_t)l->exit_code, l->dead_reason);
     rec_finish(&l->rec, now);

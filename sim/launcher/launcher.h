@@ -53,6 +53,7 @@ struct launcher_options {
     const uint8_t *trace_resume;  /* --restore with --trace: the saved writer state and trace */
     size_t trace_resume_len;      /* so far (machine_trace_section), written again at trace_path */
     uint64_t save_at_ns;          /* --save-at=MS FILE: save the machine there (0: never) */
+    uint64_t checkpoint_ns;       /* --checkpoints=MS: one in memory every MS ms (0: none) */
     const char *save_path;
     int no_reboot;                /* --no-reboot: a Guest asking for a restart ends the run */
 };
@@ -87,6 +88,11 @@ struct launcher {
 
     unsigned boots;               /* 1, and one more each time the Guest restarts */
     int saved;                    /* --save-at has been done */
+    struct timetravel *tt;        /* the checkpoints (timetravel.c); NULL: none taken */
+    uint64_t stop_at_ns;          /* launcher_run_until(): hand back at the first turn from
+                                   * here on (UINT64_MAX: never) */
+    int stopped;                  /* ... and it did */
+    uint64_t n_inputs;            /* console inputs and frames given so far */
     uint64_t restart_ns;          /* the virtual time of the last restart */
     /* Told of a restart twice: before the old Host goes (started 0) and once the new one
      * (l->lg) is ready (started 1); NULL: nobody to tell. */
@@ -105,6 +111,9 @@ struct launcher {
 int launcher_init(struct launcher *l, const struct launcher_options *opt, char *err,
                   size_t errlen);
 int launcher_run(struct launcher *l);   /* returns the process exit code */
+/* Run until the first turn of the Launcher from virtual time t on (1: stopped there, the
+ * machine between two runs) or the end (0: l->dead; launcher_run() then finishes it). */
+int launcher_run_until(struct launcher *l, uint64_t t);
 void launcher_free(struct launcher *l);
 /* 4.4's launcher gives up with err()/errx(); lgsim's records why and the run ends (the first
  * reason stands; exit status 1 unless the caller sets another). */
@@ -168,6 +177,21 @@ int machine_restore(struct launcher *l, const uint8_t *p, size_t len, int from_f
                     char *err, size_t errlen);
 /* The TRCE section of machine_save()'s bytes (*n 0: the run had no trace); -1: damaged. */
 int machine_trace_section(const uint8_t *p, size_t len, const uint8_t **at, size_t *n);
+
+/* timetravel.c: checkpoints in memory and going back to them.  A checkpoint is the state at a
+ * turn of the Launcher; going back to time t restores the last checkpoint at or before t and
+ * runs the machine forward again, deterministically, to the first turn from t on, where it is
+ * as it was the first time (its trace cut back and rewritten the same).  Going back over
+ * console input or network frames given since the checkpoint is refused (not yet fed again). */
+struct tt_stats { unsigned n; uint64_t bytes, host_bytes, ns_taking, max_ns_taking; };
+int tt_checkpoint(struct launcher *l, char *err, size_t errlen);
+void tt_checkpoint_due(struct launcher *l);   /* --checkpoints: from take_turn() */
+uint64_t tt_next_checkpoint(const struct launcher *l);   /* when; UINT64_MAX: none due */
+int tt_back(struct launcher *l, uint64_t t, char *err, size_t errlen);
+/* FNV-1a 64 of the CPU's registers and state and all memory: "the same machine". */
+uint64_t tt_state_hash(struct launcher *l);
+struct tt_stats tt_stats(const struct launcher *l);
+void tt_free(struct launcher *l);
 
 /* machine_file.c: a saved machine (--save-at, monitor save, --restore). */
 struct saved_machine {

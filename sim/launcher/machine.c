@@ -52,14 +52,15 @@ static uint8_t *section(struct sbuf *b, const char tag[4], size_t n) {
 
 struct launcher_own {
     struct console_stdin in;
-    uint64_t n_gp_emulated, restart_ns;
+    uint64_t n_gp_emulated, restart_ns, n_inputs;
     uint32_t boots, conf_addr;
     int32_t failed;
 };
 
 static void save_launcher(struct launcher *l, struct sbuf *b) {
     struct launcher_own o = { .in = l->in, .n_gp_emulated = l->n_gp_emulated,
-                              .restart_ns = l->restart_ns, .boots = l->boots,
+                              .restart_ns = l->restart_ns, .n_inputs = l->n_inputs,
+                              .boots = l->boots,
                               .conf_addr = l->pci.conf_addr, .failed = l->dev_env.failed };
     uint8_t *at = section(b, "LNCH", sizeof(o));
     if (at) memcpy(at, &o, sizeof(o));
@@ -264,6 +265,7 @@ int machine_restore(struct launcher *l, const uint8_t *p, size_t len, int from_f
     l->in = o.in;
     l->n_gp_emulated = o.n_gp_emulated;
     l->restart_ns = o.restart_ns;
+    l->n_inputs = o.n_inputs;
     l->boots = o.boots;
     l->pci.conf_addr = o.conf_addr;
     l->dev_env.failed = o.failed;

@@ -46,7 +46,9 @@ static void usage(FILE *f) {
 "                       FILE (same kernel and options), not stdin or a network\n"
 "  --max-time=MS        stop a guest still running after MS ms of virtual time\n"
 "  --save-at=MS FILE    save the whole machine to FILE at MS ms of virtual time (and run on)\n"
-"  --restore=FILE       go on with a machine saved by --save-at or monitor save (with\n"
+"  --checkpoints=MS     keep a checkpoint of the machine in memory every MS ms of virtual\n"
+"                       time (what going back in time starts from)\n"
+"  --restore=FILE       go on with a machine saved by --save-at (with\n"
 "                       --trace, the trace goes on from the saved run's)\n"
 "  --gdb[=PORT]         serve the GDB remote protocol on 127.0.0.1:PORT (default 1234;\n"
 "                       0: any free port, printed)\n"
@@ -347,6 +349,18 @@ static int take_save_at(struct cli *c, int argc, char **argv, int *i) {
 }
 
 
+/* --checkpoints=MS: a checkpoint in memory every MS ms of virtual time (time travel). */
+static int take_checkpoints(struct cli *c, const char *v) {
+    uint64_t ms;
+    if (number_parse(v, 10, 1, MAX_TIME_MS_MAX, &ms)) {
+        fprintf(stderr, "lgsim: bad --checkpoints value '%s' (milliseconds of virtual time, "
+                "at least 1)\n", v);
+        return -1;
+    }
+    c->opt.checkpoint_ns = ms * 1000000ull;
+    return 0;
+}
+
 static int take_max_time(struct cli *c, const char *v) {
     uint64_t ms;
     if (number_parse(v, 10, 1, MAX_TIME_MS_MAX, &ms)) {
@@ -402,6 +416,7 @@ static int take_option(struct cli *c, int argc, char **argv, int *i) {
         return next_argument(argc, argv, i, "--replay needs a trace file", &c->opt.replay_path);
     else if (!strncmp(a, "--max-time=", 11)) return take_max_time(c, a + 11);
     else if (!strncmp(a, "--save-at=", 10)) return take_save_at(c, argc, argv, i);
+    else if (!strncmp(a, "--checkpoints=", 14)) return take_checkpoints(c, a + 14);
     else if (!strncmp(a, "--switcher=", 11)) return take_switcher(c, a + 11);
     else if (!strncmp(a, "--initrd=", 9) && a[9]) c->initrd_path = a + 9;
     else if (!strcmp(a, "--initrd")) return take_initrd(c, argc, argv, i);
@@ -500,6 +515,7 @@ static int run_kernel(struct cli *c) {
  * watch or steer a run (traces, the debugger, --stats, saving and restoring). */
 static int watches_only(const char *a, int *takes_next) {
     static const char *const eq[] = { "--trace=", "--trace-switches", "--gdb", "--save-at=",
+                                      "--checkpoints=",
                                       "--restore=", "--replay=" };
     *takes_next = !strcmp(a, "--trace") || !strncmp(a, "--save-at=", 10) ||
                   !strcmp(a, "--restore") || !strcmp(a, "--replay");
