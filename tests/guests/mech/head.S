@@ -151,48 +151,12 @@ t_int80:
 	int	$0x80
 	jmp	test_return
 
-/*
- * An iret through a frame whose EFLAGS image is hostile_image (VM, IOPL 3...): at CPL 1 an
- * i386 ignores VM and keeps IOPL and IF, so the Guest resumes in protected mode with the
- * EFLAGS it had; hostile_result is what pushf then sees.
- */
-	.globl t_iret_image, iret_image_resume
-t_iret_image:
-	pushl	hostile_image
-	pushl	$0x61
-	pushl	$iret_image_resume
-	iret
-iret_image_resume:
-	pushfl
-	popl	hostile_result
-	jmp	test_return
-
-/* As t_noirq, with hostile_image as the frame's EFLAGS: the Host emulates that iret (4.4's
- * restore_eflags()) while delivering the pending IRQ. */
-	.globl t_noirq_image, noirq_image_label, noirq_image_resume
-t_noirq_image:
-	pushl	hostile_image
-	pushl	$0x61
-	pushl	$noirq_image_resume
-	movl	$0x200, lguest_data	/* irq_enabled: the IRQ is pending and now deliverable */
-	movl	$19, %eax
-	int	$0x1f
-noirq_image_label:
-	iret
-noirq_image_resume:
-	pushfl
-	popl	hostile_result
-	jmp	test_return
-
 	.bss
 	.align 16
 	.globl saved_esp, resume_esp, fpu_result
 saved_esp:	.long 0
 resume_esp:	.long 0
 fpu_result:	.long 0
-	.globl hostile_image, hostile_result
-hostile_image:	.long 0
-hostile_result:	.long 0
 	.align 4096
 	.globl scratch
 scratch:

@@ -90,14 +90,6 @@ static void s_state_write(uint32_t handler) {
     gprintf("lguest_data.cr2 %x\n", traps[0].cr2);
 }
 
-/* Its own iret at CPL 1 through an image with VM and IOPL 3 (and IF clear): an i386 makes
- * that an ordinary protected-mode return, VM ignored, IOPL and IF kept. */
-static void s_iret_vm(void) {
-    hostile_image = 0x00023002u;
-    on_test_stack(t_iret_image);
-    gprintf("iret image %x: resumed with eflags %x\n", hostile_image, hostile_result);
-}
-
 int hostile_scenario(const char *name, uint32_t arg) {
     if (bad_arguments(name, arg)) return 1;
     if (streq(name, "idt-ignored")) s_idt_ignored();
@@ -105,7 +97,6 @@ int hostile_scenario(const char *name, uint32_t arg) {
     else if (streq(name, "gate-selectors")) s_gate_selectors();
     else if (streq(name, "state-write")) s_state_write(arg);
     else if (streq(name, "spin-forever")) for (;;) ;
-    else if (streq(name, "iret-vm")) s_iret_vm();
     else return 0;
     return 1;
 }

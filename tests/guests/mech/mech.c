@@ -210,21 +210,6 @@ static void s_noirq(uint32_t arg) {
     gprintf("resumed at noirq_resume with esp top-%x\n", top_rel(resume_esp));
 }
 
-/* The same with a hostile EFLAGS image in the frame (VM, IOPL 3, IF clear): the Host's
- * emulated iret and the handler's real one both run at CPL 1, so the Guest resumes in
- * protected mode with IOPL 0 and the real IF on. */
-static void s_noirq_image(uint32_t arg) {
-    hostile_image = 0x00023002u;
-    timer_setup(0, 0);
-    hcall(LHCALL_SET_CLOCKEVENT, 1000000, 0, 0, 0);
-    wait_pending(10000000);
-    on_test_stack(t_noirq_image);
-    gprintf("noirq image %x: vector %u through the frame there (%s), resumed with eflags %x\n",
-            hostile_image, traps[0].vec,
-            traps[0].eip == (uint32_t)noirq_image_resume ? "eip = resume" : "another frame",
-            hostile_result);
-}
-
 /* --- 7. LHCALL_TS and #NM --- */
 
 static void clear_ts(uint32_t vec, uint32_t *frame) {
@@ -346,7 +331,7 @@ static const struct { const char *name; void (*run)(uint32_t); } scenarios[] = {
     { "int80-trap", s_int80_trap }, { "int80-intr", s_int80_intr },
     { "timer", s_timer }, { "timer-deferred", s_timer_deferred },
     { "timer-blocked", s_timer_blocked }, { "halt", s_halt }, { "halt-notimer", s_halt_notimer },
-    { "noirq", s_noirq }, { "noirq-off", s_noirq }, { "noirq-image", s_noirq_image }, { "ts", s_ts }, { "ts-off", s_ts_off },
+    { "noirq", s_noirq }, { "noirq-off", s_noirq }, { "ts", s_ts }, { "ts-off", s_ts_off },
     { "tls", s_tls }, { "gdt", s_gdt }, { "async", s_async }, { "cpuid", s_cpuid },
 };
 
@@ -365,7 +350,6 @@ void guest_main(const uint8_t *boot_params) {
     char name[32];
     uint32_t arg = split_arg((const char *)*(const uint32_t *)(boot_params + 0x228), name, 32);
     if (streq(name, "noirq")) lguest_data.noirq_iret = (uint32_t)noirq_label;
-    if (streq(name, "noirq-image")) lguest_data.noirq_iret = (uint32_t)noirq_image_label;
     if (hostile_before_init(name, arg)) for (;;) ;
     hcall(LHCALL_LGUEST_INIT, (uint32_t)&lguest_data, 0, 0, 0);
     hcall(LHCALL_SET_STACK, 0x69, (uint32_t)stack_top, 2, 0);

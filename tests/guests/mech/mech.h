@@ -34,8 +34,7 @@ extern char t_ud2[], ud_site[], t_int30[], int30_site[], t_pf_read[], pf_read_si
 extern char t_pf_write[], pf_write_site[], t_spin[], spin_loop[], after_send[], after_halt[];
 extern char t_noirq[], noirq_label[], noirq_resume[], t_fpu[], fpu_site[], t_int80[];
 extern char t_ud2_scratch_eax[], test_return[], t_halt[];
-extern uint32_t resume_esp, fpu_result, saved_esp, hostile_image, hostile_result;
-extern char t_iret_image[], t_noirq_image[], noirq_image_label[], noirq_image_resume[];
+extern uint32_t resume_esp, fpu_result, saved_esp;
 void on_test_stack(const char *routine);
 void send_interrupts(void);
 

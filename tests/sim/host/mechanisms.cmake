@@ -100,11 +100,6 @@ mech_case(halt_without_timer 1 halt-notimer OPTS --stats
 mech_case(noirq_iret 0 noirq
   OUT "noirq_iret = noirq_label\n" "vector 32: frame at top-${H}c: eip noirq_resume\\+${H} cs ${H}61 eflags ${H}202,"
       "resumed at noirq_resume with esp top-${H}\n")
-# A hostile EFLAGS image there (VM, IOPL 3, IF clear): 4.4's restore_eflags() would hand it to
-# the Switcher's CPL-0 iret; lgsim keeps IOPL 0 and the real IF on, as an iret at CPL 1 would.
-mech_case(noirq_iret_hostile_image 0 noirq-image OPTS --stats
-  OUT "noirq image ${H}23002: vector 32 through the frame there \\(eip = resume\\), resumed with eflags ${H}202\n"
-  ERR "${OFF}" "${CONTAINED}")
 mech_case(noirq_iret_elsewhere 0 noirq-off
   OUT "noirq_iret elsewhere\n" "vector 32: frame at top-${H}18: eip noirq_label\\+${H} cs ${H}61 eflags ${H}206,"
       "resumed at noirq_resume with esp top-${H}\n")
@@ -187,10 +182,6 @@ mech_case(state_page_write 0 state-write=1 OPTS --stats
 mech_case(state_page_write_unhandled 1 state-write=0 OPTS --stats
   ERR "lgsim: unhandled trap 14 at 0x[0-9a-f]+ \\(0xffc02000\\)" "${CONTAINED}"
   NOT "lguest_data.cr2")
-# The Guest's own iret at CPL 1 through an image with VM and IOPL 3: a protected-mode return
-# (VM honoured only at CPL 0, IOPL changed only at CPL 0, IF only when CPL <= IOPL).
-mech_case(iret_vm_ring1 0 iret-vm OPTS --stats
-  OUT "iret image ${H}23002: resumed with eflags ${H}202\n" ERR "${OFF}" "${CONTAINED}")
 # A Guest that never halts: the host's 4 ms timer still takes the CPU back (ticks at 4, 8, 12,
 # 16 and 20 ms), and --max-time stops it at 20 ms.
 mech_case(never_halts 3 spin-forever OPTS --stats --max-time=20
