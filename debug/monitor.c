@@ -3,6 +3,7 @@
 #include "sim/host/layout.h"
 #include "abi/lguest.h"
 #include "switcher-model/lguest_pages.h"
+#include "traces/number.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,7 +20,9 @@ static void help(FILE *out) {
 "  idt | gdt             the Guest's IDT and GDT as the Host holds them\n"
 "  walk ADDR             ADDR through the Guest's page table and the shadow, side by side\n"
 "  trace [N]             the last N trace records (with --trace)\n"
-"  step-irqs on|off      whether a step goes into interrupts (on) or runs them through\n");
+"  step-irqs on|off      whether a step goes into interrupts (on) or runs them through\n"
+"  host-writes on|off    whether gdb may write host memory outside the guest's (off: refused;\n"
+"                        on: the containment check at exit names the debugger as writer)\n");
 }
 
 const char *world_name(struct debugger *d) {
@@ -40,9 +43,16 @@ static const char *symbol(struct debugger *d, uint32_t eip, uint32_t *off) {
         s = switcher_symbolize(&lg->sw, eip, off);
     else if (cpu_cpl(d->c) == 0)
         s = elf_symbolize(&lg->host_elf, eip, off);
-    else if (d->opt.kernel)
-        s = elf_symbolize(d->opt.kernel, eip, off);
+    else if (d->opt.symbols)
+        s = symtab_lookup(d->opt.symbols, eip, off);
     return s;
+}
+
+/* " <name+0x10>" for a Guest address, or "". */
+static const char *guest_tag(struct debugger *d, uint32_t addr, char *buf, size_t len) {
+    if (d->opt.symbols) return symtab_tag(d->opt.symbols, addr, buf, len);
+    snprintf(buf, len, "%s", "");
+    return buf;
 }
 
 static void where(struct debugger *d, FILE *out) {
@@ -50,7 +60,8 @@ static void where(struct debugger *d, FILE *out) {
     uint32_t eip = cpu_get(d->c, CPU_REG_EIP), off = 0;
     const char *sym = symbol(d, eip, &off);
     fprintf(out, "%s, cpl %d, eip %#x", world_name(d), cpu_cpl(d->c), eip);
-    if (sym) fprintf(out, " <%s+%#x>", sym, off);
+    if (sym && off) fprintf(out, " <%s+%#x>", sym, off);
+    else if (sym) fprintf(out, " <%s>", sym);
     fprintf(out, ", cr3 %#x\n", cpu_get(d->c, CPU_REG_CR3));
     fprintf(out, "virtual time %llu ns, world switches %llu\n",
             (unsigned long long)d->c->now_ns, (unsigned long long)lg->count.n_runs);
@@ -80,10 +91,16 @@ static void set_view(struct debugger *d, const char *arg, FILE *out) {
 
 static void until(struct debugger *d, const char *arg, FILE *out) {
     char what[16] = "";
-    unsigned nr = ~0u;
-    int n = sscanf(arg, "%15s %i", what, (int *)&nr);
+    int used = 0;
+    uint64_t nr = ~0u;
+    sscanf(arg, "%15s %n", what, &used);
+    const char *num = used ? arg + used : "";
+    if (*num && (strcmp(what, "hcall") || number_parse(num, 0, 0, ~0u - 1, &nr))) {
+        fprintf(out, "until: bad number '%s' (until hcall N: a hypercall number)\n", num);
+        return;
+    }
     d->until_hit = 0;
-    d->until_nr = n == 2 ? nr : ~0u;
+    d->until_nr = (uint32_t)nr;
     if (!strcmp(what, "switch")) d->until = UNTIL_SWITCH;
     else if (!strcmp(what, "pf")) d->until = UNTIL_PF;
     else if (!strcmp(what, "hcall")) d->until = UNTIL_HCALL;
@@ -134,8 +151,10 @@ static void show_idt(struct debugger *d, FILE *out) {
     for (int v = 0; v < 256; v++) {
         uint32_t lo = d->lg->idt[v][0], hi = d->lg->idt[v][1];
         if (!lo && !hi) continue;
-        fprintf(out, "  %3d (%#04x): handler 0x%08x sel %#06x dpl %u %s%s\n", v, v,
-                (hi & 0xFFFF0000u) | (lo & 0xFFFF), lo >> 16, (hi >> 13) & 3,
+        uint32_t handler = (hi & 0xFFFF0000u) | (lo & 0xFFFF);
+        char tag[160];
+        fprintf(out, "  %3d (0x%02x): handler 0x%08x%s sel %#06x dpl %u %s%s\n", v, v, handler,
+                guest_tag(d, handler, tag, sizeof(tag)), lo >> 16, (hi >> 13) & 3,
                 ((hi >> 8) & 0xF) == 0xE ? "interrupt gate" : ((hi >> 8) & 0xF) == 0xF ?
                 "trap gate" : "other", hi & 0x8000 ? "" : " (not present)");
     }
@@ -149,14 +168,21 @@ static void show_gdt(struct debugger *d, FILE *out) {
         uint32_t base = (lo >> 16) | ((hi & 0xFF) << 16) | (hi & 0xFF000000u);
         uint32_t limit = (lo & 0xFFFF) | (hi & 0xF0000);
         if (hi & 0x800000) limit = limit << 12 | 0xFFF;
-        fprintf(out, "  %2d (sel %#06x): base 0x%08x limit 0x%08x type %#x dpl %u%s%s\n", i,
-                i * 8, base, limit, (hi >> 8) & 0x1F, (hi >> 13) & 3,
+        char tag[160] = "";   /* a base that is a symbol: the per-cpu area, a TLS block */
+        if (base) guest_tag(d, base, tag, sizeof(tag));
+        fprintf(out, "  %2d (sel %#06x): base 0x%08x%s limit 0x%08x type %#x dpl %u%s%s\n", i,
+                i * 8, base, tag, limit, (hi >> 8) & 0x1F, (hi >> 13) & 3,
                 hi & 0x8000 ? "" : " not present", hi & 0x400000 ? " 32-bit" : "");
     }
 }
 
 static void walk_side_by_side(struct debugger *d, const char *arg, FILE *out) {
-    uint32_t la = (uint32_t)strtoul(arg, NULL, 0), pde, pte, gpa;
+    uint64_t addr;
+    if (number_parse(arg, 0, 0, 0xFFFFFFFFu, &addr)) {
+        fprintf(out, "walk: bad address '%s' (walk ADDR: 0 to 0xffffffff)\n", arg);
+        return;
+    }
+    uint32_t la = (uint32_t)addr, pde, pte, gpa;
     fprintf(out, "linear %#x: directory index %u, table index %u\n", la, la >> 22,
             (la >> 12) & 0x3FF);
     if (d->lg->shadow.linear) fprintf(out, "  guest : no page table yet (identity)\n");
@@ -187,13 +213,19 @@ static void trace(struct debugger *d, const char *arg, FILE *out) {
         fprintf(out, "no trace: run lgsim with --trace=FILE\n");
         return;
     }
-    unsigned n = *arg ? (unsigned)strtoul(arg, NULL, 0) : 10;
-    if (n > DEBUG_RING) n = DEBUG_RING;
+    uint64_t want = 10;
+    if (*arg && number_parse(arg, 0, 0, DEBUG_RING, &want)) {
+        fprintf(out, "trace: bad count '%s' (trace N: 0 to %d)\n", arg, DEBUG_RING);
+        return;
+    }
+    unsigned n = (unsigned)want;
     if (n > d->ring_total) n = (unsigned)d->ring_total;
     for (unsigned i = n; i > 0; i--) {
         const struct trace_rec *r = &d->ring[(d->ring_next + DEBUG_RING - i) % DEBUG_RING];
         char line[512];
-        trace_format(r, line, sizeof(line));
+        struct trace_namer names = { NULL, NULL };
+        if (d->opt.symbols) names = symtab_namer(d->opt.symbols);
+        trace_format_named(r, &names, line, sizeof(line));
         fprintf(out, "#%llu %s\n", (unsigned long long)r->index, line);
     }
 }
@@ -216,5 +248,11 @@ void monitor_command(struct debugger *d, const char *line, FILE *out) {
         if (!strcmp(arg, "off")) d->opt.skip_irqs = 1;
         else if (!strcmp(arg, "on")) d->opt.skip_irqs = 0;
         fprintf(out, "steps %s interrupts\n", d->opt.skip_irqs ? "run through" : "go into");
+    } else if (!strcmp(cmd, "host-writes")) {
+        if (!strcmp(arg, "on")) d->host_writes = 1;
+        else if (!strcmp(arg, "off")) d->host_writes = 0;
+        else if (*arg) fprintf(out, "host-writes on or off, not '%s'\n", arg);
+        fprintf(out, "writes to host memory outside the guest's: %s\n",
+                d->host_writes ? "allowed (the debugger is named at exit)" : "refused");
     } else help(out);
 }

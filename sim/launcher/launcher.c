@@ -67,6 +67,7 @@ int launcher_init(struct launcher *l, const struct launcher_options *opt, char *
     l->mem = opt->mem_mb << 20;
     l->rec.switches = opt->trace_file;
     l->boots = 1;
+    l->rec.names = symtab_namer(&l->syms);   /* names only shown, never recorded */
     if (launcher_open_traces(l, err, errlen)) return -1;
     return start_machine(l, 0, err, errlen);
 }
@@ -79,6 +80,7 @@ void launcher_free(struct launcher *l) {
     devices_close(l);
     lguest_close(l->lg);
     l->lg = NULL;
+    symtab_free(&l->syms);
 }
 
 /* --- while the Guest runs --- */
@@ -151,7 +153,11 @@ static void idle(struct launcher *l) {
 static void check_containment(struct launcher *l) {
     uint32_t at = 0;
     int r = lguest_contained(l->lg, &at, &l->host_compared);
-    l->host_checked = r > 0;
+    uint32_t first, by_debugger = lguest_debugger_changed(l->lg, &first);
+    l->host_checked = r > 0 && !by_debugger;
+    if (by_debugger)
+        fprintf(stderr, "lgsim: host memory at %#x changed while the guest ran (%u bytes): "
+                "written by the debugger (monitor host-writes on)\n", first, by_debugger);
     if (r < 0) {
         fprintf(stderr, "lgsim: simulator bug: host memory at %#x changed while the guest ran "
                 "(%s)\n", at, l->dead_reason);

@@ -2,7 +2,9 @@
 #include "sim/launcher/launcher.h"
 #include "sim/launcher/term.h"
 #include "abi/lguest.h"
+#include "traces/number.h"
 #include "traces/tool.h"
+#include "sim/symbols.h"
 #include "debug/debug.h"
 #include "ui/ui.h"
 #include <errno.h>
@@ -85,10 +87,10 @@ static uint8_t *read_file(const char *path, size_t *len, char *err, size_t errle
 /* lguest 4.4 reads MEM with atoi(): "64", "64m" and "64M" are 64 MiB, and so, silently, are
  * "64k" or "64G".  lgsim takes the forms that mean the same to both and refuses the rest. */
 static int parse_mem(const char *s, uint32_t *mb) {
-    char *end;
-    unsigned long v = strtoul(s, &end, 10);
-    if (end == s || (*end && strcmp(end, "m") && strcmp(end, "M")) || v < 1 ||
-        v > GUEST_MEM_MAX_MB)
+    const char *end;
+    uint64_t v;
+    if (number_prefix(s, 10, 1, GUEST_MEM_MAX_MB, &v, &end) ||
+        (*end && strcmp(end, "m") && strcmp(end, "M")))
         return -1;
     *mb = (uint32_t)v;
     return 0;
@@ -128,7 +130,7 @@ static void gdb_restarting(void *ctx, struct launcher *l, int started) {
         g->d = NULL;
         return;
     }
-    g->opt->kernel = l->kernel_has_symbols ? &l->kernel_elf : NULL;
+    g->opt->symbols = &l->syms;
     if (!(g->d = debug_open(l->lg, g->opt, err, sizeof(err)))) {
         launcher_quit(l, "--gdb after the restart: %s", err);
         l->exit_code = 2;
@@ -145,7 +147,7 @@ static int run(struct launcher_options *opt, int stats, struct debug_options *db
         return 2;
     }
     struct gdb_follow g = { NULL, dbg };
-    if (dbg) dbg->kernel = l.kernel_has_symbols ? &l.kernel_elf : NULL;
+    if (dbg) dbg->symbols = &l.syms;
     if (dbg && !(g.d = debug_open(l.lg, dbg, err, sizeof(err)))) {
         fprintf(stderr, "lgsim: --gdb: %s\n", err);
         launcher_free(&l);
@@ -256,10 +258,9 @@ static int take_trace_switches(struct cli *c, const char *a) {
 }
 
 static int take_gdb_port(struct cli *c, const char *v) {
-    char *end;
-    long port = strtol(v, &end, 10);
-    if (*end || end == v || port < 0 || port > 65535) {
-        fprintf(stderr, "lgsim: bad --gdb port '%s'\n", v);
+    uint64_t port;
+    if (number_parse(v, 10, 0, 65535, &port)) {
+        fprintf(stderr, "lgsim: bad --gdb port '%s': give 0 to 65535 (0: any free port)\n", v);
         return -1;
     }
     c->gdb = 1;
@@ -267,11 +268,15 @@ static int take_gdb_port(struct cli *c, const char *v) {
     return 0;
 }
 
+/* Virtual time is 64-bit nanoseconds: 10^12 ms (31 years) fits it with room to spare, and
+ * outlasts any run. */
+#define MAX_TIME_MS_MAX 1000000000000ull
+
 static int take_max_time(struct cli *c, const char *v) {
-    char *end;
-    unsigned long long ms = strtoull(v, &end, 10);
-    if (*end || end == v) {
-        fprintf(stderr, "lgsim: bad --max-time value '%s'\n", v);
+    uint64_t ms;
+    if (number_parse(v, 10, 1, MAX_TIME_MS_MAX, &ms)) {
+        fprintf(stderr, "lgsim: bad --max-time value '%s': give milliseconds from 1 to %llu\n",
+                v, MAX_TIME_MS_MAX);
         return -1;
     }
     c->opt.max_ns = ms * 1000000ull;
@@ -420,8 +425,11 @@ static int run_kernel(struct cli *c) {
  * plus the simulator's own options; with no arguments it runs the teaching guest.
  */
 int main(int argc, char **argv) {
-    if (argc > 1 && !strcmp(argv[1], "trace"))
-        return trace_tool(argc - 1, argv + 1);
+    if (argc > 1 && !strcmp(argv[1], "trace")) {
+        const struct trace_names_source names =
+            symtab_trace_source(lgsim_demo_guest, lgsim_demo_guest_len);
+        return trace_tool(argc - 1, argv + 1, &names);
+    }
     if (argc > 1 && !strcmp(argv[1], "ui")) {
         const struct ui_builtin b = { lgsim_demo_guest, lgsim_demo_guest_len };
         return ui_main(argc - 1, argv + 1, &b);
