@@ -70,6 +70,9 @@ void symtab_free(struct symtab *s) {
 
 int symtab_set_kernel(struct symtab *s, const uint8_t *elf, size_t len) {
     char err[200];
+    free(s->ksyms.v);   /* a restart loads the kernel again */
+    s->ksyms = (struct sym_list){ 0 };
+    s->have_elf = 0;
     s->kernel = elf;
     s->kernel_len = len;
     if (elf_open(&s->elf, elf, len, err, sizeof(err))) {
