@@ -97,7 +97,7 @@ void points_clear(struct debugger *d);
 void points_arm(struct debugger *d);     /* install the hooks this run needs */
 
 /* monitor.c: "monitor ..." (qRcmd); output through say(). */
-void monitor_command(struct debugger *d, const char *line, FILE *out);
+int monitor_command(struct debugger *d, const char *line, FILE *out);
 void monitor_note_record(void *ctx, const struct trace_rec *r);
 const char *world_name(struct debugger *d);
 

@@ -382,12 +382,26 @@ static int check_options(struct cli *c, const char *program) {
     return 0;
 }
 
+/* The built-in demo guest's ELF file in the build tree beside this lgsim, if it is the same
+ * bytes: gdb loads its symbols (and debug info) from there. */
+static const char *demo_guest_file(const char *program) {
+    static char path[4096];
+    char err[300];
+    size_t len = 0;
+    if (!beside_program(program, "../guest/teaching_guest.elf", path, sizeof(path))) return NULL;
+    uint8_t *data = read_file(path, &len, err, sizeof(err));
+    int same = data && len == lgsim_demo_guest_len && !memcmp(data, lgsim_demo_guest, len);
+    free(data);
+    return same ? path : NULL;
+}
+
 /* No arguments: the built-in demo, which always ends with its summary. */
-static int run_demo(struct cli *c) {
+static int run_demo(struct cli *c, const char *program) {
     c->opt.mem_mb = 64;
     c->opt.kernel = lgsim_demo_guest;
     c->opt.kernel_len = lgsim_demo_guest_len;
     c->opt.kernel_path = "(built-in demo guest)";
+    if (c->gdb) c->dbg.kernel_path = demo_guest_file(program);
     if (!c->opt.max_ns) c->opt.max_ns = 10000000000ull;
     c->opt.options_text = options_text(&c->opt);
     return run(&c->opt, 1, c->gdb ? &c->dbg : NULL);
@@ -444,7 +458,7 @@ int main(int argc, char **argv) {
         return 0;
     }
     if (rc < 0 || check_options(&c, argv[0])) return 2;
-    int code = c.npos == 0 ? run_demo(&c) : run_kernel(&c);
+    int code = c.npos == 0 ? run_demo(&c, argv[0]) : run_kernel(&c);
     free((void *)c.opt.initrd);
     free(c.pos);
     return code;
