@@ -1,5 +1,6 @@
 /* views.c - memory as gdb reads it: through the current address space or another one. */
-#include "debugger.h"
+#include "debug/control.h"
+#include "sim/host/lg.h"
 #include "sim/host/layout.h"
 #include <string.h>
 
@@ -16,21 +17,21 @@ const char *view_name(enum view v) {
     return names[v];
 }
 
-static uint8_t *guest_phys(struct debugger *d, uint32_t gpa, uint32_t len) {
-    if (gpa >= d->lg->mem || len > d->lg->mem - gpa) return NULL;
-    return phys_ptr(&d->lg->phys, GUEST_PHYS_BASE + gpa, len);
+static uint8_t *guest_phys(struct control *k, uint32_t gpa, uint32_t len) {
+    if (gpa >= k->lg->mem || len > k->lg->mem - gpa) return NULL;
+    return phys_ptr(&k->lg->phys, GUEST_PHYS_BASE + gpa, len);
 }
 
 /* The Guest's own two-level walk (guest-physical tables); before its first page table the
  * Host treats it as identity-mapped, and so does this. */
-int guest_walk(struct debugger *d, uint32_t la, uint32_t *pde, uint32_t *pte, uint32_t *gpa) {
-    const struct shadow *s = &d->lg->shadow;
+int guest_walk(struct control *k, uint32_t la, uint32_t *pde, uint32_t *pte, uint32_t *gpa) {
+    const struct shadow *s = &k->lg->shadow;
     *pde = *pte = 0;
     if (s->linear) {
         *gpa = la;
         return 0;
     }
-    uint8_t *dir = guest_phys(d, s->pgdirs[s->cur].gpgdir + (la >> 22) * 4, 4);
+    uint8_t *dir = guest_phys(k, s->pgdirs[s->cur].gpgdir + (la >> 22) * 4, 4);
     if (!dir) return -1;
     *pde = le32(dir);
     if (!(*pde & PTE_P)) return -1;
@@ -39,7 +40,7 @@ int guest_walk(struct debugger *d, uint32_t la, uint32_t *pde, uint32_t *pte, ui
         *gpa = (*pde & 0xFFC00000u) | (la & 0x3FFFFFu);
         return 0;
     }
-    uint8_t *tab = guest_phys(d, (*pde & ~0xFFFu) + ((la >> 12) & 0x3FF) * 4, 4);
+    uint8_t *tab = guest_phys(k, (*pde & ~0xFFFu) + ((la >> 12) & 0x3FF) * 4, 4);
     if (!tab) return -1;
     *pte = le32(tab);
     if (!(*pte & PTE_P)) return -1;
@@ -47,38 +48,38 @@ int guest_walk(struct debugger *d, uint32_t la, uint32_t *pde, uint32_t *pte, ui
     return 0;
 }
 
-static int paging_for(struct debugger *d, enum view v, struct paging *pg) {
-    cpu_paging(d->c, pg);
+static int paging_for(struct control *k, enum view v, struct paging *pg) {
+    cpu_paging(k->c, pg);
     if (v == VIEW_HOST) {
         pg->cr3 = HOST_PGDIR;
         pg->cr4 |= CR4_PSE;
     } else if (v == VIEW_SHADOW) {
-        pg->cr3 = d->lg->shadow.root;
+        pg->cr3 = k->lg->shadow.root;
     }
     return 0;
 }
 
 /* One page-bounded piece: the host pointer behind [addr, addr+len) in view v. */
-static uint8_t *piece(struct debugger *d, enum view v, uint32_t addr, uint32_t len) {
-    if (v == VIEW_PHYSICAL) return phys_ptr(&d->lg->phys, addr, len);
+static uint8_t *piece(struct control *k, enum view v, uint32_t addr, uint32_t len) {
+    if (v == VIEW_PHYSICAL) return phys_ptr(&k->lg->phys, addr, len);
     if (v == VIEW_GUEST) {
         uint32_t pde, pte, gpa;
-        return guest_walk(d, addr, &pde, &pte, &gpa) ? NULL : guest_phys(d, gpa, len);
+        return guest_walk(k, addr, &pde, &pte, &gpa) ? NULL : guest_phys(k, gpa, len);
     }
     struct paging pg;
     struct walk w;
-    paging_for(d, v, &pg);
-    if (!(pg.cr0 & CR0_PG)) return phys_ptr(&d->lg->phys, addr, len);
-    if (walk(&d->lg->phys, &pg, addr, 0, &w)) return NULL;
-    return phys_ptr(&d->lg->phys, w.pa, len);
+    paging_for(k, v, &pg);
+    if (!(pg.cr0 & CR0_PG)) return phys_ptr(&k->lg->phys, addr, len);
+    if (walk(&k->lg->phys, &pg, addr, 0, &w)) return NULL;
+    return phys_ptr(&k->lg->phys, w.pa, len);
 }
 
-static int copy(struct debugger *d, enum view v, uint32_t addr, uint8_t *buf, uint32_t len,
+static int copy(struct control *k, enum view v, uint32_t addr, uint8_t *buf, uint32_t len,
                   int write) {
     while (len) {
         uint32_t n = 0x1000 - (addr & 0xFFF);
         if (n > len) n = len;
-        uint8_t *p = piece(d, v, addr, n);
+        uint8_t *p = piece(k, v, addr, n);
         if (!p) return -1;
         if (write) memcpy(p, buf, n);
         else memcpy(buf, p, n);
@@ -89,14 +90,26 @@ static int copy(struct debugger *d, enum view v, uint32_t addr, uint8_t *buf, ui
     return 0;
 }
 
-int view_read(struct debugger *d, enum view v, uint32_t addr, void *buf, uint32_t len) {
-    return copy(d, v, addr, buf, len, 0);
+int view_read(struct control *k, enum view v, uint32_t addr, void *buf, uint32_t len) {
+    return copy(k, v, addr, buf, len, 0);
 }
 
 /* A write may change code the CPU has translated, or page tables it has cached. */
-int view_write(struct debugger *d, enum view v, uint32_t addr, const void *buf, uint32_t len) {
-    int r = copy(d, v, addr, (uint8_t *)buf, len, 1);
-    cpu_code_changed(d->c);
-    cpu_flush_tlb(d->c);
+int view_write(struct control *k, enum view v, uint32_t addr, const void *buf, uint32_t len) {
+    int r = copy(k, v, addr, (uint8_t *)buf, len, 1);
+    cpu_code_changed(k->c);
+    cpu_flush_tlb(k->c);
     return r;
+}
+
+int shadow_walk(struct control *k, uint32_t la, uint32_t *pde, uint32_t *pte, uint32_t *pa,
+                uint32_t *root) {
+    struct paging pg = { CR0_PG | CR0_PE, k->lg->shadow.root, 0 };
+    struct walk w;
+    int r = walk(&k->lg->phys, &pg, la, 0, &w);
+    *pde = w.pde;
+    *pte = w.pte;
+    *pa = r ? 0 : w.pa;
+    *root = pg.cr3;
+    return r ? -1 : 0;
 }
