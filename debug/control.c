@@ -21,7 +21,11 @@ void control_resume(struct control *k) {
     k->resume_eip = cpu_get(k->c, CPU_REG_EIP);
     k->step_irq = 0;
     points_arm(k);
-    k->c->pause.on = k->attached && k->check_blocks;
+    /* A hook may stop the CPU in the middle of a block: then every block must go through
+     * cpu/pause.c, which keeps what the block was charged (a stop before a block, as the
+     * window's frames are, needs nothing of it). */
+    int mid_block = k->have_all || k->have_mem || k->n_exec;
+    k->c->pause.on = k->attached && (k->check_blocks || mid_block);
 }
 
 static int from_guest_to_switcher(const struct cpu_delivery *dv) {
@@ -102,6 +106,13 @@ void control_run_for(struct control *k, uint64_t n) { mode(k, 0, UNTIL_NONE, ~0u
 
 void control_pause_soon(struct control *k) { cpu_pause_attention(k->c); }
 
+/* Not exit(): the run ends the normal way, so a --trace file gets its death record and end
+ * marker. */
+void control_kill(struct control *k, const char *why) {
+    kill_guest(k->lg, "%s", why);
+    cpu_request_stop(k->c, CPU_STOP_REQUEST, why);
+}
+
 /* --- reading the machine --- */
 
 static int in_switcher(uint32_t eip) {
@@ -121,6 +132,10 @@ enum control_world control_world(struct control *k) {
 const char *control_world_name(enum control_world w) {
     static const char *names[] = { "host", "Switcher", "guest kernel", "guest user", "ring 2" };
     return w <= CW_RING2 ? names[w] : "?";
+}
+
+int control_guest_ring(struct control *k) {
+    return (int)(le32(guest_regs(k->lg) + LGUEST_REGS_cs) & 3);
 }
 
 const char *control_symbol(struct control *k, uint32_t eip, uint32_t *off) {

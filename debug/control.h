@@ -6,6 +6,7 @@
 #include "cpu/cpu.h"
 #include "sim/elf.h"
 #include "traces/format.h"
+#include "debug/control_regs.h"
 
 /*
  * One implementation, two clients: the gdb stub (debug.c) and the live window (ui/live.c).
@@ -98,6 +99,8 @@ void control_until(struct control *k, enum until u, uint32_t nr);
 void control_run_for(struct control *k, uint64_t instructions);
 /* From any thread: stop before the next block (the client's paused() is called). */
 void control_pause_soon(struct control *k);
+/* Stop the guest for good (the run ends the normal way, with its death record). */
+void control_kill(struct control *k, const char *why);
 /* Called by control itself after paused() returns; a client that changes points or the mode
  * outside paused() calls it to install the hooks. */
 void control_resume(struct control *k);
@@ -111,19 +114,11 @@ void points_arm(struct control *k);     /* install the hooks this run needs */
 /* --- reading the machine --- */
 enum control_world control_world(struct control *k);
 const char *control_world_name(enum control_world w);
+/* The ring the guest's saved registers (struct lguest_regs) hold: where it left, or goes. */
+int control_guest_ring(struct control *k);
 /* The symbol at eip in the world the CPU is in (Switcher, host routine, guest kernel). */
 const char *control_symbol(struct control *k, uint32_t eip, uint32_t *off);
 
-struct control_regs {
-    uint32_t eax, ecx, edx, ebx, esp, ebp, esi, edi, eip, eflags;
-    uint16_t seg[6];                 /* cs ss ds es fs gs */
-    uint32_t seg_base[6], seg_limit[6];
-    int seg_known[6];                /* the hidden parts could be read */
-    uint32_t cr0, cr2, cr3, cr4;
-    uint32_t gdtr_base, gdtr_limit, idtr_base, idtr_limit;
-    uint16_t tr, ldtr;
-    int cpl;
-};
 void control_regs(struct control *k, struct control_regs *r);
 
 /* Memory through an address space (views.c): 0, or -1 where it is not mapped. */

@@ -299,11 +299,8 @@ int stub_serve(struct debugger *d) {
             points_clear(&d->k);
             return 0;
         case 'k':
-            /* Not exit(): the run ends the normal way, so a --trace file gets its death
-             * record and end marker. */
             fprintf(stderr, "lgsim: gdb: killed by the debugger\n");
-            kill_guest(d->lg, "killed by the debugger");
-            cpu_request_stop(d->k.c, CPU_STOP_REQUEST, "killed by the debugger");
+            control_kill(&d->k, "killed by the debugger");
             net_close(d->conn);
             d->conn = -1;
             points_clear(&d->k);

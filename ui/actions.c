@@ -21,6 +21,10 @@ static const char *names[ACT_ACTIONS] = {
     [ACT_PAN_RIGHT] = "pan-right", [ACT_AXIS] = "axis", [ACT_ADDRESS] = "address",
     [ACT_FOLLOW_CR2] = "follow-cr2", [ACT_GOTO] = "goto", [ACT_HELP] = "help",
     [ACT_QUIT] = "quit", [ACT_BIGGER] = "bigger", [ACT_SMALLER] = "smaller",
+    [ACT_RUN] = "run", [ACT_PAUSE] = "pause", [ACT_INSN] = "step-instruction",
+    [ACT_TO_SWITCH] = "run-to-switch", [ACT_TO_PF] = "run-to-page-fault",
+    [ACT_TO_HCALL] = "run-to-hypercall", [ACT_TO_RT_END] = "run-to-round-trip-end",
+    [ACT_FASTER] = "faster", [ACT_SLOWER] = "slower",
 };
 
 int action_from_name(const char *name) {
@@ -71,6 +75,15 @@ static const struct binding keys[] = {
     { "=", MOD_CTRL, ACT_BIGGER, "bigger text" },
     { "+", MOD_CTRL, ACT_BIGGER, NULL },
     { "-", MOD_CTRL, ACT_SMALLER, "smaller text" },
+    { "r", 0, ACT_RUN, "live: run, or pause a running machine" },
+    { "p", 0, ACT_PAUSE, "live: pause" },
+    { "x", 0, ACT_INSN, "live: one instruction" },
+    { "w", 0, ACT_TO_SWITCH, "live: run to the next world switch" },
+    { "e", 0, ACT_TO_PF, "live: run to the next page fault" },
+    { "h", 0, ACT_TO_HCALL, "live: run to the next hypercall" },
+    { "u", 0, ACT_TO_RT_END, "live: run to the end of a page-fault round trip" },
+    { "]", 0, ACT_FASTER, "live: more instructions per frame while running" },
+    { "[", 0, ACT_SLOWER, "live: fewer instructions per frame (slower)" },
     { "?", 0, ACT_HELP, "this help (Escape closes it)" },
     { "F1", 0, ACT_HELP, NULL },
     { "q", 0, ACT_QUIT, "quit" },
@@ -223,7 +236,24 @@ static int view_action(struct ui_model *m, enum ui_action a) {
     return 1;
 }
 
+/* A live action is the machine's business: the model only passes it on (ui/live.c). */
+static int live_request(struct ui_model *m, enum ui_action a) {
+    if (!m->live.on) {
+        snprintf(m->status, sizeof(m->status), "%s: this is a recorded run; the machine runs "
+                 "under the window with lgsim --ui", action_name(a));
+        return 0;
+    }
+    if (m->live.ended && a != ACT_FASTER && a != ACT_SLOWER) {
+        snprintf(m->status, sizeof(m->status), "%s: the guest has stopped (%.120s)",
+                 action_name(a), m->live.end_why);
+        return 0;
+    }
+    m->request = a;
+    return 1;
+}
+
 int model_action(struct ui_model *m, enum ui_action a) {
+    if (ACT_IS_LIVE(a)) return live_request(m, a);
     if (!m->run->n) return 0;
     switch (a) {
     case ACT_STEP: return step(m, 1, 1);

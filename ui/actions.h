@@ -9,8 +9,13 @@ enum ui_action {
     ACT_PREV_REFLECTED, ACT_NEXT_HCALL, ACT_PREV_HCALL, ACT_NEXT_IRQ, ACT_PREV_IRQ,
     ACT_STORY_NEXT, ACT_STORY_PREV, ACT_ZOOM_IN, ACT_ZOOM_OUT, ACT_ZOOM_ALL, ACT_ZOOM_UNIT,
     ACT_PAN_LEFT, ACT_PAN_RIGHT, ACT_AXIS, ACT_ADDRESS, ACT_FOLLOW_CR2, ACT_GOTO, ACT_HELP,
-    ACT_QUIT, ACT_BIGGER, ACT_SMALLER, ACT_ACTIONS
+    ACT_QUIT, ACT_BIGGER, ACT_SMALLER,
+    /* live (lgsim --ui): the model only asks (m->request); ui/live.c drives the machine */
+    ACT_RUN, ACT_PAUSE, ACT_INSN, ACT_TO_SWITCH, ACT_TO_PF, ACT_TO_HCALL, ACT_TO_RT_END,
+    ACT_FASTER, ACT_SLOWER, ACT_ACTIONS
 };
+/* The live actions: what a key asks of the machine. */
+#define ACT_IS_LIVE(a) ((a) >= ACT_RUN && (a) <= ACT_SLOWER)
 
 enum { MOD_SHIFT = 1, MOD_CTRL = 2 };
 

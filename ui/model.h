@@ -2,6 +2,7 @@
 #ifndef LGSIM_UI_MODEL_H
 #define LGSIM_UI_MODEL_H
 #include <stdint.h>
+#include "debug/control_regs.h"
 #include "ui/run.h"
 #include "ui/symbols.h"
 
@@ -86,6 +87,27 @@ struct ui_view {
     double x0, x1;               /* visible range, in records or ns */
 };
 
+/* --- live: a machine running under the window (ui/live.c fills this in at every stop) --- */
+struct ui_live_now {
+    int on;                      /* lgsim --ui: the run is a machine still going */
+    int ended;                   /* the guest has stopped: end_why says why */
+    char end_why[300];
+    int running;                 /* the user let it run: frames come between runs */
+    uint64_t speed;              /* instructions per frame while running; 0: as fast as it goes */
+    char mode[64];               /* the speed in words */
+    uint64_t n_stops;
+    enum ui_world world;         /* where the CPU is, from the machine itself */
+    int cpl;
+    uint32_t eip;
+    char sym[160];               /* " <name+0x10>" or "" */
+    char stop[160];              /* why it stopped, in words */
+    int passing;                 /* in the Switcher on the way between two worlds */
+    enum ui_world from, to;
+    char delivery[240];          /* the last delivery through the IDT, in words ("" none) */
+    struct control_regs regs, prev;   /* now, and at the stop before (what changed) */
+    int have_prev;
+};
+
 /* Text typed into a prompt (an address for the page tables, a record to go to). */
 enum ui_prompt { PROMPT_NONE, PROMPT_ADDRESS, PROMPT_GOTO };
 
@@ -114,6 +136,9 @@ struct ui_model {
     int help;                    /* the help overlay is open */
     int quit;
     char status[200];            /* one line at the bottom: the last action's result */
+
+    struct ui_live_now live;
+    int request;                 /* a live action asked for and not yet done (ACT_NONE: none) */
 };
 
 /* The model of a loaded run, at its first record, timeline showing the whole run. */
@@ -123,6 +148,10 @@ void model_free(struct ui_model *m);
 void model_go(struct ui_model *m, struct ui_at at);
 /* The same, as a place to start from: nothing lit as changed. */
 void model_place(struct ui_model *m, struct ui_at at);
+/* Live: the position is now (the last record, or none yet); go there with the machine's
+ * state in m->live. */
+int model_at_now(const struct ui_model *m);
+void model_go_now(struct ui_model *m);
 /* The title bar and the status line. */
 void model_title(const struct ui_model *m, char *buf, size_t len);
 void model_status_line(const struct ui_model *m, char *buf, size_t len);

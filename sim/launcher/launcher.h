@@ -45,6 +45,8 @@ struct launcher_options {
     int n_devices;
     int console_stdin;            /* the console's input is stdin (lgsim; not unit tests) */
     const char *replay_path;      /* --replay=FILE: input from that trace, not stdin or a network */
+    int record;                   /* keep a recorder going without --trace (records go nowhere:
+                                   * the live window sees them through the recorder's tap) */
 };
 
 struct launcher {

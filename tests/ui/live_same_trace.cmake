@@ -1,0 +1,16 @@
+# live_same_trace.cmake - a run under the window writes the trace the same run writes without
+# it: lgsim --ui --ui-script=SCRIPT --trace=LIVE, then LIVE byte for byte against PLAIN.
+#   -DLGSIM=lgsim -DSCRIPT=file -DPLAIN=trace -DLIVE=trace [-DARGS=a@@b]
+cmake_minimum_required(VERSION 3.16)
+string(REPLACE "@@" ";" args "${ARGS}")
+execute_process(COMMAND ${LGSIM} --ui --ui-script=${SCRIPT} --trace=${LIVE} ${args}
+                RESULT_VARIABLE rc OUTPUT_QUIET ERROR_VARIABLE err TIMEOUT 300)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "lgsim --ui exit status ${rc}\n${err}")
+endif()
+execute_process(COMMAND ${CMAKE_COMMAND} -E compare_files ${PLAIN} ${LIVE} RESULT_VARIABLE diff)
+if(NOT diff EQUAL 0)
+  execute_process(COMMAND ${LGSIM} trace diff ${PLAIN} ${LIVE} OUTPUT_VARIABLE why ERROR_VARIABLE why)
+  message(FATAL_ERROR "the trace under the window differs from the one without it:\n${why}")
+endif()
+message(STATUS "same trace, byte for byte: ${LIVE}")
