@@ -7,7 +7,8 @@
 
 const char trace_filter_help[] =
 "  --kind=K[,K...]   only these kinds (to_guest, to_host, hcall, reflect, irq, pf, spte,\n"
-"                    flush, launcher, console, death, halt, retry, rt_end)\n"
+"                    flush, launcher, console, death, halt, retry, rt_end, console_in,\n"
+"                    net_in, restart)\n"
 "  --vector=N        only switches to the host and reflections with this vector (0xe, 14)\n"
 "  --hcall=NAME|N    only this hypercall (SET_PTE, LHCALL_HALT, 14)\n"
 "  --from=T --to=T   only virtual times T1..T2 (e.g. 12.5ms, 300us, 40ns, 2s; bare = ms)\n"

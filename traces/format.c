@@ -31,6 +31,7 @@ static const struct kind_schema schema[TK_KINDS] = {
     [TK_RT_END]   = { "rt_end", { "outcome", "steps", "duration_ns", "eip", "cr2" } },
     [TK_CONSOLE_IN] = { "console_in", { NULL }, 1 },
     [TK_NET_IN]   = { "net_in", { "irq", "offset", "len" }, 1 },
+    [TK_RESTART]  = { "restart", { "boot" }, 1 },
 };
 
 const char *trace_kind_name(unsigned kind) {

@@ -392,6 +392,24 @@ struct ui_live *ui_live_open(struct lguest *lg, const struct elf_exec *kernel,
     return u;
 }
 
+void ui_live_restart(struct ui_live *u, struct lguest *lg, const struct elf_exec *kernel) {
+    if (!lg) {
+        control_close(&u->k);
+        return;
+    }
+    struct control was = u->k;   /* the run the user asked for goes on in the new machine */
+    control_open(&u->k, lg, kernel, &(struct control_client){ on_paused, on_record, u });
+    u->k.attached = 1;
+    u->k.stepping = was.stepping;
+    u->k.until = was.until;
+    u->k.budget = was.budget;
+    control_resume(&u->k);
+    u->deliveries_at_exit = 0;
+    snprintf(u->s.m.status, sizeof(u->s.m.status), "the guest restarts: a new Host, the same "
+             "window");
+    if (!u->s.m.live.running) control_pause_soon(&u->k);   /* paused: stop at its start too */
+}
+
 int ui_live_close(struct ui_live *u, const char *why) {
     struct ui_model *m = &u->s.m;
     int rc;

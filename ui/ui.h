@@ -36,6 +36,9 @@ int ui_live_option(struct ui_live_options *o, const char *arg);
  * first instruction.  NULL with err when the window cannot open. */
 struct ui_live *ui_live_open(struct lguest *lg, const struct elf_exec *kernel,
                              const struct ui_live_options *o, char *err, size_t errlen);
+/* The guest restarts (LGUEST_SHUTDOWN_RESTART): its old Host goes (lg NULL), a new one comes;
+ * the window and its records stay. */
+void ui_live_restart(struct ui_live *u, struct lguest *lg, const struct elf_exec *kernel);
 /* The guest has stopped (why): the window shows the end until it is closed, a script runs
  * its remaining lines.  Returns the script's status (0: every check held). */
 int ui_live_close(struct ui_live *u, const char *why);

@@ -50,6 +50,7 @@ struct lguest {
     int halted;                   /* LHCALL_HALT: idle until an interrupt */
     uint64_t clockevent_ns;       /* virtual time the Guest's one-shot timer fires; 0 = off */
     uint64_t next_tick_ns;        /* the host's own periodic timer interrupt */
+    uint64_t start_ns;            /* the virtual clock when the CPU starts (lguest_open) */
     struct lguest_pending pending;   /* cpu->pending: for the Launcher */
 
     /* The Launcher's turn (lguest_run). */

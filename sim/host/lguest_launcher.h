@@ -26,6 +26,9 @@ struct lguest_open {
     const char *switcher_name;    /* for messages; NULL: "built-in Switcher" */
     struct recorder *rec;         /* where the Host's records go (it may have no trace) */
     int count_switcher_insns;     /* --trace-switches: count the Switcher's instructions */
+    uint64_t clock_ns;            /* the virtual clock when the Guest starts: 0, or where a
+                                   * restarted Guest's machine was (4.4's launcher re-executes
+                                   * itself, and the host's clock and TSC keep running) */
 };
 
 /* lg.ko loaded and /dev/lguest opened: the host's own tables, its ring-0 routine and the

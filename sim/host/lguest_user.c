@@ -18,6 +18,7 @@ struct lguest *lguest_open(const struct lguest_open *o, char *err, size_t errlen
     }
     lg->rec = o->rec ? o->rec : &quiet;
     lg->count_switcher_insns = o->count_switcher_insns;
+    lg->start_ns = o->clock_ns;
     lg->turn.at_ns = UINT64_MAX;
     if (build_host(lg, o, err, errlen)) {
         lguest_close(lg);

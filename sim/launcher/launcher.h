@@ -47,6 +47,7 @@ struct launcher_options {
     const char *replay_path;      /* --replay=FILE: input from that trace, not stdin or a network */
     int record;                   /* keep a recorder going without --trace (records go nowhere:
                                    * the live window sees them through the recorder's tap) */
+    int no_reboot;                /* --no-reboot: a Guest asking for a restart ends the run */
 };
 
 struct launcher {
@@ -74,6 +75,13 @@ struct launcher {
         unsigned ctrl_c;          /* ^C^C^C within a second stops lgsim (4.4's rule) */
         uint64_t ctrl_c_ms;
     } in;
+
+    unsigned boots;               /* 1, and one more each time the Guest restarts */
+    uint64_t restart_ns;          /* the virtual time of the last restart */
+    /* Told of a restart twice: before the old Host goes (started 0) and once the new one
+     * (l->lg) is ready (started 1); NULL: nobody to tell. */
+    void (*restarting)(void *ctx, struct launcher *l, int started);
+    void *restarting_ctx;
 
     int dead;                     /* the run is over: why, and lgsim's exit status */
     int exit_code;

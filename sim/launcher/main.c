@@ -124,6 +124,30 @@ static const char *beside_program(const char *argv0, const char *rel, char *buf,
 /* --ui: the window, its options, and the kernel's bytes for its names. */
 static struct ui_live_options *ui_for_run;
 
+/* --gdb across a restart: as 4.4's re-executed launcher is a new process, the debugger sees
+ * the old machine exit (status 4) and listens again for the new one. */
+struct gdb_follow { struct debugger *d; struct debug_options *opt; };
+
+static void gdb_restarting(void *ctx, struct launcher *l, int started) {
+    struct gdb_follow *g = ctx;
+    char err[300];
+    if (!started) {
+        debug_close(g->d, 4);
+        g->d = NULL;
+        return;
+    }
+    g->opt->kernel = l->kernel_has_symbols ? &l->kernel_elf : NULL;
+    if (!(g->d = debug_open(l->lg, g->opt, err, sizeof(err)))) {
+        launcher_quit(l, "--gdb after the restart: %s", err);
+        l->exit_code = 2;
+    }
+}
+
+/* --ui across a restart: the same window, the new Host's machine under it. */
+static void ui_restarting(void *ctx, struct launcher *l, int started) {
+    ui_live_restart(ctx, started ? l->lg : NULL, l->kernel_has_symbols ? &l->kernel_elf : NULL);
+}
+
 static int run(struct launcher_options *opt, int stats, struct debug_options *dbg) {
     static struct launcher l;
     char err[300] = "";
@@ -133,9 +157,9 @@ static int run(struct launcher_options *opt, int stats, struct debug_options *db
         launcher_free(&l);
         return 2;
     }
-    struct debugger *d = NULL;
+    struct gdb_follow g = { NULL, dbg };
     if (dbg) dbg->kernel = l.kernel_has_symbols ? &l.kernel_elf : NULL;
-    if (dbg && !(d = debug_open(l.lg, dbg, err, sizeof(err)))) {
+    if (dbg && !(g.d = debug_open(l.lg, dbg, err, sizeof(err)))) {
         fprintf(stderr, "lgsim: --gdb: %s\n", err);
         launcher_free(&l);
         return 2;
@@ -147,8 +171,15 @@ static int run(struct launcher_options *opt, int stats, struct debug_options *db
         launcher_free(&l);
         return 2;
     }
+    if (dbg) {
+        l.restarting = gdb_restarting;
+        l.restarting_ctx = &g;
+    } else if (u) {
+        l.restarting = ui_restarting;
+        l.restarting_ctx = u;
+    }
     int code = launcher_run(&l);
-    debug_close(d, code);
+    debug_close(g.d, code);
     if (u) {
         int rc = ui_live_close(u, l.dead_reason);
         if (rc) code = rc;   /* a script's failed check is what the run says */
@@ -302,6 +333,7 @@ static int take_option(struct cli *c, int argc, char **argv, int *i) {
     else if (!strcmp(a, "--trace-switches") || !strncmp(a, "--trace-switches=", 17))
         return take_trace_switches(c, a);
     else if (!strcmp(a, "--stats")) c->stats = 1;
+    else if (!strcmp(a, "--no-reboot")) c->opt.no_reboot = 1;
     else if (!strcmp(a, "--ui")) {
         if (ui_live_unavailable()) {
             fprintf(stderr, "lgsim: --ui: %s\n", ui_live_unavailable());
