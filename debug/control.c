@@ -134,6 +134,13 @@ const char *control_world_name(enum control_world w) {
     return w <= CW_RING2 ? names[w] : "?";
 }
 
+uint32_t control_console_pending(struct control *k, char *buf, uint32_t cap) {
+    const struct recorder *r = k->lg->rec;
+    uint32_t n = r->con_len < cap ? r->con_len : cap;
+    memcpy(buf, r->con, n);
+    return n;
+}
+
 int control_guest_ring(struct control *k) {
     return (int)(le32(guest_regs(k->lg) + LGUEST_REGS_cs) & 3);
 }

@@ -24,7 +24,7 @@ static const char *names[ACT_ACTIONS] = {
     [ACT_RUN] = "run", [ACT_PAUSE] = "pause", [ACT_INSN] = "step-instruction",
     [ACT_TO_SWITCH] = "run-to-switch", [ACT_TO_PF] = "run-to-page-fault",
     [ACT_TO_HCALL] = "run-to-hypercall", [ACT_TO_RT_END] = "run-to-round-trip-end",
-    [ACT_FASTER] = "faster", [ACT_SLOWER] = "slower",
+    [ACT_FASTER] = "faster", [ACT_SLOWER] = "slower", [ACT_CONSOLE] = "console",
 };
 
 int action_from_name(const char *name) {
@@ -84,6 +84,7 @@ static const struct binding keys[] = {
     { "u", 0, ACT_TO_RT_END, "live: run to the end of a page-fault round trip" },
     { "]", 0, ACT_FASTER, "live: more instructions per frame while running" },
     { "[", 0, ACT_SLOWER, "live: fewer instructions per frame (slower)" },
+    { "Tab", 0, ACT_CONSOLE, "live: type into the guest's console (Escape leaves)" },
     { "?", 0, ACT_HELP, "this help (Escape closes it)" },
     { "F1", 0, ACT_HELP, NULL },
     { "q", 0, ACT_QUIT, "quit" },
@@ -253,6 +254,18 @@ static int live_request(struct ui_model *m, enum ui_action a) {
 }
 
 int model_action(struct ui_model *m, enum ui_action a) {
+    if (a == ACT_CONSOLE) {
+        if (!m->live.on || m->live.ended) {
+            snprintf(m->status, sizeof(m->status), "console: %s", m->live.on ? "the guest has "
+                     "stopped" : "a recorded run takes no input (lgsim --ui runs a machine)");
+            return 0;
+        }
+        m->con_in.focus = 1;
+        snprintf(m->status, sizeof(m->status), "typing goes to the guest's console; Escape "
+                 "leaves");
+        console_update(m);
+        return 1;
+    }
     if (ACT_IS_LIVE(a)) return live_request(m, a);
     if (!m->run->n) return 0;
     switch (a) {
@@ -326,7 +339,32 @@ static int prompt_key(struct ui_model *m, const char *key) {
     return 1;
 }
 
+/* The console pane has the keys: each goes to the guest as a terminal would send it. */
+static void console_key(struct ui_model *m, const char *key, unsigned mods) {
+    struct ui_console_in *c = &m->con_in;
+    char ch = 0;
+    if (!strcmp(key, "Escape")) {
+        c->focus = 0;
+        snprintf(m->status, sizeof(m->status), "the keys are the window's again");
+        console_update(m);
+        return;
+    }
+    if (!strcmp(key, "Return") || !strcmp(key, "Keypad Enter")) ch = '\n';
+    else if (!strcmp(key, "Space")) ch = ' ';
+    else if (!strcmp(key, "Backspace")) ch = 0x7f;
+    else if (!strcmp(key, "Tab")) ch = '\t';
+    else if (strlen(key) == 1 && (mods & MOD_CTRL) && key[0] >= '@' && key[0] <= 'z')
+        ch = (char)(key[0] & 0x1f);   /* Ctrl+c: 0x03, as a terminal sends it */
+    else if (strlen(key) == 1) ch = key[0];
+    if (ch && c->len < sizeof(c->buf)) c->buf[c->len++] = ch;
+    console_update(m);
+}
+
 enum ui_action ui_key(struct ui_model *m, const char *key, unsigned mods) {
+    if (m->con_in.focus && !m->prompt && !m->help) {
+        console_key(m, key, mods);
+        return ACT_NONE;
+    }
     if (m->prompt) {
         prompt_key(m, key);
         return ACT_NONE;

@@ -12,7 +12,7 @@ enum ui_action {
     ACT_QUIT, ACT_BIGGER, ACT_SMALLER,
     /* live (lgsim --ui): the model only asks (m->request); ui/live.c drives the machine */
     ACT_RUN, ACT_PAUSE, ACT_INSN, ACT_TO_SWITCH, ACT_TO_PF, ACT_TO_HCALL, ACT_TO_RT_END,
-    ACT_FASTER, ACT_SLOWER, ACT_ACTIONS
+    ACT_FASTER, ACT_SLOWER, ACT_CONSOLE, ACT_ACTIONS
 };
 /* The live actions: what a key asks of the machine. */
 #define ACT_IS_LIVE(a) ((a) >= ACT_RUN && (a) <= ACT_SLOWER)

@@ -106,6 +106,37 @@ static void passing(struct ui_live *u, struct ui_live_now *L) {
     L->to = out ? W_HOST : guest_world((uint32_t)control_guest_ring(&u->k));
 }
 
+/* The code around eip: from the start of its function (so what comes before decodes as
+ * written), through the CPU's own address space, a page at a time as far as it is mapped. */
+static void read_code(struct ui_live *u, struct ui_live_now *L) {
+    uint32_t off = 0;
+    const char *sym = control_symbol(&u->k, L->eip, &off);
+    uint32_t start = sym && off < sizeof(L->code) - 160 ? L->eip - off : L->eip;
+    uint32_t end = L->eip + 160, have = 0;
+    while (start + have < end) {
+        uint32_t a = start + have, n = 0x1000 - (a & 0xFFF);
+        if (n > end - a) n = end - a;
+        if (view_read(&u->k, VIEW_CURRENT, a, L->code + have, n)) break;
+        have += n;
+    }
+    if (have <= L->eip - start) {   /* the function's start is not mapped: from eip on */
+        start = L->eip;
+        have = view_read(&u->k, VIEW_CURRENT, start, L->code, 16) ? 0 : 16;
+    }
+    L->code_start = start;
+    L->code_len = have;
+}
+
+/* The page-table panel's address in the guest's own tables and in the shadow. */
+static void read_walk(struct ui_live *u, struct ui_live_now *L) {
+    const struct ui_model *m = &u->s.m;
+    uint32_t a = m->pt_follow ? (L->have_pf ? L->pf_cr2 : 0) : m->pt_addr;
+    L->walk_addr = a;
+    L->guest_mapped = guest_walk(&u->k, a, &L->g_pde, &L->g_pte, &L->g_pa) == 0;
+    L->guest_linear = L->guest_mapped && !L->g_pde && !L->g_pte;   /* no tables yet */
+    L->shadow_mapped = shadow_walk(&u->k, a, &L->s_pde, &L->s_pte, &L->s_pa, &L->s_root) == 0;
+}
+
 /* The machine as it stands, into m->live, and the window to now. */
 static void snapshot(struct ui_live *u) {
     struct ui_live_now *L = &u->s.m.live;
@@ -126,6 +157,14 @@ static void snapshot(struct ui_live *u) {
     describe_stop(u, L->stop, sizeof(L->stop));
     describe_delivery(u, L->delivery, sizeof(L->delivery));
     passing(u, L);
+    if (k->n_deliveries && k->last_delivery.ev.vector == 14) {
+        L->have_pf = 1;
+        L->pf_cr2 = k->last_delivery.cr2;
+    }
+    L->now_ns = k->c->now_ns;
+    L->con_pending_len = control_console_pending(k, L->con_pending, sizeof(L->con_pending));
+    read_code(u, L);
+    read_walk(u, L);
     L->n_stops++;
     model_go_now(&u->s.m);
 }
@@ -135,6 +174,10 @@ static void on_record(void *ctx, const struct trace_rec *r) {
     if (run_append(&u->s.run, r))
         snprintf(u->s.m.status, sizeof(u->s.m.status), "out of memory for the run's records");
     if (r->kind == TK_TO_HOST) u->deliveries_at_exit = u->k.n_deliveries;
+    if (r->kind == TK_TO_HOST && r->f[TH_VECTOR] == 14) {
+        u->s.m.live.have_pf = 1;
+        u->s.m.live.pf_cr2 = r->f[TH_CR2];
+    }
 }
 
 /* --- how the machine goes on --- */
@@ -309,6 +352,92 @@ static void on_paused(void *ctx) {
     }
     serve(u);
 }
+
+/* --- the guest's console input: the keys typed into the console pane --- */
+
+static int console_stop(void *ctx) {
+    struct ui_live *u = ctx;
+    return u->s.m.con_in.len || u->s.m.request != ACT_NONE || u->s.m.quit;
+}
+
+/* Hand over what was typed (all of it: the launcher takes a line at a time from a script, as
+ * from a pipe, and everything at once from the window, as from a terminal). */
+static int take_typed(struct ui_live *u, uint8_t *buf, uint32_t cap) {
+    struct ui_console_in *c = &u->s.m.con_in;
+    uint32_t n = c->len < cap ? c->len : cap;
+    memcpy(buf, c->buf, n);
+    memmove(c->buf, c->buf + n, c->len - n);
+    c->len -= n;
+    console_update(&u->s.m);
+    return (int)n;
+}
+
+/* A script: its lines run until it types something (or ends: then no more input comes).  A
+ * live action meanwhile sets how the machine goes on once the guest runs again.  After a
+ * "do run" the script's next line waits for the guest's end: what it typed before is all the
+ * input there is, as a pipe's. */
+static int console_scripted(struct ui_live *u, uint8_t *buf, uint32_t cap) {
+    struct ui_model *m = &u->s.m;
+    for (;;) {
+        if (m->con_in.len) return take_typed(u, buf, cap);
+        if (m->live.running) return -1;
+        if (m->request != ACT_NONE) {
+            enum ui_action a = (enum ui_action)m->request;
+            m->request = ACT_NONE;
+            apply(u, a);
+            continue;
+        }
+        if (m->quit || u->sc.done) {
+            if (m->quit || u->script_rc) quit(u);
+            return -1;
+        }
+        u->script_rc = script_go(&u->sc, console_stop, u);
+        if (u->sc.done && u->script_rc) m->quit = 1;
+    }
+}
+
+/* The window: its events until keys are typed, or the guest's time to wait is up (when the
+ * machine runs; paused, the guest waits with it). */
+static int console_window(struct ui_live *u, uint8_t *buf, uint32_t cap, int timeout_ms) {
+    struct ui_model *m = &u->s.m;
+    Uint32 start = SDL_GetTicks();
+    for (;;) {
+        if (m->con_in.len) return take_typed(u, buf, cap);
+        if (m->request != ACT_NONE) {
+            enum ui_action a = (enum ui_action)m->request;
+            m->request = ACT_NONE;
+            if (a == ACT_PAUSE || (a == ACT_RUN && m->live.running)) m->live.running = 0;
+            else apply(u, a);
+        }
+        if (m->quit) {
+            quit(u);
+            return -1;
+        }
+        Uint32 spent = SDL_GetTicks() - start;
+        if (m->live.running && timeout_ms >= 0 && spent >= (Uint32)timeout_ms) return 0;
+        draw(u);
+        SDL_Event e;
+        int wait = timeout_ms < 0 || !m->live.running ? FRAME_MS * 4 :
+                   (int)((Uint32)timeout_ms - spent);
+        if (SDL_WaitEventTimeout(&e, wait > FRAME_MS * 4 ? FRAME_MS * 4 : wait)) {
+            do event(u, &e);
+            while (SDL_PollEvent(&e));
+        }
+    }
+}
+
+int ui_live_console_read(void *ctx, uint8_t *buf, uint32_t cap, int timeout_ms) {
+    struct ui_live *u = ctx;
+    struct ui_live_now *L = &u->s.m.live;
+    L->con_waiting = 1;
+    L->con_pending_len = control_console_pending(&u->k, L->con_pending, sizeof(L->con_pending));
+    console_update(&u->s.m);
+    int n = u->scripted ? console_scripted(u, buf, cap) : console_window(u, buf, cap, timeout_ms);
+    L->con_waiting = 0;
+    return n;
+}
+
+int ui_live_console_tty(const struct ui_live *u) { return !u->scripted; }
 
 /* --- the window's life --- */
 

@@ -111,11 +111,14 @@ int model_at_now(const struct ui_model *m) {
 static void nothing_recorded(struct ui_model *m) {
     for (int p = 0; p < P_PANELS; p++) {
         ui_text_clear(&m->text[p]);
-        if (p != P_WHERE)
-            ui_put(&m->text[p], ST_DIM, "(no trace records yet: the machine has not left the "
-                   "host)");
+        ui_put(&m->text[p], ST_DIM, "(no trace records yet: the machine has not left the "
+               "host)");
     }
-    where_update(m);
+    where_update(m);   /* these four ask the machine */
+    regs_update(m);
+    code_update(m);
+    pages_update(m);
+    console_update(m);
 }
 
 void model_go_now(struct ui_model *m) {

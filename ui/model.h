@@ -106,6 +106,30 @@ struct ui_live_now {
     char delivery[240];          /* the last delivery through the IDT, in words ("" none) */
     struct control_regs regs, prev;   /* now, and at the stop before (what changed) */
     int have_prev;
+    uint64_t now_ns;             /* the virtual clock */
+    /* The code around eip, read through the CPU's own address space. */
+    uint8_t code[4160];
+    uint32_t code_start, code_len;
+    /* The page-table panel's address, walked in the machine: the guest's own tables and the
+     * shadow the CPU uses (live.c reads them through debug/control.h). */
+    int have_pf;                 /* a #PF was delivered: its cr2 */
+    uint32_t pf_cr2;
+    uint32_t walk_addr;
+    int guest_linear;            /* the guest has no page tables yet */
+    int guest_mapped, shadow_mapped;
+    uint32_t g_pde, g_pte, g_pa, s_pde, s_pte, s_pa, s_root;
+    /* The console: what the guest printed since its last full line (not in a record yet). */
+    char con_pending[256];
+    uint32_t con_pending_len;
+    int con_waiting;             /* the guest waits for console input */
+};
+
+/* Keys typed into the console pane, on their way to the guest's console input. */
+#define CONSOLE_TYPED_MAX 4096
+struct ui_console_in {
+    int focus;                   /* typing goes to the guest (Tab; Escape leaves) */
+    char buf[CONSOLE_TYPED_MAX];
+    uint32_t len;
 };
 
 /* Text typed into a prompt (an address for the page tables, a record to go to). */
@@ -138,6 +162,7 @@ struct ui_model {
     char status[200];            /* one line at the bottom: the last action's result */
 
     struct ui_live_now live;
+    struct ui_console_in con_in;
     int request;                 /* a live action asked for and not yet done (ACT_NONE: none) */
 };
 

@@ -32,6 +32,19 @@ struct ui_live *ui_live_open(struct lguest *lg, const struct elf_exec *kernel,
     return NULL;
 }
 
+int ui_live_console_read(void *ctx, uint8_t *buf, uint32_t cap, int timeout_ms) {
+    (void)ctx;
+    (void)buf;
+    (void)cap;
+    (void)timeout_ms;
+    return -1;
+}
+
+int ui_live_console_tty(const struct ui_live *u) {
+    (void)u;
+    return 0;
+}
+
 void ui_live_restart(struct ui_live *u, struct lguest *lg, const struct elf_exec *kernel) {
     (void)u;
     (void)lg;

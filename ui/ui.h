@@ -36,6 +36,11 @@ int ui_live_option(struct ui_live_options *o, const char *arg);
  * first instruction.  NULL with err when the window cannot open. */
 struct ui_live *ui_live_open(struct lguest *lg, const struct elf_exec *kernel,
                              const struct ui_live_options *o, char *err, size_t errlen);
+/* The guest's console input, from the keys typed into the console pane (or a script's):
+ * the launcher's console_read (sim/launcher/launcher.h); console_tty: as from a terminal
+ * (the window), or as from a pipe (a script: the same trace as with the lines on stdin). */
+int ui_live_console_read(void *ctx, uint8_t *buf, uint32_t cap, int timeout_ms);
+int ui_live_console_tty(const struct ui_live *u);
 /* The guest restarts (LGUEST_SHUTDOWN_RESTART): its old Host goes (lg NULL), a new one comes;
  * the window and its records stay. */
 void ui_live_restart(struct ui_live *u, struct lguest *lg, const struct elf_exec *kernel);

@@ -177,6 +177,9 @@ static int run(struct launcher_options *opt, int stats, struct debug_options *db
     } else if (u) {
         l.restarting = ui_restarting;
         l.restarting_ctx = u;
+        l.opt.console_read = ui_live_console_read;   /* the console pane's keys, not stdin */
+        l.opt.console_read_ctx = u;
+        l.opt.console_read_tty = ui_live_console_tty(u);
     }
     int code = launcher_run(&l);
     debug_close(g.d, code);
