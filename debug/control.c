@@ -65,12 +65,12 @@ static void note_record(void *ctx, const struct trace_rec *r) {
     if (k->client.record) k->client.record(k->client.ctx, r);
 }
 
-void control_open(struct control *k, struct lguest *lg, const struct elf_exec *kernel,
+void control_open(struct control *k, struct lguest *lg, const struct symtab *symbols,
                   const struct control_client *cl) {
     memset(k, 0, sizeof(*k));
     k->lg = lg;
     k->c = &lg->cpu;
-    k->kernel = kernel;
+    k->symbols = symbols;
     k->client = *cl;
     k->c->pause.paused = paused;
     k->c->pause.ctx = k;
@@ -149,7 +149,7 @@ const char *control_symbol(struct control *k, uint32_t eip, uint32_t *off) {
     struct lguest *lg = k->lg;
     if (in_switcher(eip)) return switcher_symbolize(&lg->sw, eip, off);
     if (cpu_cpl(k->c) == 0) return elf_symbolize(&lg->host_elf, eip, off);
-    return k->kernel ? elf_symbolize(k->kernel, eip, off) : NULL;
+    return k->symbols ? symtab_lookup(k->symbols, eip, off) : NULL;
 }
 
 void control_regs(struct control *k, struct control_regs *r) {

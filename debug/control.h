@@ -4,7 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "cpu/cpu.h"
-#include "sim/elf.h"
+#include "sim/symbols.h"
 #include "traces/format.h"
 #include "debug/control_regs.h"
 
@@ -46,7 +46,7 @@ struct control_client {
 struct control {
     struct lguest *lg;
     struct cpu *c;
-    const struct elf_exec *kernel;   /* the guest kernel's symbols; NULL: none */
+    const struct symtab *symbols;    /* the guest kernel's names; NULL: none */
     struct control_client client;
     int attached;                    /* a client is there to be stopped for */
     int check_blocks;                /* every block checks for attention (gdb's Ctrl-C) */
@@ -88,7 +88,7 @@ struct control {
 };
 
 /* Become the CPU's pause callback and the recorder's tap, for client cl. */
-void control_open(struct control *k, struct lguest *lg, const struct elf_exec *kernel,
+void control_open(struct control *k, struct lguest *lg, const struct symtab *symbols,
                   const struct control_client *cl);
 void control_close(struct control *k);
 

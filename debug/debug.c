@@ -105,7 +105,7 @@ struct debugger *debug_open(struct lguest *lg, const struct debug_options *o,
         free(d);
         return NULL;
     }
-    control_open(&d->k, lg, o->kernel,
+    control_open(&d->k, lg, o->symbols,
                  &(struct control_client){ paused, monitor_note_record, d });
     d->k.skip_irqs = o->skip_irqs;
     fprintf(stderr, "lgsim: gdb: listening on 127.0.0.1:%d%s\n", d->port,

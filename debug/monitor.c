@@ -22,12 +22,21 @@ static void help(FILE *out) {
 "  step-irqs on|off      whether a step goes into interrupts (on) or runs them through\n");
 }
 
+/* " <name+0x10>" for a Guest address, or "". */
+static const char *guest_tag(struct debugger *d, uint32_t addr, char *buf, size_t len) {
+    if (d->opt.symbols) return symtab_tag(d->opt.symbols, addr, buf, len);
+    snprintf(buf, len, "%s", "");
+    return buf;
+}
+
 static void where(struct debugger *d, FILE *out) {
     struct lguest *lg = d->lg;
     uint32_t eip = cpu_get(d->k.c, CPU_REG_EIP), off = 0;
     const char *sym = control_symbol(&d->k, eip, &off);
-    fprintf(out, "%s, cpl %d, eip %#x", control_world_name(control_world(&d->k)), cpu_cpl(d->k.c), eip);
-    if (sym) fprintf(out, " <%s+%#x>", sym, off);
+    fprintf(out, "%s, cpl %d, eip %#x", control_world_name(control_world(&d->k)),
+            cpu_cpl(d->k.c), eip);
+    if (sym && off) fprintf(out, " <%s+%#x>", sym, off);
+    else if (sym) fprintf(out, " <%s>", sym);
     fprintf(out, ", cr3 %#x\n", cpu_get(d->k.c, CPU_REG_CR3));
     fprintf(out, "virtual time %llu ns, world switches %llu\n",
             (unsigned long long)d->k.c->now_ns, (unsigned long long)lg->count.n_runs);
@@ -111,8 +120,10 @@ static void show_idt(struct debugger *d, FILE *out) {
     for (int v = 0; v < 256; v++) {
         uint32_t lo = d->lg->idt[v][0], hi = d->lg->idt[v][1];
         if (!lo && !hi) continue;
-        fprintf(out, "  %3d (%#04x): handler 0x%08x sel %#06x dpl %u %s%s\n", v, v,
-                (hi & 0xFFFF0000u) | (lo & 0xFFFF), lo >> 16, (hi >> 13) & 3,
+        uint32_t handler = (hi & 0xFFFF0000u) | (lo & 0xFFFF);
+        char tag[160];
+        fprintf(out, "  %3d (0x%02x): handler 0x%08x%s sel %#06x dpl %u %s%s\n", v, v, handler,
+                guest_tag(d, handler, tag, sizeof(tag)), lo >> 16, (hi >> 13) & 3,
                 ((hi >> 8) & 0xF) == 0xE ? "interrupt gate" : ((hi >> 8) & 0xF) == 0xF ?
                 "trap gate" : "other", hi & 0x8000 ? "" : " (not present)");
     }
@@ -126,8 +137,10 @@ static void show_gdt(struct debugger *d, FILE *out) {
         uint32_t base = (lo >> 16) | ((hi & 0xFF) << 16) | (hi & 0xFF000000u);
         uint32_t limit = (lo & 0xFFFF) | (hi & 0xF0000);
         if (hi & 0x800000) limit = limit << 12 | 0xFFF;
-        fprintf(out, "  %2d (sel %#06x): base 0x%08x limit 0x%08x type %#x dpl %u%s%s\n", i,
-                i * 8, base, limit, (hi >> 8) & 0x1F, (hi >> 13) & 3,
+        char tag[160] = "";   /* a base that is a symbol: the per-cpu area, a TLS block */
+        if (base) guest_tag(d, base, tag, sizeof(tag));
+        fprintf(out, "  %2d (sel %#06x): base 0x%08x%s limit 0x%08x type %#x dpl %u%s%s\n", i,
+                i * 8, base, tag, limit, (hi >> 8) & 0x1F, (hi >> 13) & 3,
                 hi & 0x8000 ? "" : " not present", hi & 0x400000 ? " 32-bit" : "");
     }
 }
@@ -169,7 +182,9 @@ static void trace(struct debugger *d, const char *arg, FILE *out) {
     for (unsigned i = n; i > 0; i--) {
         const struct trace_rec *r = &d->ring[(d->ring_next + DEBUG_RING - i) % DEBUG_RING];
         char line[512];
-        trace_format(r, line, sizeof(line));
+        struct trace_namer names = { NULL, NULL };
+        if (d->opt.symbols) names = symtab_namer(d->opt.symbols);
+        trace_format_named(r, &names, line, sizeof(line));
         fprintf(out, "#%llu %s\n", (unsigned long long)r->index, line);
     }
 }

@@ -64,7 +64,7 @@ static void describe_delivery(struct ui_live *u, char *buf, size_t len) {
     if (!u->k.n_deliveries) return;
     const char *name = trace_vector_name(dv->ev.vector);
     char tag[160];
-    symbols_tag(&u->s.sym, dv->ev.eip, tag, sizeof(tag));
+    symtab_tag(u->s.m.sym, dv->ev.eip, tag, sizeof(tag));
     int n = snprintf(buf, len, "vector %u%s%s from %s at eip 0x%08x%s", dv->ev.vector,
                      name ? " " : "", name ? name : "",
                      dv->from_cpl ? model_world_name(guest_world(dv->from_cpl)) : "host",
@@ -481,7 +481,7 @@ static void live_header(struct ui_live *u, const struct ui_live_options *o) {
     run->have_header = 1;
 }
 
-struct ui_live *ui_live_open(struct lguest *lg, const struct elf_exec *kernel,
+struct ui_live *ui_live_open(struct lguest *lg, const struct symtab *symbols,
                              const struct ui_live_options *o, char *err, size_t errlen) {
     struct ui_live *u = calloc(1, sizeof(*u));
     if (!u) {
@@ -491,8 +491,8 @@ struct ui_live *ui_live_open(struct lguest *lg, const struct elf_exec *kernel,
     u->o = *o;
     u->scripted = o->script != NULL;
     live_header(u, o);
-    symbols_for_run(&u->s.sym, &u->s.run, o->kernel_path, o->builtin);
-    model_init(&u->s.m, &u->s.run, &u->s.sym);
+    symtab_init(&u->s.sym);       /* unused: the launcher's names are the machine's */
+    model_init(&u->s.m, &u->s.run, symbols);
     u->s.m.live.on = 1;
     u->s.m.request = ACT_NONE;
     change_speed(u, 1);   /* from none known: as fast as it goes */
@@ -515,19 +515,19 @@ struct ui_live *ui_live_open(struct lguest *lg, const struct elf_exec *kernel,
         SDL_StartTextInput();
         u->timer = SDL_AddTimer(FRAME_MS, frame_tick, u);
     }
-    control_open(&u->k, lg, kernel, &(struct control_client){ on_paused, on_record, u });
+    control_open(&u->k, lg, symbols, &(struct control_client){ on_paused, on_record, u });
     u->k.attached = 1;
     control_pause_soon(&u->k);   /* the window's turn before the first instruction */
     return u;
 }
 
-void ui_live_restart(struct ui_live *u, struct lguest *lg, const struct elf_exec *kernel) {
+void ui_live_restart(struct ui_live *u, struct lguest *lg, const struct symtab *symbols) {
     if (!lg) {
         control_close(&u->k);
         return;
     }
     struct control was = u->k;   /* the run the user asked for goes on in the new machine */
-    control_open(&u->k, lg, kernel, &(struct control_client){ on_paused, on_record, u });
+    control_open(&u->k, lg, symbols, &(struct control_client){ on_paused, on_record, u });
     u->k.attached = 1;
     u->k.stepping = was.stepping;
     u->k.until = was.until;
@@ -566,7 +566,7 @@ int ui_live_close(struct ui_live *u, const char *why) {
     }
     gfx_close(&u->s.g);
     model_free(m);
-    symbols_free(&u->s.sym);
+    symtab_free(&u->s.sym);
     run_free(&u->s.run);
     free(u);
     return rc;

@@ -131,7 +131,7 @@ void model_go_now(struct ui_model *m) {
     model_go(m, (struct ui_at){ run->n - 1, guest_runs_after(run, run->n - 1) });
 }
 
-void model_init(struct ui_model *m, const struct run *run, const struct ui_symbols *sym) {
+void model_init(struct ui_model *m, const struct run *run, const struct symtab *sym) {
     memset(m, 0, sizeof(*m));
     m->run = run;
     m->sym = sym;

@@ -23,10 +23,10 @@ int ui_live_option(struct ui_live_options *o, const char *arg) {
     return strncmp(arg, "--ui-", 5) ? 1 : 0;   /* taken; --ui itself says there is no UI */
 }
 
-struct ui_live *ui_live_open(struct lguest *lg, const struct elf_exec *kernel,
+struct ui_live *ui_live_open(struct lguest *lg, const struct symtab *symbols,
                              const struct ui_live_options *o, char *err, size_t errlen) {
     (void)lg;
-    (void)kernel;
+    (void)symbols;
     (void)o;
     snprintf(err, errlen, "%s", no_ui);
     return NULL;
@@ -45,10 +45,10 @@ int ui_live_console_tty(const struct ui_live *u) {
     return 0;
 }
 
-void ui_live_restart(struct ui_live *u, struct lguest *lg, const struct elf_exec *kernel) {
+void ui_live_restart(struct ui_live *u, struct lguest *lg, const struct symtab *symbols) {
     (void)u;
     (void)lg;
-    (void)kernel;
+    (void)symbols;
 }
 
 int ui_live_close(struct ui_live *u, const char *why) {

@@ -18,7 +18,7 @@ const char *ui_live_unavailable(void);
 
 /* --- lgsim --ui: a machine running under the window (live.c) --- */
 struct lguest;
-struct elf_exec;
+struct symtab;
 struct ui_live;
 struct ui_live_options {
     const char *script, *font;   /* --ui-script=FILE (headless), --ui-font=FILE */
@@ -34,7 +34,7 @@ struct ui_live_options {
 int ui_live_option(struct ui_live_options *o, const char *arg);
 /* Become the machine's controller (debug/control.h): the window takes the CPU before its
  * first instruction.  NULL with err when the window cannot open. */
-struct ui_live *ui_live_open(struct lguest *lg, const struct elf_exec *kernel,
+struct ui_live *ui_live_open(struct lguest *lg, const struct symtab *symbols,
                              const struct ui_live_options *o, char *err, size_t errlen);
 /* The guest's console input, from the keys typed into the console pane (or a script's):
  * the launcher's console_read (sim/launcher/launcher.h); console_tty: as from a terminal
@@ -43,7 +43,7 @@ int ui_live_console_read(void *ctx, uint8_t *buf, uint32_t cap, int timeout_ms);
 int ui_live_console_tty(const struct ui_live *u);
 /* The guest restarts (LGUEST_SHUTDOWN_RESTART): its old Host goes (lg NULL), a new one comes;
  * the window and its records stay. */
-void ui_live_restart(struct ui_live *u, struct lguest *lg, const struct elf_exec *kernel);
+void ui_live_restart(struct ui_live *u, struct lguest *lg, const struct symtab *symbols);
 /* The guest has stopped (why): the window shows the end until it is closed, a script runs
  * its remaining lines.  Returns the script's status (0: every check held). */
 int ui_live_close(struct ui_live *u, const char *why);

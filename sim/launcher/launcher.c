@@ -67,6 +67,7 @@ int launcher_init(struct launcher *l, const struct launcher_options *opt, char *
     l->mem = opt->mem_mb << 20;
     l->rec.switches = opt->trace_file;
     l->boots = 1;
+    l->rec.names = symtab_namer(&l->syms);   /* names only shown, never recorded */
     if (launcher_open_traces(l, err, errlen)) return -1;
     return start_machine(l, 0, err, errlen);
 }
@@ -79,6 +80,7 @@ void launcher_free(struct launcher *l) {
     devices_close(l);
     lguest_close(l->lg);
     l->lg = NULL;
+    symtab_free(&l->syms);
 }
 
 /* --- while the Guest runs --- */

@@ -6,6 +6,7 @@
 #include "mmu/phys.h"
 #include "sim/elf.h"
 #include "sim/host/lguest_launcher.h"
+#include "sim/symbols.h"
 #include "traces/record.h"
 #include "virtio/block.h"
 #include "virtio/console.h"
@@ -64,6 +65,7 @@ struct launcher {
     uint8_t *guest_base;          /* guest-physical 0, as the Launcher sees it */
     struct elf_exec kernel_elf;
     int kernel_has_symbols;
+    struct symtab syms;           /* the kernel's names, for every line that shows an address */
     struct recorder rec;
     struct replay *replay;        /* --replay: the old trace's input (replay.c) */
     struct trace_writer trace;    /* open when --trace was given (rec.w points here) */

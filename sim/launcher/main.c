@@ -3,6 +3,7 @@
 #include "sim/launcher/term.h"
 #include "abi/lguest.h"
 #include "traces/tool.h"
+#include "sim/symbols.h"
 #include "debug/debug.h"
 #include "ui/ui.h"
 #include <errno.h>
@@ -136,7 +137,7 @@ static void gdb_restarting(void *ctx, struct launcher *l, int started) {
         g->d = NULL;
         return;
     }
-    g->opt->kernel = l->kernel_has_symbols ? &l->kernel_elf : NULL;
+    g->opt->symbols = &l->syms;
     if (!(g->d = debug_open(l->lg, g->opt, err, sizeof(err)))) {
         launcher_quit(l, "--gdb after the restart: %s", err);
         l->exit_code = 2;
@@ -145,7 +146,7 @@ static void gdb_restarting(void *ctx, struct launcher *l, int started) {
 
 /* --ui across a restart: the same window, the new Host's machine under it. */
 static void ui_restarting(void *ctx, struct launcher *l, int started) {
-    ui_live_restart(ctx, started ? l->lg : NULL, l->kernel_has_symbols ? &l->kernel_elf : NULL);
+    ui_live_restart(ctx, started ? l->lg : NULL, &l->syms);
 }
 
 static int run(struct launcher_options *opt, int stats, struct debug_options *dbg) {
@@ -158,15 +159,14 @@ static int run(struct launcher_options *opt, int stats, struct debug_options *db
         return 2;
     }
     struct gdb_follow g = { NULL, dbg };
-    if (dbg) dbg->kernel = l.kernel_has_symbols ? &l.kernel_elf : NULL;
+    if (dbg) dbg->symbols = &l.syms;
     if (dbg && !(g.d = debug_open(l.lg, dbg, err, sizeof(err)))) {
         fprintf(stderr, "lgsim: --gdb: %s\n", err);
         launcher_free(&l);
         return 2;
     }
     struct ui_live *u = NULL;
-    if (ui_for_run && !(u = ui_live_open(l.lg, l.kernel_has_symbols ? &l.kernel_elf : NULL,
-                                         ui_for_run, err, sizeof(err)))) {
+    if (ui_for_run && !(u = ui_live_open(l.lg, &l.syms, ui_for_run, err, sizeof(err)))) {
         fprintf(stderr, "lgsim: --ui: %s\n", err);
         launcher_free(&l);
         return 2;
@@ -485,8 +485,11 @@ static int run_kernel(struct cli *c) {
  * plus the simulator's own options; with no arguments it runs the teaching guest.
  */
 int main(int argc, char **argv) {
-    if (argc > 1 && !strcmp(argv[1], "trace"))
-        return trace_tool(argc - 1, argv + 1);
+    if (argc > 1 && !strcmp(argv[1], "trace")) {
+        const struct trace_names_source names =
+            symtab_trace_source(lgsim_demo_guest, lgsim_demo_guest_len);
+        return trace_tool(argc - 1, argv + 1, &names);
+    }
     if (argc > 1 && !strcmp(argv[1], "ui")) {
         const struct ui_builtin b = { lgsim_demo_guest, lgsim_demo_guest_len };
         return ui_main(argc - 1, argv + 1, &b);
