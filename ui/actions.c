@@ -24,7 +24,7 @@ static const char *names[ACT_ACTIONS] = {
     [ACT_RUN] = "run", [ACT_PAUSE] = "pause", [ACT_INSN] = "step-instruction",
     [ACT_TO_SWITCH] = "run-to-switch", [ACT_TO_PF] = "run-to-page-fault",
     [ACT_TO_HCALL] = "run-to-hypercall", [ACT_TO_RT_END] = "run-to-round-trip-end",
-    [ACT_FASTER] = "faster", [ACT_SLOWER] = "slower", [ACT_CONSOLE] = "console",
+    [ACT_FASTER] = "faster", [ACT_SLOWER] = "slower", [ACT_FRAMES] = "frames", [ACT_CONSOLE] = "console",
 };
 
 int action_from_name(const char *name) {
@@ -165,6 +165,13 @@ static int seek_round_trip(struct ui_model *m, int dir, int only_reflected) {
     }
     for (uint32_t id = start; id >= 1 && id <= run->n_rt; id += (uint32_t)dir)
         if ((!only_reflected || reflected(run, id)) && go_round_trip(m, id)) return 1;
+    if (dir > 0 && m->live.on && !m->live.ended) {   /* the guided round trip, live */
+        m->guided = only_reflected ? ACT_NEXT_REFLECTED : ACT_NEXT_RT;
+        m->request = ACT_TO_RT_END;
+        snprintf(m->status, sizeof(m->status), "running to the next %sround trip",
+                 only_reflected ? "reflected " : "");
+        return 1;
+    }
     snprintf(m->status, sizeof(m->status), "no %sround trip %s this one",
              only_reflected ? "reflected " : "", dir > 0 ? "after" : "before");
     return 0;
@@ -244,7 +251,7 @@ static int live_request(struct ui_model *m, enum ui_action a) {
                  "under the window with lgsim --ui", action_name(a));
         return 0;
     }
-    if (m->live.ended && a != ACT_FASTER && a != ACT_SLOWER) {
+    if (m->live.ended && a != ACT_FASTER && a != ACT_SLOWER && a != ACT_FRAMES) {
         snprintf(m->status, sizeof(m->status), "%s: the guest has stopped (%.120s)",
                  action_name(a), m->live.end_why);
         return 0;
@@ -267,6 +274,11 @@ int model_action(struct ui_model *m, enum ui_action a) {
         return 1;
     }
     if (ACT_IS_LIVE(a)) return live_request(m, a);
+    if (!m->run->n && m->live.on && (a == ACT_NEXT_RT || a == ACT_NEXT_REFLECTED)) {
+        m->guided = a;
+        m->request = ACT_TO_RT_END;
+        return 1;
+    }
     if (!m->run->n) return 0;
     switch (a) {
     case ACT_STEP: return step(m, 1, 1);
@@ -295,6 +307,8 @@ int model_action(struct ui_model *m, enum ui_action a) {
     default: return view_action(m, a);
     }
 }
+
+int model_go_round_trip(struct ui_model *m, uint32_t id) { return go_round_trip(m, id); }
 
 void model_click_record(struct ui_model *m, uint64_t rec) {
     model_go(m, (struct ui_at){ rec, 0 });

@@ -37,7 +37,11 @@ struct ui_live {
     enum ui_action asked;        /* what the machine was last sent to do */
     uint64_t asked_n;
     uint64_t deliveries_at_exit; /* control's count of deliveries at the last exit record */
+    uint32_t rt_ended;           /* the round trip whose end was recorded last */
     uint64_t frames;             /* drawn while the machine ran */
+    int timer_frames;            /* a script asked for the window's frames on its clock */
+    Uint64 run_started;          /* when the machine last began to run (performance counter) */
+    double run_seconds;          /* wall time the machine ran, all runs together */
 };
 
 static const uint64_t speeds[] = { 1, 10, 100, 1000, 10000, 100000, 1000000, 0 };
@@ -174,6 +178,7 @@ static void on_record(void *ctx, const struct trace_rec *r) {
     if (run_append(&u->s.run, r))
         snprintf(u->s.m.status, sizeof(u->s.m.status), "out of memory for the run's records");
     if (r->kind == TK_TO_HOST) u->deliveries_at_exit = u->k.n_deliveries;
+    if (r->kind == TK_RT_END) u->rt_ended = r->rt;
     if (r->kind == TK_TO_HOST && r->f[TH_VECTOR] == 14) {
         u->s.m.live.have_pf = 1;
         u->s.m.live.pf_cr2 = r->f[TH_CR2];
@@ -204,7 +209,18 @@ static void go_running(struct ui_live *u) {
     } else {
         control_continue(&u->k);
     }
-    atomic_store(&u->free_running, !L->speed && !u->scripted);
+    atomic_store(&u->free_running, !L->speed && (!u->scripted || u->timer_frames));
+    if (u->timer_frames && !u->timer && !SDL_InitSubSystem(SDL_INIT_TIMER))
+        u->timer = SDL_AddTimer(FRAME_MS, frame_tick, u);
+    u->run_started = SDL_GetPerformanceCounter();
+}
+
+/* The machine stopped running: its wall time, for the frame rate. */
+static void ran(struct ui_live *u) {
+    if (!u->run_started) return;
+    u->run_seconds += (double)(SDL_GetPerformanceCounter() - u->run_started) /
+                      (double)SDL_GetPerformanceFrequency();
+    u->run_started = 0;
 }
 
 static void change_speed(struct ui_live *u, int dir) {
@@ -243,6 +259,10 @@ static int apply(struct ui_live *u, enum ui_action a) {
         return 1;
     case ACT_FASTER: change_speed(u, 1); return 0;
     case ACT_SLOWER: change_speed(u, -1); return 0;
+    case ACT_FRAMES:   /* benchmarks: a script's run gets the window's frames, on its clock */
+        u->timer_frames = 1;
+        say(u, "%s", "frames on the window's clock while running, as without a script");
+        return 0;
     default: return 0;
     }
 }
@@ -342,10 +362,42 @@ static void serve(struct ui_live *u) {
     }
 }
 
+/* Did round trip id go through the guest's own handler? */
+static int was_reflected(const struct run *run, uint32_t id) {
+    uint64_t first, last;
+    if (!run_round_trip(run, id, &first, &last)) return 0;
+    for (uint64_t i = first; i <= last && i < run->n; i++)
+        if (run->rec[i].kind == TK_PF && run->rec[i].rt == id &&
+            run->rec[i].f[PF_OUTCOME] == PF_REFLECTED)
+            return 1;
+    return 0;
+}
+
+/* The guided round trip, live: once the next one has ended (the next reflected one, for f),
+ * the window goes to its first record and Space walks it; End comes back to now.  1 when the
+ * machine is to run on for it. */
+static int guide(struct ui_live *u) {
+    struct ui_model *m = &u->s.m;
+    uint64_t first, last;
+    if (!m->guided || u->k.stopped != CS_UNTIL || u->asked != ACT_TO_RT_END) return 0;
+    if (m->guided == ACT_NEXT_REFLECTED && !was_reflected(&u->s.run, u->rt_ended)) {
+        control_until(&u->k, UNTIL_RT_END, ~0u);
+        return 1;
+    }
+    m->guided = 0;
+    if (!run_round_trip(&u->s.run, u->rt_ended, &first, &last)) return 0;
+    model_go_round_trip(m, u->rt_ended);
+    snprintf(m->status, sizeof(m->status), "round trip %u, live: Space walks through it, "
+             "End comes back to now", u->rt_ended);
+    return 0;
+}
+
 static void on_paused(void *ctx) {
     struct ui_live *u = ctx;
     struct ui_live_now *L = &u->s.m.live;
+    ran(u);
     snapshot(u);
+    if (guide(u)) return;
     if (L->running && (u->sc.done || frame(u))) {
         go_running(u);
         return;
@@ -513,7 +565,7 @@ struct ui_live *ui_live_open(struct lguest *lg, const struct symtab *symbols,
     }
     if (!u->scripted) {
         SDL_StartTextInput();
-        u->timer = SDL_AddTimer(FRAME_MS, frame_tick, u);
+        if (!SDL_InitSubSystem(SDL_INIT_TIMER)) u->timer = SDL_AddTimer(FRAME_MS, frame_tick, u);
     }
     control_open(&u->k, lg, symbols, &(struct control_client){ on_paused, on_record, u });
     u->k.attached = 1;
@@ -544,6 +596,11 @@ int ui_live_close(struct ui_live *u, const char *why) {
     int rc;
     atomic_store(&u->free_running, 0);
     if (u->timer) SDL_RemoveTimer(u->timer);
+    ran(u);
+    if (u->frames)
+        fprintf(stderr, "lgsim: ui: %llu frames in %.3f s while the machine ran: %.1f frames "
+                "per second\n", (unsigned long long)u->frames, u->run_seconds,
+                u->run_seconds > 0 ? (double)u->frames / u->run_seconds : 0.0);
     control_close(&u->k);
     m->live.ended = 1;
     m->live.running = 0;

@@ -164,6 +164,8 @@ struct ui_model {
     struct ui_live_now live;
     struct ui_console_in con_in;
     int request;                 /* a live action asked for and not yet done (ACT_NONE: none) */
+    int guided;                  /* live n or f past the records: the machine runs to the next
+                                  * round trip's end (reflected only for f), then the walk */
 };
 
 /* The model of a loaded run, at its first record, timeline showing the whole run. */
