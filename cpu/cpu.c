@@ -314,6 +314,8 @@ static int add_hooks(struct cpu *c) {
     return e == UC_ERR_OK ? 0 : -1;
 }
 
+#define CPU_TCG_BUFFER_SIZE (32u << 20)
+
 int cpu_open(struct cpu *c, struct phys *phys, const struct cpu_hooks *hooks,
              char *err, size_t errlen) {
     memset(c, 0, sizeof(*c));
@@ -330,6 +332,11 @@ int cpu_open(struct cpu *c, struct phys *phys, const struct cpu_hooks *hooks,
         snprintf(err, errlen, "cannot open a Unicorn i386 engine");
         return -1;
     }
+    /* Unicorn 2.1's default translation buffer is 1 GiB, and every flush of translated code
+     * (a debugger's new hooks or memory write) memsets all of it: the first flush faulted in
+     * the whole GiB, seconds of page clearing.  32 MiB holds a Linux boot's code; set before
+     * the engine's lazy set-up, which the first context or mapping triggers. */
+    uc_ctl_set_tcg_buffer_size(uc, CPU_TCG_BUFFER_SIZE);
     uc_context *ctx = NULL;
     int no_ctx = uc_context_alloc(c->uc, &ctx) != UC_ERR_OK;
     c->ctx = ctx;

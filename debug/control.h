@@ -51,6 +51,8 @@ struct control {
     int attached;                    /* a client is there to be stopped for */
     int check_blocks;                /* every block checks for attention (gdb's Ctrl-C) */
     int skip_irqs;                   /* a step runs an interrupt through to its end */
+    int host_writes;                 /* writes may go to host memory outside the guest's
+                                      * (gdb's "monitor host-writes on"; views.c) */
 
     struct point pt[CONTROL_MAX_POINTS];
     int n_pt;

@@ -3,6 +3,7 @@
 #include "sim/host/layout.h"
 #include "abi/lguest.h"
 #include "switcher-model/lguest_pages.h"
+#include "traces/number.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,7 +20,9 @@ static void help(FILE *out) {
 "  idt | gdt             the Guest's IDT and GDT as the Host holds them\n"
 "  walk ADDR             ADDR through the Guest's page table and the shadow, side by side\n"
 "  trace [N]             the last N trace records (with --trace)\n"
-"  step-irqs on|off      whether a step goes into interrupts (on) or runs them through\n");
+"  step-irqs on|off      whether a step goes into interrupts (on) or runs them through\n"
+"  host-writes on|off    whether gdb may write host memory outside the guest's (off: refused;\n"
+"                        on: the containment check at exit names the debugger as writer)\n");
 }
 
 /* " <name+0x10>" for a Guest address, or "". */
@@ -66,10 +69,16 @@ static void set_view(struct debugger *d, const char *arg, FILE *out) {
 
 static void until(struct debugger *d, const char *arg, FILE *out) {
     char what[16] = "";
-    unsigned nr = ~0u;
-    int n = sscanf(arg, "%15s %i", what, (int *)&nr);
+    int used = 0;
+    uint64_t nr = ~0u;
+    sscanf(arg, "%15s %n", what, &used);
+    const char *num = used ? arg + used : "";
+    if (*num && (strcmp(what, "hcall") || number_parse(num, 0, 0, ~0u - 1, &nr))) {
+        fprintf(out, "until: bad number '%s' (until hcall N: a hypercall number)\n", num);
+        return;
+    }
     d->k.until_hit = 0;
-    d->k.until_nr = n == 2 ? nr : ~0u;
+    d->k.until_nr = (uint32_t)nr;
     if (!strcmp(what, "switch")) d->k.until = UNTIL_SWITCH;
     else if (!strcmp(what, "pf")) d->k.until = UNTIL_PF;
     else if (!strcmp(what, "hcall")) d->k.until = UNTIL_HCALL;
@@ -146,7 +155,12 @@ static void show_gdt(struct debugger *d, FILE *out) {
 }
 
 static void walk_side_by_side(struct debugger *d, const char *arg, FILE *out) {
-    uint32_t la = (uint32_t)strtoul(arg, NULL, 0), pde, pte, gpa;
+    uint64_t addr;
+    if (number_parse(arg, 0, 0, 0xFFFFFFFFu, &addr)) {
+        fprintf(out, "walk: bad address '%s' (walk ADDR: 0 to 0xffffffff)\n", arg);
+        return;
+    }
+    uint32_t la = (uint32_t)addr, pde, pte, gpa;
     fprintf(out, "linear %#x: directory index %u, table index %u\n", la, la >> 22,
             (la >> 12) & 0x3FF);
     if (d->lg->shadow.linear) fprintf(out, "  guest : no page table yet (identity)\n");
@@ -176,8 +190,12 @@ static void trace(struct debugger *d, const char *arg, FILE *out) {
         fprintf(out, "no trace: run lgsim with --trace=FILE\n");
         return;
     }
-    unsigned n = *arg ? (unsigned)strtoul(arg, NULL, 0) : 10;
-    if (n > DEBUG_RING) n = DEBUG_RING;
+    uint64_t want = 10;
+    if (*arg && number_parse(arg, 0, 0, DEBUG_RING, &want)) {
+        fprintf(out, "trace: bad count '%s' (trace N: 0 to %d)\n", arg, DEBUG_RING);
+        return;
+    }
+    unsigned n = (unsigned)want;
     if (n > d->ring_total) n = (unsigned)d->ring_total;
     for (unsigned i = n; i > 0; i--) {
         const struct trace_rec *r = &d->ring[(d->ring_next + DEBUG_RING - i) % DEBUG_RING];
@@ -207,5 +225,11 @@ void monitor_command(struct debugger *d, const char *line, FILE *out) {
         if (!strcmp(arg, "off")) d->k.skip_irqs = 1;
         else if (!strcmp(arg, "on")) d->k.skip_irqs = 0;
         fprintf(out, "steps %s interrupts\n", d->k.skip_irqs ? "run through" : "go into");
+    } else if (!strcmp(cmd, "host-writes")) {
+        if (!strcmp(arg, "on")) d->k.host_writes = 1;
+        else if (!strcmp(arg, "off")) d->k.host_writes = 0;
+        else if (*arg) fprintf(out, "host-writes on or off, not '%s'\n", arg);
+        fprintf(out, "writes to host memory outside the guest's: %s\n",
+                d->k.host_writes ? "allowed (the debugger is named at exit)" : "refused");
     } else help(out);
 }

@@ -1,5 +1,6 @@
 /* diff.c - "lgsim trace diff": where two traces part ways, shown like a unified diff. */
 #include "traces/diff.h"
+#include "traces/number.h"
 #include "traces/tool.h"
 #include <inttypes.h>
 #include <stdlib.h>
@@ -34,9 +35,8 @@ static void usage(FILE *f) {
 }
 
 static int parse_count(const char *s, unsigned max, unsigned *out) {
-    char *end;
-    unsigned long v = strtoul(s, &end, 10);
-    if (end == s || *end || v > max) return -1;
+    uint64_t v;
+    if (number_parse(s, 10, 0, max, &v)) return -1;
     *out = (unsigned)v;
     return 0;
 }
@@ -47,8 +47,18 @@ static int parse_args(struct diff *d, int argc, char **argv, const char **pa, co
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help")) return usage(stdout), 1;
-        if (!strncmp(a, "--context=", 10) && !parse_count(a + 10, 1000, &d->context)) continue;
-        if (!strncmp(a, "--window=", 9) && !parse_count(a + 9, 10000, &d->window)) continue;
+        if (!strncmp(a, "--context=", 10)) {
+            if (parse_count(a + 10, 1000, &d->context))
+                return fprintf(stderr, "lgsim trace diff: bad --context '%s' (0 to 1000)\n",
+                               a + 10), -1;
+            continue;
+        }
+        if (!strncmp(a, "--window=", 9)) {
+            if (parse_count(a + 9, 10000, &d->window))
+                return fprintf(stderr, "lgsim trace diff: bad --window '%s' (0 to 10000)\n",
+                               a + 9), -1;
+            continue;
+        }
         if (!strcmp(a, "--all")) { d->all = 1; continue; }
         if (!strncmp(a, "--ignore=", 9)) {
             if (diff_rules_ignore(&d->rules, a + 9, err, sizeof(err)))

@@ -31,7 +31,7 @@ static void write_rec(struct recorder *r, uint64_t t, unsigned kind, const uint3
     tr.rt = r->rt_state != RT_IDLE ? r->rt : 0;
     tr.nfields = (uint8_t)n;
     memset(tr.f, 0, sizeof(tr.f));
-    memcpy(tr.f, f, n * sizeof(f[0]));
+    if (n) memcpy(tr.f, f, n * sizeof(f[0]));   /* text-only kinds pass f = NULL, n = 0 */
     tr.text_len = text_len;
     if (text_len) memcpy(tr.text, text, text_len);
     if (tr.rt) r->rt_steps++;

@@ -135,4 +135,7 @@ const struct lguest_counts *lguest_counts(const struct lguest *lg);
  * the Guest first ran.  1 unchanged, 0 not checked (the Guest never ran), -1 changed at
  * *changed_at.  *compared: the bytes compared. */
 int lguest_contained(struct lguest *lg, uint32_t *changed_at, uint32_t *compared);
+/* After lguest_contained(): how many bytes of host memory a debugger changed with "monitor
+ * host-writes on" (not counted as a containment failure), the first at *first. */
+uint32_t lguest_debugger_changed(const struct lguest *lg, uint32_t *first);
 #endif

@@ -165,3 +165,8 @@ int lguest_contained(struct lguest *lg, uint32_t *changed_at, uint32_t *compared
     }
     return lg->host_checked ? 1 : 0;
 }
+
+uint32_t lguest_debugger_changed(const struct lguest *lg, uint32_t *first) {
+    *first = lg->debugger_changed_at;
+    return lg->debugger_changed;
+}

@@ -153,7 +153,11 @@ static void idle(struct launcher *l) {
 static void check_containment(struct launcher *l) {
     uint32_t at = 0;
     int r = lguest_contained(l->lg, &at, &l->host_compared);
-    l->host_checked = r > 0;
+    uint32_t first, by_debugger = lguest_debugger_changed(l->lg, &first);
+    l->host_checked = r > 0 && !by_debugger;
+    if (by_debugger)
+        fprintf(stderr, "lgsim: host memory at %#x changed while the guest ran (%u bytes): "
+                "written by the debugger (monitor host-writes on)\n", first, by_debugger);
     if (r < 0) {
         fprintf(stderr, "lgsim: simulator bug: host memory at %#x changed while the guest ran "
                 "(%s)\n", at, l->dead_reason);

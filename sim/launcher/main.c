@@ -2,6 +2,7 @@
 #include "sim/launcher/launcher.h"
 #include "sim/launcher/term.h"
 #include "abi/lguest.h"
+#include "traces/number.h"
 #include "traces/tool.h"
 #include "sim/symbols.h"
 #include "debug/debug.h"
@@ -91,10 +92,10 @@ static uint8_t *read_file(const char *path, size_t *len, char *err, size_t errle
 /* lguest 4.4 reads MEM with atoi(): "64", "64m" and "64M" are 64 MiB, and so, silently, are
  * "64k" or "64G".  lgsim takes the forms that mean the same to both and refuses the rest. */
 static int parse_mem(const char *s, uint32_t *mb) {
-    char *end;
-    unsigned long v = strtoul(s, &end, 10);
-    if (end == s || (*end && strcmp(end, "m") && strcmp(end, "M")) || v < 1 ||
-        v > GUEST_MEM_MAX_MB)
+    const char *end;
+    uint64_t v;
+    if (number_prefix(s, 10, 1, GUEST_MEM_MAX_MB, &v, &end) ||
+        (*end && strcmp(end, "m") && strcmp(end, "M")))
         return -1;
     *mb = (uint32_t)v;
     return 0;
@@ -287,10 +288,9 @@ static int take_trace_switches(struct cli *c, const char *a) {
 }
 
 static int take_gdb_port(struct cli *c, const char *v) {
-    char *end;
-    long port = strtol(v, &end, 10);
-    if (*end || end == v || port < 0 || port > 65535) {
-        fprintf(stderr, "lgsim: bad --gdb port '%s'\n", v);
+    uint64_t port;
+    if (number_parse(v, 10, 0, 65535, &port)) {
+        fprintf(stderr, "lgsim: bad --gdb port '%s': give 0 to 65535 (0: any free port)\n", v);
         return -1;
     }
     c->gdb = 1;
@@ -298,11 +298,15 @@ static int take_gdb_port(struct cli *c, const char *v) {
     return 0;
 }
 
+/* Virtual time is 64-bit nanoseconds: 10^12 ms (31 years) fits it with room to spare, and
+ * outlasts any run. */
+#define MAX_TIME_MS_MAX 1000000000000ull
+
 static int take_max_time(struct cli *c, const char *v) {
-    char *end;
-    unsigned long long ms = strtoull(v, &end, 10);
-    if (*end || end == v) {
-        fprintf(stderr, "lgsim: bad --max-time value '%s'\n", v);
+    uint64_t ms;
+    if (number_parse(v, 10, 1, MAX_TIME_MS_MAX, &ms)) {
+        fprintf(stderr, "lgsim: bad --max-time value '%s': give milliseconds from 1 to %llu\n",
+                v, MAX_TIME_MS_MAX);
         return -1;
     }
     c->opt.max_ns = ms * 1000000ull;
