@@ -90,6 +90,8 @@ enum cpu_stop {
     CPU_STOP_BUS_ERROR,    /* an access to a physical address with no memory */
     CPU_STOP_REQUEST,      /* a hook asked to stop (cpu_request_stop) */
     CPU_STOP_ERROR,        /* something this model does not support; see stop_msg */
+    CPU_STOP_NO_PROGRESS,  /* code retranslated without end (progress.c) */
+    CPU_STOP_STALLED,      /* the virtual clock stood still for seconds of wall time */
 };
 
 struct cpu_hooks {
@@ -191,6 +193,17 @@ struct cpu {
     size_t h_edge;
     uint64_t n_translations;   /* blocks Unicorn translated */
     uint64_t n_site_resets, n_vm_refused;
+
+    /* Every run ends (progress.c): translations per window of virtual time, and a watchdog
+     * thread that stops an engine whose clock stands still. */
+    uint64_t tr_window_start, tr_window_n, tr_at_flush, n_buffer_flushes;
+    uint32_t *recent_pc;               /* addresses translated lately, + 1 */
+    struct watchdog *watchdog;
+    atomic_uint_fast64_t clock_seen;   /* virtual time as the CPU last noted it */
+    atomic_int in_engine;              /* uc_emu_start is running */
+    atomic_int stalled;                /* the watchdog stopped the engine */
+    uint64_t last_seen;                /* the watchdog's own */
+    unsigned still_s, stall_limit_s;
 
     uint64_t n_deliveries, n_blocks, n_io_gp, n_rdtsc, n_cpuid;
     size_t h_intr, h_block, h_in, h_out, h_invalid, h_unmapped, h_cpuid;   /* cpu/'s own hooks */

@@ -55,7 +55,16 @@ struct launcher_options {
     uint64_t save_at_ns;          /* --save-at=MS FILE: save the machine there (0: never) */
     uint64_t checkpoint_ns;       /* --checkpoints=MS: one in memory every MS ms (0: none) */
     const char *save_path;
+    int record;                   /* keep a recorder going without --trace (records go nowhere:
+                                   * the live window sees them through the recorder's tap) */
     int no_reboot;                /* --no-reboot: a Guest asking for a restart ends the run */
+    /* Console input from elsewhere than stdin (the live window, lgsim --ui): up to cap bytes,
+     * waiting at most timeout_ms (-1: as long as it takes); 0: none came, -1: no more will.
+     * console_read_tty: they come as from a terminal (paced in real time, taken as they
+     * come), else as from a pipe (a line at a time, however long it takes). */
+    int (*console_read)(void *ctx, uint8_t *buf, uint32_t cap, int timeout_ms);
+    void *console_read_ctx;
+    int console_read_tty;
 };
 
 struct launcher {
