@@ -119,6 +119,14 @@ struct debugger *debug_open(struct lguest *lg, const struct debug_options *o,
         fprintf(stderr, "lgsim: gdb:   add-symbol-file %s\n", o->host_elf);
     if (o->kernel_path)
         fprintf(stderr, "lgsim: gdb:   add-symbol-file %s\n", o->kernel_path);
+#ifdef LGSIM_SOURCE_DIR
+    /* the shipped code's debug info names its files relative to the source tree */
+    FILE *src = fopen(LGSIM_SOURCE_DIR "/debug/debug.c", "r");
+    if (src) {
+        fclose(src);
+        fprintf(stderr, "lgsim: gdb:   directory %s\n", LGSIM_SOURCE_DIR);
+    }
+#endif
     if (o->wait) control_pause_soon(&d->k);   /* the first block pauses and waits */
     else net_watch_arm(d->watcher, d->listener, -1);
     return d;

@@ -42,7 +42,7 @@ void regs_read(struct debugger *d, int n, uint8_t *val);  /* little-endian */
 int regs_write(struct debugger *d, int n, const uint8_t *val);
 
 /* monitor.c: "monitor ..." (qRcmd); output through say(). */
-void monitor_command(struct debugger *d, const char *line, FILE *out);
+int monitor_command(struct debugger *d, const char *line, FILE *out);
 void monitor_note_record(void *ctx, const struct trace_rec *r);
 
 /* debug.c: accept a waiting debugger, or refuse it when one is attached. */

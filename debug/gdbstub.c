@@ -202,7 +202,8 @@ static void xfer_features(struct debugger *d, const char *arg) {
     free(s);
 }
 
-/* Output goes to gdb as 'O' packets (hex), then OK. */
+/* Output goes to gdb as 'O' packets (hex), then OK, or E01 for a command refused (gdb then
+ * fails the command, after showing the line that says why). */
 static void monitor(struct debugger *d, const char *hex) {
     size_t n = strlen(hex) / 2;
     char *line = calloc(1, n + 1);
@@ -211,7 +212,7 @@ static void monitor(struct debugger *d, const char *hex) {
     size_t len = 0;
     FILE *out = open_memstream(&text, &len);
     if (!out) { free(line); reply(d, "E01"); return; }
-    monitor_command(d, line, out);
+    int bad = monitor_command(d, line, out);
     fclose(out);
     for (size_t at = 0; at < len; at += 512) {
         size_t k = len - at < 512 ? len - at : 512;
@@ -221,7 +222,7 @@ static void monitor(struct debugger *d, const char *hex) {
     }
     free(text);
     free(line);
-    reply(d, "OK");
+    reply(d, bad ? "E01" : "OK");
 }
 
 static int query(struct debugger *d, const char *q) {

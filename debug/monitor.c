@@ -18,7 +18,9 @@ static void help(FILE *out) {
 "  regs                  the Guest's registers as the Host holds them (struct lguest_regs)\n"
 "  lguest_data           the Guest's struct lguest_data\n"
 "  idt | gdt             the Guest's IDT and GDT as the Host holds them\n"
-"  walk ADDR             ADDR through the Guest's page table and the shadow, side by side\n"
+"  walk ADDR             ADDR through the Guest's page table and the shadow, side by side;\n"
+"                        ADDR is a number (0x... or decimal), eip, esp, ebp or cr2 (the CPU's\n"
+"                        now), or a symbol of the guest kernel (lguest_data)\n"
 "  trace [N]             the last N trace records (with --trace)\n"
 "  step-irqs on|off      whether a step goes into interrupts (on) or runs them through\n"
 "  host-writes on|off    whether gdb may write host memory outside the guest's (off: refused;\n"
@@ -59,15 +61,16 @@ static void where(struct debugger *d, FILE *out) {
     fprintf(out, "\n");
 }
 
-static void set_view(struct debugger *d, const char *arg, FILE *out) {
+static int set_view(struct debugger *d, const char *arg, FILE *out) {
     for (int v = VIEW_CURRENT; v <= VIEW_GUEST; v++)
         if (!strcmp(arg, view_name((enum view)v))) d->view = (enum view)v;
-    if (*arg && strcmp(arg, view_name(d->view)))
-        fprintf(out, "unknown view '%s'\n", arg);
+    int bad = *arg && strcmp(arg, view_name(d->view));
+    if (bad) fprintf(out, "unknown view '%s'\n", arg);
     fprintf(out, "memory view: %s\n", view_name(d->view));
+    return bad ? -1 : 0;
 }
 
-static void until(struct debugger *d, const char *arg, FILE *out) {
+static int until(struct debugger *d, const char *arg, FILE *out) {
     char what[16] = "";
     int used = 0;
     uint64_t nr = ~0u;
@@ -75,7 +78,7 @@ static void until(struct debugger *d, const char *arg, FILE *out) {
     const char *num = used ? arg + used : "";
     if (*num && (strcmp(what, "hcall") || number_parse(num, 0, 0, ~0u - 1, &nr))) {
         fprintf(out, "until: bad number '%s' (until hcall N: a hypercall number)\n", num);
-        return;
+        return -1;
     }
     d->k.until_hit = 0;
     d->k.until_nr = (uint32_t)nr;
@@ -83,12 +86,13 @@ static void until(struct debugger *d, const char *arg, FILE *out) {
     else if (!strcmp(what, "pf")) d->k.until = UNTIL_PF;
     else if (!strcmp(what, "hcall")) d->k.until = UNTIL_HCALL;
     else if (!strcmp(what, "off")) d->k.until = UNTIL_NONE;
-    else { fprintf(out, "until what? switch, pf, hcall [N] or off\n"); return; }
+    else { fprintf(out, "until what? switch, pf, hcall [N] or off\n"); return -1; }
     if (d->k.until == UNTIL_NONE) fprintf(out, "until: off\n");
     else if (d->k.until == UNTIL_HCALL && d->k.until_nr != ~0u)
         fprintf(out, "the next continue stops at hypercall %u (%s)\n", d->k.until_nr,
                 trace_hcall_name(d->k.until_nr) ? trace_hcall_name(d->k.until_nr) : "?");
     else fprintf(out, "the next continue stops at the next %s\n", what);
+    return 0;
 }
 
 static void show_regs(struct debugger *d, FILE *out) {
@@ -154,11 +158,37 @@ static void show_gdt(struct debugger *d, FILE *out) {
     }
 }
 
-static void walk_side_by_side(struct debugger *d, const char *arg, FILE *out) {
+/* What "walk" takes: a number, a register the CPU holds now, or a guest kernel symbol. */
+static int walk_address(struct debugger *d, const char *arg, uint64_t *addr) {
+    static const struct { const char *name; int reg; } regs[] = {
+        { "eip", CPU_REG_EIP }, { "esp", CPU_REG_ESP }, { "ebp", CPU_REG_EBP },
+        { "cr2", CPU_REG_CR2 },
+    };
+    const char *name = arg[0] == '$' ? arg + 1 : arg;
+    for (size_t i = 0; i < sizeof(regs) / sizeof(regs[0]); i++)
+        if (!strcmp(name, regs[i].name)) {
+            *addr = cpu_get(d->k.c, regs[i].reg);
+            return 0;
+        }
+    uint32_t value;
+    if (d->opt.symbols && d->opt.symbols->have_elf && !elf_symbol(&d->opt.symbols->elf, arg, &value)) {
+        *addr = value;
+        return 0;
+    }
+    return number_parse(arg, 0, 0, 0xFFFFFFFFu, addr);
+}
+
+static int walk_side_by_side(struct debugger *d, const char *arg, FILE *out) {
     uint64_t addr;
-    if (number_parse(arg, 0, 0, 0xFFFFFFFFu, &addr)) {
-        fprintf(out, "walk: bad address '%s' (walk ADDR: 0 to 0xffffffff)\n", arg);
-        return;
+    if (!*arg) {
+        fprintf(out, "walk which address? walk ADDR: a number, eip, esp, ebp, cr2 or a kernel "
+                "symbol\n");
+        return -1;
+    }
+    if (walk_address(d, arg, &addr)) {
+        fprintf(out, "walk: bad address '%s' (walk ADDR: 0 to 0xffffffff, eip, esp, ebp, cr2 "
+                "or a kernel symbol)\n", arg);
+        return -1;
     }
     uint32_t la = (uint32_t)addr, pde, pte, gpa;
     fprintf(out, "linear %#x: directory index %u, table index %u\n", la, la >> 22,
@@ -176,6 +206,7 @@ static void walk_side_by_side(struct debugger *d, const char *arg, FILE *out) {
     else
         fprintf(out, "  shadow: pde 0x%08x pte 0x%08x -> host-physical %#x (root %#x)\n", pde,
                 pte, spa, root);
+    return 0;
 }
 
 void monitor_note_record(void *ctx, const struct trace_rec *r) {
@@ -185,15 +216,15 @@ void monitor_note_record(void *ctx, const struct trace_rec *r) {
     d->ring_total++;
 }
 
-static void trace(struct debugger *d, const char *arg, FILE *out) {
+static int trace(struct debugger *d, const char *arg, FILE *out) {
     if (!d->lg->rec->w) {
         fprintf(out, "no trace: run lgsim with --trace=FILE\n");
-        return;
+        return -1;
     }
     uint64_t want = 10;
     if (*arg && number_parse(arg, 0, 0, DEBUG_RING, &want)) {
         fprintf(out, "trace: bad count '%s' (trace N: 0 to %d)\n", arg, DEBUG_RING);
-        return;
+        return -1;
     }
     unsigned n = (unsigned)want;
     if (n > d->ring_total) n = (unsigned)d->ring_total;
@@ -205,22 +236,23 @@ static void trace(struct debugger *d, const char *arg, FILE *out) {
         trace_format_named(r, &names, line, sizeof(line));
         fprintf(out, "#%llu %s\n", (unsigned long long)r->index, line);
     }
+    return 0;
 }
 
-void monitor_command(struct debugger *d, const char *line, FILE *out) {
+int monitor_command(struct debugger *d, const char *line, FILE *out) {
     char cmd[32] = "";
     int used = 0;
     sscanf(line, " %31s %n", cmd, &used);
     const char *arg = used ? line + used : "";
     if (!strcmp(cmd, "where")) where(d, out);
-    else if (!strcmp(cmd, "view")) set_view(d, arg, out);
-    else if (!strcmp(cmd, "until")) until(d, arg, out);
+    else if (!strcmp(cmd, "view")) return set_view(d, arg, out);
+    else if (!strcmp(cmd, "until")) return until(d, arg, out);
     else if (!strcmp(cmd, "regs")) show_regs(d, out);
     else if (!strcmp(cmd, "lguest_data")) show_lguest_data(d, out);
     else if (!strcmp(cmd, "idt")) show_idt(d, out);
     else if (!strcmp(cmd, "gdt")) show_gdt(d, out);
-    else if (!strcmp(cmd, "walk")) walk_side_by_side(d, arg, out);
-    else if (!strcmp(cmd, "trace")) trace(d, arg, out);
+    else if (!strcmp(cmd, "walk")) return walk_side_by_side(d, arg, out);
+    else if (!strcmp(cmd, "trace")) return trace(d, arg, out);
     else if (!strcmp(cmd, "step-irqs")) {
         if (!strcmp(arg, "off")) d->k.skip_irqs = 1;
         else if (!strcmp(arg, "on")) d->k.skip_irqs = 0;
@@ -231,5 +263,11 @@ void monitor_command(struct debugger *d, const char *line, FILE *out) {
         else if (*arg) fprintf(out, "host-writes on or off, not '%s'\n", arg);
         fprintf(out, "writes to host memory outside the guest's: %s\n",
                 d->k.host_writes ? "allowed (the debugger is named at exit)" : "refused");
-    } else help(out);
+    } else if (!strcmp(cmd, "help") || !*cmd) {
+        help(out);
+    } else {
+        fprintf(out, "unknown monitor command '%s' (monitor help lists them)\n", cmd);
+        return -1;
+    }
+    return 0;
 }
