@@ -48,8 +48,6 @@ struct launcher_options {
     int n_devices;
     int console_stdin;            /* the console's input is stdin (lgsim; not unit tests) */
     const char *replay_path;      /* --replay=FILE: input from that trace, not stdin or a network */
-    int record;                   /* keep a recorder going without --trace (records go nowhere:
-                                   * the live window sees them through the recorder's tap) */
     int argc;                     /* the command line that builds this machine (a saved file */
     char **argv;                  /* keeps it; without --save-at, --restore, --trace, --gdb) */
     const uint8_t *trace_resume;  /* --restore with --trace: the saved writer state and trace */
@@ -57,6 +55,8 @@ struct launcher_options {
     uint64_t save_at_ns;          /* --save-at=MS FILE: save the machine there (0: never) */
     uint64_t checkpoint_ns;       /* --checkpoints=MS: one in memory every MS ms (0: none) */
     const char *save_path;
+    int record;                   /* keep a recorder going without --trace (records go nowhere:
+                                   * the live window sees them through the recorder's tap) */
     int no_reboot;                /* --no-reboot: a Guest asking for a restart ends the run */
     /* Console input from elsewhere than stdin (the live window, lgsim --ui): up to cap bytes,
      * waiting at most timeout_ms (-1: as long as it takes); 0: none came, -1: no more will.

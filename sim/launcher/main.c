@@ -154,11 +154,6 @@ static void gdb_restarting(void *ctx, struct launcher *l, int started) {
     }
 }
 
-/* --ui across a restart: the same window, the new Host's machine under it. */
-static void ui_restarting(void *ctx, struct launcher *l, int started) {
-    ui_live_restart(ctx, started ? l->lg : NULL, &l->syms);
-}
-
 static struct saved_machine *restoring;   /* --restore=FILE, read and checked */
 
 /* --restore: the machine set up from the saved command line takes the saved state, and a
@@ -171,6 +166,11 @@ static int restore_machine(struct launcher *l, char *err, size_t errlen) {
         return -1;
     }
     return 0;
+}
+
+/* --ui across a restart: the same window, the new Host's machine under it. */
+static void ui_restarting(void *ctx, struct launcher *l, int started) {
+    ui_live_restart(ctx, started ? l->lg : NULL, &l->syms);
 }
 
 static int run(struct launcher_options *opt, int stats, struct debug_options *dbg) {
@@ -519,6 +519,19 @@ static int check_options(struct cli *c, const char *program) {
     return 0;
 }
 
+/* The built-in demo guest's ELF file in the build tree beside this lgsim, if it is the same
+ * bytes: gdb loads its symbols (and debug info) from there. */
+static const char *demo_guest_file(const char *program) {
+    static char path[4096];
+    char err[300];
+    size_t len = 0;
+    if (!beside_program(program, "../guest/teaching_guest.elf", path, sizeof(path))) return NULL;
+    uint8_t *data = read_file(path, &len, err, sizeof(err));
+    int same = data && len == lgsim_demo_guest_len && !memcmp(data, lgsim_demo_guest, len);
+    free(data);
+    return same ? path : NULL;
+}
+
 /* --ui: the window records the run as it goes (a trace nowhere when no --trace), and its
  * console input comes from the window, not stdin. */
 static void take_ui(struct cli *c, const char *kernel_path) {
@@ -533,19 +546,6 @@ static void take_ui(struct cli *c, const char *kernel_path) {
     c->opt.record = 1;
     c->opt.console_stdin = 0;
     ui_for_run = &c->ui;
-}
-
-/* The built-in demo guest's ELF file in the build tree beside this lgsim, if it is the same
- * bytes: gdb loads its symbols (and debug info) from there. */
-static const char *demo_guest_file(const char *program) {
-    static char path[4096];
-    char err[300];
-    size_t len = 0;
-    if (!beside_program(program, "../guest/teaching_guest.elf", path, sizeof(path))) return NULL;
-    uint8_t *data = read_file(path, &len, err, sizeof(err));
-    int same = data && len == lgsim_demo_guest_len && !memcmp(data, lgsim_demo_guest, len);
-    free(data);
-    return same ? path : NULL;
 }
 
 /* No arguments: the built-in demo, which always ends with its summary. */
