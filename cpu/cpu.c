@@ -6,7 +6,7 @@
 
 const char *cpu_stop_name(enum cpu_stop s) {
     static const char *names[] = { "until", "hlt", "budget", "shutdown", "bus-error",
-                                   "request", "error" };
+                                   "request", "error", "no-progress", "stalled" };
     return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "?";
 }
 
@@ -117,6 +117,8 @@ void cpu_recheck(struct cpu *c) {
         if (c->irq_pending[i]) next = 0;
     if (cpu_pause_watching(c))
         next = 0;   /* a debugger looks at every block (pause.c) */
+    if (c->sites_due)
+        next = 0;   /* sites.c has work at the next block */
     c->next_check = next;
 }
 
@@ -195,9 +197,16 @@ static void on_block(uc_engine *uc, uint64_t addr, uint32_t size, void *user) {
     struct cpu *c = user;
     c->n_blocks++;
     c->cur_block = (uint32_t)addr;
+    /* for the wall-clock safety net's thread (progress.c): a plain store on the machines
+     * lgsim runs on */
+    atomic_store_explicit(&c->clock_seen, c->now_ns, memory_order_relaxed);
     if (c->now_ns < c->next_check) {
         note_block(c, addr, size);
         c->now_ns += size;
+        return;
+    }
+    if (c->sites_due && cpu_sites_block(c, (uint32_t)addr, size)) {
+        c->n_blocks--;   /* this start did not run: the block starts again (sites.c) */
         return;
     }
     if (cpu_pause_watching(c) && cpu_pause_block(c, (uint32_t)addr, size))
@@ -239,6 +248,8 @@ static int has_error_code(int vec) {
 static void take_exception(struct cpu *c, uint32_t intno) {
     struct cpu_event ev = { .vector = (uint8_t)intno };
     uint32_t eip = cpu_get(c, UC_X86_REG_EIP);
+    if (c->sites_due & SITES_DUE_UNPATCH)
+        cpu_sites_unpatch(c);   /* the handler sees the iret's frame as the program left it */
     ctx_save(c);
     int is_int = cpu_ctx_get32(c, c->lay.is_int) == 1;
     uint32_t error = cpu_ctx_get32(c, c->lay.error_code);
@@ -352,7 +363,17 @@ int cpu_open(struct cpu *c, struct phys *phys, const struct cpu_hooks *hooks,
         return -1;
     }
     cs_option(c->dis, CS_OPT_DETAIL, CS_OPT_ON);
+    if (cpu_sites_open(c)) {
+        snprintf(err, errlen, "cannot hook the instructions Unicorn gets wrong");
+        cpu_close(c);
+        return -1;
+    }
     cpu_io_install(c);
+    if (cpu_progress_open(c)) {
+        snprintf(err, errlen, "cannot set up the progress guards");
+        cpu_close(c);
+        return -1;
+    }
     if (cpu_cpuid_install(c)) {
         snprintf(err, errlen, "cannot hook CPUID");
         cpu_close(c);
@@ -365,6 +386,8 @@ int cpu_open(struct cpu *c, struct phys *phys, const struct cpu_hooks *hooks,
 }
 
 void cpu_close(struct cpu *c) {
+    cpu_progress_close(c);
+    cpu_sites_close(c);
     if (c->dis) cs_close(&c->dis);
     if (c->ctx) uc_context_free(c->ctx);
     if (c->uc) uc_close(c->uc);
@@ -378,6 +401,7 @@ void cpu_flush_tlb(struct cpu *c) {
 
 void cpu_code_changed(struct cpu *c) {
     uc_ctl_flush_tb(c->uc);
+    cpu_progress_flushed(c);
 }
 
 int cpu_read_linear(struct cpu *c, uint32_t la, void *buf, uint32_t len) {
@@ -407,9 +431,28 @@ enum cpu_stop cpu_run(struct cpu *c, uint32_t eip, uint32_t until) {
     c->cr2 = cpu_get(c, UC_X86_REG_CR2);
     c->pause.resuming = 0;
     cpu_recheck(c);
+    cpu_sites_between_runs(c);
+    cpu_progress_between_runs(c);
+    atomic_store(&c->clock_seen, c->now_ns);
+    atomic_store(&c->in_engine, 1);
     uc_err e = uc_emu_start(c->uc, eip, until, 0, 0);
-    while (e == UC_ERR_OK && !c->stopping && c->pause.pending)
-        e = cpu_pause_serve(c, until);   /* a debugger's pause: its turn, then go on */
+    for (;;) {
+        if (e == UC_ERR_OK && !c->stopping && cpu_progress_stalled(c)) {
+            break;
+        } else if (e == UC_ERR_OK && !c->stopping && c->pause.pending) {
+            atomic_store(&c->in_engine, 0);   /* the debugger's turn is no stall */
+            e = cpu_pause_serve(c, until);   /* a debugger's pause: its turn, then go on */
+        } else if (e == UC_ERR_OK && !c->stopping && c->sites_stop) {
+            c->sites_stop = 0;               /* too many site hooks: drop them, go on */
+            cpu_sites_between_runs(c);
+            e = uc_emu_start(c->uc, cpu_get(c, UC_X86_REG_EIP), until, 0, 0);
+        } else {
+            break;
+        }
+    }
+    atomic_store(&c->in_engine, 0);
+    atomic_store(&c->stalled, 0);
+    cpu_sites_between_runs(c);
     if (c->stopping)
         return c->stop;
     if (e != UC_ERR_OK) {

@@ -3,7 +3,7 @@
 #define LGSIM_DEBUG_H
 #include <stddef.h>
 #include "cpu/cpu.h"
-#include "sim/elf.h"
+#include "sim/symbols.h"
 
 struct lguest;
 struct debugger;
@@ -13,15 +13,12 @@ struct debug_options {
     int wait;          /* --gdb-wait: hold the first instruction until a debugger attaches */
     int skip_irqs;     /* --gdb-step-over-irqs: a step runs an interrupt through to its end */
     const char *kernel_path, *switcher_obj, *host_elf;   /* for the printed gdb commands */
-    const struct elf_exec *kernel;   /* the Guest kernel's symbols; NULL: it has none */
+    const struct symtab *symbols;    /* the Guest kernel's names; NULL: none */
 };
 
 /* Listen (127.0.0.1 only) and tell the CPU whom to ask when it pauses. */
 struct debugger *debug_open(struct lguest *lg, const struct debug_options *o,
                             char *err, size_t errlen);
-/* Every delivery through the IDT (stepping into traps, "monitor until"): the Host calls it
- * through lg->delivery_watcher (sim/host/switches.c). */
-void debug_delivered(void *ctx, const struct cpu_delivery *dv);
 /* The guest has stopped for good: tell an attached debugger the exit code, then close. */
 void debug_close(struct debugger *d, int exit_code);
 #endif

@@ -105,9 +105,9 @@ static struct realign find_realign(struct diff *d) {
 
 /* --- the report --- */
 
-static void print_rec(char mark, const struct trace_rec *r) {
+static void print_rec(const struct diff_stream *s, char mark, const struct trace_rec *r) {
     static char line[4096];
-    trace_format(r, line, sizeof(line));
+    trace_format_named(r, &s->names, line, sizeof(line));
     printf("%c #%" PRIu64 " %s\n", mark, r->index, line);
 }
 
@@ -133,7 +133,7 @@ static void print_summary(struct diff *d, const char *lead) {
 
 /* n records of s from position 'from', marked; at most 'max' lines then a count. */
 static void print_run(struct diff_stream *s, char mark, size_t from, size_t n, size_t max) {
-    for (size_t k = 0; k < n && k < max; k++) print_rec(mark, diff_stream_peek(s, from + k));
+    for (size_t k = 0; k < n && k < max; k++) print_rec(s, mark, diff_stream_peek(s, from + k));
     if (n > max) printf("%c ... %zu more\n", mark, n - max);
 }
 
@@ -148,7 +148,7 @@ static void print_hunk(struct diff *d, const struct realign *r) {
     printf("--- %s\n+++ %s\n", d->a.path, d->b.path);
     for (size_t k = d->context; k > 0; k--) {
         const struct trace_rec *c = diff_stream_back(&d->a, k);
-        if (c) print_rec(' ', c);
+        if (c) print_rec(&d->a, ' ', c);
     }
     if (!r->found) {   /* no realignment: the divergent record and 'context' more of each */
         print_run(&d->a, '-', 0, available(&d->a, 0, d->context + 1), d->context + 1);
@@ -157,8 +157,8 @@ static void print_hunk(struct diff *d, const struct realign *r) {
     }
     size_t max = d->context > SHOWN_MIN ? d->context : SHOWN_MIN;
     if (r->i == 0 && r->j == 0) {   /* the same events at another time: one changed line */
-        print_rec('-', diff_stream_peek(&d->a, 0));
-        print_rec('+', diff_stream_peek(&d->b, 0));
+        print_rec(&d->a, '-', diff_stream_peek(&d->a, 0));
+        print_rec(&d->b, '+', diff_stream_peek(&d->b, 0));
         print_run(&d->a, ' ', 1, available(&d->a, 1, d->context), d->context);
         return;
     }

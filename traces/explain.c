@@ -126,7 +126,14 @@ int trace_explain(int argc, char **argv) {
     if (parse_args(argc, argv, &e.rt, &path)) return 2;
     struct trace_reader rd;
     if (tool_open(&rd, path)) return 2;
+    struct trace_namer names;
+    if (tool_names(&names, &rd, path)) {
+        trace_reader_close(&rd);
+        return 2;
+    }
+    e.names = &names;
     int rc = narrate(&rd, &e, path);
+    tool_names_close(&names);
     trace_reader_close(&rd);
     return rc;
 }

@@ -194,7 +194,8 @@ static int open_run(struct ui_session *s, const struct ui_options *o, const stru
                 (unsigned long long)s->run.n - 1);
         return -1;
     }
-    symbols_for_run(&s->sym, &s->run, o->symbols, b);
+    symtab_for_trace(&s->sym, &s->run.h, s->run.path, o->symbols, b ? b->demo_guest : NULL,
+                     b ? b->demo_guest_len : 0);
     model_init(&s->m, &s->run, &s->sym);
     model_place(&s->m, (struct ui_at){ o->at >= 0 ? (uint64_t)o->at : 0, 0 });
     return 0;
@@ -228,12 +229,7 @@ int ui_main(int argc, char **argv, const struct ui_builtin *b) {
     }
     if (s.g.ren) gfx_close(&s.g);
     model_free(&s.m);
-    symbols_free(&s.sym);
+    symtab_free(&s.sym);
     run_free(&s.run);
     return rc;
-}
-
-const char *ui_live_unavailable(void) {
-    return "live mode is not built yet: record the run with --trace=FILE and open it with "
-           "lgsim ui FILE";
 }

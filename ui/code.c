@@ -25,7 +25,7 @@ static csh capstone(void) {
 static uint32_t focus(const struct ui_model *m, char *title, size_t len) {
     const struct run *run = m->run;
     const struct run_rec *r = &run->rec[m->at.rec];
-    const struct ui_symbols *s = m->sym;
+    const struct symtab *s = m->sym;
     if (!m->at.running && r->kind == TK_TO_HOST && s->have_sw && r->f[TH_VECTOR] < 256) {
         snprintf(title, len, "the Switcher's stub for vector %u, on the way out (the guest was "
                  "at 0x%08x)", r->f[TH_VECTOR], r->f[TH_EIP]);
@@ -63,12 +63,13 @@ static void target_tag(const struct ui_model *m, const cs_insn *in, char *buf, s
     buf[0] = 0;
     if ((in->mnemonic[0] == 'j' || !strncmp(in->mnemonic, "call", 4)) &&
         !strncmp(in->op_str, "0x", 2))
-        symbols_tag(m->sym, (uint32_t)strtoul(in->op_str, NULL, 16), buf, len);
+        symtab_tag(m->sym, (uint32_t)strtoul(in->op_str, NULL, 16), buf, len);
 }
 
 /* A trap (int $0x1f, int $0x80) saves the eip after it: the instruction that ends at eip is
  * the one to point at. */
 static int is_trap_exit(const struct ui_model *m) {
+    if (model_at_now(m)) return 0;   /* live: eip is the next instruction to run */
     const struct run_rec *r = &m->run->rec[m->at.rec];
     uint64_t x = last_of_kind(m->run, m->at.rec, TK_TO_HOST);
     uint64_t g = last_of_kind(m->run, m->at.rec, TK_TO_GUEST);
@@ -83,8 +84,8 @@ static void put_insn(struct ui_model *m, const cs_insn *in, uint32_t at) {
         snprintf(bytes + strlen(bytes), sizeof(bytes) - strlen(bytes), "%02x ", in->bytes[i]);
     if (in->size > 5) strcat(bytes, "..");
     uint32_t off = 1;
-    const char *sym = symbols_lookup(m->sym, (uint32_t)in->address, &off);
-    if (sym && off == 0) ui_put(&m->text[P_CODE], ST_DIM, "%s:", symbols_tag(m->sym,
+    const char *sym = symtab_lookup(m->sym, (uint32_t)in->address, &off);
+    if (sym && off == 0) ui_put(&m->text[P_CODE], ST_DIM, "%s:", symtab_tag(m->sym,
                                 (uint32_t)in->address, head, sizeof(head)) + 1);
     target_tag(m, in, tag, sizeof(tag));
     int here = (uint32_t)in->address == at;
@@ -98,9 +99,9 @@ static void put_insn(struct ui_model *m, const cs_insn *in, uint32_t at) {
 static void listing(struct ui_model *m, uint32_t at) {
     static uint8_t code[SPAN + 64];
     csh h = capstone();
-    uint32_t start = symbols_start(m->sym, at);
+    uint32_t start = symtab_start(m->sym, at);
     if (!start || at - start > SPAN - 64) start = at;
-    uint32_t have = symbols_code(m->sym, start, code, sizeof(code));
+    uint32_t have = symtab_code(m->sym, start, code, sizeof(code));
     if (!h || !have) {
         ui_put(&m->text[P_CODE], ST_NOTE, "no code for 0x%08x: %s", at, m->sym->where);
         return;
@@ -111,8 +112,32 @@ static void listing(struct ui_model *m, uint32_t at) {
     while (k < n && in[k].address < at) k++;
     if (k == n || in[k].address != at) {     /* not on an instruction boundary: start there */
         cs_free(in, n);
-        have = symbols_code(m->sym, at, code, 128);
+        have = symtab_code(m->sym, at, code, 128);
         n = cs_disasm(h, code, have, at, 0, &in);
+        k = 0;
+    }
+    for (size_t i = k > BEFORE ? k - BEFORE : 0; i < n && i <= k + AFTER; i++)
+        put_insn(m, &in[i], at);
+    if (n) cs_free(in, n);
+}
+
+/* Live: the bytes the CPU will run, read through its own address space (live.c). */
+static void listing_live(struct ui_model *m) {
+    const struct ui_live_now *L = &m->live;
+    csh h = capstone();
+    uint32_t at = L->eip;
+    if (!h || !L->code_len) {
+        ui_put(&m->text[P_CODE], ST_NOTE, "no code at 0x%08x: the address is not mapped", at);
+        return;
+    }
+    cs_insn *in = NULL;
+    size_t n = cs_disasm(h, L->code, L->code_len, L->code_start, 0, &in);
+    size_t k = 0;
+    while (k < n && in[k].address < at) k++;
+    if (k == n || in[k].address != at) {     /* not on an instruction boundary: start there */
+        if (n) cs_free(in, n);
+        uint32_t skip = at - L->code_start;
+        n = skip < L->code_len ? cs_disasm(h, L->code + skip, L->code_len - skip, at, 0, &in) : 0;
         k = 0;
     }
     for (size_t i = k > BEFORE ? k - BEFORE : 0; i < n && i <= k + AFTER; i++)
@@ -123,6 +148,13 @@ static void listing(struct ui_model *m, uint32_t at) {
 void code_update(struct ui_model *m) {
     struct ui_text *t = &m->text[P_CODE];
     ui_text_clear(t);
+    if (model_at_now(m)) {
+        ui_put(t, ST_DIM, "live: the %s's code at eip 0x%08x%s, as the CPU sees it",
+               model_world_name(m->live.world), m->live.eip, m->live.sym);
+        listing_live(m);
+        snprintf(m->sig[P_CODE], sizeof(m->sig[P_CODE]), "live %#x", m->live.eip);
+        return;
+    }
     char title[200];
     uint32_t at = focus(m, title, sizeof(title));
     snprintf(m->sig[P_CODE], sizeof(m->sig[P_CODE]), "%#x", at);
