@@ -290,6 +290,13 @@ int cpu_read_linear(struct cpu *c, uint32_t la, void *buf, uint32_t len);
 void cpu_pause_now(struct cpu *c, uint32_t eip);
 void cpu_pause_attention(struct cpu *c);
 
+/* The CPU's whole state between two runs (snapshot.c): Unicorn's registers and caches of
+ * segments, and cpu/'s clock and interrupts; a restore keeps the hooks and drops translated
+ * code.  The bytes are for this build of lgsim on this Unicorn (cpu_engine_id says which). */
+size_t cpu_state_size(const struct cpu *c);
+void cpu_state_save(struct cpu *c, uint8_t *out);
+void cpu_state_restore(struct cpu *c, const uint8_t *in);
+void cpu_engine_id(const struct cpu *c, char *out, size_t len);
 /* Point the hidden base of a null FS or GS at null_seg_poison (CPL > 0 only); the host does
  * it through guard_pending, tests call it directly (segment.c). */
 void cpu_guard_null_segments(struct cpu *c);
