@@ -72,6 +72,11 @@ void cpu_state_restore(struct cpu *c, const uint8_t *in) {
     cpu_recheck(c);
     uc_ctl_flush_tlb(c->uc);
     uc_ctl_flush_tb(c->uc);
+    /* Everything is translated afresh: none of it is a retranslation storm (progress.c).  The
+     * storm window is not machine state; it starts again here. */
+    cpu_progress_flushed(c);
+    c->tr_window_start = c->now_ns;
+    c->tr_window_n = 0;
 }
 
 /* Which Unicorn, and how big its state: a saved CPU is only for the same. */
