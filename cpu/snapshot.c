@@ -71,7 +71,11 @@ void cpu_state_restore(struct cpu *c, const uint8_t *in) {
     c->io_denied = 0;
     cpu_recheck(c);
     cpu_flush_tlb(c);
+    /* Everything is translated afresh: none of it is a retranslation storm (progress.c).  The
+     * storm window is not machine state; it starts again here. */
     cpu_code_changed(c);
+    c->tr_window_start = c->now_ns;
+    c->tr_window_n = 0;
 }
 
 /* Which Unicorn, and how big its state: a saved CPU is only for the same. */
