@@ -86,6 +86,7 @@ struct launcher {
     int dead;                     /* the run is over: why, and lgsim's exit status */
     int exit_code;
     char dead_reason[300];
+    int stopped;                  /* the Launcher stopped a Guest still alive (signal, time, idle) */
     uint64_t n_gp_emulated;
     int host_checked;             /* the containment check ran and found nothing */
     uint32_t host_compared;       /* ... in this many bytes */
@@ -146,5 +147,8 @@ int replay_finish(struct launcher *l, char *msg, size_t len);
 
 /* summary.c and diagnose.c: what happened, for people. */
 void launcher_summary(struct launcher *l, FILE *f);
+/* Where a Guest that was stopped (a signal, --max-time, nothing left to wake it) was: its
+ * EIP with the symbol, the ring, and the last world switch. */
+void launcher_where(struct launcher *l, FILE *f);
 void death_report(struct launcher *l, FILE *f);
 #endif
