@@ -33,6 +33,7 @@ static void console_out(void *ctx, const uint8_t *bytes, uint32_t n) {
 static void on_given(void *ctx, unsigned irq, const uint8_t *bytes, uint32_t len) {
     struct launcher *l = ctx;
     rec_frame(&l->rec, lguest_time(l->lg), irq, bytes, len);
+    l->n_inputs++;
 }
 
 static int add_device(struct launcher *l, const struct launcher_device *dev, char *err,
@@ -48,7 +49,14 @@ static int add_device(struct launcher *l, const struct launcher_device *dev, cha
         return 0;
     }
     char why[240];
-    if (virtio_block_init(&l->blocks[l->n_blocks], &l->pci, dev->path, 0, why, sizeof(why))) {
+    struct virtio_block *b = &l->blocks[l->n_blocks];
+    struct cow *kept = &l->kept[l->n_blocks];
+    int rc = kept->ov ? virtio_block_init_kept(b, &l->pci, kept, why, sizeof(why)) :
+             dev->overlay || dev->snapshot ?
+                 virtio_block_init_cow(b, &l->pci, dev->path, dev->overlay, why, sizeof(why)) :
+                 virtio_block_init(b, &l->pci, dev->path, 0, why, sizeof(why));
+    memset(kept, 0, sizeof(*kept));
+    if (rc) {
         snprintf(err, errlen, "--block: %s", why);
         return -1;
     }
@@ -74,6 +82,17 @@ uint32_t devices_limit(const struct launcher *l) { return (pci_mmio_end(&l->pci)
 
 /* Every way out of lgsim passes here or through an exit the OS completes: writes are already
  * the OS's (pwrite); this also puts them on the disk. */
+/* A restart is a new Launcher in 4.4; here the run goes on, and so do the writes a
+ * --block=FILE,snapshot disk took (they end with lgsim, not with one boot). */
+void devices_keep_snapshots(struct launcher *l) {
+    for (int i = 0, b = 0; i < l->opt.n_devices; i++) {
+        const struct launcher_device *d = &l->opt.devices[i];
+        if (d->kind != DEV_BLOCK) continue;
+        if (d->snapshot && b < l->n_blocks) virtio_block_keep_cow(&l->blocks[b], &l->kept[b]);
+        b++;
+    }
+}
+
 void devices_close(struct launcher *l) {
     for (int i = 0; i < l->n_blocks; i++) virtio_block_close(&l->blocks[i]);
     for (int i = 0; i < l->n_rngs; i++) virtio_free(&l->rngs[i].dev);
@@ -101,7 +120,7 @@ static void read_more(struct launcher *l, int timeout_ms, int *interrupted) {
         if (in->ctrl_c == 3 && now - in->ctrl_c_ms <= 1000) {
             launcher_quit(l, "three ^C on the console: stopping");
             l->exit_code = 130;
-            l->stopped = 1;
+            l->stop_report = 1;
         }
         if (in->ctrl_c == 3) in->ctrl_c = 0;
     } else if (in->tty) {
@@ -128,6 +147,7 @@ static enum idle_input deliver(struct launcher *l) {
     int n = console_input(&l->console, in->buf, chunk(in));
     if (n < 0) return INPUT_NONE;
     rec_bytes(&l->rec, lguest_time(l->lg), TK_CONSOLE_IN, in->buf, (uint32_t)n);
+    l->n_inputs++;
     memmove(in->buf, in->buf + n, in->len - (uint32_t)n);
     in->len -= (uint32_t)n;
     return INPUT_DELIVERED;

@@ -27,6 +27,9 @@ static void usage(FILE *f) {
 "  -v, --verbose        say what the launcher emulates\n"
 "  --initrd=FILE, --initrd FILE   an initial RAM disk, loaded at the top of guest memory\n"
 "  --block=FILE         a virtio disk backed by FILE (read-only if FILE is; repeatable)\n"
+"  --block=FILE,overlay=OVERLAY   copy-on-write: FILE is only read, the guest's writes go to\n"
+"                       OVERLAY (made if absent; lgsim disk commit OVERLAY FILE applies it)\n"
+"  --block=FILE,snapshot  copy-on-write into a temporary overlay, discarded at the end\n"
 "  --rng                a virtio entropy device (a fixed-seed stream: runs repeat)\n"
 "  --tunnet=IP[:MAC], --tunnet=bridge:NAME[:MAC]   a virtio network device on a new TAP\n"
 "                       device, its host end given IP or added to bridge NAME (Linux;\n"
@@ -42,6 +45,11 @@ static void usage(FILE *f) {
 "  --replay=FILE        give the console and network devices the input recorded in trace\n"
 "                       FILE (same kernel and options), not stdin or a network\n"
 "  --max-time=MS        stop a guest still running after MS ms of virtual time\n"
+"  --save-at=MS FILE    save the whole machine to FILE at MS ms of virtual time (and run on)\n"
+"  --checkpoints=MS     keep a checkpoint of the machine in memory every MS ms of virtual\n"
+"                       time (what going back in time starts from)\n"
+"  --restore=FILE       go on with a machine saved by --save-at (with\n"
+"                       --trace, the trace goes on from the saved run's)\n"
 "  --gdb[=PORT]         serve the GDB remote protocol on 127.0.0.1:PORT (default 1234;\n"
 "                       0: any free port, printed)\n"
 "  --gdb-wait           hold the machine before its first instruction until gdb attaches\n"
@@ -56,6 +64,7 @@ static void usage(FILE *f) {
 "\n"
 "       lgsim trace dump|stats|diff|explain|export ...   read traces (lgsim trace help)\n"
 "       lgsim ui [options] TRACE   browse a recorded run in a window (lgsim ui --help)\n"
+"       lgsim disk commit|info OVERLAY [BASE]   copy-on-write overlays (lgsim disk help)\n"
 "\n"
 "exit status: 0 the guest powered off (or its console input ended with nothing left to\n"
 "  do); 1 the guest died (lguest's message, then lgsim's report); 2 bad command line,\n"
@@ -144,11 +153,34 @@ static void gdb_restarting(void *ctx, struct launcher *l, int started) {
     }
 }
 
+static struct saved_machine *restoring;   /* --restore=FILE, read and checked */
+
+/* --restore: the machine set up from the saved command line takes the saved state, and a
+ * --trace goes on from the saved run's trace. */
+static int restore_machine(struct launcher *l, char *err, size_t errlen) {
+    char why[400];
+    if (machine_file_matches(l, restoring, why, sizeof(why)) ||
+        machine_restore(l, restoring->state, restoring->state_len, 1, why, sizeof(why))) {
+        snprintf(err, errlen, "--restore: %s", why);
+        return -1;
+    }
+    return 0;
+}
+
 static int run(struct launcher_options *opt, int stats, struct debug_options *dbg) {
     static struct launcher l;
-    char err[300] = "";
+    char err[500] = "";
     term_setup();   /* the terminal comes back however lgsim ends */
-    if (launcher_init(&l, opt, err, sizeof(err))) {
+    if (restoring && opt->trace_path) {   /* the trace is written again from the saved one */
+        if (machine_trace_section(restoring->state, restoring->state_len, &opt->trace_resume,
+                                  &opt->trace_resume_len) || !opt->trace_resume_len) {
+            fprintf(stderr, "lgsim: --restore: --trace: the saved run had no trace to go on "
+                    "with\n");
+            return 2;
+        }
+    }
+    if (launcher_init(&l, opt, err, sizeof(err)) ||
+        (restoring && restore_machine(&l, err, sizeof(err)))) {
         fprintf(stderr, "lgsim: %s\n", err);
         launcher_free(&l);
         return 2;
@@ -168,7 +200,7 @@ static int run(struct launcher_options *opt, int stats, struct debug_options *db
     debug_close(g.d, code);
     fflush(opt->console);
     fprintf(stderr, "lgsim: %s\n", l.dead_reason);
-    if (l.stopped) launcher_where(&l, stderr);
+    if (l.stop_report) launcher_where(&l, stderr);
     if (replay_finish(&l, err, sizeof(err))) {
         fprintf(stderr, "lgsim: %s\n", err);
         code = 2;
@@ -209,6 +241,36 @@ static const char *options_text(const struct launcher_options *o) {
     return buf;
 }
 
+/* --block=FILE[,overlay=OVERLAY|,snapshot]: lgsim's copy-on-write disks (4.4 has none).  The
+ * suffix is looked for at the end, so a file name may hold commas of its own. */
+static int block_options(struct launcher_device *d, const char *a) {
+    const char *ov = strstr(d->path, ",overlay="), *end = d->path + strlen(d->path);
+    size_t snap = strlen(",snapshot");
+    if (ov && ov > d->path && ov[9] && !strchr(ov + 9, ',')) {
+        d->overlay = ov + 9;
+        end = ov;
+    } else if ((size_t)(end - d->path) > snap && !strcmp(end - snap, ",snapshot")) {
+        d->snapshot = 1;
+        end -= snap;
+    } else if (ov || strstr(d->path, ",snapshot")) {
+        fprintf(stderr, "lgsim: %s: write --block=FILE,overlay=OVERLAY or --block=FILE,snapshot\n",
+                a);
+        return -1;
+    }
+    if (d->overlay || d->snapshot) {
+        char *base = malloc((size_t)(end - d->path) + 1);
+        if (!base) return -1;
+        memcpy(base, d->path, (size_t)(end - d->path));
+        base[end - d->path] = 0;
+        d->path = base;   /* lives as long as lgsim */
+    }
+    if (d->overlay && !strcmp(d->overlay, d->path)) {
+        fprintf(stderr, "lgsim: %s: the overlay cannot be the base itself\n", a);
+        return -1;
+    }
+    return 0;
+}
+
 /* --block=FILE, --rng, --net=user[,...] or --tunnet=ARG: the next PCI device, in
  * command-line order as in 4.4. */
 static int add_device(struct launcher_options *opt, const char *a) {
@@ -233,7 +295,7 @@ static int add_device(struct launcher_options *opt, const char *a) {
         fprintf(stderr, "lgsim: %s needs a value\n", a);
         return -1;
     }
-    return 0;
+    return d->kind == DEV_BLOCK ? block_options(d, a) : 0;
 }
 
 /* What the command line said. */
@@ -282,6 +344,33 @@ static int take_gdb_port(struct cli *c, const char *v) {
 /* Virtual time is 64-bit nanoseconds: 10^12 ms (31 years) fits it with room to spare, and
  * outlasts any run. */
 #define MAX_TIME_MS_MAX 1000000000000ull
+
+/* --save-at=MS FILE: the machine is saved at the first point from MS ms of virtual time on. */
+static int take_save_at(struct cli *c, int argc, char **argv, int *i) {
+    char *end;
+    const char *v = argv[*i] + 10;
+    double ms = strtod(v, &end);
+    if (*end || end == v || !(ms > 0) || ms > (double)MAX_TIME_MS_MAX) {
+        fprintf(stderr, "lgsim: bad --save-at time '%s' (milliseconds of virtual time, > 0)\n", v);
+        return -1;
+    }
+    c->opt.save_at_ns = (uint64_t)(ms * 1e6);
+    return next_argument(argc, argv, i, "--save-at=MS needs a file name after it",
+                         &c->opt.save_path);
+}
+
+
+/* --checkpoints=MS: a checkpoint in memory every MS ms of virtual time (time travel). */
+static int take_checkpoints(struct cli *c, const char *v) {
+    uint64_t ms;
+    if (number_parse(v, 10, 1, MAX_TIME_MS_MAX, &ms)) {
+        fprintf(stderr, "lgsim: bad --checkpoints value '%s' (milliseconds of virtual time, "
+                "at least 1)\n", v);
+        return -1;
+    }
+    c->opt.checkpoint_ns = ms * 1000000ull;
+    return 0;
+}
 
 static int take_max_time(struct cli *c, const char *v) {
     uint64_t ms;
@@ -337,6 +426,8 @@ static int take_option(struct cli *c, int argc, char **argv, int *i) {
     else if (!strcmp(a, "--replay"))
         return next_argument(argc, argv, i, "--replay needs a trace file", &c->opt.replay_path);
     else if (!strncmp(a, "--max-time=", 11)) return take_max_time(c, a + 11);
+    else if (!strncmp(a, "--save-at=", 10)) return take_save_at(c, argc, argv, i);
+    else if (!strncmp(a, "--checkpoints=", 14)) return take_checkpoints(c, a + 14);
     else if (!strncmp(a, "--switcher=", 11)) return take_switcher(c, a + 11);
     else if (!strncmp(a, "--initrd=", 9) && a[9]) c->initrd_path = a + 9;
     else if (!strcmp(a, "--initrd")) return take_initrd(c, argc, argv, i);
@@ -450,6 +541,62 @@ static int run_kernel(struct cli *c) {
     return code;
 }
 
+/* What builds the machine, for a saved file: the command line without the options that only
+ * watch or steer a run (traces, the debugger, --stats, saving and restoring). */
+static int watches_only(const char *a, int *takes_next) {
+    static const char *const eq[] = { "--trace=", "--trace-switches", "--gdb", "--save-at=",
+                                      "--checkpoints=",
+                                      "--restore=", "--replay=" };
+    *takes_next = !strcmp(a, "--trace") || !strncmp(a, "--save-at=", 10) ||
+                  !strcmp(a, "--restore") || !strcmp(a, "--replay");
+    if (*takes_next || !strcmp(a, "--stats") || !strcmp(a, "-v") || !strcmp(a, "--verbose"))
+        return 1;
+    for (size_t i = 0; i < sizeof(eq) / sizeof(eq[0]); i++)
+        if (!strncmp(a, eq[i], strlen(eq[i]))) return 1;
+    return 0;
+}
+
+static void machine_args(struct cli *c, int argc, char **argv) {
+    c->opt.argv = calloc((size_t)argc, sizeof(char *));
+    if (!c->opt.argv) return;
+    int only_args = 0, skip;
+    for (int i = 1; i < argc; i++) {
+        if (!only_args && !strcmp(argv[i], "--")) only_args = 1;
+        if (!only_args && argv[i][0] == '-' && watches_only(argv[i], &skip)) {
+            i += skip;
+            continue;
+        }
+        c->opt.argv[c->opt.argc++] = argv[i];
+    }
+}
+
+/* --restore=FILE: the saved command line, then this one's own options (a trace, the
+ * debugger...), as if typed so. */
+static char **restore_command_line(int *argc, char **argv) {
+    const char *path = NULL;
+    for (int i = 1; i < *argc; i++) {
+        if (!strcmp(argv[i], "--")) break;
+        if (!strncmp(argv[i], "--restore=", 10)) path = argv[i] + 10;
+    }
+    if (!path) return argv;
+    static struct saved_machine m;
+    char err[600];
+    if (machine_file_read(path, &m, err, sizeof(err))) {
+        fprintf(stderr, "lgsim: --restore: %s\n", err);
+        exit(2);
+    }
+    restoring = &m;
+    char **nv = calloc((size_t)(*argc + m.argc + 2), sizeof(char *));
+    if (!nv) exit(2);
+    int n = 0;
+    nv[n++] = argv[0];
+    for (int i = 1; i < *argc; i++)
+        if (strncmp(argv[i], "--restore=", 10)) nv[n++] = argv[i];
+    for (int i = 0; i < m.argc; i++) nv[n++] = m.argv[i];
+    *argc = n;
+    return nv;
+}
+
 /* @tour Launcher 10: lguest's command line
  * lgsim is the Launcher: "lgsim [options] MEM KERNEL [args...]" as 4.4's lguest takes it,
  * plus the simulator's own options; with no arguments it runs the teaching guest.
@@ -460,12 +607,16 @@ int main(int argc, char **argv) {
             symtab_trace_source(lgsim_demo_guest, lgsim_demo_guest_len);
         return trace_tool(argc - 1, argv + 1, &names);
     }
+    if (argc > 1 && !strcmp(argv[1], "disk"))
+        return disk_tool(argc - 1, argv + 1);
     if (argc > 1 && !strcmp(argv[1], "ui")) {
         const struct ui_builtin b = { lgsim_demo_guest, lgsim_demo_guest_len };
         return ui_main(argc - 1, argv + 1, &b);
     }
+    argv = restore_command_line(&argc, argv);
     static struct cli c;
     c.opt = (struct launcher_options){ .console = stdout, .console_stdin = 1 };
+    machine_args(&c, argc, argv);
     c.dbg = (struct debug_options){ .port = 1234 };
     if (!(c.pos = calloc((size_t)argc, sizeof(*c.pos)))) return 2;
     int rc = parse_command_line(&c, argc, argv);
