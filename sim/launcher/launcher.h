@@ -182,6 +182,13 @@ int replay_finish(struct launcher *l, char *msg, size_t len);
  * again at opt.trace_path and goes on, else (a checkpoint) the trace is cut back. */
 int machine_save(struct launcher *l, int with_trace_file, uint8_t **out, size_t *len,
                  char *err, size_t errlen);
+/* The same into *out (capacity *cap, grown as needed and kept even on failure); flags:
+ * MACHINE_SAVE_TRACE_FILE, and MACHINE_SAVE_NO_HOST: the HOST section's bytes are left as they
+ * are (a checkpoint takes them piece by piece, lguest_state_pieces()). */
+#define MACHINE_SAVE_TRACE_FILE 1
+#define MACHINE_SAVE_NO_HOST    2
+int machine_save_reusing(struct launcher *l, int flags, uint8_t **out, size_t *len,
+                         size_t *cap, char *err, size_t errlen);
 int machine_restore(struct launcher *l, const uint8_t *p, size_t len, int from_file,
                     char *err, size_t errlen);
 /* The TRCE section of machine_save()'s bytes (*n 0: the run had no trace); -1: damaged. */
