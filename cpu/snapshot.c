@@ -71,9 +71,9 @@ void cpu_state_restore(struct cpu *c, const uint8_t *in) {
     c->io_denied = 0;
     cpu_recheck(c);
     cpu_flush_tlb(c);
-    /* Everything is translated afresh: none of it is a retranslation storm (progress.c).  The
-     * storm window is not machine state; it starts again here. */
     cpu_code_changed(c);
+    /* cpu_code_changed() also tells the retranslation guard (progress.c) that everything is
+     * translated afresh; its window is not machine state and starts again here. */
     c->tr_window_start = c->now_ns;
     c->tr_window_n = 0;
 }
