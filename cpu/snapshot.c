@@ -70,8 +70,8 @@ void cpu_state_restore(struct cpu *c, const uint8_t *in) {
     c->stopping = 0;
     c->io_denied = 0;
     cpu_recheck(c);
-    uc_ctl_flush_tlb(c->uc);
-    uc_ctl_flush_tb(c->uc);
+    cpu_flush_tlb(c);
+    cpu_code_changed(c);
 }
 
 /* Which Unicorn, and how big its state: a saved CPU is only for the same. */

@@ -27,29 +27,6 @@ static void help(FILE *out) {
 "                        on: the containment check at exit names the debugger as writer)\n");
 }
 
-const char *world_name(struct debugger *d) {
-    uint32_t eip = cpu_get(d->c, CPU_REG_EIP);
-    if (eip >= SWITCHER_ADDR && eip < SWITCHER_ADDR + 0x1000) return "Switcher";
-    switch (cpu_cpl(d->c)) {
-    case 0: return "host";
-    case 1: return "guest kernel";
-    case 3: return "guest user";
-    default: return "ring 2";
-    }
-}
-
-static const char *symbol(struct debugger *d, uint32_t eip, uint32_t *off) {
-    struct lguest *lg = d->lg;
-    const char *s = NULL;
-    if (eip >= SWITCHER_ADDR && eip < SWITCHER_ADDR + 0x1000)
-        s = switcher_symbolize(&lg->sw, eip, off);
-    else if (cpu_cpl(d->c) == 0)
-        s = elf_symbolize(&lg->host_elf, eip, off);
-    else if (d->opt.symbols)
-        s = symtab_lookup(d->opt.symbols, eip, off);
-    return s;
-}
-
 /* " <name+0x10>" for a Guest address, or "". */
 static const char *guest_tag(struct debugger *d, uint32_t addr, char *buf, size_t len) {
     if (d->opt.symbols) return symtab_tag(d->opt.symbols, addr, buf, len);
@@ -59,20 +36,21 @@ static const char *guest_tag(struct debugger *d, uint32_t addr, char *buf, size_
 
 static void where(struct debugger *d, FILE *out) {
     struct lguest *lg = d->lg;
-    uint32_t eip = cpu_get(d->c, CPU_REG_EIP), off = 0;
-    const char *sym = symbol(d, eip, &off);
-    fprintf(out, "%s, cpl %d, eip %#x", world_name(d), cpu_cpl(d->c), eip);
+    uint32_t eip = cpu_get(d->k.c, CPU_REG_EIP), off = 0;
+    const char *sym = control_symbol(&d->k, eip, &off);
+    fprintf(out, "%s, cpl %d, eip %#x", control_world_name(control_world(&d->k)),
+            cpu_cpl(d->k.c), eip);
     if (sym && off) fprintf(out, " <%s+%#x>", sym, off);
     else if (sym) fprintf(out, " <%s>", sym);
-    fprintf(out, ", cr3 %#x\n", cpu_get(d->c, CPU_REG_CR3));
+    fprintf(out, ", cr3 %#x\n", cpu_get(d->k.c, CPU_REG_CR3));
     fprintf(out, "virtual time %llu ns, world switches %llu\n",
-            (unsigned long long)d->c->now_ns, (unsigned long long)lg->count.n_runs);
+            (unsigned long long)d->k.c->now_ns, (unsigned long long)lg->count.n_runs);
     fprintf(out, "debugger pauses %llu; resumed blocks that ran past their paid end %llu\n",
-            (unsigned long long)d->c->pause.n_pauses, (unsigned long long)d->c->pause.n_regrown);
+            (unsigned long long)d->k.c->pause.n_pauses, (unsigned long long)d->k.c->pause.n_regrown);
     fprintf(out, "hooks: %d breakpoint%s, every-instruction %s (made %llu times), memory %s; "
-            "%llu hook calls\n", d->n_exec, d->n_exec == 1 ? "" : "s", d->have_all ? "on" : "off",
-            (unsigned long long)d->n_all_made, d->have_mem ? "on" : "off",
-            (unsigned long long)d->n_hook_calls);
+            "%llu hook calls\n", d->k.n_exec, d->k.n_exec == 1 ? "" : "s", d->k.have_all ? "on" : "off",
+            (unsigned long long)d->k.n_all_made, d->k.have_mem ? "on" : "off",
+            (unsigned long long)d->k.n_hook_calls);
     if (!lg->rec->w) {
         fprintf(out, "trace: none (run with --trace=FILE for record numbers)\n");
         return;
@@ -102,17 +80,17 @@ static int until(struct debugger *d, const char *arg, FILE *out) {
         fprintf(out, "until: bad number '%s' (until hcall N: a hypercall number)\n", num);
         return -1;
     }
-    d->until_hit = 0;
-    d->until_nr = (uint32_t)nr;
-    if (!strcmp(what, "switch")) d->until = UNTIL_SWITCH;
-    else if (!strcmp(what, "pf")) d->until = UNTIL_PF;
-    else if (!strcmp(what, "hcall")) d->until = UNTIL_HCALL;
-    else if (!strcmp(what, "off")) d->until = UNTIL_NONE;
+    d->k.until_hit = 0;
+    d->k.until_nr = (uint32_t)nr;
+    if (!strcmp(what, "switch")) d->k.until = UNTIL_SWITCH;
+    else if (!strcmp(what, "pf")) d->k.until = UNTIL_PF;
+    else if (!strcmp(what, "hcall")) d->k.until = UNTIL_HCALL;
+    else if (!strcmp(what, "off")) d->k.until = UNTIL_NONE;
     else { fprintf(out, "until what? switch, pf, hcall [N] or off\n"); return -1; }
-    if (d->until == UNTIL_NONE) fprintf(out, "until: off\n");
-    else if (d->until == UNTIL_HCALL && d->until_nr != ~0u)
-        fprintf(out, "the next continue stops at hypercall %u (%s)\n", d->until_nr,
-                trace_hcall_name(d->until_nr) ? trace_hcall_name(d->until_nr) : "?");
+    if (d->k.until == UNTIL_NONE) fprintf(out, "until: off\n");
+    else if (d->k.until == UNTIL_HCALL && d->k.until_nr != ~0u)
+        fprintf(out, "the next continue stops at hypercall %u (%s)\n", d->k.until_nr,
+                trace_hcall_name(d->k.until_nr) ? trace_hcall_name(d->k.until_nr) : "?");
     else fprintf(out, "the next continue stops at the next %s\n", what);
     return 0;
 }
@@ -189,7 +167,7 @@ static int walk_address(struct debugger *d, const char *arg, uint64_t *addr) {
     const char *name = arg[0] == '$' ? arg + 1 : arg;
     for (size_t i = 0; i < sizeof(regs) / sizeof(regs[0]); i++)
         if (!strcmp(name, regs[i].name)) {
-            *addr = cpu_get(d->c, regs[i].reg);
+            *addr = cpu_get(d->k.c, regs[i].reg);
             return 0;
         }
     uint32_t value;
@@ -216,19 +194,18 @@ static int walk_side_by_side(struct debugger *d, const char *arg, FILE *out) {
     fprintf(out, "linear %#x: directory index %u, table index %u\n", la, la >> 22,
             (la >> 12) & 0x3FF);
     if (d->lg->shadow.linear) fprintf(out, "  guest : no page table yet (identity)\n");
-    else if (guest_walk(d, la, &pde, &pte, &gpa))
+    else if (guest_walk(&d->k, la, &pde, &pte, &gpa))
         fprintf(out, "  guest : pde 0x%08x pte 0x%08x -> not mapped\n", pde, pte);
     else
         fprintf(out, "  guest : pde 0x%08x pte 0x%08x -> guest-physical %#x (host %#x)\n",
                 pde, pte, gpa, GUEST_PHYS_BASE + gpa);
-    struct paging pg = { CR0_PG | CR0_PE, d->lg->shadow.root, 0 };
-    struct walk w;
-    if (walk(&d->lg->phys, &pg, la, 0, &w))
-        fprintf(out, "  shadow: pde 0x%08x pte 0x%08x -> not mapped (root %#x)\n", w.pde,
-                w.pte, pg.cr3);
+    uint32_t spa, root;
+    if (shadow_walk(&d->k, la, &pde, &pte, &spa, &root))
+        fprintf(out, "  shadow: pde 0x%08x pte 0x%08x -> not mapped (root %#x)\n", pde, pte,
+                root);
     else
-        fprintf(out, "  shadow: pde 0x%08x pte 0x%08x -> host-physical %#x (root %#x)\n", w.pde,
-                w.pte, w.pa, pg.cr3);
+        fprintf(out, "  shadow: pde 0x%08x pte 0x%08x -> host-physical %#x (root %#x)\n", pde,
+                pte, spa, root);
     return 0;
 }
 
@@ -277,15 +254,15 @@ int monitor_command(struct debugger *d, const char *line, FILE *out) {
     else if (!strcmp(cmd, "walk")) return walk_side_by_side(d, arg, out);
     else if (!strcmp(cmd, "trace")) return trace(d, arg, out);
     else if (!strcmp(cmd, "step-irqs")) {
-        if (!strcmp(arg, "off")) d->opt.skip_irqs = 1;
-        else if (!strcmp(arg, "on")) d->opt.skip_irqs = 0;
-        fprintf(out, "steps %s interrupts\n", d->opt.skip_irqs ? "run through" : "go into");
+        if (!strcmp(arg, "off")) d->k.skip_irqs = 1;
+        else if (!strcmp(arg, "on")) d->k.skip_irqs = 0;
+        fprintf(out, "steps %s interrupts\n", d->k.skip_irqs ? "run through" : "go into");
     } else if (!strcmp(cmd, "host-writes")) {
-        if (!strcmp(arg, "on")) d->host_writes = 1;
-        else if (!strcmp(arg, "off")) d->host_writes = 0;
+        if (!strcmp(arg, "on")) d->k.host_writes = 1;
+        else if (!strcmp(arg, "off")) d->k.host_writes = 0;
         else if (*arg) fprintf(out, "host-writes on or off, not '%s'\n", arg);
         fprintf(out, "writes to host memory outside the guest's: %s\n",
-                d->host_writes ? "allowed (the debugger is named at exit)" : "refused");
+                d->k.host_writes ? "allowed (the debugger is named at exit)" : "refused");
     } else if (!strcmp(cmd, "help") || !*cmd) {
         help(out);
     } else {

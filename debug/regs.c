@@ -126,44 +126,40 @@ static const int gregs[16] = {
     CPU_REG_CS, CPU_REG_SS, CPU_REG_DS, CPU_REG_ES, CPU_REG_FS, CPU_REG_GS,
 };
 
-/* A segment register's hidden base and limit, in gdb's order cs ss ds es fs gs. */
-int regs_segment_cache(struct debugger *d, int seg, uint32_t *base, uint32_t *limit) {
-    static const int by_gdb[6] = { CPU_REG_CS, CPU_REG_SS, CPU_REG_DS, CPU_REG_ES, CPU_REG_FS,
-                                   CPU_REG_GS };
-    return cpu_segment_cache(d->c, by_gdb[seg], base, limit);
-}
-
+/* The system registers, from the control's one reading of them. */
 static uint32_t system_reg(struct debugger *d, int n) {
-    struct cpu *c = d->c;
-    uint32_t base = 0, limit = 0;
+    struct control_regs r;
+    control_regs(&d->k, &r);
     switch (n) {
-    case 32: return cpu_get(c, CPU_REG_CR0);
-    case 33: return cpu_get(c, CPU_REG_CR2);
-    case 34: return cpu_get(c, CPU_REG_CR3);
-    /* CR4.TSD as software set it: the hardware bit stays on to catch RDTSC (io.c) */
-    case 35: return (cpu_get(c, CPU_REG_CR4) & ~CR4_TSD) | (c->cr4_tsd ? CR4_TSD : 0);
-    case 36: case 37: cpu_get_table(c, CPU_REG_GDTR, &base, &limit);
-                      return n == 36 ? base : limit;
-    case 38: case 39: cpu_get_table(c, CPU_REG_IDTR, &base, &limit);
-                      return n == 38 ? base : limit;
-    case 40: case 41: return cpu_system_selector(c, n == 40 ? CPU_REG_TR : CPU_REG_LDTR);
-    case 42: return (uint32_t)cpu_cpl(c);
-    default:
-        if (regs_segment_cache(d, (n - FIRST_SEG_CACHE) / 2, &base, &limit)) return 0;
-        return (n - FIRST_SEG_CACHE) % 2 ? limit : base;
+    case 32: return r.cr0;
+    case 33: return r.cr2;
+    case 34: return r.cr3;
+    case 35: return r.cr4;
+    case 36: return r.gdtr_base;
+    case 37: return r.gdtr_limit;
+    case 38: return r.idtr_base;
+    case 39: return r.idtr_limit;
+    case 40: return r.tr;
+    case 41: return r.ldtr;
+    case 42: return (uint32_t)r.cpl;
+    default: {
+        int seg = (n - FIRST_SEG_CACHE) / 2;   /* gdb's order cs ss ds es fs gs: control's */
+        if (!r.seg_known[seg]) return 0;
+        return (n - FIRST_SEG_CACHE) % 2 ? r.seg_limit[seg] : r.seg_base[seg];
+    }
     }
 }
 
 void regs_read(struct debugger *d, int n, uint8_t *val) {
     memset(val, 0, 10);
     if (n < 16) {
-        put_le32(val, cpu_get(d->c, gregs[n]) & (n >= 10 ? 0xFFFF : 0xFFFFFFFF));
+        put_le32(val, cpu_get(d->k.c, gregs[n]) & (n >= 10 ? 0xFFFF : 0xFFFFFFFF));
     } else if (n < 24) {
-        cpu_get_st(d->c, n - 16, val);
+        cpu_get_st(d->k.c, n - 16, val);
     } else if (n < FIRST_SYS) {
         static const int fpu[8] = { CPU_REG_FPCW, CPU_REG_FPSW, CPU_REG_FPTAG, -1,
                                     CPU_REG_FIP, -1, -1, CPU_REG_FOP };
-        uint32_t v = fpu[n - 24] >= 0 ? cpu_get_fpu(d->c, fpu[n - 24]) : 0;
+        uint32_t v = fpu[n - 24] >= 0 ? cpu_get_fpu(d->k.c, fpu[n - 24]) : 0;
         put_le32(val, v & (n == 26 || n == 24 || n == 25 ? 0xFFFF : 0xFFFFFFFF));
     } else if (n < REG_COUNT) {
         put_le32(val, system_reg(d, n));
@@ -174,6 +170,6 @@ void regs_read(struct debugger *d, int n, uint8_t *val) {
  * write there would need the checks a real load makes). */
 int regs_write(struct debugger *d, int n, const uint8_t *val) {
     if (n < 0 || n >= 10) return -1;
-    cpu_set(d->c, gregs[n], le32(val));
+    cpu_set(d->k.c, gregs[n], le32(val));
     return 0;
 }

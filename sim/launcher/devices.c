@@ -103,9 +103,16 @@ void devices_close(struct launcher *l) {
 
 /* --- stdin to the console: the rule is in the README ("Devices") --- */
 
+/* stdin, or the source the options name instead (the live window's keys). */
+static int source_read(struct launcher *l, uint8_t *buf, uint32_t cap, int timeout_ms) {
+    if (l->opt.console_read)
+        return l->opt.console_read(l->opt.console_read_ctx, buf, cap, timeout_ms);
+    return term_read(buf, cap, timeout_ms);
+}
+
 static void read_more(struct launcher *l, int timeout_ms, int *interrupted) {
     struct console_stdin *in = &l->in;
-    int n = term_read(in->buf + in->len, (uint32_t)sizeof(in->buf) - in->len, timeout_ms);
+    int n = source_read(l, in->buf + in->len, (uint32_t)sizeof(in->buf) - in->len, timeout_ms);
     if (n < 0) {
         in->eof = 1;
         REC(&l->rec, lguest_time(l->lg), TK_LAUNCHER, LN_INPUT_EOF, 0, 0, 0, launcher_eip(l));
@@ -114,7 +121,7 @@ static void read_more(struct launcher *l, int timeout_ms, int *interrupted) {
     if (n == 0 && term_stop_signal()) *interrupted = 1;
     if (n == 0) return;
     /* 4.4: three ^C, each alone in a buffer, within about a second, end the launcher. */
-    if (in->tty && n == 1 && in->buf[in->len] == 3) {
+    if (in->tty && !l->opt.console_read && n == 1 && in->buf[in->len] == 3) {
         uint64_t now = term_wall_ms();
         if (in->ctrl_c++ == 0) in->ctrl_c_ms = now;
         if (in->ctrl_c == 3 && now - in->ctrl_c_ms <= 1000) {
@@ -156,6 +163,10 @@ static enum idle_input deliver(struct launcher *l) {
 static void start_input(struct launcher *l) {
     if (l->in.started) return;
     l->in.started = 1;
+    if (l->opt.console_read) {   /* the window's keys: no terminal to set up */
+        l->in.tty = l->opt.console_read_tty;
+        return;
+    }
     l->in.tty = term_stdin_is_tty();
     term_raw();
 }
@@ -170,7 +181,29 @@ static int ms_until(const struct launcher *l, uint64_t wake) {
 /* One wait for stdin and the network, at most timeout_ms: stdin is read into the buffer,
  * frames go into the Guest (returns 1 then); *live: whether the network can still send. */
 static int wait_once(struct launcher *l, int read_stdin, int timeout_ms, int *interrupted,
+                     int *live);
+
+/* The window's keys instead of stdin: the window waits for them itself (and draws
+ * meanwhile); a live network is looked at every 10 ms of that. */
+static int wait_window(struct launcher *l, int read_input, int timeout_ms, int *interrupted,
+                       int *live) {
+    struct pollset ps;
+    pollset_clear(&ps);
+    netdevs_prepare(l, &ps, live);
+    if (read_input) {
+        int t = *live && (timeout_ms < 0 || timeout_ms > 10) ? 10 : timeout_ms;
+        read_more(l, t, interrupted);
+    }
+    if (pollset_wait(&ps, read_input ? 0 : timeout_ms) < 0) {
+        launcher_quit(l, "waiting for input failed");
+        return 0;
+    }
+    return netdevs_poll(l, &ps);
+}
+
+static int wait_once(struct launcher *l, int read_stdin, int timeout_ms, int *interrupted,
                      int *live) {
+    if (l->opt.console_read) return wait_window(l, read_stdin, timeout_ms, interrupted, live);
     struct pollset ps;
     pollset_clear(&ps);
     int in_idx = read_stdin ? pollset_add(&ps, term_stdin_fd(), PS_IN) : -1;
@@ -196,7 +229,8 @@ enum idle_input devices_idle_input(struct launcher *l, uint64_t *wake) {
     if (l->replay) return replay_idle_input(l, wake);
     struct console_stdin *in = &l->in;
     int interrupted = 0, live;
-    int want = l->opt.console_stdin && console_wants_input(&l->console);
+    int want = (l->opt.console_stdin || l->opt.console_read) &&
+               console_wants_input(&l->console);
     struct pollset probe;
     pollset_clear(&probe);
     uint64_t net_due = netdevs_prepare(l, &probe, &live);

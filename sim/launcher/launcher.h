@@ -55,7 +55,16 @@ struct launcher_options {
     uint64_t save_at_ns;          /* --save-at=MS FILE: save the machine there (0: never) */
     uint64_t checkpoint_ns;       /* --checkpoints=MS: one in memory every MS ms (0: none) */
     const char *save_path;
+    int record;                   /* keep a recorder going without --trace (records go nowhere:
+                                   * the live window sees them through the recorder's tap) */
     int no_reboot;                /* --no-reboot: a Guest asking for a restart ends the run */
+    /* Console input from elsewhere than stdin (the live window, lgsim --ui): up to cap bytes,
+     * waiting at most timeout_ms (-1: as long as it takes); 0: none came, -1: no more will.
+     * console_read_tty: they come as from a terminal (paced in real time, taken as they
+     * come), else as from a pipe (a line at a time, however long it takes). */
+    int (*console_read)(void *ctx, uint8_t *buf, uint32_t cap, int timeout_ms);
+    void *console_read_ctx;
+    int console_read_tty;
 };
 
 struct launcher {
@@ -175,6 +184,13 @@ int replay_finish(struct launcher *l, char *msg, size_t len);
  * again at opt.trace_path and goes on, else (a checkpoint) the trace is cut back. */
 int machine_save(struct launcher *l, int with_trace_file, uint8_t **out, size_t *len,
                  char *err, size_t errlen);
+/* The same into *out (capacity *cap, grown as needed and kept even on failure); flags:
+ * MACHINE_SAVE_TRACE_FILE, and MACHINE_SAVE_NO_HOST: the HOST section's bytes are left as they
+ * are (a checkpoint takes them piece by piece, lguest_state_pieces()). */
+#define MACHINE_SAVE_TRACE_FILE 1
+#define MACHINE_SAVE_NO_HOST    2
+int machine_save_reusing(struct launcher *l, int flags, uint8_t **out, size_t *len,
+                         size_t *cap, char *err, size_t errlen);
 int machine_restore(struct launcher *l, const uint8_t *p, size_t len, int from_file,
                     char *err, size_t errlen);
 /* The TRCE section of machine_save()'s bytes (*n 0: the run had no trace); -1: damaged. */

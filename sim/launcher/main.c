@@ -56,6 +56,11 @@ static void usage(FILE *f) {
 "  --gdb-step-over-irqs a debugger's single step runs interrupts through instead of into\n"
 "  --stats              print a summary when the guest stops (switches, hypercalls,\n"
 "                       faults, interrupts, virtual time)\n"
+"  --ui                 run the guest under the lguest microscope's window: pause, step,\n"
+"                       run to the next world switch, page fault or hypercall (? lists\n"
+"                       the keys); lgsim --ui alone runs the teaching guest\n"
+"  --ui-script=FILE     drive the window from a script, with no display (ui/README.md)\n"
+"  --ui-size=WxH, --ui-scale=F, --ui-font=FILE   the window's size, text size and font\n"
 "  --version            lgsim's version\n"
 "  -h, --help           this text\n"
 "\n"
@@ -134,6 +139,9 @@ static const char *beside_program(const char *argv0, const char *rel, char *buf,
     return buf;
 }
 
+/* --ui: the window, its options, and the kernel's bytes for its names. */
+static struct ui_live_options *ui_for_run;
+
 /* --gdb across a restart: as 4.4's re-executed launcher is a new process, the debugger sees
  * the old machine exit (status 4) and listens again for the new one. */
 struct gdb_follow { struct debugger *d; struct debug_options *opt; };
@@ -167,6 +175,11 @@ static int restore_machine(struct launcher *l, char *err, size_t errlen) {
     return 0;
 }
 
+/* --ui across a restart: the same window, the new Host's machine under it. */
+static void ui_restarting(void *ctx, struct launcher *l, int started) {
+    ui_live_restart(ctx, started ? l->lg : NULL, &l->syms);
+}
+
 static int run(struct launcher_options *opt, int stats, struct debug_options *dbg) {
     static struct launcher l;
     char err[500] = "";
@@ -192,12 +205,28 @@ static int run(struct launcher_options *opt, int stats, struct debug_options *db
         launcher_free(&l);
         return 2;
     }
+    struct ui_live *u = NULL;
+    if (ui_for_run && !(u = ui_live_open(l.lg, &l.syms, ui_for_run, err, sizeof(err)))) {
+        fprintf(stderr, "lgsim: --ui: %s\n", err);
+        launcher_free(&l);
+        return 2;
+    }
     if (dbg) {
         l.restarting = gdb_restarting;
         l.restarting_ctx = &g;
+    } else if (u) {
+        l.restarting = ui_restarting;
+        l.restarting_ctx = u;
+        l.opt.console_read = ui_live_console_read;   /* the console pane's keys, not stdin */
+        l.opt.console_read_ctx = u;
+        l.opt.console_read_tty = ui_live_console_tty(u);
     }
     int code = launcher_run(&l);
     debug_close(g.d, code);
+    if (u) {
+        int rc = ui_live_close(u, l.dead_reason);
+        if (rc) code = rc;   /* a script's failed check is what the run says */
+    }
     fflush(opt->console);
     fprintf(stderr, "lgsim: %s\n", l.dead_reason);
     if (l.stop_report) launcher_where(&l, stderr);
@@ -302,7 +331,8 @@ static int add_device(struct launcher_options *opt, const char *a) {
 struct cli {
     struct launcher_options opt;
     struct debug_options dbg;
-    int stats, gdb;
+    struct ui_live_options ui;
+    int stats, gdb, live_ui;
     const char *initrd_path;
     char **pos;                  /* MEM, KERNEL and the kernel's arguments, in order */
     int npos;
@@ -412,8 +442,15 @@ static int take_option(struct cli *c, int argc, char **argv, int *i) {
     else if (!strcmp(a, "--stats")) c->stats = 1;
     else if (!strcmp(a, "--no-reboot")) c->opt.no_reboot = 1;
     else if (!strcmp(a, "--ui")) {
-        fprintf(stderr, "lgsim: --ui: %s\n", ui_live_unavailable());
-        return -1;
+        if (ui_live_unavailable()) {
+            fprintf(stderr, "lgsim: --ui: %s\n", ui_live_unavailable());
+            return -1;
+        }
+        c->live_ui = 1;
+    } else if (!strncmp(a, "--ui-", 5)) {
+        int r = ui_live_option(&c->ui, a);
+        if (r > 0) fprintf(stderr, "lgsim: unknown option '%s' (see lgsim --help)\n", a);
+        return r ? -1 : 0;
     }
     else if (!strcmp(a, "--gdb")) c->gdb = 1;
     else if (!strncmp(a, "--gdb=", 6)) return take_gdb_port(c, a + 6);
@@ -475,6 +512,15 @@ static int check_options(struct cli *c, const char *program) {
         fprintf(stderr, "lgsim: --gdb-wait needs --gdb\n");
         return -1;
     }
+    if (c->live_ui && c->gdb) {
+        fprintf(stderr, "lgsim: --ui and --gdb both want to control the machine: one at a "
+                "time\n");
+        return -1;
+    }
+    if ((c->ui.script || c->ui.font || c->ui.width || c->ui.scale) && !c->live_ui) {
+        fprintf(stderr, "lgsim: the --ui-... options need --ui\n");
+        return -1;
+    }
     c->dbg.switcher_obj = o->switcher_name ? o->switcher_name :
         beside_program(program, "../switcher-model/switcher.o", sw_path, sizeof(sw_path));
     c->dbg.host_elf = beside_program(program, "host.elf", host_path, sizeof(host_path));
@@ -502,6 +548,22 @@ static const char *demo_guest_file(const char *program) {
     return same ? path : NULL;
 }
 
+/* --ui: the window records the run as it goes (a trace nowhere when no --trace), and its
+ * console input comes from the window, not stdin. */
+static void take_ui(struct cli *c, const char *kernel_path) {
+    static struct ui_builtin b;
+    if (!c->live_ui) return;
+    b = (struct ui_builtin){ lgsim_demo_guest, lgsim_demo_guest_len };
+    c->ui.kernel_path = kernel_path;
+    c->ui.kernel = c->opt.kernel;
+    c->ui.kernel_len = c->opt.kernel_len;
+    c->ui.options_text = c->opt.options_text;
+    c->ui.builtin = &b;
+    c->opt.record = 1;
+    c->opt.console_stdin = 0;
+    ui_for_run = &c->ui;
+}
+
 /* No arguments: the built-in demo, which always ends with its summary. */
 static int run_demo(struct cli *c, const char *program) {
     c->opt.mem_mb = 64;
@@ -511,6 +573,7 @@ static int run_demo(struct cli *c, const char *program) {
     if (c->gdb) c->dbg.kernel_path = demo_guest_file(program);
     if (!c->opt.max_ns) c->opt.max_ns = 10000000000ull;
     c->opt.options_text = options_text(&c->opt);
+    take_ui(c, NULL);
     return run(&c->opt, 1, c->gdb ? &c->dbg : NULL);
 }
 
@@ -536,6 +599,7 @@ static int run_kernel(struct cli *c) {
     c->opt.cmdline = join_args(c->npos - 2, c->pos + 2);
     c->opt.options_text = options_text(&c->opt);
     c->dbg.kernel_path = c->opt.kernel_path;
+    take_ui(c, c->opt.kernel_path);
     int code = run(&c->opt, c->stats, c->gdb ? &c->dbg : NULL);
     free(k);
     return code;

@@ -115,6 +115,10 @@ static int open_replay(struct launcher *l, const struct trace_header *h, char *e
 
 int launcher_open_traces(struct launcher *l, char *err, size_t errlen) {
     static struct trace_header h;
+    if (l->opt.record && !l->opt.trace_path) {
+        trace_writer_nowhere(&l->trace);
+        l->rec.w = &l->trace;
+    }
     if (!l->opt.trace_path && !l->opt.replay_path) return 0;
     if (run_header(l, &h, err, errlen)) return -1;
     if (l->opt.replay_path && open_replay(l, &h, err, errlen)) return -1;
