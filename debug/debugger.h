@@ -95,8 +95,16 @@ int points_remove(struct debugger *d, int kind, uint32_t addr, uint32_t len);
 void points_clear(struct debugger *d);
 void points_arm(struct debugger *d);     /* install the hooks this run needs */
 
-/* monitor.c: "monitor ..." (qRcmd); output through say(). */
-void monitor_command(struct debugger *d, const char *line, FILE *out);
+/* monitor.c: "monitor ..." (qRcmd); what it says grows in a monitor_out (gdb gets it as 'O'
+ * packets).  A reply too big for memory ends in "(out of memory)". */
+struct monitor_out {
+    char *text;
+    size_t len, cap;
+    int oom;
+};
+void say(struct monitor_out *out, const char *fmt, ...)
+    __attribute__((format(LGSIM_PRINTF_FORMAT, 2, 3)));
+void monitor_command(struct debugger *d, const char *line, struct monitor_out *out);
 void monitor_note_record(void *ctx, const struct trace_rec *r);
 const char *world_name(struct debugger *d);
 

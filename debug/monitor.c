@@ -3,11 +3,34 @@
 #include "sim/host/layout.h"
 #include "abi/lguest.h"
 #include "switcher-model/lguest_pages.h"
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
-static void help(FILE *out) {
-    fprintf(out,
+void say(struct monitor_out *out, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0 || out->oom) return;
+    if (out->len + (size_t)n + 1 > out->cap) {
+        size_t cap = (out->len + (size_t)n + 1) * 2;
+        char *bigger = realloc(out->text, cap);
+        if (!bigger) {
+            out->oom = 1;
+            return;
+        }
+        out->text = bigger;
+        out->cap = cap;
+    }
+    va_start(ap, fmt);
+    vsnprintf(out->text + out->len, out->cap - out->len, fmt, ap);
+    va_end(ap);
+    out->len += (size_t)n;
+}
+
+static void help(struct monitor_out *out) {
+    say(out,
 "lgsim monitor commands:\n"
 "  where                 the world (host, Switcher, guest kernel, guest user), CPL, symbol,\n"
 "                        trace record number and page-fault round trip now open\n"
@@ -45,40 +68,40 @@ static const char *symbol(struct debugger *d, uint32_t eip, uint32_t *off) {
     return s;
 }
 
-static void where(struct debugger *d, FILE *out) {
+static void where(struct debugger *d, struct monitor_out *out) {
     struct lguest *lg = d->lg;
     uint32_t eip = cpu_get(d->c, CPU_REG_EIP), off = 0;
     const char *sym = symbol(d, eip, &off);
-    fprintf(out, "%s, cpl %d, eip %#x", world_name(d), cpu_cpl(d->c), eip);
-    if (sym) fprintf(out, " <%s+%#x>", sym, off);
-    fprintf(out, ", cr3 %#x\n", cpu_get(d->c, CPU_REG_CR3));
-    fprintf(out, "virtual time %llu ns, world switches %llu\n",
+    say(out, "%s, cpl %d, eip %#x", world_name(d), cpu_cpl(d->c), eip);
+    if (sym) say(out, " <%s+%#x>", sym, off);
+    say(out, ", cr3 %#x\n", cpu_get(d->c, CPU_REG_CR3));
+    say(out, "virtual time %llu ns, world switches %llu\n",
             (unsigned long long)d->c->now_ns, (unsigned long long)lg->count.n_runs);
-    fprintf(out, "debugger pauses %llu; resumed blocks that ran past their paid end %llu\n",
+    say(out, "debugger pauses %llu; resumed blocks that ran past their paid end %llu\n",
             (unsigned long long)d->c->pause.n_pauses, (unsigned long long)d->c->pause.n_regrown);
-    fprintf(out, "hooks: %d breakpoint%s, every-instruction %s (made %llu times), memory %s; "
+    say(out, "hooks: %d breakpoint%s, every-instruction %s (made %llu times), memory %s; "
             "%llu hook calls\n", d->n_exec, d->n_exec == 1 ? "" : "s", d->have_all ? "on" : "off",
             (unsigned long long)d->n_all_made, d->have_mem ? "on" : "off",
             (unsigned long long)d->n_hook_calls);
     if (!lg->rec->w) {
-        fprintf(out, "trace: none (run with --trace=FILE for record numbers)\n");
+        say(out, "trace: none (run with --trace=FILE for record numbers)\n");
         return;
     }
-    fprintf(out, "trace: record %llu is next", (unsigned long long)lg->rec->w->n_records);
-    if (lg->rec->rt_state != RT_IDLE) fprintf(out, "; round trip %u is open", lg->rec->rt);
-    else fprintf(out, "; no round trip open (last %u)", lg->rec->last_rt);
-    fprintf(out, "\n");
+    say(out, "trace: record %llu is next", (unsigned long long)lg->rec->w->n_records);
+    if (lg->rec->rt_state != RT_IDLE) say(out, "; round trip %u is open", lg->rec->rt);
+    else say(out, "; no round trip open (last %u)", lg->rec->last_rt);
+    say(out, "\n");
 }
 
-static void set_view(struct debugger *d, const char *arg, FILE *out) {
+static void set_view(struct debugger *d, const char *arg, struct monitor_out *out) {
     for (int v = VIEW_CURRENT; v <= VIEW_GUEST; v++)
         if (!strcmp(arg, view_name((enum view)v))) d->view = (enum view)v;
     if (*arg && strcmp(arg, view_name(d->view)))
-        fprintf(out, "unknown view '%s'\n", arg);
-    fprintf(out, "memory view: %s\n", view_name(d->view));
+        say(out, "unknown view '%s'\n", arg);
+    say(out, "memory view: %s\n", view_name(d->view));
 }
 
-static void until(struct debugger *d, const char *arg, FILE *out) {
+static void until(struct debugger *d, const char *arg, struct monitor_out *out) {
     char what[16] = "";
     unsigned nr = ~0u;
     int n = sscanf(arg, "%15s %i", what, (int *)&nr);
@@ -88,28 +111,28 @@ static void until(struct debugger *d, const char *arg, FILE *out) {
     else if (!strcmp(what, "pf")) d->until = UNTIL_PF;
     else if (!strcmp(what, "hcall")) d->until = UNTIL_HCALL;
     else if (!strcmp(what, "off")) d->until = UNTIL_NONE;
-    else { fprintf(out, "until what? switch, pf, hcall [N] or off\n"); return; }
-    if (d->until == UNTIL_NONE) fprintf(out, "until: off\n");
+    else { say(out, "until what? switch, pf, hcall [N] or off\n"); return; }
+    if (d->until == UNTIL_NONE) say(out, "until: off\n");
     else if (d->until == UNTIL_HCALL && d->until_nr != ~0u)
-        fprintf(out, "the next continue stops at hypercall %u (%s)\n", d->until_nr,
+        say(out, "the next continue stops at hypercall %u (%s)\n", d->until_nr,
                 trace_hcall_name(d->until_nr) ? trace_hcall_name(d->until_nr) : "?");
-    else fprintf(out, "the next continue stops at the next %s\n", what);
+    else say(out, "the next continue stops at the next %s\n", what);
 }
 
-static void show_regs(struct debugger *d, FILE *out) {
+static void show_regs(struct debugger *d, struct monitor_out *out) {
     static const char *names[] = { "eax", "ebx", "ecx", "edx", "esi", "edi", "ebp", "gs", "fs",
                                    "ds", "es", "trapnum", "errcode", "eip", "cs", "eflags",
                                    "esp", "ss" };
     uint8_t *r = guest_regs(d->lg);
-    fprintf(out, "lguest_regs (host-physical %#x):\n", GUEST_REGS_PHYS + LGUEST_PAGES_regs);
+    say(out, "lguest_regs (host-physical %#x):\n", GUEST_REGS_PHYS + LGUEST_PAGES_regs);
     for (int i = 0; i < 18; i++)
-        fprintf(out, "  %-8s 0x%08x%s", names[i], le32(r + 4 * i), i % 3 == 2 ? "\n" : "");
+        say(out, "  %-8s 0x%08x%s", names[i], le32(r + 4 * i), i % 3 == 2 ? "\n" : "");
     uint32_t trap = le32(r + LGUEST_REGS_trapnum);
-    fprintf(out, "  trap %u%s\n", trap, trap == LGUEST_TRAP_ENTRY ? " (hypercall)" :
+    say(out, "  trap %u%s\n", trap, trap == LGUEST_TRAP_ENTRY ? " (hypercall)" :
             trap == 256 ? " (none yet this run)" : "");
 }
 
-static void show_lguest_data(struct debugger *d, FILE *out) {
+static void show_lguest_data(struct debugger *d, struct monitor_out *out) {
     static const struct { const char *name; uint32_t off; } f[] = {
         { "irq_enabled", LGD_irq_enabled }, { "blocked_interrupts", LGD_blocked_interrupts },
         { "cr2", LGD_cr2 }, { "time.tv_sec", LGD_time }, { "time.tv_nsec", LGD_time + 4 },
@@ -118,60 +141,60 @@ static void show_lguest_data(struct debugger *d, FILE *out) {
         { "kernel_address", LGD_kernel_address }, { "syscall_vec", LGD_syscall_vec },
     };
     if (!d->lg->lguest_data) {
-        fprintf(out, "lguest_data: not yet registered (no LHCALL_LGUEST_INIT)\n");
+        say(out, "lguest_data: not yet registered (no LHCALL_LGUEST_INIT)\n");
         return;
     }
-    fprintf(out, "lguest_data at guest-physical %#x:\n", d->lg->lguest_data);
+    say(out, "lguest_data at guest-physical %#x:\n", d->lg->lguest_data);
     for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
         uint32_t v = 0;
         lguest_data_get(d->lg, f[i].off, &v);
-        fprintf(out, "  %-20s %#x\n", f[i].name, v);
+        say(out, "  %-20s %#x\n", f[i].name, v);
     }
 }
 
-static void show_idt(struct debugger *d, FILE *out) {
-    fprintf(out, "Guest IDT as the Host holds it (entries set by LOAD_IDT_ENTRY):\n");
+static void show_idt(struct debugger *d, struct monitor_out *out) {
+    say(out, "Guest IDT as the Host holds it (entries set by LOAD_IDT_ENTRY):\n");
     for (int v = 0; v < 256; v++) {
         uint32_t lo = d->lg->idt[v][0], hi = d->lg->idt[v][1];
         if (!lo && !hi) continue;
-        fprintf(out, "  %3d (%#04x): handler 0x%08x sel %#06x dpl %u %s%s\n", v, v,
+        say(out, "  %3d (%#04x): handler 0x%08x sel %#06x dpl %u %s%s\n", v, v,
                 (hi & 0xFFFF0000u) | (lo & 0xFFFF), lo >> 16, (hi >> 13) & 3,
                 ((hi >> 8) & 0xF) == 0xE ? "interrupt gate" : ((hi >> 8) & 0xF) == 0xF ?
                 "trap gate" : "other", hi & 0x8000 ? "" : " (not present)");
     }
 }
 
-static void show_gdt(struct debugger *d, FILE *out) {
-    fprintf(out, "Guest GDT as the Host holds it:\n");
+static void show_gdt(struct debugger *d, struct monitor_out *out) {
+    say(out, "Guest GDT as the Host holds it:\n");
     for (int i = 0; i < GDT_ENTRIES; i++) {
         uint32_t lo = d->lg->gdt[i][0], hi = d->lg->gdt[i][1];
         if (!lo && !hi) continue;
         uint32_t base = (lo >> 16) | ((hi & 0xFF) << 16) | (hi & 0xFF000000u);
         uint32_t limit = (lo & 0xFFFF) | (hi & 0xF0000);
         if (hi & 0x800000) limit = limit << 12 | 0xFFF;
-        fprintf(out, "  %2d (sel %#06x): base 0x%08x limit 0x%08x type %#x dpl %u%s%s\n", i,
+        say(out, "  %2d (sel %#06x): base 0x%08x limit 0x%08x type %#x dpl %u%s%s\n", i,
                 i * 8, base, limit, (hi >> 8) & 0x1F, (hi >> 13) & 3,
                 hi & 0x8000 ? "" : " not present", hi & 0x400000 ? " 32-bit" : "");
     }
 }
 
-static void walk_side_by_side(struct debugger *d, const char *arg, FILE *out) {
+static void walk_side_by_side(struct debugger *d, const char *arg, struct monitor_out *out) {
     uint32_t la = (uint32_t)strtoul(arg, NULL, 0), pde, pte, gpa;
-    fprintf(out, "linear %#x: directory index %u, table index %u\n", la, la >> 22,
+    say(out, "linear %#x: directory index %u, table index %u\n", la, la >> 22,
             (la >> 12) & 0x3FF);
-    if (d->lg->shadow.linear) fprintf(out, "  guest : no page table yet (identity)\n");
+    if (d->lg->shadow.linear) say(out, "  guest : no page table yet (identity)\n");
     else if (guest_walk(d, la, &pde, &pte, &gpa))
-        fprintf(out, "  guest : pde 0x%08x pte 0x%08x -> not mapped\n", pde, pte);
+        say(out, "  guest : pde 0x%08x pte 0x%08x -> not mapped\n", pde, pte);
     else
-        fprintf(out, "  guest : pde 0x%08x pte 0x%08x -> guest-physical %#x (host %#x)\n",
+        say(out, "  guest : pde 0x%08x pte 0x%08x -> guest-physical %#x (host %#x)\n",
                 pde, pte, gpa, GUEST_PHYS_BASE + gpa);
     struct paging pg = { CR0_PG | CR0_PE, d->lg->shadow.root, 0 };
     struct walk w;
     if (walk(&d->lg->phys, &pg, la, 0, &w))
-        fprintf(out, "  shadow: pde 0x%08x pte 0x%08x -> not mapped (root %#x)\n", w.pde,
+        say(out, "  shadow: pde 0x%08x pte 0x%08x -> not mapped (root %#x)\n", w.pde,
                 w.pte, pg.cr3);
     else
-        fprintf(out, "  shadow: pde 0x%08x pte 0x%08x -> host-physical %#x (root %#x)\n", w.pde,
+        say(out, "  shadow: pde 0x%08x pte 0x%08x -> host-physical %#x (root %#x)\n", w.pde,
                 w.pte, w.pa, pg.cr3);
 }
 
@@ -182,9 +205,9 @@ void monitor_note_record(void *ctx, const struct trace_rec *r) {
     d->ring_total++;
 }
 
-static void trace(struct debugger *d, const char *arg, FILE *out) {
+static void trace(struct debugger *d, const char *arg, struct monitor_out *out) {
     if (!d->lg->rec->w) {
-        fprintf(out, "no trace: run lgsim with --trace=FILE\n");
+        say(out, "no trace: run lgsim with --trace=FILE\n");
         return;
     }
     unsigned n = *arg ? (unsigned)strtoul(arg, NULL, 0) : 10;
@@ -194,11 +217,11 @@ static void trace(struct debugger *d, const char *arg, FILE *out) {
         const struct trace_rec *r = &d->ring[(d->ring_next + DEBUG_RING - i) % DEBUG_RING];
         char line[512];
         trace_format(r, line, sizeof(line));
-        fprintf(out, "#%llu %s\n", (unsigned long long)r->index, line);
+        say(out, "#%llu %s\n", (unsigned long long)r->index, line);
     }
 }
 
-void monitor_command(struct debugger *d, const char *line, FILE *out) {
+void monitor_command(struct debugger *d, const char *line, struct monitor_out *out) {
     char cmd[32] = "";
     int used = 0;
     sscanf(line, " %31s %n", cmd, &used);
@@ -215,6 +238,6 @@ void monitor_command(struct debugger *d, const char *line, FILE *out) {
     else if (!strcmp(cmd, "step-irqs")) {
         if (!strcmp(arg, "off")) d->opt.skip_irqs = 1;
         else if (!strcmp(arg, "on")) d->opt.skip_irqs = 0;
-        fprintf(out, "steps %s interrupts\n", d->opt.skip_irqs ? "run through" : "go into");
+        say(out, "steps %s interrupts\n", d->opt.skip_irqs ? "run through" : "go into");
     } else help(out);
 }

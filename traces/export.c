@@ -302,7 +302,7 @@ int trace_export(int argc, char **argv) {
     struct trace_reader rd;
     if (tool_open(&rd, in)) return 2;
     memset(&x, 0, sizeof(x));
-    x.out = out ? fopen(out, "w") : stdout;
+    x.out = out ? fopen(out, "wb") : stdout;
     if (!x.out) {
         fprintf(stderr, "lgsim trace: cannot write %s\n", out);
         trace_reader_close(&rd);

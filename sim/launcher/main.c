@@ -225,7 +225,7 @@ static int take_trace_switches(struct cli *c, const char *a) {
     c->opt.trace_file = stderr;
     if (a[16] != '=')
         return 0;
-    if (!(c->opt.trace_file = fopen(a + 17, "w"))) {
+    if (!(c->opt.trace_file = fopen(a + 17, "wb"))) {
         fprintf(stderr, "lgsim: cannot write %s: %s\n", a + 17, strerror(errno));
         return -1;
     }
@@ -396,6 +396,7 @@ static int run_kernel(struct cli *c) {
  * plus the simulator's own options; with no arguments it runs the teaching guest.
  */
 int main(int argc, char **argv) {
+    term_binary_stdio();
     if (argc > 1 && !strcmp(argv[1], "trace"))
         return trace_tool(argc - 1, argv + 1);
     if (argc > 1 && !strcmp(argv[1], "ui")) {
