@@ -95,6 +95,9 @@ uint32_t launcher_eip(struct launcher *l);   /* the Guest's EIP, through LHREQ_G
 
 /* trace_files.c: the binary trace and the one being replayed. */
 int launcher_open_traces(struct launcher *l, char *err, size_t errlen);
+/* A path's file name, without its directories ('/', and on Windows '\\' and "C:" too): what
+ * a trace header names a file by, so that it reads the same on every system. */
+const char *file_base_name(const char *path);
 /* Close the binary trace; 0, or -1 with the reason (a trace that could not be written). */
 int launcher_close_trace(struct launcher *l, char *err, size_t errlen);
 
