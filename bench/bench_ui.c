@@ -104,7 +104,7 @@ int main(int argc, char **argv) {
     double load = now_s() - t0;
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
-    symbols_for_run(&s.sym, &s.run, NULL, NULL);
+    symtab_for_trace(&s.sym, &s.run.h, s.run.path, NULL, NULL, 0);
     model_init(&s.m, &s.run, &s.sym);
     if (gfx_open(&s.g, 1, 1600, 1000, 1, NULL, err, sizeof(err)) ||
         session_relayout(&s, err, sizeof(err))) {
@@ -132,7 +132,7 @@ int main(int argc, char **argv) {
     printf("a frame, one round trip:       %8.3f ms\n", 1e3 * time_frame(&s, 11));
     gfx_close(&s.g);
     model_free(&s.m);
-    symbols_free(&s.sym);
+    symtab_free(&s.sym);
     run_free(&s.run);
     remove(path);
     return 0;

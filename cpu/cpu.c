@@ -117,6 +117,8 @@ void cpu_recheck(struct cpu *c) {
         if (c->irq_pending[i]) next = 0;
     if (cpu_pause_watching(c))
         next = 0;   /* a debugger looks at every block (pause.c) */
+    if (c->sites_due)
+        next = 0;   /* sites.c has work at the next block */
     c->next_check = next;
 }
 
@@ -200,6 +202,10 @@ static void on_block(uc_engine *uc, uint64_t addr, uint32_t size, void *user) {
         c->now_ns += size;
         return;
     }
+    if (c->sites_due && cpu_sites_block(c, (uint32_t)addr, size)) {
+        c->n_blocks--;   /* this start did not run: the block starts again (sites.c) */
+        return;
+    }
     if (cpu_pause_watching(c) && cpu_pause_block(c, (uint32_t)addr, size))
         return;   /* paused before the block, or a resumed block already paid for */
     if (c->now_ns >= c->budget_end) {
@@ -239,6 +245,8 @@ static int has_error_code(int vec) {
 static void take_exception(struct cpu *c, uint32_t intno) {
     struct cpu_event ev = { .vector = (uint8_t)intno };
     uint32_t eip = cpu_get(c, UC_X86_REG_EIP);
+    if (c->sites_due & SITES_DUE_UNPATCH)
+        cpu_sites_unpatch(c);   /* the handler sees the iret's frame as the program left it */
     ctx_save(c);
     int is_int = cpu_ctx_get32(c, c->lay.is_int) == 1;
     uint32_t error = cpu_ctx_get32(c, c->lay.error_code);
@@ -314,6 +322,8 @@ static int add_hooks(struct cpu *c) {
     return e == UC_ERR_OK ? 0 : -1;
 }
 
+#define CPU_TCG_BUFFER_SIZE (32u << 20)
+
 int cpu_open(struct cpu *c, struct phys *phys, const struct cpu_hooks *hooks,
              char *err, size_t errlen) {
     memset(c, 0, sizeof(*c));
@@ -330,6 +340,11 @@ int cpu_open(struct cpu *c, struct phys *phys, const struct cpu_hooks *hooks,
         snprintf(err, errlen, "cannot open a Unicorn i386 engine");
         return -1;
     }
+    /* Unicorn 2.1's default translation buffer is 1 GiB, and every flush of translated code
+     * (a debugger's new hooks or memory write) memsets all of it: the first flush faulted in
+     * the whole GiB, seconds of page clearing.  32 MiB holds a Linux boot's code; set before
+     * the engine's lazy set-up, which the first context or mapping triggers. */
+    uc_ctl_set_tcg_buffer_size(uc, CPU_TCG_BUFFER_SIZE);
     uc_context *ctx = NULL;
     int no_ctx = uc_context_alloc(c->uc, &ctx) != UC_ERR_OK;
     c->ctx = ctx;
@@ -345,6 +360,11 @@ int cpu_open(struct cpu *c, struct phys *phys, const struct cpu_hooks *hooks,
         return -1;
     }
     cs_option(c->dis, CS_OPT_DETAIL, CS_OPT_ON);
+    if (cpu_sites_open(c)) {
+        snprintf(err, errlen, "cannot hook the instructions Unicorn gets wrong");
+        cpu_close(c);
+        return -1;
+    }
     cpu_io_install(c);
     if (cpu_cpuid_install(c)) {
         snprintf(err, errlen, "cannot hook CPUID");
@@ -358,6 +378,7 @@ int cpu_open(struct cpu *c, struct phys *phys, const struct cpu_hooks *hooks,
 }
 
 void cpu_close(struct cpu *c) {
+    cpu_sites_close(c);
     if (c->dis) cs_close(&c->dis);
     if (c->ctx) uc_context_free(c->ctx);
     if (c->uc) uc_close(c->uc);
@@ -400,9 +421,20 @@ enum cpu_stop cpu_run(struct cpu *c, uint32_t eip, uint32_t until) {
     c->cr2 = cpu_get(c, UC_X86_REG_CR2);
     c->pause.resuming = 0;
     cpu_recheck(c);
+    cpu_sites_between_runs(c);
     uc_err e = uc_emu_start(c->uc, eip, until, 0, 0);
-    while (e == UC_ERR_OK && !c->stopping && c->pause.pending)
-        e = cpu_pause_serve(c, until);   /* a debugger's pause: its turn, then go on */
+    for (;;) {
+        if (e == UC_ERR_OK && !c->stopping && c->pause.pending) {
+            e = cpu_pause_serve(c, until);   /* a debugger's pause: its turn, then go on */
+        } else if (e == UC_ERR_OK && !c->stopping && c->sites_stop) {
+            c->sites_stop = 0;               /* too many site hooks: drop them, go on */
+            cpu_sites_between_runs(c);
+            e = uc_emu_start(c->uc, cpu_get(c, UC_X86_REG_EIP), until, 0, 0);
+        } else {
+            break;
+        }
+    }
+    cpu_sites_between_runs(c);
     if (c->stopping)
         return c->stop;
     if (e != UC_ERR_OK) {

@@ -184,6 +184,14 @@ struct cpu {
 
     struct cpu_pause pause;    /* all zero without a debugger: costs nothing then */
 
+    /* The instructions Unicorn gets wrong, hooked where they stand (sites.c). */
+    struct cpu_sites *sites;
+    unsigned sites_due;        /* work for the next block start (private.h SITES_DUE_*) */
+    int sites_stop;            /* the engine stopped to drop all site hooks */
+    size_t h_edge;
+    uint64_t n_translations;   /* blocks Unicorn translated */
+    uint64_t n_site_resets, n_vm_refused;
+
     uint64_t n_deliveries, n_blocks, n_io_gp, n_rdtsc, n_cpuid;
     size_t h_intr, h_block, h_in, h_out, h_invalid, h_unmapped, h_cpuid;   /* cpu/'s own hooks */
     struct cpu_user_hook user_hooks[CPU_USER_HOOKS];

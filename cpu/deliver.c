@@ -312,6 +312,9 @@ int cpu_deliver(struct cpu *c, const struct cpu_event *first) {
         int r = try_deliver(c, &ev, depth, &d, &f);
         if (r == DELIVERED) {
             c->n_deliveries++;
+            /* a null FS or GS the handler inherits gets its guard before the handler runs */
+            c->sites_due |= SITES_DUE_SEGS;
+            c->next_check = 0;
             if (d.ev.vector == 14) c->cr2 = d.cr2;   /* segment.c restores it after a #GP */
             if (c->hooks.delivered) c->hooks.delivered(c->hooks.ctx, &d);
             return 0;

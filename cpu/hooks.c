@@ -68,18 +68,27 @@ int cpu_hook_mem(struct cpu *c, cpu_hook *h, cpu_mem_fn fn, void *ctx) {
  * Unicorn dropped are then the wrong ones, or none, so every translation is dropped here: a
  * block that still had the hook compiled in would go on calling into Unicorn's hook list.
  */
-void cpu_hooks_del(struct cpu *c, const cpu_hook *h, int n) {
+void cpu_engine_hooks_del(struct cpu *c, const uc_hook *h, int n) {
     if (n <= 0) return;
     uc_context_save(c->uc, c->ctx);
     uint32_t cr0 = cpu_get(c, UC_X86_REG_CR0) & ~CR0_PG;
     uc_reg_write(c->uc, UC_X86_REG_CR0, &cr0);
-    for (int i = 0; i < n; i++) {
-        struct cpu_user_hook *u = &c->user_hooks[h[i]];
-        uc_hook_del(c->uc, u->engine_hook);
-        *u = (struct cpu_user_hook){ 0 };
-    }
+    for (int i = 0; i < n; i++)
+        uc_hook_del(c->uc, h[i]);
     uc_context_restore(c->uc, c->ctx);
     c->ctx_fresh = 1;
     uc_ctl_flush_tlb(c->uc);
     uc_ctl_flush_tb(c->uc);
+}
+
+void cpu_hooks_del(struct cpu *c, const cpu_hook *h, int n) {
+    if (n <= 0) return;
+    uc_hook engine[CPU_USER_HOOKS];
+    int k = 0;
+    for (int i = 0; i < n && k < CPU_USER_HOOKS; i++) {
+        struct cpu_user_hook *u = &c->user_hooks[h[i]];
+        engine[k++] = u->engine_hook;
+        *u = (struct cpu_user_hook){ 0 };
+    }
+    cpu_engine_hooks_del(c, engine, k);
 }

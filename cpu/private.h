@@ -40,6 +40,20 @@ int cpu_null_segment_used(struct cpu *c, uint32_t eip);
 /* cpu_guard_null_segments() told which are null (1: FS, 2: GS) instead of reading them. */
 void cpu_guard_segments(struct cpu *c, unsigned which);
 void cpu_recheck(struct cpu *c);
+/* sites.c: the instructions Unicorn gets wrong.  sites_due bits: */
+#define SITES_DUE_FIRST   1u   /* the engine's first block: scan it (no edge hook for it) */
+#define SITES_DUE_NEW     2u   /* a block was translated before its sites were hooked */
+#define SITES_DUE_SEGS    4u   /* guard a null FS or GS the program may have loaded */
+#define SITES_DUE_UNPATCH 8u   /* put back the EFLAGS word of an iret image */
+int cpu_sites_open(struct cpu *c);
+void cpu_sites_close(struct cpu *c);
+int cpu_sites_block(struct cpu *c, uint32_t addr, uint32_t size);
+void cpu_sites_unpatch(struct cpu *c);
+void cpu_sites_between_runs(struct cpu *c);
+/* hooks.c: delete engine hooks without Unicorn's side effects; drops every translation. */
+void cpu_engine_hooks_del(struct cpu *c, const uc_hook *h, int n);
+/* segment.c: guard whatever null FS or GS is loaded now (CPL > 0), leaving guard_pending. */
+void cpu_guard_loaded_null_segments(struct cpu *c);
 void cpu_force_cpl(struct cpu *c, int cpl);
 
 #define HF_CPL_MASK      3u

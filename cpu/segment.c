@@ -20,10 +20,13 @@
  * there, and the rule above turns it into the #GP(0).  The hidden base of a null selector is
  * invisible to the program (an i386 never uses it), and a later segment load replaces it.
  *
- * Known difference: a null selector the Guest loads itself (mov, pop, or an iret that clears
- * a segment) gets QEMU's base 0 again until the next world switch; an access through it at a
- * mapped offset (or, without paging, one backed by RAM) goes ahead.  So does an access whose
- * offset is large enough to wrap past the top of the address space from the poisoned base.
+ * A null FS or GS the program loads itself (mov, pop, lfs/lgs, or an iret or retf to an outer
+ * ring that nulls it) is guarded the same way right after the load: sites.c hooks those
+ * instructions, and every delivery guards what the handler inherits.
+ *
+ * Known difference: an access whose offset is large enough to wrap past the top of the
+ * address space from the poisoned base goes ahead; a null DS or ES is caught only when its
+ * access faults (Unicorn lets a program set no hidden base but FS's and GS's).
  */
 
 static const int data_seg_regs[] = { UC_X86_REG_DS, UC_X86_REG_ES, UC_X86_REG_FS,
@@ -143,6 +146,15 @@ void cpu_guard_segments(struct cpu *c, unsigned which) {
         return;
     if (which & 1) set_hidden_base(c, 0xC0000100u, c->null_seg_poison);   /* MSR_FS_BASE */
     if (which & 2) set_hidden_base(c, 0xC0000101u, c->null_seg_poison);   /* MSR_GS_BASE */
+}
+
+void cpu_guard_loaded_null_segments(struct cpu *c) {
+    if (!c->null_seg_poison || cpu_cpl(c) == 0)
+        return;
+    if ((cpu_get(c, UC_X86_REG_FS) & 0xFFFC) == 0)
+        set_hidden_base(c, 0xC0000100u, c->null_seg_poison);   /* MSR_FS_BASE */
+    if ((cpu_get(c, UC_X86_REG_GS) & 0xFFFC) == 0)
+        set_hidden_base(c, 0xC0000101u, c->null_seg_poison);   /* MSR_GS_BASE */
 }
 
 void cpu_guard_null_segments(struct cpu *c) {

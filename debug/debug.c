@@ -26,6 +26,7 @@ static void attach(struct debugger *d, int fd) {
     d->in_have = d->in_used = 0;
     d->no_ack = 0;
     d->awaiting_stop = 0;
+    d->host_writes = 0;   /* each debugger turns host writes on for itself */
     d->attached_once = 1;
     fprintf(stderr, "lgsim: gdb: debugger attached\n");
 }

@@ -3,7 +3,7 @@
 #define LGSIM_DEBUG_H
 #include <stddef.h>
 #include "cpu/cpu.h"
-#include "sim/elf.h"
+#include "sim/symbols.h"
 
 struct lguest;
 struct debugger;
@@ -13,7 +13,7 @@ struct debug_options {
     int wait;          /* --gdb-wait: hold the first instruction until a debugger attaches */
     int skip_irqs;     /* --gdb-step-over-irqs: a step runs an interrupt through to its end */
     const char *kernel_path, *switcher_obj, *host_elf;   /* for the printed gdb commands */
-    const struct elf_exec *kernel;   /* the Guest kernel's symbols; NULL: it has none */
+    const struct symtab *symbols;    /* the Guest kernel's names; NULL: none */
 };
 
 /* Listen (127.0.0.1 only) and tell the CPU whom to ask when it pauses. */

@@ -67,6 +67,7 @@ struct debugger {
     int awaiting_stop;               /* gdb sent c or s and waits for the stop */
 
     enum view view;
+    int host_writes;                 /* "monitor host-writes on": M and X may write host memory */
 
     struct trace_rec ring[DEBUG_RING];
     unsigned ring_next;

@@ -3,6 +3,7 @@
 #include "sim/host/layout.h"
 #include "abi/lguest.h"
 #include "switcher-model/lguest_pages.h"
+#include "traces/number.h"
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,7 +43,9 @@ static void help(struct monitor_out *out) {
 "  idt | gdt             the Guest's IDT and GDT as the Host holds them\n"
 "  walk ADDR             ADDR through the Guest's page table and the shadow, side by side\n"
 "  trace [N]             the last N trace records (with --trace)\n"
-"  step-irqs on|off      whether a step goes into interrupts (on) or runs them through\n");
+"  step-irqs on|off      whether a step goes into interrupts (on) or runs them through\n"
+"  host-writes on|off    whether gdb may write host memory outside the guest's (off: refused;\n"
+"                        on: the containment check at exit names the debugger as writer)\n");
 }
 
 const char *world_name(struct debugger *d) {
@@ -63,9 +66,16 @@ static const char *symbol(struct debugger *d, uint32_t eip, uint32_t *off) {
         s = switcher_symbolize(&lg->sw, eip, off);
     else if (cpu_cpl(d->c) == 0)
         s = elf_symbolize(&lg->host_elf, eip, off);
-    else if (d->opt.kernel)
-        s = elf_symbolize(d->opt.kernel, eip, off);
+    else if (d->opt.symbols)
+        s = symtab_lookup(d->opt.symbols, eip, off);
     return s;
+}
+
+/* " <name+0x10>" for a Guest address, or "". */
+static const char *guest_tag(struct debugger *d, uint32_t addr, char *buf, size_t len) {
+    if (d->opt.symbols) return symtab_tag(d->opt.symbols, addr, buf, len);
+    snprintf(buf, len, "%s", "");
+    return buf;
 }
 
 static void where(struct debugger *d, struct monitor_out *out) {
@@ -73,7 +83,8 @@ static void where(struct debugger *d, struct monitor_out *out) {
     uint32_t eip = cpu_get(d->c, CPU_REG_EIP), off = 0;
     const char *sym = symbol(d, eip, &off);
     say(out, "%s, cpl %d, eip %#x", world_name(d), cpu_cpl(d->c), eip);
-    if (sym) say(out, " <%s+%#x>", sym, off);
+    if (sym && off) say(out, " <%s+%#x>", sym, off);
+    else if (sym) say(out, " <%s>", sym);
     say(out, ", cr3 %#x\n", cpu_get(d->c, CPU_REG_CR3));
     say(out, "virtual time %llu ns, world switches %llu\n",
             (unsigned long long)d->c->now_ns, (unsigned long long)lg->count.n_runs);
@@ -103,10 +114,16 @@ static void set_view(struct debugger *d, const char *arg, struct monitor_out *ou
 
 static void until(struct debugger *d, const char *arg, struct monitor_out *out) {
     char what[16] = "";
-    unsigned nr = ~0u;
-    int n = sscanf(arg, "%15s %i", what, (int *)&nr);
+    int used = 0;
+    uint64_t nr = ~0u;
+    sscanf(arg, "%15s %n", what, &used);
+    const char *num = used ? arg + used : "";
+    if (*num && (strcmp(what, "hcall") || number_parse(num, 0, 0, ~0u - 1, &nr))) {
+        say(out, "until: bad number '%s' (until hcall N: a hypercall number)\n", num);
+        return;
+    }
     d->until_hit = 0;
-    d->until_nr = n == 2 ? nr : ~0u;
+    d->until_nr = (uint32_t)nr;
     if (!strcmp(what, "switch")) d->until = UNTIL_SWITCH;
     else if (!strcmp(what, "pf")) d->until = UNTIL_PF;
     else if (!strcmp(what, "hcall")) d->until = UNTIL_HCALL;
@@ -157,8 +174,10 @@ static void show_idt(struct debugger *d, struct monitor_out *out) {
     for (int v = 0; v < 256; v++) {
         uint32_t lo = d->lg->idt[v][0], hi = d->lg->idt[v][1];
         if (!lo && !hi) continue;
-        say(out, "  %3d (%#04x): handler 0x%08x sel %#06x dpl %u %s%s\n", v, v,
-                (hi & 0xFFFF0000u) | (lo & 0xFFFF), lo >> 16, (hi >> 13) & 3,
+        uint32_t handler = (hi & 0xFFFF0000u) | (lo & 0xFFFF);
+        char tag[160];
+        say(out, "  %3d (0x%02x): handler 0x%08x%s sel %#06x dpl %u %s%s\n", v, v, handler,
+                guest_tag(d, handler, tag, sizeof(tag)), lo >> 16, (hi >> 13) & 3,
                 ((hi >> 8) & 0xF) == 0xE ? "interrupt gate" : ((hi >> 8) & 0xF) == 0xF ?
                 "trap gate" : "other", hi & 0x8000 ? "" : " (not present)");
     }
@@ -172,14 +191,21 @@ static void show_gdt(struct debugger *d, struct monitor_out *out) {
         uint32_t base = (lo >> 16) | ((hi & 0xFF) << 16) | (hi & 0xFF000000u);
         uint32_t limit = (lo & 0xFFFF) | (hi & 0xF0000);
         if (hi & 0x800000) limit = limit << 12 | 0xFFF;
-        say(out, "  %2d (sel %#06x): base 0x%08x limit 0x%08x type %#x dpl %u%s%s\n", i,
-                i * 8, base, limit, (hi >> 8) & 0x1F, (hi >> 13) & 3,
+        char tag[160] = "";   /* a base that is a symbol: the per-cpu area, a TLS block */
+        if (base) guest_tag(d, base, tag, sizeof(tag));
+        say(out, "  %2d (sel %#06x): base 0x%08x%s limit 0x%08x type %#x dpl %u%s%s\n", i,
+                i * 8, base, tag, limit, (hi >> 8) & 0x1F, (hi >> 13) & 3,
                 hi & 0x8000 ? "" : " not present", hi & 0x400000 ? " 32-bit" : "");
     }
 }
 
 static void walk_side_by_side(struct debugger *d, const char *arg, struct monitor_out *out) {
-    uint32_t la = (uint32_t)strtoul(arg, NULL, 0), pde, pte, gpa;
+    uint64_t addr;
+    if (number_parse(arg, 0, 0, 0xFFFFFFFFu, &addr)) {
+        say(out, "walk: bad address '%s' (walk ADDR: 0 to 0xffffffff)\n", arg);
+        return;
+    }
+    uint32_t la = (uint32_t)addr, pde, pte, gpa;
     say(out, "linear %#x: directory index %u, table index %u\n", la, la >> 22,
             (la >> 12) & 0x3FF);
     if (d->lg->shadow.linear) say(out, "  guest : no page table yet (identity)\n");
@@ -210,13 +236,19 @@ static void trace(struct debugger *d, const char *arg, struct monitor_out *out) 
         say(out, "no trace: run lgsim with --trace=FILE\n");
         return;
     }
-    unsigned n = *arg ? (unsigned)strtoul(arg, NULL, 0) : 10;
-    if (n > DEBUG_RING) n = DEBUG_RING;
+    uint64_t want = 10;
+    if (*arg && number_parse(arg, 0, 0, DEBUG_RING, &want)) {
+        say(out, "trace: bad count '%s' (trace N: 0 to %d)\n", arg, DEBUG_RING);
+        return;
+    }
+    unsigned n = (unsigned)want;
     if (n > d->ring_total) n = (unsigned)d->ring_total;
     for (unsigned i = n; i > 0; i--) {
         const struct trace_rec *r = &d->ring[(d->ring_next + DEBUG_RING - i) % DEBUG_RING];
         char line[512];
-        trace_format(r, line, sizeof(line));
+        struct trace_namer names = { NULL, NULL };
+        if (d->opt.symbols) names = symtab_namer(d->opt.symbols);
+        trace_format_named(r, &names, line, sizeof(line));
         say(out, "#%llu %s\n", (unsigned long long)r->index, line);
     }
 }
@@ -239,5 +271,11 @@ void monitor_command(struct debugger *d, const char *line, struct monitor_out *o
         if (!strcmp(arg, "off")) d->opt.skip_irqs = 1;
         else if (!strcmp(arg, "on")) d->opt.skip_irqs = 0;
         say(out, "steps %s interrupts\n", d->opt.skip_irqs ? "run through" : "go into");
+    } else if (!strcmp(cmd, "host-writes")) {
+        if (!strcmp(arg, "on")) d->host_writes = 1;
+        else if (!strcmp(arg, "off")) d->host_writes = 0;
+        else if (*arg) say(out, "host-writes on or off, not '%s'\n", arg);
+        say(out, "writes to host memory outside the guest's: %s\n",
+                d->host_writes ? "allowed (the debugger is named at exit)" : "refused");
     } else help(out);
 }

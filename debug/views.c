@@ -1,6 +1,7 @@
 /* views.c - memory as gdb reads it: through the current address space or another one. */
 #include "debugger.h"
 #include "sim/host/layout.h"
+#include <stdio.h>
 #include <string.h>
 
 /*
@@ -58,30 +59,58 @@ static int paging_for(struct debugger *d, enum view v, struct paging *pg) {
     return 0;
 }
 
-/* One page-bounded piece: the host pointer behind [addr, addr+len) in view v. */
-static uint8_t *piece(struct debugger *d, enum view v, uint32_t addr, uint32_t len) {
-    if (v == VIEW_PHYSICAL) return phys_ptr(&d->lg->phys, addr, len);
+/* Where one page-bounded piece [addr, addr+len) of view v lies in host-physical memory. */
+static int piece_pa(struct debugger *d, enum view v, uint32_t addr, uint32_t *pa) {
+    if (v == VIEW_PHYSICAL) {
+        *pa = addr;
+        return 0;
+    }
     if (v == VIEW_GUEST) {
         uint32_t pde, pte, gpa;
-        return guest_walk(d, addr, &pde, &pte, &gpa) ? NULL : guest_phys(d, gpa, len);
+        if (guest_walk(d, addr, &pde, &pte, &gpa) || gpa >= d->lg->mem) return -1;
+        *pa = GUEST_PHYS_BASE + gpa;
+        return 0;
     }
     struct paging pg;
     struct walk w;
     paging_for(d, v, &pg);
-    if (!(pg.cr0 & CR0_PG)) return phys_ptr(&d->lg->phys, addr, len);
-    if (walk(&d->lg->phys, &pg, addr, 0, &w)) return NULL;
-    return phys_ptr(&d->lg->phys, w.pa, len);
+    if (!(pg.cr0 & CR0_PG)) {
+        *pa = addr;
+        return 0;
+    }
+    if (walk(&d->lg->phys, &pg, addr, 0, &w)) return -1;
+    *pa = w.pa;
+    return 0;
 }
 
+static uint8_t *piece(struct debugger *d, enum view v, uint32_t addr, uint32_t len,
+                      uint32_t *pa) {
+    return piece_pa(d, v, addr, pa) ? NULL : phys_ptr(&d->lg->phys, *pa, len);
+}
+
+static int in_guest_memory(struct debugger *d, uint32_t pa, uint32_t len) {
+    return pa >= GUEST_PHYS_BASE && pa - GUEST_PHYS_BASE < d->lg->mem &&
+           len <= d->lg->mem - (pa - GUEST_PHYS_BASE);
+}
+
+/* Each page-bounded piece of [addr, addr+len): check (write < 0), read (0) or write (1). */
 static int copy(struct debugger *d, enum view v, uint32_t addr, uint8_t *buf, uint32_t len,
-                  int write) {
+                int write) {
     while (len) {
-        uint32_t n = 0x1000 - (addr & 0xFFF);
+        uint32_t n = 0x1000 - (addr & 0xFFF), pa;
         if (n > len) n = len;
-        uint8_t *p = piece(d, v, addr, n);
+        uint8_t *p = piece(d, v, addr, n, &pa);
         if (!p) return -1;
-        if (write) memcpy(p, buf, n);
-        else memcpy(buf, p, n);
+        if (write < 0 && !in_guest_memory(d, pa, n) && !d->host_writes) {
+            fprintf(stderr, "lgsim: gdb: refused a write to host memory at %#x (%s view "
+                    "%#x), outside the guest's; 'monitor host-writes on' allows it\n", pa,
+                    view_name(v), addr);
+            return -1;
+        }
+        if (write > 0 && !in_guest_memory(d, pa, n) && host_guard_debugger_wrote(d->lg, pa, n))
+            return -1;
+        if (write > 0) memcpy(p, buf, n);
+        else if (!write) memcpy(buf, p, n);
         addr += n;
         buf += n;
         len -= n;
@@ -93,8 +122,12 @@ int view_read(struct debugger *d, enum view v, uint32_t addr, void *buf, uint32_
     return copy(d, v, addr, buf, len, 0);
 }
 
-/* A write may change code the CPU has translated, or page tables it has cached. */
+/* Only guest memory, unless the user said otherwise: a write into the host's tables, code or
+ * the Switcher would change what the containment check guards.  All of it is checked before
+ * any of it is written.  A write may change code the CPU has translated, or page tables it
+ * has cached. */
 int view_write(struct debugger *d, enum view v, uint32_t addr, const void *buf, uint32_t len) {
+    if (copy(d, v, addr, (uint8_t *)buf, len, -1)) return -1;
     int r = copy(d, v, addr, (uint8_t *)buf, len, 1);
     cpu_code_changed(d->c);
     cpu_flush_tlb(d->c);

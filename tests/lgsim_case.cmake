@@ -3,6 +3,8 @@
 set(LGSIM $<TARGET_FILE:lgsim>)
 set(GUEST ${PROJECT_BINARY_DIR}/tests/guests/hello_guest.elf)     # tests/guests/hello
 set(MECH ${PROJECT_BINARY_DIR}/tests/guests/mech_guest.elf)       # tests/guests/mech
+set(RESTART_GUEST ${PROJECT_BINARY_DIR}/tests/guests/restart_guest.elf)   # tests/guests/restart
+set(BOUNDARY ${PROJECT_BINARY_DIR}/tests/guests/boundary_guest.elf)   # tests/guests/boundary
 set(TEACH_GUEST ${PROJECT_BINARY_DIR}/guest/teaching_guest.elf)   # guest/, the demo
 set(SWITCHER_O ${PROJECT_BINARY_DIR}/switcher-model/switcher.o)
 set(LGSIM_RUN_CHECK ${CMAKE_CURRENT_LIST_DIR}/run_check.cmake)

@@ -1,5 +1,6 @@
 /* diff.c - "lgsim trace diff": where two traces part ways, shown like a unified diff. */
 #include "traces/diff.h"
+#include "traces/number.h"
 #include "traces/tool.h"
 #include <inttypes.h>
 #include <stdlib.h>
@@ -34,9 +35,8 @@ static void usage(FILE *f) {
 }
 
 static int parse_count(const char *s, unsigned max, unsigned *out) {
-    char *end;
-    unsigned long v = strtoul(s, &end, 10);
-    if (end == s || *end || v > max) return -1;
+    uint64_t v;
+    if (number_parse(s, 10, 0, max, &v)) return -1;
     *out = (unsigned)v;
     return 0;
 }
@@ -47,8 +47,18 @@ static int parse_args(struct diff *d, int argc, char **argv, const char **pa, co
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help")) return usage(stdout), 1;
-        if (!strncmp(a, "--context=", 10) && !parse_count(a + 10, 1000, &d->context)) continue;
-        if (!strncmp(a, "--window=", 9) && !parse_count(a + 9, 10000, &d->window)) continue;
+        if (!strncmp(a, "--context=", 10)) {
+            if (parse_count(a + 10, 1000, &d->context))
+                return fprintf(stderr, "lgsim trace diff: bad --context '%s' (0 to 1000)\n",
+                               a + 10), -1;
+            continue;
+        }
+        if (!strncmp(a, "--window=", 9)) {
+            if (parse_count(a + 9, 10000, &d->window))
+                return fprintf(stderr, "lgsim trace diff: bad --window '%s' (0 to 10000)\n",
+                               a + 9), -1;
+            continue;
+        }
         if (!strcmp(a, "--all")) { d->all = 1; continue; }
         if (!strncmp(a, "--ignore=", 9)) {
             if (diff_rules_ignore(&d->rules, a + 9, err, sizeof(err)))
@@ -95,9 +105,9 @@ static struct realign find_realign(struct diff *d) {
 
 /* --- the report --- */
 
-static void print_rec(char mark, const struct trace_rec *r) {
+static void print_rec(const struct diff_stream *s, char mark, const struct trace_rec *r) {
     static char line[4096];
-    trace_format(r, line, sizeof(line));
+    trace_format_named(r, &s->names, line, sizeof(line));
     printf("%c #%" PRIu64 " %s\n", mark, r->index, line);
 }
 
@@ -123,7 +133,7 @@ static void print_summary(struct diff *d, const char *lead) {
 
 /* n records of s from position 'from', marked; at most 'max' lines then a count. */
 static void print_run(struct diff_stream *s, char mark, size_t from, size_t n, size_t max) {
-    for (size_t k = 0; k < n && k < max; k++) print_rec(mark, diff_stream_peek(s, from + k));
+    for (size_t k = 0; k < n && k < max; k++) print_rec(s, mark, diff_stream_peek(s, from + k));
     if (n > max) printf("%c ... %zu more\n", mark, n - max);
 }
 
@@ -138,7 +148,7 @@ static void print_hunk(struct diff *d, const struct realign *r) {
     printf("--- %s\n+++ %s\n", d->a.path, d->b.path);
     for (size_t k = d->context; k > 0; k--) {
         const struct trace_rec *c = diff_stream_back(&d->a, k);
-        if (c) print_rec(' ', c);
+        if (c) print_rec(&d->a, ' ', c);
     }
     if (!r->found) {   /* no realignment: the divergent record and 'context' more of each */
         print_run(&d->a, '-', 0, available(&d->a, 0, d->context + 1), d->context + 1);
@@ -147,8 +157,8 @@ static void print_hunk(struct diff *d, const struct realign *r) {
     }
     size_t max = d->context > SHOWN_MIN ? d->context : SHOWN_MIN;
     if (r->i == 0 && r->j == 0) {   /* the same events at another time: one changed line */
-        print_rec('-', diff_stream_peek(&d->a, 0));
-        print_rec('+', diff_stream_peek(&d->b, 0));
+        print_rec(&d->a, '-', diff_stream_peek(&d->a, 0));
+        print_rec(&d->b, '+', diff_stream_peek(&d->b, 0));
         print_run(&d->a, ' ', 1, available(&d->a, 1, d->context), d->context);
         return;
     }

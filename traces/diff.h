@@ -3,6 +3,7 @@
 #ifndef LGSIM_TRACE_DIFF_H
 #define LGSIM_TRACE_DIFF_H
 #include <stddef.h>
+#include "traces/names.h"
 #include "traces/reader.h"
 
 /*
@@ -19,6 +20,7 @@ struct diff_stream {
     uint64_t head;                   /* records consumed (the index of the current one) */
     uint64_t filled;                 /* records read into the ring */
     int ended, bad;                  /* the reader hit the end marker / a bad file */
+    struct trace_namer names;        /* this trace's kernel names its code addresses */
 };
 
 int diff_stream_open(struct diff_stream *s, const char *path, size_t keep, size_t ahead);

@@ -20,11 +20,18 @@ int diff_stream_open(struct diff_stream *s, const char *path, size_t keep, size_
         s->ring = NULL;
         return -1;
     }
+    if (tool_names(&s->names, &s->r, path)) {
+        trace_reader_close(&s->r);
+        free(s->ring);
+        s->ring = NULL;
+        return -1;
+    }
     return 0;
 }
 
 void diff_stream_close(struct diff_stream *s) {
     if (!s->ring) return;
+    tool_names_close(&s->names);
     trace_reader_close(&s->r);
     free(s->ring);
     s->ring = NULL;

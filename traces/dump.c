@@ -27,6 +27,11 @@ int trace_dump(int argc, char **argv) {
     if (!path) { usage(stderr); return 2; }
     struct trace_reader r;
     if (tool_open(&r, path)) return 2;
+    struct trace_namer names;
+    if (tool_names(&names, &r, path)) {
+        trace_reader_close(&r);
+        return 2;
+    }
     static char line[4096];
     if (header) {
         trace_format_header(&r.h, line, sizeof(line));
@@ -36,10 +41,11 @@ int trace_dump(int argc, char **argv) {
     int rc;
     while ((rc = trace_read(&r, &rec)) > 0) {
         if (!trace_filter_match(&flt, &rec)) continue;
-        trace_format(&rec, line, sizeof(line));
+        trace_format_named(&rec, &names, line, sizeof(line));
         printf("#%" PRIu64 " %s\n", rec.index, line);
     }
     rc = tool_read_end(&r, rc);
+    tool_names_close(&names);
     trace_reader_close(&r);
     return rc ? 2 : 0;
 }

@@ -1,5 +1,6 @@
 /* explain.c - "lgsim trace explain": find one page-fault round trip and narrate it. */
 #include "traces/explain.h"
+#include "traces/number.h"
 #include "traces/tool.h"
 #include <inttypes.h>
 #include <stdlib.h>
@@ -45,9 +46,8 @@ void explain_say(struct explain *e, uint64_t t, const struct text *what) {
 
 /* --round-trip=N or --round-trip N; 0 when N is not a positive number. */
 static uint32_t parse_rt(const char *s) {
-    char *end;
-    unsigned long long v = strtoull(s, &end, 10);
-    return (end == s || *end || v == 0 || v > UINT32_MAX) ? 0 : (uint32_t)v;
+    uint64_t v;
+    return number_parse(s, 10, 1, UINT32_MAX, &v) ? 0 : (uint32_t)v;
 }
 
 static int parse_args(int argc, char **argv, uint32_t *rt, const char **path) {
@@ -126,7 +126,14 @@ int trace_explain(int argc, char **argv) {
     if (parse_args(argc, argv, &e.rt, &path)) return 2;
     struct trace_reader rd;
     if (tool_open(&rd, path)) return 2;
+    struct trace_namer names;
+    if (tool_names(&names, &rd, path)) {
+        trace_reader_close(&rd);
+        return 2;
+    }
+    e.names = &names;
     int rc = narrate(&rd, &e, path);
+    tool_names_close(&names);
     trace_reader_close(&rd);
     return rc;
 }

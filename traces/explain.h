@@ -3,6 +3,7 @@
 #define LGSIM_TRACE_EXPLAIN_H
 #include <stdio.h>
 #include "traces/describe.h"
+#include "traces/names.h"
 
 #define EXPLAIN_SPTES 4    /* shadow PTEs kept until the decision that wrote them is told */
 
@@ -18,6 +19,7 @@ struct explain {
     /* When set, each step goes here instead of to out (the UI's story panel). */
     void (*sink)(void *ctx, uint64_t t, const struct text *what);
     void *sink_ctx;
+    const struct trace_namer *names;   /* names code addresses; NULL: none */
     uint32_t rt;
     uint64_t t0;                   /* the fault: times are told from here */
     uint32_t eip, cs, cr2, pgdir;  /* the faulting instruction, its address, its directory */

@@ -4,6 +4,15 @@
 
 #define SWITCHER_BASE 0xFFC00000u   /* never demand-paged: see mmu/shadow.c */
 
+/* " <function+0x12>" for a code address when the explain has names, else "".  Four at a time
+ * can be in one sentence. */
+static const char *nm(struct explain *e, uint32_t addr) {
+    static char buf[4][160];
+    static unsigned next;
+    char *b = buf[next++ % 4];
+    return trace_name_tag(e->names, addr, b, sizeof(buf[0]));
+}
+
 static void say(struct explain *e, uint64_t t, struct text *w) {
     explain_say(e, t, w);
     text_clear(w);
@@ -102,11 +111,12 @@ static void tell_exit(struct explain *e) {
     text_clear(&w);
     if (f[TH_VECTOR] >= 32 && f[TH_VECTOR] != 0x80)
         text_add(&w, "A host interrupt (vector %#x%s%s) took the CPU out of the guest at eip "
-                 "%#010x (%s); the host handled it.", f[TH_VECTOR], v ? ", " : "", v ? v : "",
-                 f[TH_EIP], describe_ring(f[TH_CS]));
+                 "%#010x%s (%s); the host handled it.", f[TH_VECTOR], v ? ", " : "", v ? v : "",
+                 f[TH_EIP], nm(e, f[TH_EIP]), describe_ring(f[TH_CS]));
     else
-        text_add(&w, "The guest left for the host: %s (vector %u) at eip %#010x (%s).",
-                 v ? v : "a trap", f[TH_VECTOR], f[TH_EIP], describe_ring(f[TH_CS]));
+        text_add(&w, "The guest left for the host: %s (vector %u) at eip %#010x%s (%s).",
+                 v ? v : "a trap", f[TH_VECTOR], f[TH_EIP], nm(e, f[TH_EIP]),
+                 describe_ring(f[TH_CS]));
     e->exit_open = 0;
     say(e, e->exit.t, &w);
 }
@@ -115,8 +125,8 @@ static void tell_fault(struct explain *e, const struct trace_rec *r) {
     const uint32_t *f = r->f;
     struct text w;
     text_clear(&w);
-    text_add(&w, "The fault. The CPU was running %s (cs %#06x) at eip %#010x, ",
-             describe_ring(f[TH_CS]), f[TH_CS], f[TH_EIP]);
+    text_add(&w, "The fault. The CPU was running %s (cs %#06x) at eip %#010x%s, ",
+             describe_ring(f[TH_CS]), f[TH_CS], f[TH_EIP], nm(e, f[TH_EIP]));
     if (f[TH_PGDIR])
         text_add(&w, "in the address space of guest page directory %#010x (CR3 held the "
                  "host's shadow of it, %#010x), ", f[TH_PGDIR], f[TH_SHADOW]);
@@ -224,8 +234,9 @@ static void tell_nested_fault(struct explain *e, const struct trace_rec *r) {
     const uint32_t *f = r->f;
     struct text w;
     text_clear(&w);
-    text_add(&w, "A fault inside the round trip: %s at eip %#010x touched %#010x (error code "
-             "%#x: ", describe_ring(e->exit.f[TH_CS]), f[PF_EIP], f[PF_CR2], f[PF_ERR]);
+    text_add(&w, "A fault inside the round trip: %s at eip %#010x%s touched %#010x (error code "
+             "%#x: ", describe_ring(e->exit.f[TH_CS]), f[PF_EIP], nm(e, f[PF_EIP]), f[PF_CR2],
+             f[PF_ERR]);
     describe_pf_err(&w, f[PF_ERR]);
     text_add(&w, "), out through the Switcher (%u ns).", e->exit.f[TH_SWITCHER_NS]);
     say(e, e->exit.t, &w);
@@ -254,18 +265,18 @@ static void tell_reflect(struct explain *e, const struct trace_rec *r) {
     struct text w;
     text_clear(&w);
     if (e->exit_open && f[RF_VECTOR] != 14) {
-        text_add(&w, "The guest's %s (vector %u) at eip %#010x goes back to the guest. ",
-                 v ? v : "trap", f[RF_VECTOR], f[RF_EIP]);
+        text_add(&w, "The guest's %s (vector %u) at eip %#010x%s goes back to the guest. ",
+                 v ? v : "trap", f[RF_VECTOR], f[RF_EIP], nm(e, f[RF_EIP]));
         e->exit_open = 0;
     }
     text_add(&w, "The host reflected the %s as the CPU would have delivered it: it pushed %s"
-             "eflags, cs %#06x, eip %#010x", v ? v : "trap", from_user ? "the ring-3 ss and "
-             "esp, " : "", f[RF_CS], f[RF_EIP]);
+             "eflags, cs %#06x, eip %#010x%s", v ? v : "trap", from_user ? "the ring-3 ss and "
+             "esp, " : "", f[RF_CS], f[RF_EIP], nm(e, f[RF_EIP]));
     if (vector_has_errcode(f[RF_VECTOR])) text_add(&w, " and the error code %#x", f[RF_ERR]);
     text_add(&w, " onto the guest's %s, leaving esp at %#010x, and set the guest to resume at "
-             "%#010x, its handler in IDT entry %u.", from_user ? "kernel stack (the one "
+             "%#010x%s, its handler in IDT entry %u.", from_user ? "kernel stack (the one "
              "SET_STACK named: the trap came from ring 3)" : "current stack", f[RF_ESP],
-             f[RF_HANDLER], f[RF_VECTOR]);
+             f[RF_HANDLER], nm(e, f[RF_HANDLER]), f[RF_VECTOR]);
     say(e, r->t, &w);
     if (f[RF_VECTOR] == 14 && e->decided && !e->in_handler) e->in_handler = 1;
 }
@@ -276,8 +287,9 @@ static void tell_entry(struct explain *e, const struct trace_rec *r) {
     text_clear(&w);
     text_add(&w, "Back to the guest through the Switcher (%u ns): it loaded the guest's GDT, "
              "IDT and TSS and the shadow page directory %#010x into CR3, popped the guest's "
-             "registers from the regs page and ran iret, to %s at eip %#010x", f[TG_SWITCHER_NS],
-             f[TG_SHADOW], describe_ring(f[TG_CS]), f[TG_EIP]);
+             "registers from the regs page and ran iret, to %s at eip %#010x%s",
+             f[TG_SWITCHER_NS], f[TG_SHADOW], describe_ring(f[TG_CS]), f[TG_EIP],
+             nm(e, f[TG_EIP]));
     if (f[TG_EIP] == e->eip && f[TG_CS] == e->cs) text_add(&w, ", the faulting instruction");
     else if (e->in_handler && e->to_guest == 1) text_add(&w, ", the guest's handler");
     text_add(&w, ".");
@@ -302,8 +314,8 @@ static void on_hcall(struct explain *e, const struct trace_rec *r) {
     if (f[HC_ASYNC]) {
         text_add(&w, "A hypercall the guest had queued in the async ring: ");
     } else if (e->exit_open) {
-        text_add(&w, "Hypercall from %s at eip %#010x: ", describe_ring(e->exit.f[TH_CS]),
-                 e->exit.f[TH_EIP]);
+        text_add(&w, "Hypercall from %s at eip %#010x%s: ", describe_ring(e->exit.f[TH_CS]),
+                 e->exit.f[TH_EIP], nm(e, e->exit.f[TH_EIP]));
         e->exit_open = 0;
     } else {
         text_add(&w, "Hypercall: ");
@@ -412,8 +424,9 @@ static void on_retry(struct explain *e, const struct trace_rec *r) {
     text_clear(&w);
     flush_io(e);
     if (e->exit_open) tell_exit(e);
-    text_add(&w, "The CPU is at eip %#010x again, in the same address space: the faulting "
-             "instruction runs again%s.", r->f[RY_EIP], e->retries ? " (another try)" : "");
+    text_add(&w, "The CPU is at eip %#010x%s again, in the same address space: the faulting "
+             "instruction runs again%s.", r->f[RY_EIP], nm(e, r->f[RY_EIP]),
+             e->retries ? " (another try)" : "");
     if (e->last_entry_cpl != (e->cs & 3))
         text_add(&w, " The last world switch entered %s; the guest's own iret took it back to "
                  "%s, with no world switch.", describe_ring(e->last_entry_cpl),
@@ -464,7 +477,7 @@ void explain_record(struct explain *e, const struct trace_rec *r) {
         struct text w;
         char line[512];
         flush_io(e);
-        trace_format(r, line, sizeof(line));
+        trace_format_named(r, e->names, line, sizeof(line));
         text_clear(&w);
         if (r->kind == TK_HALT)
             text_add(&w, "The guest halted; the host idles %u ns until the next timer "
@@ -485,8 +498,9 @@ void explain_flush(struct explain *e) {
 static void tell_elsewhere(struct explain *e, const struct trace_rec *next) {
     struct text w;
     text_clear(&w);
-    text_add(&w, "That exit: %s at eip %#010x, esp %#010x, not the faulting instruction.",
-             describe_ring(next->f[TH_CS]), next->f[TH_EIP], next->f[TH_ESP]);
+    text_add(&w, "That exit: %s at eip %#010x%s, esp %#010x, not the faulting instruction.",
+             describe_ring(next->f[TH_CS]), next->f[TH_EIP], nm(e, next->f[TH_EIP]),
+             next->f[TH_ESP]);
     say(e, next->t, &w);
 }
 

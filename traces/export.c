@@ -36,6 +36,7 @@ struct exporter {
     unsigned rt_points;
     struct flow_point pending; /* written when the next point shows it is not the last */
     uint64_t last_t;
+    struct trace_namer names;  /* code addresses get an "eip_symbol" (etc.) arg */
 };
 
 static enum lane guest_lane_of(uint32_t cs) {
@@ -54,6 +55,15 @@ static void event(struct exporter *x, const char *name, const char *ph, enum lan
 static void args_of(struct exporter *x, const struct trace_rec *r) {
     fputs(",\"args\":{", x->out);
     json_record_fields(x->out, r);
+    for (unsigned i = 0; i < r->nfields && i < trace_kind_fields(r->kind); i++) {
+        char tag[160];
+        if (!trace_field_is_code(r->kind, i) ||
+            !*trace_name_tag(&x->names, r->f[i], tag, sizeof(tag)))
+            continue;
+        tag[strlen(tag) - 1] = 0;   /* " <name+0x4>" is written "name+0x4" */
+        fprintf(x->out, ",\"%s_symbol\":", trace_field_name(r->kind, i));
+        json_cstring(x->out, tag + 2);
+    }
     fputs("}}", x->out);
 }
 
@@ -302,13 +312,19 @@ int trace_export(int argc, char **argv) {
     struct trace_reader rd;
     if (tool_open(&rd, in)) return 2;
     memset(&x, 0, sizeof(x));
+    if (tool_names(&x.names, &rd, in)) {
+        trace_reader_close(&rd);
+        return 2;
+    }
     x.out = out ? fopen(out, "wb") : stdout;
     if (!x.out) {
         fprintf(stderr, "lgsim trace: cannot write %s\n", out);
+        tool_names_close(&x.names);
         trace_reader_close(&rd);
         return 2;
     }
     int rc = export_all(&rd, &x);
+    tool_names_close(&x.names);
     trace_reader_close(&rd);
     if (fflush(x.out) || (out && fclose(x.out))) {
         fprintf(stderr, "lgsim trace: writing %s failed\n", out ? out : "the output");

@@ -1,5 +1,6 @@
 /* filter.c - the record filters that dump (and others) accept. */
 #include "traces/filter.h"
+#include "traces/number.h"
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,7 +8,8 @@
 
 const char trace_filter_help[] =
 "  --kind=K[,K...]   only these kinds (to_guest, to_host, hcall, reflect, irq, pf, spte,\n"
-"                    flush, launcher, console, death, halt, retry, rt_end)\n"
+"                    flush, launcher, console, death, halt, retry, rt_end, console_in,\n"
+"                    net_in, restart)\n"
 "  --vector=N        only switches to the host and reflections with this vector (0xe, 14)\n"
 "  --hcall=NAME|N    only this hypercall (SET_PTE, LHCALL_HALT, 14)\n"
 "  --from=T --to=T   only virtual times T1..T2 (e.g. 12.5ms, 300us, 40ns, 2s; bare = ms)\n"
@@ -20,9 +22,9 @@ void trace_filter_init(struct trace_filter *f) {
 }
 
 int trace_parse_time(const char *s, uint64_t *ns) {
-    char *end;
-    double v = strtod(s, &end);
-    if (end == s || v < 0) return -1;
+    const char *end;
+    double v;
+    if (number_parse_real(s, 0, 1.8e19, &v, &end)) return -1;
     double scale = 1e6;
     if (!strcmp(end, "ns")) scale = 1;
     else if (!strcmp(end, "us")) scale = 1e3;
@@ -35,10 +37,9 @@ int trace_parse_time(const char *s, uint64_t *ns) {
     return 0;
 }
 
-static int parse_u32(const char *s, int64_t *out) {
-    char *end;
-    unsigned long long v = strtoull(s, &end, 0);
-    if (end == s || *end || v > UINT32_MAX) return -1;
+static int parse_u32(const char *s, uint64_t max, int64_t *out) {
+    uint64_t v;
+    if (number_parse(s, 0, 0, max, &v)) return -1;
     *out = (int64_t)v;
     return 0;
 }
@@ -57,23 +58,30 @@ static int parse_kinds(struct trace_filter *f, const char *list) {
     return 0;
 }
 
-static int bad(const char *what, const char *v) {
-    fprintf(stderr, "lgsim trace: bad %s '%s'\n", what, v);
+static int bad(const char *what, const char *v, const char *range) {
+    fprintf(stderr, "lgsim trace: bad %s '%s': %s\n", what, v, range);
     return -1;
 }
 
+#define TIME_FORMS "e.g. 12.5ms, 300us, 40ns, 2s (bare: ms)"
+
 int trace_filter_arg(struct trace_filter *f, const char *a) {
     if (!strncmp(a, "--kind=", 7)) return parse_kinds(f, a + 7) ? -1 : 1;
-    if (!strncmp(a, "--vector=", 9)) return parse_u32(a + 9, &f->vector) ? bad("vector", a + 9) : 1;
-    if (!strncmp(a, "--rt=", 5)) return parse_u32(a + 5, &f->rt) ? bad("round trip", a + 5) : 1;
+    if (!strncmp(a, "--vector=", 9))
+        return parse_u32(a + 9, 255, &f->vector) ? bad("vector", a + 9, "0 to 255") : 1;
+    if (!strncmp(a, "--rt=", 5))
+        return parse_u32(a + 5, UINT32_MAX, &f->rt) ? bad("round trip", a + 5, "a number") : 1;
     if (!strncmp(a, "--hcall=", 8)) {
         int n = trace_hcall_from_name(a + 8);
         if (n >= 0) f->hcall = n;
-        else if (parse_u32(a + 8, &f->hcall)) return bad("hypercall", a + 8);
+        else if (parse_u32(a + 8, UINT32_MAX, &f->hcall))
+            return bad("hypercall", a + 8, "a name or a number");
         return 1;
     }
-    if (!strncmp(a, "--from=", 7)) return trace_parse_time(a + 7, &f->from_ns) ? bad("time", a + 7) : 1;
-    if (!strncmp(a, "--to=", 5)) return trace_parse_time(a + 5, &f->to_ns) ? bad("time", a + 5) : 1;
+    if (!strncmp(a, "--from=", 7))
+        return trace_parse_time(a + 7, &f->from_ns) ? bad("time", a + 7, TIME_FORMS) : 1;
+    if (!strncmp(a, "--to=", 5))
+        return trace_parse_time(a + 5, &f->to_ns) ? bad("time", a + 5, TIME_FORMS) : 1;
     return 0;
 }
 

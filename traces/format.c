@@ -1,5 +1,6 @@
 /* format.c - the record schema (kinds, fields, value names) and one-line formatting. */
 #include "traces/format.h"
+#include "traces/names.h"
 #include "abi/lguest.h"
 #include <inttypes.h>
 #include <stdarg.h>
@@ -31,6 +32,7 @@ static const struct kind_schema schema[TK_KINDS] = {
     [TK_RT_END]   = { "rt_end", { "outcome", "steps", "duration_ns", "eip", "cr2" } },
     [TK_CONSOLE_IN] = { "console_in", { NULL }, 1 },
     [TK_NET_IN]   = { "net_in", { "irq", "offset", "len" }, 1 },
+    [TK_RESTART]  = { "restart", { "boot" }, 1 },
 };
 
 const char *trace_kind_name(unsigned kind) {
@@ -179,7 +181,26 @@ void trace_format_field(unsigned kind, unsigned field, uint32_t v, char *buf, si
     else snprintf(buf, len, "%u", v);
 }
 
+int trace_field_is_code(unsigned kind, unsigned field) {
+    const char *n = trace_field_name(kind, field);
+    return n && (!strcmp(n, "eip") || !strcmp(n, "handler"));
+}
+
+const char *trace_name_tag(const struct trace_namer *n, uint32_t addr, char *buf, size_t len) {
+    uint32_t off = 0;
+    const char *name = n && n->name ? n->name(n->ctx, addr, &off) : NULL;
+    if (!name) snprintf(buf, len, "%s", "");
+    else if (off) snprintf(buf, len, " <%s+%#x>", name, off);
+    else snprintf(buf, len, " <%s>", name);
+    return buf;
+}
+
 int trace_format(const struct trace_rec *r, char *buf, size_t len) {
+    return trace_format_named(r, NULL, buf, len);
+}
+
+int trace_format_named(const struct trace_rec *r, const struct trace_namer *names, char *buf,
+                       size_t len) {
     struct line l = { buf, len, 0 };
     if (len) buf[0] = 0;
     put(&l, "t=%" PRIu64 ".%06" PRIu64 "ms", r->t / 1000000, r->t % 1000000);
@@ -190,7 +211,10 @@ int trace_format(const struct trace_rec *r, char *buf, size_t len) {
     for (unsigned i = 0; i < n && i < r->nfields; i++) {
         char value[48];
         trace_format_field(r->kind, i, r->f[i], value, sizeof(value));
-        put(&l, " %s=%s", trace_field_name(r->kind, i), value);
+        char tag[160] = "";
+        if (names && trace_field_is_code(r->kind, i))
+            trace_name_tag(names, r->f[i], tag, sizeof(tag));
+        put(&l, " %s=%s%s", trace_field_name(r->kind, i), value, tag);
     }
     if (trace_kind_has_text(r->kind)) put_text(&l, r);
     return l.n;

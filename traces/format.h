@@ -54,6 +54,7 @@ enum trace_kind {
     TK_RT_END,       /* a page-fault round trip ended */
     TK_CONSOLE_IN,   /* bytes from stdin put into the Guest's console input buffer */
     TK_NET_IN,       /* a network frame from outside put into the Guest's rx buffer */
+    TK_RESTART,      /* LHCALL_SHUTDOWN asked for a restart: the Guest starts again from boot */
     TK_KINDS
 };
 
@@ -101,6 +102,7 @@ enum { SP_VADDR, SP_SPTE, SP_SLOT, SP_CAUSE };
 enum { FL_WHAT, FL_GPGDIR, FL_SLOT };
 enum { LN_WHAT, LN_ADDR, LN_SIZE, LN_VALUE, LN_EIP };
 enum { DT_EXIT_CODE };
+enum { RS_BOOT };   /* TK_RESTART: which boot begins (2 for the first restart); text: why */
 enum { HL_IDLE_NS };
 enum { RY_EIP };
 enum { RE_OUTCOME, RE_STEPS, RE_DURATION_NS, RE_EIP, RE_CR2 };

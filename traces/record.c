@@ -7,16 +7,18 @@ void rec_switch(struct recorder *r, const struct rec_switch *s) {
     r->n_switches++;
     if (!r->switches)
         return;
+    char name[160];
+    trace_name_tag(&r->names, s->eip, name, sizeof(name));
     if (s->to_guest)
-        fprintf(r->switches, "switch host->guest               eip=%08x cs=%04x cpl %d->%d"
-                " switcher=%u insns %s+%#x..%s+%#x t=%" PRIu64 "\n", s->eip, s->cs,
+        fprintf(r->switches, "switch host->guest               eip=%08x%s cs=%04x cpl %d->%d"
+                " switcher=%u insns %s+%#x..%s+%#x t=%" PRIu64 "\n", s->eip, name, s->cs,
                 s->cpl_before, s->cpl_after, s->switcher_insns, s->first_sym, s->first_off,
                 s->last_sym, s->last_off, s->now_ns);
     else
-        fprintf(r->switches, "switch guest->host vec=%02x err=%x eip=%08x cs=%04x cpl %d->%d"
+        fprintf(r->switches, "switch guest->host vec=%02x err=%x eip=%08x%s cs=%04x cpl %d->%d"
                 " switcher=%u insns %s+%#x..%s+%#x t=%" PRIu64 "\n", s->vector, s->errcode,
-                s->eip, s->cs, s->cpl_before, s->cpl_after, s->switcher_insns, s->first_sym,
-                s->first_off, s->last_sym, s->last_off, s->now_ns);
+                s->eip, name, s->cs, s->cpl_before, s->cpl_after, s->switcher_insns,
+                s->first_sym, s->first_off, s->last_sym, s->last_off, s->now_ns);
 }
 
 /* --- the binary trace --- */
@@ -29,7 +31,7 @@ static void write_rec(struct recorder *r, uint64_t t, unsigned kind, const uint3
     tr.rt = r->rt_state != RT_IDLE ? r->rt : 0;
     tr.nfields = (uint8_t)n;
     memset(tr.f, 0, sizeof(tr.f));
-    memcpy(tr.f, f, n * sizeof(f[0]));
+    if (n) memcpy(tr.f, f, n * sizeof(f[0]));   /* text-only kinds pass f = NULL, n = 0 */
     tr.text_len = text_len;
     if (text_len) memcpy(tr.text, text, text_len);
     if (tr.rt) r->rt_steps++;

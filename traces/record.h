@@ -3,6 +3,7 @@
 #define LGSIM_RECORD_H
 #include <stdint.h>
 #include <stdio.h>
+#include "traces/names.h"
 #include "traces/writer.h"
 
 /* --trace-switches: one text line per world switch, with the Switcher's instructions. */
@@ -32,6 +33,7 @@ enum rt_state { RT_IDLE, RT_OPEN, RT_RETRIED };
 
 struct recorder {
     FILE *switches;              /* --trace-switches, or NULL */
+    struct trace_namer names;    /* names the Guest's EIP in those lines (never in a trace) */
     uint64_t n_switches;
     struct trace_writer *w;      /* --trace, or NULL */
     /* Shown every record as it goes into the trace (the debugger keeps the last few). */

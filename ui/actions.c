@@ -1,6 +1,7 @@
 /* actions.c - moving through the run: steps, jumps to the next event, the guided walk, zoom. */
 #include "ui/actions.h"
 #include "ui/timeline.h"
+#include "traces/number.h"
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -261,11 +262,9 @@ void model_click_record(struct ui_model *m, uint64_t rec) {
 /* --- prompts --- */
 
 static void prompt_done(struct ui_model *m) {
-    char *end;
-    unsigned long long v;
+    uint64_t v;
     if (m->prompt == PROMPT_ADDRESS) {
-        v = strtoull(m->prompt_text, &end, 16);
-        if (end == m->prompt_text || *end || v > 0xFFFFFFFFull) {
+        if (number_parse(m->prompt_text, 16, 0, 0xFFFFFFFFull, &v)) {
             snprintf(m->status, sizeof(m->status), "not an address: '%s'", m->prompt_text);
         } else {
             m->pt_addr = (uint32_t)v;
@@ -274,8 +273,7 @@ static void prompt_done(struct ui_model *m) {
             snprintf(m->status, sizeof(m->status), "page tables for 0x%08x", m->pt_addr);
         }
     } else {
-        v = strtoull(m->prompt_text, &end, 10);
-        if (end == m->prompt_text || *end || v >= m->run->n)
+        if (!m->run->n || number_parse(m->prompt_text, 10, 0, m->run->n - 1, &v))
             snprintf(m->status, sizeof(m->status), "no record '%s' (0-%" PRIu64 ")",
                      m->prompt_text, m->run->n - 1);
         else

@@ -2,6 +2,7 @@
 #include "ui/ui.h"
 #include "ui/actions.h"
 #include "ui/session.h"
+#include "traces/number.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,27 +37,39 @@ static void usage(FILE *f) {
     fprintf(f, "\n");
 }
 
-static int bad(const char *what, const char *v) {
-    fprintf(stderr, "lgsim ui: bad %s '%s' (see lgsim ui --help)\n", what, v);
+static int bad(const char *what, const char *v, const char *range) {
+    fprintf(stderr, "lgsim ui: bad %s '%s': %s (see lgsim ui --help)\n", what, v, range);
     return -1;
 }
 
+/* WxH, each in the range a window can sensibly have. */
+static int parse_size(const char *s, int *w, int *h) {
+    const char *x;
+    uint64_t vw, vh;
+    if (number_prefix(s, 10, 200, 8000, &vw, &x) || *x != 'x' ||
+        number_parse(x + 1, 10, 150, 8000, &vh))
+        return -1;
+    *w = (int)vw;
+    *h = (int)vh;
+    return 0;
+}
+
 static int take(struct ui_options *o, const char *a) {
-    char *end;
     if (!strncmp(a, "--symbols=", 10) && a[10]) o->symbols = a + 10;
     else if (!strncmp(a, "--screenshot=", 13) && a[13]) o->screenshot = a + 13;
     else if (!strncmp(a, "--ui-script=", 12) && a[12]) o->script = a + 12;
     else if (!strncmp(a, "--font=", 7) && a[7]) o->font = a + 7;
     else if (!strncmp(a, "--at=", 5)) {
-        o->at = strtoll(a + 5, &end, 10);
-        if (end == a + 5 || *end || o->at < 0) return bad("record", a + 5);
+        uint64_t at;
+        if (number_parse(a + 5, 10, 0, INT64_MAX, &at))
+            return bad("record", a + 5, "a record number");
+        o->at = (int64_t)at;
     } else if (!strncmp(a, "--size=", 7)) {
-        if (sscanf(a + 7, "%dx%d", &o->width, &o->height) != 2 || o->width < 200 ||
-            o->height < 150 || o->width > 8000 || o->height > 8000)
-            return bad("size", a + 7);
+        if (parse_size(a + 7, &o->width, &o->height))
+            return bad("size", a + 7, "WxH from 200x150 to 8000x8000");
     } else if (!strncmp(a, "--scale=", 8)) {
-        o->scale = strtod(a + 8, &end);
-        if (end == a + 8 || *end || o->scale < 0.5 || o->scale > 4) return bad("scale", a + 8);
+        if (number_parse_real(a + 8, 0.5, 4, &o->scale, NULL))
+            return bad("scale", a + 8, "0.5 to 4");
     } else {
         fprintf(stderr, "lgsim ui: unknown option '%s' (see lgsim ui --help)\n", a);
         return -1;
@@ -68,7 +81,10 @@ static int take(struct ui_options *o, const char *a) {
 static int parse(struct ui_options *o, int argc, char **argv) {
     *o = (struct ui_options){ .at = -1, .width = 1600, .height = 1000 };
     const char *env = getenv("LGSIM_UI_SCALE");
-    if (env && *env) o->scale = atof(env);
+    if (env && *env && number_parse_real(env, 0.5, 4, &o->scale, NULL)) {
+        fprintf(stderr, "lgsim ui: bad LGSIM_UI_SCALE '%s': 0.5 to 4\n", env);
+        return -1;
+    }
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) return 1;
@@ -84,10 +100,6 @@ static int parse(struct ui_options *o, int argc, char **argv) {
     if (!o->trace) {
         fprintf(stderr, "lgsim ui: which trace? (lgsim ui [options] TRACE; record one with "
                 "lgsim --trace=FILE)\n");
-        return -1;
-    }
-    if (o->scale && (o->scale < 0.5 || o->scale > 4)) {
-        fprintf(stderr, "lgsim ui: LGSIM_UI_SCALE must be from 0.5 to 4\n");
         return -1;
     }
     return 0;
@@ -182,7 +194,8 @@ static int open_run(struct ui_session *s, const struct ui_options *o, const stru
                 (unsigned long long)s->run.n - 1);
         return -1;
     }
-    symbols_for_run(&s->sym, &s->run, o->symbols, b);
+    symtab_for_trace(&s->sym, &s->run.h, s->run.path, o->symbols, b ? b->demo_guest : NULL,
+                     b ? b->demo_guest_len : 0);
     model_init(&s->m, &s->run, &s->sym);
     model_place(&s->m, (struct ui_at){ o->at >= 0 ? (uint64_t)o->at : 0, 0 });
     return 0;
@@ -216,7 +229,7 @@ int ui_main(int argc, char **argv, const struct ui_builtin *b) {
     }
     if (s.g.ren) gfx_close(&s.g);
     model_free(&s.m);
-    symbols_free(&s.sym);
+    symtab_free(&s.sym);
     run_free(&s.run);
     return rc;
 }

@@ -25,7 +25,7 @@ static csh capstone(void) {
 static uint32_t focus(const struct ui_model *m, char *title, size_t len) {
     const struct run *run = m->run;
     const struct run_rec *r = &run->rec[m->at.rec];
-    const struct ui_symbols *s = m->sym;
+    const struct symtab *s = m->sym;
     if (!m->at.running && r->kind == TK_TO_HOST && s->have_sw && r->f[TH_VECTOR] < 256) {
         snprintf(title, len, "the Switcher's stub for vector %u, on the way out (the guest was "
                  "at 0x%08x)", r->f[TH_VECTOR], r->f[TH_EIP]);
@@ -63,7 +63,7 @@ static void target_tag(const struct ui_model *m, const cs_insn *in, char *buf, s
     buf[0] = 0;
     if ((in->mnemonic[0] == 'j' || !strncmp(in->mnemonic, "call", 4)) &&
         !strncmp(in->op_str, "0x", 2))
-        symbols_tag(m->sym, (uint32_t)strtoul(in->op_str, NULL, 16), buf, len);
+        symtab_tag(m->sym, (uint32_t)strtoul(in->op_str, NULL, 16), buf, len);
 }
 
 /* A trap (int $0x1f, int $0x80) saves the eip after it: the instruction that ends at eip is
@@ -83,8 +83,8 @@ static void put_insn(struct ui_model *m, const cs_insn *in, uint32_t at) {
         snprintf(bytes + strlen(bytes), sizeof(bytes) - strlen(bytes), "%02x ", in->bytes[i]);
     if (in->size > 5) strcat(bytes, "..");
     uint32_t off = 1;
-    const char *sym = symbols_lookup(m->sym, (uint32_t)in->address, &off);
-    if (sym && off == 0) ui_put(&m->text[P_CODE], ST_DIM, "%s:", symbols_tag(m->sym,
+    const char *sym = symtab_lookup(m->sym, (uint32_t)in->address, &off);
+    if (sym && off == 0) ui_put(&m->text[P_CODE], ST_DIM, "%s:", symtab_tag(m->sym,
                                 (uint32_t)in->address, head, sizeof(head)) + 1);
     target_tag(m, in, tag, sizeof(tag));
     int here = (uint32_t)in->address == at;
@@ -98,9 +98,9 @@ static void put_insn(struct ui_model *m, const cs_insn *in, uint32_t at) {
 static void listing(struct ui_model *m, uint32_t at) {
     static uint8_t code[SPAN + 64];
     csh h = capstone();
-    uint32_t start = symbols_start(m->sym, at);
+    uint32_t start = symtab_start(m->sym, at);
     if (!start || at - start > SPAN - 64) start = at;
-    uint32_t have = symbols_code(m->sym, start, code, sizeof(code));
+    uint32_t have = symtab_code(m->sym, start, code, sizeof(code));
     if (!h || !have) {
         ui_put(&m->text[P_CODE], ST_NOTE, "no code for 0x%08x: %s", at, m->sym->where);
         return;
@@ -111,7 +111,7 @@ static void listing(struct ui_model *m, uint32_t at) {
     while (k < n && in[k].address < at) k++;
     if (k == n || in[k].address != at) {     /* not on an instruction boundary: start there */
         cs_free(in, n);
-        have = symbols_code(m->sym, at, code, 128);
+        have = symtab_code(m->sym, at, code, 128);
         n = cs_disasm(h, code, have, at, 0, &in);
         k = 0;
     }

@@ -103,7 +103,7 @@ void model_go(struct ui_model *m, struct ui_at at) {
     for (int p = 0; p < P_PANELS; p++) m->changed[p] = strcmp(old[p], m->sig[p]) != 0;
 }
 
-void model_init(struct ui_model *m, const struct run *run, const struct ui_symbols *sym) {
+void model_init(struct ui_model *m, const struct run *run, const struct symtab *sym) {
     memset(m, 0, sizeof(*m));
     m->run = run;
     m->sym = sym;

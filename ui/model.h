@@ -3,7 +3,7 @@
 #define LGSIM_UI_MODEL_H
 #include <stdint.h>
 #include "ui/run.h"
-#include "ui/symbols.h"
+#include "sim/symbols.h"
 
 /*
  * The window is a view of this model and nothing else: every panel's lines, what is lit and
@@ -91,7 +91,7 @@ enum ui_prompt { PROMPT_NONE, PROMPT_ADDRESS, PROMPT_GOTO };
 
 struct ui_model {
     const struct run *run;
-    const struct ui_symbols *sym;
+    const struct symtab *sym;
     struct ui_at at, before;     /* the position, and the one before the last move */
 
     struct ui_text text[P_PANELS];
@@ -117,7 +117,7 @@ struct ui_model {
 };
 
 /* The model of a loaded run, at its first record, timeline showing the whole run. */
-void model_init(struct ui_model *m, const struct run *run, const struct ui_symbols *sym);
+void model_init(struct ui_model *m, const struct run *run, const struct symtab *sym);
 void model_free(struct ui_model *m);
 /* Go to a moment (clamped to the run) and recompute every panel. */
 void model_go(struct ui_model *m, struct ui_at at);

@@ -42,7 +42,7 @@ void record_update(struct ui_model *m) {
     for (unsigned f = 0; f < r.nfields; f++) {
         char value[48], tag[128] = "";
         trace_format_field(r.kind, f, r.f[f], value, sizeof(value));
-        if (is_address(r.kind, f)) symbols_tag(m->sym, r.f[f], tag, sizeof(tag));
+        if (is_address(r.kind, f)) symtab_tag(m->sym, r.f[f], tag, sizeof(tag));
         words(&r, f, &w);
         ui_put(t, ST_TEXT, "  %-12s %s%s%s%s", trace_field_name(r.kind, f), value, tag,
                w.len ? "  " : "", w.buf);

@@ -97,7 +97,7 @@ void regs_update(struct ui_model *m) {
         int hot = i < before.n && strcmp(r->value, before.r[i].value);
         char tag[128] = "", from[32] = "";
         if (!strcmp(r->name, "eip") && r->value[0])
-            symbols_tag(m->sym, (uint32_t)strtoul(r->value, NULL, 16), tag, sizeof(tag));
+            symtab_tag(m->sym, (uint32_t)strtoul(r->value, NULL, 16), tag, sizeof(tag));
         if (r->from != UINT64_MAX) snprintf(from, sizeof(from), "   #%" PRIu64, r->from);
         ui_put(t, hot ? ST_HOT : ST_TEXT, "%-15s %s%s%s", r->name, r->value[0] ? r->value : "-",
                tag, from);

@@ -3,6 +3,7 @@
 #include "ui/actions.h"
 #include "ui/paint.h"
 #include "ui/timeline.h"
+#include "traces/number.h"
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -242,6 +243,18 @@ static int expect_lanes(struct script *sc, const char *args) {
     return fail(sc, 1, "expect-lanes %s: column %d shows %s", args, x, names[0] ? names : "nothing");
 }
 
+/* "W H", each in the range a window can sensibly have. */
+static int script_size(const char *args, int *w, int *h) {
+    const char *sp;
+    uint64_t vw, vh;
+    if (number_prefix(args, 10, 200, 8000, &vw, &sp) || *sp != ' ' ||
+        number_parse(sp + 1, 10, 150, 8000, &vh))
+        return -1;
+    *w = (int)vw;
+    *h = (int)vh;
+    return 0;
+}
+
 static int command(struct script *sc, char *cmd, char *args) {
     struct ui_session *s = sc->s;
     char err[400];
@@ -264,10 +277,12 @@ static int command(struct script *sc, char *cmd, char *args) {
         if (a == ACT_BIGGER || a == ACT_SMALLER) session_key(s, a == ACT_BIGGER ? "=" : "-", MOD_CTRL);
         else model_action(&s->m, (enum ui_action)a);
     } else if (!strcmp(cmd, "goto")) {
-        char *end;
-        unsigned long long v = strtoull(args, &end, 10);
-        if (end == args || v >= s->run.n) return fail(sc, 2, "no record '%s'", args);
-        model_go(&s->m, (struct ui_at){ v, !strcmp(end, " running") });
+        const char *end;
+        uint64_t v;
+        if (!s->run.n || number_prefix(args, 10, 0, s->run.n - 1, &v, &end) ||
+            (*end && strcmp(end, " running")))
+            return fail(sc, 2, "no record '%s' (goto N or goto N running)", args);
+        model_go(&s->m, (struct ui_at){ v, *end != 0 });
     } else if (!strcmp(cmd, "click")) {
         int rc = at_point(sc, args, &x, &y, &n);
         if (rc) return rc;
@@ -277,8 +292,7 @@ static int command(struct script *sc, char *cmd, char *args) {
         if (rc) return rc;
         session_wheel(s, x, y, n);
     } else if (!strcmp(cmd, "size")) {
-        if (sscanf(args, "%d %d", &x, &y) != 2 || x < 200 || y < 150 || x > 8000 || y > 8000)
-            return fail(sc, 2, "bad size '%s'", args);
+        if (script_size(args, &x, &y)) return fail(sc, 2, "bad size '%s'", args);
         if (session_resize(s, x, y, err, sizeof(err))) return fail(sc, 2, "%s", err);
     } else if (!strcmp(cmd, "screenshot")) {
         if (!*args) return fail(sc, 2, "screenshot needs a file");

@@ -7,7 +7,7 @@
 
 struct ui_session {
     struct run run;
-    struct ui_symbols sym;
+    struct symtab sym;
     struct ui_model m;
     struct ui_gfx g;
     struct ui_layout l;

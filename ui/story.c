@@ -80,7 +80,7 @@ static void add_running_steps(struct ui_model *m, struct ui_story *s) {
         uint64_t end = run->rec[r + 1].t;
         if (end <= start) continue;
         char tag[128], text[600];
-        symbols_tag(m->sym, eip, tag, sizeof(tag));
+        symtab_tag(m->sym, eip, tag, sizeof(tag));
         snprintf(text, sizeof(text), "The guest runs in %s from eip 0x%08x%s, for %" PRIu64
                  " ns of virtual time. A trace records nothing while the guest runs; the next "
                  "record (#%" PRIu64 ") is where it leaves again or what it did next.",

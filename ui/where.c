@@ -10,7 +10,7 @@ void why_exit(const struct ui_model *m, uint64_t i, char *buf, size_t len) {
     uint32_t v = r->f[TH_VECTOR];
     const char *name = trace_vector_name(v);
     char tag[128];
-    symbols_tag(m->sym, r->f[TH_EIP], tag, sizeof(tag));
+    symtab_tag(m->sym, r->f[TH_EIP], tag, sizeof(tag));
     if (v == 0x1f) {
         uint64_t h = visit_hcall(m->run, i);
         const char *hc = h != UINT64_MAX ? trace_hcall_name(m->run->rec[h].f[HC_NR]) : NULL;
@@ -35,7 +35,7 @@ void why_exit(const struct ui_model *m, uint64_t i, char *buf, size_t len) {
 static void why_entry(const struct ui_model *m, uint64_t i, char *buf, size_t len) {
     const struct run_rec *r = &m->run->rec[i];
     char tag[128];
-    symbols_tag(m->sym, r->f[TG_EIP], tag, sizeof(tag));
+    symtab_tag(m->sym, r->f[TG_EIP], tag, sizeof(tag));
     int n = snprintf(buf, len, "resumes at eip 0x%08x%s", r->f[TG_EIP], tag);
     for (uint64_t j = i; j-- > 0 && n >= 0 && (size_t)n < len;) {
         const struct run_rec *p = &m->run->rec[j];
@@ -169,7 +169,7 @@ static void headline(struct ui_model *m, struct ui_text *t) {
         uint64_t start = r->t + (r->kind == TK_TO_GUEST ? f[TG_SWITCHER_NS] : 0);
         uint64_t end = m->at.rec + 1 < run->n ? run->rec[m->at.rec + 1].t : start;
         uint32_t eip = r->kind == TK_TO_GUEST ? f[TG_EIP] : f[RY_EIP];
-        symbols_tag(m->sym, eip, tag, sizeof(tag));
+        symtab_tag(m->sym, eip, tag, sizeof(tag));
         ui_put(t, ST_TEXT, "The guest runs in %s from eip 0x%08x%s for %" PRIu64 " ns; a trace "
                "records nothing until it leaves again.", model_world_name(m->where.lit), eip,
                tag, end > start ? end - start : 0);

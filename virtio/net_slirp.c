@@ -147,6 +147,18 @@ static const struct netdev_ops slirp_ops = { .send = slirp_send, .prepare = slir
                                             .poll = slirp_poll, .close = slirp_close };
 
 /* hostfwd=[tcp|udp]:[HOSTADDR]:HOSTPORT-[GUESTADDR]:GUESTPORT, QEMU's syntax. */
+/* sscanf's %u also takes a sign, spaces and digits that overflow: a port is 1 to 5 digits
+ * after its ':', ended by the one '-' or the end. */
+static int plain_ports(const char *spec) {
+    if (strspn(spec, "0123456789.:-") != strlen(spec) || strchr(spec, '-') != strrchr(spec, '-'))
+        return 0;
+    for (const char *p = strchr(spec, ':'); p; p = strchr(p + 1, ':')) {
+        size_t digits = strspn(p + 1, "0123456789");
+        if (digits < 1 || digits > 5 || (p[1 + digits] && p[1 + digits] != '-')) return 0;
+    }
+    return 1;
+}
+
 static int add_hostfwd(Slirp *slirp, const char *spec, char *err, size_t errlen) {
     char proto[4] = "tcp", haddr[64] = "", gaddr[64] = "";
     unsigned hport, gport;
@@ -161,7 +173,7 @@ static int add_hostfwd(Slirp *slirp, const char *spec, char *err, size_t errlen)
         sscanf(spec, ":%u-:%u%n", &hport, &gport, &n) < 2) n = 0;
     struct in_addr h = { .s_addr = INADDR_ANY }, g;
     inet_pton(AF_INET, "10.0.2.15", &g);
-    if (!n || spec[n] || hport > 65535 || gport > 65535 || !gport ||
+    if (!n || spec[n] || !plain_ports(spec) || hport > 65535 || gport > 65535 || !gport ||
         (*haddr && inet_pton(AF_INET, haddr, &h) != 1) ||
         (*gaddr && inet_pton(AF_INET, gaddr, &g) != 1)) {
         snprintf(err, errlen, "bad hostfwd '%s' (want [tcp|udp]:[HOSTADDR]:HOSTPORT-"

@@ -7,6 +7,8 @@
 int netdev_parse_mac(const char *s, uint8_t mac[6]) {
     unsigned v[6];
     char end;
+    /* %2x alone would take a sign or a space ("-1" is 0xff): hex digits and colons only. */
+    if (strspn(s, "0123456789abcdefABCDEF:") != strlen(s)) return -1;
     if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
                &end) != 6)
         return -1;

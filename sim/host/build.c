@@ -163,7 +163,9 @@ int start_host_cpu(struct lguest *lg, char *err, size_t errlen) {
         snprintf(err, errlen, "cannot enter the host's ring 0");
         return -1;
     }
-    lg->next_tick_ns = HOST_TIMER_PERIOD_NS;
+    /* The host's periodic tick has run since the clock's zero; a restarted Guest joins it. */
+    c->now_ns = lg->start_ns;
+    lg->next_tick_ns = (lg->start_ns / HOST_TIMER_PERIOD_NS + 1) * HOST_TIMER_PERIOD_NS;
     arm_timers(lg);
     /* The Switcher's page: its share of each switch goes into traces, and leaving it is when
      * the Guest's null FS/GS get their guard (cpu/segment.c). */

@@ -33,21 +33,38 @@ void host_guard_begin(struct lguest *lg) {
                host_guard_size());
 }
 
-/* 0 when unchanged; otherwise -1 with host_changed_at set to the first changed byte. */
+/* A debugger may write host memory when its user turns that on ("monitor host-writes on"):
+ * those bytes are noted here, and a difference in them is the debugger's, counted apart. */
+int host_guard_debugger_wrote(struct lguest *lg, uint32_t pa, uint32_t len) {
+    if (pa >= host_guard_size()) return 0;
+    if (len > host_guard_size() - pa) len = host_guard_size() - pa;
+    if (!lg->debugger_wrote && !(lg->debugger_wrote = calloc(1, host_guard_size()))) return -1;
+    memset(lg->debugger_wrote + pa, 1, len);
+    return 0;
+}
+
+/* 0 when unchanged but for what a debugger wrote (counted in debugger_changed); otherwise -1
+ * with host_changed_at set to the first byte nobody may have changed. */
 int host_guard_end(struct lguest *lg) {
     const uint8_t *now = phys_ptr(&lg->phys, HOST_RAM_BASE, host_guard_size());
     if (!lg->host_snapshot) return 0;
-    for (uint32_t pa = 0; pa < host_guard_size(); pa++)
-        if (!host_may_change(lg, pa) && now[pa] != lg->host_snapshot[pa]) {
-            lg->host_changed = 1;
-            lg->host_changed_at = pa;
-            return -1;
+    lg->debugger_changed = 0;
+    for (uint32_t pa = 0; pa < host_guard_size(); pa++) {
+        if (host_may_change(lg, pa) || now[pa] == lg->host_snapshot[pa]) continue;
+        if (lg->debugger_wrote && lg->debugger_wrote[pa]) {
+            if (!lg->debugger_changed++) lg->debugger_changed_at = pa;
+            continue;
         }
+        lg->host_changed = 1;
+        lg->host_changed_at = pa;
+        return -1;
+    }
     lg->host_checked = 1;
     return 0;
 }
 
 void host_guard_free(struct lguest *lg) {
     free(lg->host_snapshot);
-    lg->host_snapshot = NULL;
+    free(lg->debugger_wrote);
+    lg->host_snapshot = lg->debugger_wrote = NULL;
 }

@@ -200,6 +200,12 @@ unsigned interrupt_pending(struct lguest *lg) {
  * The Guest was about to execute the iret in its lguest_iret: that instruction would pop the
  * frame and restore EFLAGS, and then we would push the same frame again.  So do both at once:
  * take EFLAGS from the frame and leave the frame where it is for the handler to return through.
+ *
+ * 4.4's restore_eflags() clears only TF, VM, RF and NT of the word it reads, and the
+ * Switcher's iret at CPL 0 then loads the rest: a Guest that builds its own frame at
+ * lguest_noirq_iret would get IOPL 3 (port I/O on the Host) or the real IF off (no Host
+ * interrupts).  The iret being emulated runs at CPL 1, where IOPL never changes and IF only
+ * when CPL <= IOPL (SDM vol. 2 IRET), so both keep what the Guest trapped out with.
  */
 static void restore_eflags(struct lguest *lg) {
     uint32_t pa, eflags = 0;
@@ -207,6 +213,8 @@ static void restore_eflags(struct lguest *lg) {
     if (shadow_guest_pa(&lg->shadow, reg_get(lg, LGUEST_REGS_esp) + 8, &pa) == 0 &&
         lguest_read(lg, pa, b, 4) == 0)
         eflags = le32(b);
+    const uint32_t kept = EFLAGS_IOPL | EFLAGS_IF;
+    eflags = (eflags & ~kept) | (reg_get(lg, LGUEST_REGS_eflags) & kept);
     reg_set(lg, LGUEST_REGS_eflags, eflags & ~(EFLAGS_TF | EFLAGS_VM | EFLAGS_RF | EFLAGS_NT));
 }
 

@@ -50,6 +50,7 @@ struct lguest {
     int halted;                   /* LHCALL_HALT: idle until an interrupt */
     uint64_t clockevent_ns;       /* virtual time the Guest's one-shot timer fires; 0 = off */
     uint64_t next_tick_ns;        /* the host's own periodic timer interrupt */
+    uint64_t start_ns;            /* the virtual clock when the CPU starts (lguest_open) */
     struct lguest_pending pending;   /* cpu->pending: for the Launcher */
 
     /* The Launcher's turn (lguest_run). */
@@ -74,6 +75,10 @@ struct lguest {
     uint8_t *host_snapshot;
     int guard_begun, host_checked, host_changed;
     uint32_t host_changed_at;     /* the first changed byte */
+    /* Host bytes below the shadow pool a debugger wrote ("monitor host-writes on"), one flag
+     * per byte, or NULL: the check names the debugger as their writer, not a bug. */
+    uint8_t *debugger_wrote;
+    uint32_t debugger_changed, debugger_changed_at;   /* how many of them differ; the first */
 
     /* A debugger (debug/) is told of every delivery through the IDT; NULL without --gdb. */
     void (*delivery_watcher)(void *ctx, const struct cpu_delivery *d);
@@ -138,4 +143,6 @@ uint32_t host_guard_size(void);
 void host_guard_begin(struct lguest *lg);
 int host_guard_end(struct lguest *lg);
 void host_guard_free(struct lguest *lg);
+/* A debugger wrote host-physical [pa, pa + len): 0, or -1 when out of memory to note it. */
+int host_guard_debugger_wrote(struct lguest *lg, uint32_t pa, uint32_t len);
 #endif

@@ -26,6 +26,9 @@ struct lguest_open {
     const char *switcher_name;    /* for messages; NULL: "built-in Switcher" */
     struct recorder *rec;         /* where the Host's records go (it may have no trace) */
     int count_switcher_insns;     /* --trace-switches: count the Switcher's instructions */
+    uint64_t clock_ns;            /* the virtual clock when the Guest starts: 0, or where a
+                                   * restarted Guest's machine was (4.4's launcher re-executes
+                                   * itself, and the host's clock and TSC keep running) */
 };
 
 /* lg.ko loaded and /dev/lguest opened: the host's own tables, its ring-0 routine and the
@@ -132,4 +135,7 @@ const struct lguest_counts *lguest_counts(const struct lguest *lg);
  * the Guest first ran.  1 unchanged, 0 not checked (the Guest never ran), -1 changed at
  * *changed_at.  *compared: the bytes compared. */
 int lguest_contained(struct lguest *lg, uint32_t *changed_at, uint32_t *compared);
+/* After lguest_contained(): how many bytes of host memory a debugger changed with "monitor
+ * host-writes on" (not counted as a containment failure), the first at *first. */
+uint32_t lguest_debugger_changed(const struct lguest *lg, uint32_t *first);
 #endif

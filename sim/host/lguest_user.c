@@ -18,6 +18,7 @@ struct lguest *lguest_open(const struct lguest_open *o, char *err, size_t errlen
     }
     lg->rec = o->rec ? o->rec : &quiet;
     lg->count_switcher_insns = o->count_switcher_insns;
+    lg->start_ns = o->clock_ns;
     lg->turn.at_ns = UINT64_MAX;
     if (build_host(lg, o, err, errlen)) {
         lguest_close(lg);
@@ -163,4 +164,9 @@ int lguest_contained(struct lguest *lg, uint32_t *changed_at, uint32_t *compared
         return -1;
     }
     return lg->host_checked ? 1 : 0;
+}
+
+uint32_t lguest_debugger_changed(const struct lguest *lg, uint32_t *first) {
+    *first = lg->debugger_changed_at;
+    return lg->debugger_changed;
 }

@@ -23,6 +23,7 @@ static int load_elf_kernel(struct launcher *l, uint32_t *entry, uint32_t *end, c
         if (s.paddr + s.memsz > *end) *end = s.paddr + s.memsz;
     }
     l->kernel_has_symbols = e->symnum > 0;
+    symtab_set_kernel(&l->syms, l->opt.kernel, l->opt.kernel_len);
     *entry = e->entry;
     return 0;
 }

@@ -18,12 +18,7 @@
 /* A symbol for a Guest address.  Before paging is on, the kernel runs at physical addresses
  * while vmlinux's symbols are virtual: map through the PT_LOAD segment that holds it. */
 static const char *kernel_symbol(struct launcher *l, uint32_t addr, uint32_t *off) {
-    if (!l->kernel_has_symbols) return NULL;
-    struct elf_segment s;
-    for (int i = 0; elf_load_segment(&l->kernel_elf, i, &s) == 0; i++)
-        if (s.vaddr != s.paddr && addr >= s.paddr && addr - s.paddr < s.memsz)
-            return elf_symbolize(&l->kernel_elf, addr - s.paddr + s.vaddr, off);
-    return elf_symbolize(&l->kernel_elf, addr, off);
+    return symtab_lookup(&l->syms, addr, off);
 }
 
 static int has_prefix(const char *s, const char *prefix) {

@@ -30,8 +30,9 @@ uint32_t launcher_eip(struct launcher *l) {
 /* --- set-up: 4.4's main() --- */
 
 /* /dev/lguest opened: the Host maps the Guest's memory, RAM and the device area above it. */
-static int open_host(struct launcher *l, char *err, size_t errlen) {
+static int open_host(struct launcher *l, uint64_t clock_ns, char *err, size_t errlen) {
     struct lguest_open o = { .guest_bytes = l->mem + DEVICE_PAGES * 0x1000,
+                             .clock_ns = clock_ns,
                              .switcher_obj = l->opt.switcher_obj,
                              .switcher_len = l->opt.switcher_len,
                              .switcher_name = l->opt.switcher_name, .rec = &l->rec,
@@ -39,6 +40,16 @@ static int open_host(struct launcher *l, char *err, size_t errlen) {
     if (!(l->lg = lguest_open(&o, err, errlen))) return -1;
     l->guest_base = lguest_guest_base(l->lg);
     return 0;
+}
+
+/* The Host, the devices, the kernel in memory and LHREQ_INITIALIZE: a Guest about to boot,
+ * its clock starting at clock_ns. */
+static int start_machine(struct launcher *l, uint64_t clock_ns, char *err, size_t errlen) {
+    uint32_t entry;
+    if (open_host(l, clock_ns, err, errlen) || devices_init(l, err, errlen) ||
+        boot_guest(l, &entry, err, errlen))
+        return -1;
+    return lguest_initialize(l->lg, l->mem >> 12, entry, devices_limit(l), err, errlen);
 }
 
 /* @tour Launcher 20: Setting up a Guest
@@ -55,11 +66,10 @@ int launcher_init(struct launcher *l, const struct launcher_options *opt, char *
     l->opt = *opt;
     l->mem = opt->mem_mb << 20;
     l->rec.switches = opt->trace_file;
-    uint32_t entry;
-    if (launcher_open_traces(l, err, errlen) || open_host(l, err, errlen) ||
-        devices_init(l, err, errlen) || boot_guest(l, &entry, err, errlen))
-        return -1;
-    return lguest_initialize(l->lg, l->mem >> 12, entry, devices_limit(l), err, errlen);
+    l->boots = 1;
+    l->rec.names = symtab_namer(&l->syms);   /* names only shown, never recorded */
+    if (launcher_open_traces(l, err, errlen)) return -1;
+    return start_machine(l, 0, err, errlen);
 }
 
 void launcher_free(struct launcher *l) {
@@ -70,6 +80,7 @@ void launcher_free(struct launcher *l) {
     devices_close(l);
     lguest_close(l->lg);
     l->lg = NULL;
+    symtab_free(&l->syms);
 }
 
 /* --- while the Guest runs --- */
@@ -138,24 +149,67 @@ static void idle(struct launcher *l) {
     lguest_sleep(l->lg, wake);
 }
 
-/* The Guest is dead: 4.4 reads the reason from /dev/lguest. */
-static void guest_died(struct launcher *l) {
-    struct lguest_death d = lguest_death(l->lg);
-    l->dead = 1;
-    l->exit_code = d.status;
-    snprintf(l->dead_reason, sizeof(l->dead_reason), "%s", d.reason);
-}
-
 /* After the run: host memory outside the Guest's must be as it was. */
 static void check_containment(struct launcher *l) {
     uint32_t at = 0;
     int r = lguest_contained(l->lg, &at, &l->host_compared);
-    l->host_checked = r > 0;
+    uint32_t first, by_debugger = lguest_debugger_changed(l->lg, &first);
+    l->host_checked = r > 0 && !by_debugger;
+    if (by_debugger)
+        fprintf(stderr, "lgsim: host memory at %#x changed while the guest ran (%u bytes): "
+                "written by the debugger (monitor host-writes on)\n", first, by_debugger);
     if (r < 0) {
         fprintf(stderr, "lgsim: simulator bug: host memory at %#x changed while the guest ran "
                 "(%s)\n", at, l->dead_reason);
         l->exit_code = 2;
     }
+}
+
+/*
+ * 4.4 lguest.c restart_guest(): the Host answers read() with -ERESTART, and the launcher
+ * closes its file descriptors, resets the devices and execv()s itself with its own arguments:
+ * a new Guest boots from the same kernel, initrd and disks.  lgsim does the same in-process, so
+ * one trace tells the whole story: the old Host is checked and closed, the devices reopened,
+ * the kernel loaded again; only the clock goes on (the host's clock and TSC do not stop for a
+ * re-exec), stdin's unread bytes are kept (4.4's new launcher inherits fd 0), and so is a
+ * replay's input.
+ */
+static void restart_guest(struct launcher *l, const char *why) {
+    uint64_t now = lguest_time(l->lg);
+    char err[300];
+    check_containment(l);
+    if (l->exit_code == 2) {
+        l->dead = 1;
+        snprintf(l->dead_reason, sizeof(l->dead_reason), "%s", why);
+        return;
+    }
+    rec_text(&l->rec, now, TK_RESTART, ++l->boots, why);
+    l->restart_ns = now;
+    if (l->opt.verbose) fprintf(stderr, "lgsim: %s: starting the guest again\n", why);
+    if (l->restarting) l->restarting(l->restarting_ctx, l, 0);
+    devices_close(l);
+    lguest_close(l->lg);
+    l->lg = NULL;
+    if (start_machine(l, now, err, sizeof(err))) {
+        lguest_close(l->lg);   /* whatever of the new Host there is */
+        l->lg = NULL;
+        launcher_quit(l, "cannot restart the guest: %s", err);
+        l->exit_code = 2;
+        return;
+    }
+    if (l->restarting) l->restarting(l->restarting_ctx, l, 1);
+}
+
+/* The Guest is dead: 4.4 reads the reason from /dev/lguest, or restarts it (status 4). */
+static void guest_died(struct launcher *l) {
+    struct lguest_death d = lguest_death(l->lg);
+    if (d.status == 4 && !l->opt.no_reboot) {
+        restart_guest(l, d.reason);
+        return;
+    }
+    l->dead = 1;
+    l->exit_code = d.status;
+    snprintf(l->dead_reason, sizeof(l->dead_reason), "%s", d.reason);
 }
 
 /* @tour Launcher 40: Reading /dev/lguest
@@ -179,9 +233,9 @@ int launcher_run(struct launcher *l) {
         case LGUEST_DEAD: guest_died(l); break;
         }
     }
-    uint64_t now = lguest_time(l->lg);
+    uint64_t now = l->lg ? lguest_time(l->lg) : l->restart_ns;
     rec_text(&l->rec, now, TK_DEATH, (uint32_t)l->exit_code, l->dead_reason);
     rec_finish(&l->rec, now);
-    check_containment(l);
+    if (l->lg) check_containment(l);   /* (none after a restart that failed) */
     return l->exit_code;
 }

@@ -6,6 +6,7 @@
 #include "mmu/phys.h"
 #include "sim/elf.h"
 #include "sim/host/lguest_launcher.h"
+#include "sim/symbols.h"
 #include "traces/record.h"
 #include "virtio/block.h"
 #include "virtio/console.h"
@@ -45,6 +46,7 @@ struct launcher_options {
     int n_devices;
     int console_stdin;            /* the console's input is stdin (lgsim; not unit tests) */
     const char *replay_path;      /* --replay=FILE: input from that trace, not stdin or a network */
+    int no_reboot;                /* --no-reboot: a Guest asking for a restart ends the run */
 };
 
 struct launcher {
@@ -54,6 +56,7 @@ struct launcher {
     uint8_t *guest_base;          /* guest-physical 0, as the Launcher sees it */
     struct elf_exec kernel_elf;
     int kernel_has_symbols;
+    struct symtab syms;           /* the kernel's names, for every line that shows an address */
     struct recorder rec;
     struct replay *replay;        /* --replay: the old trace's input (replay.c) */
     struct trace_writer trace;    /* open when --trace was given (rec.w points here) */
@@ -72,6 +75,13 @@ struct launcher {
         unsigned ctrl_c;          /* ^C^C^C within a second stops lgsim (4.4's rule) */
         uint64_t ctrl_c_ms;
     } in;
+
+    unsigned boots;               /* 1, and one more each time the Guest restarts */
+    uint64_t restart_ns;          /* the virtual time of the last restart */
+    /* Told of a restart twice: before the old Host goes (started 0) and once the new one
+     * (l->lg) is ready (started 1); NULL: nobody to tell. */
+    void (*restarting)(void *ctx, struct launcher *l, int started);
+    void *restarting_ctx;
 
     int dead;                     /* the run is over: why, and lgsim's exit status */
     int exit_code;

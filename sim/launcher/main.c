@@ -2,7 +2,9 @@
 #include "sim/launcher/launcher.h"
 #include "sim/launcher/term.h"
 #include "abi/lguest.h"
+#include "traces/number.h"
 #include "traces/tool.h"
+#include "sim/symbols.h"
 #include "debug/debug.h"
 #include "ui/ui.h"
 #include <errno.h>
@@ -85,10 +87,10 @@ static uint8_t *read_file(const char *path, size_t *len, char *err, size_t errle
 /* lguest 4.4 reads MEM with atoi(): "64", "64m" and "64M" are 64 MiB, and so, silently, are
  * "64k" or "64G".  lgsim takes the forms that mean the same to both and refuses the rest. */
 static int parse_mem(const char *s, uint32_t *mb) {
-    char *end;
-    unsigned long v = strtoul(s, &end, 10);
-    if (end == s || (*end && strcmp(end, "m") && strcmp(end, "M")) || v < 1 ||
-        v > GUEST_MEM_MAX_MB)
+    const char *end;
+    uint64_t v;
+    if (number_prefix(s, 10, 1, GUEST_MEM_MAX_MB, &v, &end) ||
+        (*end && strcmp(end, "m") && strcmp(end, "M")))
         return -1;
     *mb = (uint32_t)v;
     return 0;
@@ -120,6 +122,25 @@ static const char *beside_program(const char *argv0, const char *rel, char *buf,
     return buf;
 }
 
+/* --gdb across a restart: as 4.4's re-executed launcher is a new process, the debugger sees
+ * the old machine exit (status 4) and listens again for the new one. */
+struct gdb_follow { struct debugger *d; struct debug_options *opt; };
+
+static void gdb_restarting(void *ctx, struct launcher *l, int started) {
+    struct gdb_follow *g = ctx;
+    char err[300];
+    if (!started) {
+        debug_close(g->d, 4);
+        g->d = NULL;
+        return;
+    }
+    g->opt->symbols = &l->syms;
+    if (!(g->d = debug_open(l->lg, g->opt, err, sizeof(err)))) {
+        launcher_quit(l, "--gdb after the restart: %s", err);
+        l->exit_code = 2;
+    }
+}
+
 static int run(struct launcher_options *opt, int stats, struct debug_options *dbg) {
     static struct launcher l;
     char err[300] = "";
@@ -129,15 +150,19 @@ static int run(struct launcher_options *opt, int stats, struct debug_options *db
         launcher_free(&l);
         return 2;
     }
-    struct debugger *d = NULL;
-    if (dbg) dbg->kernel = l.kernel_has_symbols ? &l.kernel_elf : NULL;
-    if (dbg && !(d = debug_open(l.lg, dbg, err, sizeof(err)))) {
+    struct gdb_follow g = { NULL, dbg };
+    if (dbg) dbg->symbols = &l.syms;
+    if (dbg && !(g.d = debug_open(l.lg, dbg, err, sizeof(err)))) {
         fprintf(stderr, "lgsim: --gdb: %s\n", err);
         launcher_free(&l);
         return 2;
     }
+    if (dbg) {
+        l.restarting = gdb_restarting;
+        l.restarting_ctx = &g;
+    }
     int code = launcher_run(&l);
-    debug_close(d, code);
+    debug_close(g.d, code);
     fflush(opt->console);
     fprintf(stderr, "lgsim: %s\n", l.dead_reason);
     if (replay_finish(&l, err, sizeof(err))) {
@@ -236,10 +261,9 @@ static int take_trace_switches(struct cli *c, const char *a) {
 }
 
 static int take_gdb_port(struct cli *c, const char *v) {
-    char *end;
-    long port = strtol(v, &end, 10);
-    if (*end || end == v || port < 0 || port > 65535) {
-        fprintf(stderr, "lgsim: bad --gdb port '%s'\n", v);
+    uint64_t port;
+    if (number_parse(v, 10, 0, 65535, &port)) {
+        fprintf(stderr, "lgsim: bad --gdb port '%s': give 0 to 65535 (0: any free port)\n", v);
         return -1;
     }
     c->gdb = 1;
@@ -247,11 +271,15 @@ static int take_gdb_port(struct cli *c, const char *v) {
     return 0;
 }
 
+/* Virtual time is 64-bit nanoseconds: 10^12 ms (31 years) fits it with room to spare, and
+ * outlasts any run. */
+#define MAX_TIME_MS_MAX 1000000000000ull
+
 static int take_max_time(struct cli *c, const char *v) {
-    char *end;
-    unsigned long long ms = strtoull(v, &end, 10);
-    if (*end || end == v) {
-        fprintf(stderr, "lgsim: bad --max-time value '%s'\n", v);
+    uint64_t ms;
+    if (number_parse(v, 10, 1, MAX_TIME_MS_MAX, &ms)) {
+        fprintf(stderr, "lgsim: bad --max-time value '%s': give milliseconds from 1 to %llu\n",
+                v, MAX_TIME_MS_MAX);
         return -1;
     }
     c->opt.max_ns = ms * 1000000ull;
@@ -285,6 +313,7 @@ static int take_option(struct cli *c, int argc, char **argv, int *i) {
     else if (!strcmp(a, "--trace-switches") || !strncmp(a, "--trace-switches=", 17))
         return take_trace_switches(c, a);
     else if (!strcmp(a, "--stats")) c->stats = 1;
+    else if (!strcmp(a, "--no-reboot")) c->opt.no_reboot = 1;
     else if (!strcmp(a, "--ui")) {
         fprintf(stderr, "lgsim: --ui: %s\n", ui_live_unavailable());
         return -1;
@@ -400,8 +429,11 @@ static int run_kernel(struct cli *c) {
  */
 int main(int argc, char **argv) {
     term_binary_stdio();
-    if (argc > 1 && !strcmp(argv[1], "trace"))
-        return trace_tool(argc - 1, argv + 1);
+    if (argc > 1 && !strcmp(argv[1], "trace")) {
+        const struct trace_names_source names =
+            symtab_trace_source(lgsim_demo_guest, lgsim_demo_guest_len);
+        return trace_tool(argc - 1, argv + 1, &names);
+    }
     if (argc > 1 && !strcmp(argv[1], "ui")) {
         const struct ui_builtin b = { lgsim_demo_guest, lgsim_demo_guest_len };
         return ui_main(argc - 1, argv + 1, &b);

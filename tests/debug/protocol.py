@@ -93,6 +93,15 @@ def main():
     check(got == frame("E01"), "a second connection is told E01 and closed")
 
     check(c.packet("s").startswith(b"T05"), "a step stops with SIGTRAP")
+    peak = peak_memory_mib(proc.pid)
+    if peak is None:
+        print("skip: no /proc here to read lgsim's peak memory")
+    else:
+        # A step changes the hooks, so translated code is flushed: Unicorn's default 1 GiB
+        # translation buffer was then cleared in full, seconds of page faults (the step
+        # that timed out under load).
+        check(peak < 768, "the step's flush of translated code leaves lgsim at %d MiB, not "
+              "a whole 1 GiB translation buffer" % peak)
     c.send(frame("c"))
     c.read_until(rb"\+")
     c.send(b"\x03")
@@ -119,7 +128,93 @@ def main():
           "the step's every-instruction hook is gone once the debugger is (%s)" %
           (hooks.group(0) if hooks else "no hook count in lgsim's stderr"))
     killed_by_debugger(lgsim, kernel, work)
+    host_memory_writes(lgsim, kernel, work)
+    monitor_numbers(lgsim, kernel, work)
     return 0
+
+def peak_memory_mib(pid):
+    try:
+        status = open("/proc/%d/status" % pid).read()
+    except OSError:
+        return None
+    m = re.search(r"VmHWM:\s+(\d+) kB", status)
+    return int(m.group(1)) // 1024 if m else None
+
+def monitor(c, command):
+    """A monitor command's output ('O' packets, then OK)."""
+    c.send(frame("qRcmd," + command.encode().hex()))
+    text = b""
+    while True:
+        r = c.read_until(rb"\+?\$([^#]*)#[0-9a-f]{2}").group(1)
+        if r == b"OK":
+            return text.decode()
+        text += bytes.fromhex(r[1:].decode())
+
+HOST_GDT, HOST_CODE, SWITCHER_ADDR, GUEST_PHYS_BASE = 0x1000, 0x10000, 0xFFC00000, 0x40000000
+
+def host_memory_writes(lgsim, kernel, work):
+    """M and X into host memory are refused unless 'monitor host-writes on'; then the
+    containment check at exit names the debugger, not a simulator bug."""
+    plain = subprocess.run([lgsim, "64", kernel], capture_output=True, text=True, timeout=60)
+    proc = subprocess.Popen([lgsim, "--gdb=0", "--gdb-wait", "64", kernel],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    port = int(re.search(r"127\.0\.0\.1:(\d+)", proc.stderr.readline()).group(1))
+    c = Client(port)
+    c.packet("?")
+    check("memory view: host" in monitor(c, "view host"), "monitor view host")
+    for addr, what in ((HOST_GDT, "the host GDT"), (HOST_CODE, "the host code"),
+                       (SWITCHER_ADDR, "the Switcher text")):
+        before = c.packet("m%x,4" % addr)
+        check(c.packet("M%x,4:90909090" % addr) == b"E14", "M into %s is refused" % what)
+        check(c.packet("X%x,4:" % addr + "\x90" * 4) == b"E14", "X into %s is refused" % what)
+        check(c.packet("m%x,4" % addr) == before, "%s is unchanged" % what)
+    # A write that runs off the end of guest memory is refused whole: none of it is written.
+    monitor(c, "view physical")
+    guest_end = GUEST_PHYS_BASE + 64 * 1024 * 1024
+    before = c.packet("m%x,2" % (guest_end - 2))
+    check(c.packet("M%x,4:00000000" % (guest_end - 2)) == b"E14" and
+          c.packet("m%x,2" % (guest_end - 2)) == before,
+          "a write running off the end of guest memory is refused whole")
+    same = c.packet("m%x,4" % GUEST_PHYS_BASE)
+    check(c.packet("M%x,4:%s" % (GUEST_PHYS_BASE, same.decode())) == b"OK",
+          "a write into guest memory is still served")
+    check("refused" in monitor(c, "host-writes"), "host writes are refused by default")
+    check("allowed" in monitor(c, "host-writes on"), "monitor host-writes on")
+    monitor(c, "view host")
+    spare = HOST_GDT + 0xFF0    # past the host GDT's limit: nothing reads it
+    check(c.packet("M%x,4:a5a5a5a5" % spare) == b"OK" and
+          c.packet("m%x,4" % spare) == b"a5a5a5a5", "with host-writes on, M writes host memory")
+    c.send(frame("c"))
+    out, err = proc.communicate(timeout=60)
+    check(proc.returncode == plain.returncode and out == plain.stdout,
+          "the guest finishes as without a debugger (exit %d)" % proc.returncode)
+    check("lgsim: host memory at %#x changed while the guest ran (4 bytes): written by the "
+          "debugger (monitor host-writes on)" % spare in err and "simulator bug" not in err,
+          "the containment check names the debugger as the writer")
+    check(err.count("refused a write to host memory") == 7,
+          "each refused write says why on lgsim's stderr")
+
+def monitor_numbers(lgsim, kernel, work):
+    """The monitor's numbers are digits in range, or refused with a line saying so."""
+    proc = subprocess.Popen([lgsim, "--gdb=0", "--gdb-wait", "64", kernel],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    port = int(re.search(r"127\.0\.0\.1:(\d+)", proc.stderr.readline()).group(1))
+    c = Client(port)
+    c.packet("?")
+    check(monitor(c, "walk -1") == "walk: bad address '-1' (walk ADDR: 0 to 0xffffffff)\n",
+          "monitor walk -1 is refused")
+    check(monitor(c, "walk 0x100000000").startswith("walk: bad address"),
+          "monitor walk past 32 bits is refused")
+    check(monitor(c, "walk 0xc0000000").startswith("linear 0xc0000000: directory index 768"),
+          "monitor walk 0xc0000000 is served")
+    check(monitor(c, "until hcall -4294967295").startswith("until: bad number"),
+          "monitor until hcall with a negative number is refused")
+    check(monitor(c, "until hcall 3x").startswith("until: bad number"),
+          "monitor until hcall with a junk suffix is refused")
+    check(monitor(c, "until hcall 0x11").startswith("the next continue stops at hypercall 17"),
+          "monitor until hcall 0x11 is served")
+    c.send(frame("k"))
+    proc.communicate(timeout=60)
 
 def killed_by_debugger(lgsim, kernel, work):
     """'k' ends the run the normal way: exit 1 with a reason, and a whole trace file."""

@@ -32,15 +32,15 @@ endfunction()
 explain(out)
 expect("${out}" "round trip 1"
   "^Page-fault round trip 1 of .*teach.trc, from record #1 "
-  "The fault\\. The CPU was running ring 1 guest kernel \\(cs 0x0061\\) at eip 0x00101000, before the guest had page tables of its own"
+  "The fault\\. The CPU was running ring 1 guest kernel \\(cs 0x0061\\) at eip 0x00101000 <startup_32>, before the guest had page tables of its own"
   "It pushed the error code 0: the page was not present; a read; from supervisor mode \\(rings 0 to 2\\)\\. CR2 holds the address it could not use: 0x00101000, the instruction itself"
   "Into the Switcher \\(92 ns\\)\\. In lguest every fault goes to the host first"
   "loaded the host's CR3, GDT, IDT and TSS"
   "\\+93 ns The host looked 0x00101000 up in the guest's own page tables \\(demand_page\\): the guest has none yet, so guest-virtual 0x00101000 is guest-physical 0x00101000"
   "The host wrote the shadow PTE for 0x00101000 \\(shadow slot 3\\): 0x40101021: host-physical frame 0x40101000 \\(guest-physical 0x00101000\\); present, read-only, supervisor only, accessed\\."
   "Fixed silently: the guest never sees this fault\\."
-  "Back to the guest through the Switcher \\(83 ns\\).* to ring 1 guest kernel at eip 0x00101000, the faulting instruction\\."
-  "\\+176 ns The CPU is at eip 0x00101000 again, in the same address space"
+  "Back to the guest through the Switcher \\(83 ns\\).* to ring 1 guest kernel at eip 0x00101000 <startup_32>, the faulting instruction\\."
+  "\\+176 ns The CPU is at eip 0x00101000 <startup_32> again, in the same address space"
   "Round trip 1 ended well: the retried instruction did not fault again\\. From the fault to the retry: 176 ns of virtual time; 6 records; 2 world switches \\(1 to the host, 1 back to the guest\\)\\.")
 
 # The first round trip the host reflects: the teaching guest's first user fault, pid 1
@@ -71,15 +71,15 @@ endforeach()
 
 explain(out --round-trip ${RT})
 expect("${out}" "round trip ${RT}"
-  "The CPU was running ring 3 user code \\(cs 0x0073\\) at eip ${eip}, in the address space of guest page directory ${pgdir}"
+  "The CPU was running ring 3 user code \\(cs 0x0073\\) at eip ${eip} <prog_heap[+0-9a-fx]*>, in the address space of guest page directory ${pgdir}"
   "It pushed the error code 0x6: the page was not present; a write; from user mode \\(ring 3\\)\\. CR2 holds the address it could not use: 0xbffffffc\\."
   "the guest does not map it \\(its directory or page table entry is not present\\), or its entry forbids this access\\. So the fault is the guest's to handle: the host put 0xbffffffc in lguest_data\\.cr2"
-  "The host reflected the #PF as the CPU would have delivered it: it pushed the ring-3 ss and esp, eflags, cs 0x0073, eip ${eip} and the error code 0x6 onto the guest's kernel stack \\(the one SET_STACK named: the trap came from ring 3\\), leaving esp at ${esp}, and set the guest to resume at ${handler}, its handler in IDT entry 14\\."
-  "to ring 1 guest kernel at eip ${handler}, the guest's handler\\."
+  "The host reflected the #PF as the CPU would have delivered it: it pushed the ring-3 ss and esp, eflags, cs 0x0073, eip ${eip} <prog_heap[+0-9a-fx]*> and the error code 0x6 onto the guest's kernel stack \\(the one SET_STACK named: the trap came from ring 3\\), leaving esp at ${esp}, and set the guest to resume at ${handler} <[a-z_]+>, its handler in IDT entry 14\\."
+  "to ring 1 guest kernel at eip ${handler} <[a-z_]+>, the guest's handler\\."
   "SET_PTE: the guest wrote the entry for 0xbffff000 in its page directory ${pgdir} and tells the host: PTE ${pte} \\(frame 0x[0-9a-f]+; present, writable, user"
   "The guest's handler printed \"pf: pid 1 wrote 0xbffffffc at eip ${eip}: zeroed page 0x[0-9a-f]+ mapped at 0xbffff000\\\\n\" on its console \\(1 line\\): ${n_outs} port writes and 0 port reads"
   "Each one was a #GP exit to the host \\(${n_outs} in all"
-  "The CPU is at eip ${eip} again, in the same address space: the faulting instruction runs again\\. The last world switch entered ring 1 guest kernel; the guest's own iret took it back to ring 3 user code"
+  "The CPU is at eip ${eip} <prog_heap[+0-9a-fx]*> again, in the same address space: the faulting instruction runs again\\. The last world switch entered ring 1 guest kernel; the guest's own iret took it back to ring 3 user code"
   "Round trip ${RT} ended well: the retried instruction did not fault again\\. From the fault to the retry: ${dur} ns of virtual time; ${steps} records;")
 # The same round trip by the other spellings of the option.
 run(o1 e rc ${LGSIM} trace explain --round-trip=${RT} ${T})

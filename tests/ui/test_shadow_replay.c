@@ -22,7 +22,7 @@ extern const size_t lgsim_demo_guest_len, lgsim_hello_guest_len;
 static struct launcher launcher;   /* its Host (launcher.lg) is looked into */
 static struct run run;
 static struct ui_model model;
-static struct ui_symbols no_symbols;
+static struct symtab no_symbols;
 static unsigned compared, entries, every = 1, seen;
 
 static uint32_t real_entry(uint32_t pa) {

@@ -267,6 +267,82 @@ s_sti_cli:
 s_sti_cli_done:
         nop
 
+/* ---- instructions Unicorn gets wrong (cpu/sites.c) ---- */
+
+s_sysenter:
+        movl $0x5A5A5A5A, %eax
+s_sysenter_insn:
+        sysenter
+s_sysenter_done:
+        nop
+
+s_syscall:
+        movl $0x5A5A5A5A, %eax
+s_syscall_insn:
+        syscall
+s_syscall_done:
+        nop
+
+/* iret to the same ring through an image with EDX as its EFLAGS (VM, IOPL and IF set by the
+ * test); ESI is what ESP should be after it. */
+s_iret_image:
+        pushl %edx
+        pushl %cs
+        pushl $s_iret_image_done
+        movl %esp, %esi
+        addl $12, %esi
+s_iret_image_insn:
+        iret
+s_iret_image_done:
+        nop
+
+/* iret from ring 1 to ring 3 through an image with EDX as its EFLAGS. */
+s_iret_to_ring3:
+        pushl $UDATA
+        pushl $R3_PROG_STACK
+        pushl %edx
+        pushl $UCODE
+        pushl $s_iret_to_ring3_done
+s_iret_to_ring3_insn:
+        iret
+s_iret_to_ring3_done:
+        nop
+
+/* popf of EDX. */
+s_popf:
+        pushl %edx
+s_popf_insn:
+        popfl
+s_popf_done:
+        nop
+
+/* A null %fs the program pops itself, then an access through it at a mapped offset. */
+s_pop_null_fs:
+        pushl $0
+        popl %fs
+        movl $0x5A5A5A5A, %eax
+s_pop_null_fs_insn:
+        movl %fs:SCRATCH, %eax
+s_pop_null_fs_done:
+        nop
+
+/* A null %gs the program gets from an iret to ring 3 (its DPL-1 data selector is nulled). */
+s_iret_nulls_gs:
+        movl $R1DATA, %ecx
+        movw %cx, %gs
+        pushl $UDATA
+        pushl $R3_PROG_STACK
+        pushl $0x202
+        pushl $UCODE
+        pushl $s_iret_nulls_gs_user
+        iret
+s_iret_nulls_gs_user:
+        movl $0x5A5A5A5A, %eax
+s_iret_nulls_gs_insn:
+        movl %gs:SCRATCH, %eax
+s_iret_nulls_gs_done:
+        nop
+
 /* ---- translated code ---- */
 
 s_code_patch:

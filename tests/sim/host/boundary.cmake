@@ -1,0 +1,17 @@
+# boundary.cmake - the whole Guest against the CPU boundary (tests/guests/boundary): what an
+# i386 lets ring-1 code do, and that lgsim ends every hostile run cleanly.  Included by
+# CMakeLists.txt.
+set(B_OFF "lgsim: CRASH: Power down")
+set(B_CONTAINED "host memory      unchanged outside the guest's \\([0-9]+ bytes compared\\)")
+set(BH "0x0*")   # the guest prints 0x%08x
+
+# The Guest's own iret at CPL 1 through an image with VM and IOPL 3 (IF clear): a protected-mode
+# return (SDM IRET: VM honoured only at CPL 0, IOPL changed only at CPL 0, IF only when
+# CPL <= IOPL).  Unicorn alone entered virtual-8086 mode here (cpu/sites.c).
+lgsim_case(boundary_iret_vm 0 ARGS --stats 64 ${BOUNDARY} iret-vm
+  OUT "iret image ${BH}23002: resumed with eflags ${BH}202\n" ERR "${B_OFF}" "${B_CONTAINED}")
+# The same image in the frame the Host re-uses at noirq_iret: 4.4's restore_eflags() would hand
+# it to the Switcher's CPL-0 iret (IOPL 3, the real IF off); lgsim keeps what the Guest had.
+lgsim_case(boundary_noirq_image 0 ARGS --stats 64 ${BOUNDARY} noirq-image
+  OUT "noirq image ${BH}23002: 1 timer interrupt, resumed with eflags ${BH}202\n"
+  ERR "${B_OFF}" "${B_CONTAINED}")
