@@ -16,7 +16,7 @@ set(LGSIM_GUEST_CC clang CACHE STRING "compiler for i386 guest-side code")
 set(LGSIM_GUEST_CFLAGS --target=i386-unknown-none-elf CACHE STRING "")
 set(LGSIM_GUEST_LD ld.lld CACHE STRING "linker for i386 guest-side code")
 # Tests that run a built program run it through Wine, when it is here.
-find_program(LGSIM_WINE NAMES wine64 wine)
+find_program(LGSIM_WINE NAMES wine64 wine PATHS /usr/lib/wine)   # Debian keeps wine64 there
 if(LGSIM_WINE)
   set(CMAKE_CROSSCOMPILING_EMULATOR ${LGSIM_WINE})
 endif()
