@@ -28,7 +28,11 @@ endif()
 
 set(LGSIM_GUEST_COMMON_FLAGS ${LGSIM_GUEST_CFLAGS} -ffreestanding -fno-pic -fno-pie
     -fno-stack-protector -fno-asynchronous-unwind-tables -nostdlib -O2 -Wall -Werror
-    -fno-builtin -mno-sse -mno-mmx -march=i386 -fcf-protection=none)
+    -fno-builtin -mno-sse -mno-mmx -march=i386 -fcf-protection=none
+    # Debug info, so gdb shows source lines, walks frames and knows lguest_data's type.  It
+    # changes no code or loaded byte, but the file's bytes (and so a trace header's hash of
+    # the kernel) would depend on where the tree lies: the paths are written relative.
+    -g -fdebug-prefix-map=${PROJECT_SOURCE_DIR}=. -fdebug-prefix-map=${PROJECT_BINARY_DIR}=build)
 
 # Check once that the toolchain really produces i386 ELF code (a file of our own to compile:
 # no /dev/null on Windows).

@@ -6,7 +6,7 @@
 
 const char *cpu_stop_name(enum cpu_stop s) {
     static const char *names[] = { "until", "hlt", "budget", "shutdown", "bus-error",
-                                   "request", "error" };
+                                   "request", "error", "no-progress", "stalled" };
     return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "?";
 }
 
@@ -197,6 +197,9 @@ static void on_block(uc_engine *uc, uint64_t addr, uint32_t size, void *user) {
     struct cpu *c = user;
     c->n_blocks++;
     c->cur_block = (uint32_t)addr;
+    /* for the wall-clock safety net's thread (progress.c): a plain store on the machines
+     * lgsim runs on */
+    atomic_store_explicit(&c->clock_seen, c->now_ns, memory_order_relaxed);
     if (c->now_ns < c->next_check) {
         note_block(c, addr, size);
         c->now_ns += size;
@@ -366,6 +369,11 @@ int cpu_open(struct cpu *c, struct phys *phys, const struct cpu_hooks *hooks,
         return -1;
     }
     cpu_io_install(c);
+    if (cpu_progress_open(c)) {
+        snprintf(err, errlen, "cannot set up the progress guards");
+        cpu_close(c);
+        return -1;
+    }
     if (cpu_cpuid_install(c)) {
         snprintf(err, errlen, "cannot hook CPUID");
         cpu_close(c);
@@ -378,6 +386,7 @@ int cpu_open(struct cpu *c, struct phys *phys, const struct cpu_hooks *hooks,
 }
 
 void cpu_close(struct cpu *c) {
+    cpu_progress_close(c);
     cpu_sites_close(c);
     if (c->dis) cs_close(&c->dis);
     if (c->ctx) uc_context_free(c->ctx);
@@ -392,6 +401,7 @@ void cpu_flush_tlb(struct cpu *c) {
 
 void cpu_code_changed(struct cpu *c) {
     uc_ctl_flush_tb(c->uc);
+    cpu_progress_flushed(c);
 }
 
 int cpu_read_linear(struct cpu *c, uint32_t la, void *buf, uint32_t len) {
@@ -422,9 +432,15 @@ enum cpu_stop cpu_run(struct cpu *c, uint32_t eip, uint32_t until) {
     c->pause.resuming = 0;
     cpu_recheck(c);
     cpu_sites_between_runs(c);
+    cpu_progress_between_runs(c);
+    atomic_store(&c->clock_seen, c->now_ns);
+    atomic_store(&c->in_engine, 1);
     uc_err e = uc_emu_start(c->uc, eip, until, 0, 0);
     for (;;) {
-        if (e == UC_ERR_OK && !c->stopping && c->pause.pending) {
+        if (e == UC_ERR_OK && !c->stopping && cpu_progress_stalled(c)) {
+            break;
+        } else if (e == UC_ERR_OK && !c->stopping && c->pause.pending) {
+            atomic_store(&c->in_engine, 0);   /* the debugger's turn is no stall */
             e = cpu_pause_serve(c, until);   /* a debugger's pause: its turn, then go on */
         } else if (e == UC_ERR_OK && !c->stopping && c->sites_stop) {
             c->sites_stop = 0;               /* too many site hooks: drop them, go on */
@@ -434,6 +450,8 @@ enum cpu_stop cpu_run(struct cpu *c, uint32_t eip, uint32_t until) {
             break;
         }
     }
+    atomic_store(&c->in_engine, 0);
+    atomic_store(&c->stalled, 0);
     cpu_sites_between_runs(c);
     if (c->stopping)
         return c->stop;

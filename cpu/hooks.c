@@ -79,6 +79,7 @@ void cpu_engine_hooks_del(struct cpu *c, const uc_hook *h, int n) {
     c->ctx_fresh = 1;
     uc_ctl_flush_tlb(c->uc);
     uc_ctl_flush_tb(c->uc);
+    cpu_progress_flushed(c);
 }
 
 void cpu_hooks_del(struct cpu *c, const cpu_hook *h, int n) {

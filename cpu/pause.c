@@ -82,5 +82,7 @@ uc_err cpu_pause_serve(struct cpu *c, uint32_t until) {
     uint32_t eip = cpu_get(c, UC_X86_REG_EIP);
     p->resuming = eip == p->at && p->paid_end > p->at;
     cpu_recheck(c);
+    atomic_store(&c->clock_seen, c->now_ns);
+    atomic_store(&c->in_engine, 1);
     return uc_emu_start(c->uc, eip, until, 0, 0);
 }

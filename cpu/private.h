@@ -50,6 +50,13 @@ void cpu_sites_close(struct cpu *c);
 int cpu_sites_block(struct cpu *c, uint32_t addr, uint32_t size);
 void cpu_sites_unpatch(struct cpu *c);
 void cpu_sites_between_runs(struct cpu *c);
+/* progress.c */
+void cpu_progress_translated(struct cpu *c, uint32_t pc);
+int cpu_progress_open(struct cpu *c);
+void cpu_progress_flushed(struct cpu *c);
+void cpu_progress_between_runs(struct cpu *c);
+void cpu_progress_close(struct cpu *c);
+int cpu_progress_stalled(struct cpu *c);
 /* hooks.c: delete engine hooks without Unicorn's side effects; drops every translation. */
 void cpu_engine_hooks_del(struct cpu *c, const uc_hook *h, int n);
 /* segment.c: guard whatever null FS or GS is loaded now (CPL > 0), leaving guard_pending. */

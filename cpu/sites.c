@@ -188,6 +188,7 @@ static int hook_pending(struct cpu *c) {
 static void on_new_block(uc_engine *uc, uc_tb *cur, uc_tb *prev, void *user) {
     struct cpu *c = user;
     c->n_translations++;
+    cpu_progress_translated(c, (uint32_t)cur->pc);
     scan_block(c, (uint32_t)cur->pc, cur->size);
 }
 

@@ -26,7 +26,7 @@ static void attach(struct debugger *d, int fd) {
     d->in_have = d->in_used = 0;
     d->no_ack = 0;
     d->awaiting_stop = 0;
-    d->host_writes = 0;   /* each debugger turns host writes on for itself */
+    d->k.host_writes = 0;   /* each debugger turns host writes on for itself */
     d->attached_once = 1;
     fprintf(stderr, "lgsim: gdb: debugger attached\n");
 }
@@ -53,22 +53,12 @@ static int interrupted(struct debugger *d) {
     return got == 2 ? 2 : 0;
 }
 
-static void resume(struct debugger *d) {
-    d->stop_sig = 0;
-    d->stop_info[0] = 0;
-    d->fresh = 1;
-    d->resume_eip = cpu_get(d->c, CPU_REG_EIP);
-    d->step_irq = 0;
-    points_arm(d);
-    d->c->pause.on = d->conn >= 0;
-    net_watch_arm(d->watcher, d->listener, d->conn);
-}
-
-/* cpu/pause.c calls this with the CPU stopped between two instructions. */
+/* The control's client: the CPU stands between two instructions.  The control installs the
+ * hooks for the run gdb asked for when this returns. */
 static void paused(void *ctx) {
     struct debugger *d = ctx;
     net_watch_disarm(d->watcher);
-    int why = d->stop_sig;   /* 0: nobody stopped the CPU on purpose; it was asked for attention */
+    int why = d->k.stop_sig;   /* 0: nobody stopped the CPU on purpose; it was asked for attention */
     int had = d->conn >= 0;
     take_connections(d);
     while (d->conn < 0 && d->opt.wait && !d->attached_once) {   /* --gdb-wait */
@@ -78,19 +68,20 @@ static void paused(void *ctx) {
     if (d->conn >= 0 && !had) why = 5;   /* a new debugger finds the CPU stopped */
     else if (d->conn >= 0 && !why) why = interrupted(d);
     if (d->conn >= 0 && why) {
-        d->stop_sig = why;
+        d->k.stop_sig = why;
         if (d->awaiting_stop) {
             stub_stop_reply(d);
             d->awaiting_stop = 0;
         }
         stub_serve(d);
     }
-    resume(d);
+    d->k.attached = d->k.check_blocks = d->conn >= 0;
+    net_watch_arm(d->watcher, d->listener, d->conn);
 }
 
 static void attention(void *ctx) {
     struct debugger *d = ctx;
-    cpu_pause_attention(d->c);
+    control_pause_soon(&d->k);
 }
 
 struct debugger *debug_open(struct lguest *lg, const struct debug_options *o,
@@ -101,7 +92,6 @@ struct debugger *debug_open(struct lguest *lg, const struct debug_options *o,
         return NULL;
     }
     d->lg = lg;
-    d->c = &lg->cpu;
     d->opt = *o;
     d->conn = -1;
     d->listener = net_listen(o->port, &d->port, err, errlen);
@@ -116,12 +106,9 @@ struct debugger *debug_open(struct lguest *lg, const struct debug_options *o,
         free(d);
         return NULL;
     }
-    d->c->pause.paused = paused;
-    d->c->pause.ctx = d;
-    lg->rec->tap = monitor_note_record;
-    lg->rec->tap_ctx = d;
-    lg->delivery_watcher = debug_delivered;
-    lg->delivery_watcher_ctx = d;
+    control_open(&d->k, lg, o->symbols,
+                 &(struct control_client){ paused, monitor_note_record, d });
+    d->k.skip_irqs = o->skip_irqs;
     fprintf(stderr, "lgsim: gdb: listening on 127.0.0.1:%d%s\n", d->port,
             o->wait ? "; the machine waits for a debugger before its first instruction" : "");
     fprintf(stderr, "lgsim: gdb:   target remote 127.0.0.1:%d\n", d->port);
@@ -132,41 +119,25 @@ struct debugger *debug_open(struct lguest *lg, const struct debug_options *o,
         fprintf(stderr, "lgsim: gdb:   add-symbol-file %s\n", o->host_elf);
     if (o->kernel_path)
         fprintf(stderr, "lgsim: gdb:   add-symbol-file %s\n", o->kernel_path);
-    if (o->wait) cpu_pause_attention(d->c);   /* the first block pauses and waits */
+#ifdef LGSIM_SOURCE_DIR
+    /* the shipped code's debug info names its files relative to the source tree */
+    FILE *src = fopen(LGSIM_SOURCE_DIR "/debug/debug.c", "r");
+    if (src) {
+        fclose(src);
+        fprintf(stderr, "lgsim: gdb:   directory %s\n", LGSIM_SOURCE_DIR);
+    }
+#endif
+    if (o->wait) control_pause_soon(&d->k);   /* the first block pauses and waits */
     else net_watch_arm(d->watcher, d->listener, -1);
     return d;
-}
-
-static int from_guest_to_switcher(const struct cpu_delivery *dv) {
-    return dv->from_cpl != 0 && dv->to_eip >= SWITCHER_ADDR && dv->to_eip < SWITCHER_ADDR + 0x1000;
-}
-
-void debug_delivered(void *ctx, const struct cpu_delivery *dv) {
-    struct debugger *d = ctx;
-    if (d->conn < 0) return;
-    if (d->stepping && d->opt.skip_irqs && dv->ev.kind == EV_EXTINT && !d->step_irq) {
-        d->step_irq = 1;   /* run the interrupt through; stop back where it struck */
-        d->ret_eip = dv->ev.eip;
-        d->ret_cs = dv->from_cs;
-    }
-    int hit = 0;
-    switch (d->until) {
-    case UNTIL_SWITCH: hit = from_guest_to_switcher(dv); break;
-    case UNTIL_PF: hit = dv->ev.vector == 14; break;
-    case UNTIL_HCALL:
-        hit = from_guest_to_switcher(dv) && dv->ev.vector == LGUEST_TRAP_ENTRY &&
-              (d->until_nr == ~0u || cpu_get(d->c, CPU_REG_EAX) == d->until_nr);
-        break;
-    default: break;
-    }
-    if (hit) d->until_hit = 1;   /* the stop comes at the handler's first instruction */
 }
 
 void debug_close(struct debugger *d, int exit_code) {
     if (!d) return;
     if (d->attached_once)   /* the tests check the second number: nothing once gdb has gone */
         fprintf(stderr, "lgsim: gdb: %llu code hook calls, %llu with no debugger attached\n",
-                (unsigned long long)d->n_hook_calls, (unsigned long long)d->n_hook_calls_alone);
+                (unsigned long long)d->k.n_hook_calls,
+                (unsigned long long)d->k.n_hook_calls_alone);
     net_watch_disarm(d->watcher);
     net_watch_stop(d->watcher);
     if (d->conn >= 0 && d->awaiting_stop) {
@@ -177,10 +148,7 @@ void debug_close(struct debugger *d, int exit_code) {
     }
     net_close(d->conn);
     net_close(d->listener);
-    d->c->pause.paused = NULL;
-    d->c->pause.on = 0;
-    d->lg->rec->tap = NULL;
-    d->lg->delivery_watcher = NULL;
+    control_close(&d->k);
     free(d->out);
     free(d);
 }

@@ -19,9 +19,6 @@ struct debug_options {
 /* Listen (127.0.0.1 only) and tell the CPU whom to ask when it pauses. */
 struct debugger *debug_open(struct lguest *lg, const struct debug_options *o,
                             char *err, size_t errlen);
-/* Every delivery through the IDT (stepping into traps, "monitor until"): the Host calls it
- * through lg->delivery_watcher (sim/host/switches.c). */
-void debug_delivered(void *ctx, const struct cpu_delivery *dv);
 /* The guest has stopped for good: tell an attached debugger the exit code, then close. */
 void debug_close(struct debugger *d, int exit_code);
 #endif

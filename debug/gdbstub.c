@@ -16,7 +16,7 @@ static void drop_connection(struct debugger *d) {
     d->conn = -1;
     d->awaiting_stop = 0;
     d->no_ack = 0;
-    points_clear(d);   /* a debugger that went away leaves nothing behind: the guest runs on */
+    points_clear(&d->k);   /* a debugger that went away leaves nothing behind: the guest runs on */
     fprintf(stderr, "lgsim: gdb: debugger gone; the guest runs on\n");
 }
 
@@ -72,7 +72,7 @@ int stub_next_packet(struct debugger *d) {
 
 void stub_stop_reply(struct debugger *d) {
     char s[96];
-    snprintf(s, sizeof(s), "T%02xthread:1;%s", d->stop_sig ? d->stop_sig : 5, d->stop_info);
+    snprintf(s, sizeof(s), "T%02xthread:1;%s", d->k.stop_sig ? d->k.stop_sig : 5, d->k.stop_info);
     reply(d, s);
 }
 
@@ -138,7 +138,7 @@ static void read_mem(struct debugger *d, const char *arg) {
     if (len > PACKET_SIZE_OFFERED / 2 - 8) len = PACKET_SIZE_OFFERED / 2 - 8;
     uint8_t buf[PACKET_SIZE_OFFERED / 2];
     char hex[PACKET_SIZE_OFFERED + 1];
-    if (view_read(d, d->view, (uint32_t)addr, buf, (uint32_t)len)) { reply(d, "E14"); return; }
+    if (view_read(&d->k, d->view, (uint32_t)addr, buf, (uint32_t)len)) { reply(d, "E14"); return; }
     hex_put(hex, buf, (size_t)len);
     reply(d, hex);
 }
@@ -158,7 +158,7 @@ static void write_mem(struct debugger *d, char *arg, size_t arglen, int binary) 
     } else if (!bad) {
         bad = have < 2 * len || hex_get(data, buf, len);
     }
-    if (!bad && len && view_write(d, d->view, (uint32_t)addr, buf, (uint32_t)len)) bad = 2;
+    if (!bad && len && view_write(&d->k, d->view, (uint32_t)addr, buf, (uint32_t)len)) bad = 2;
     free(buf);
     reply(d, bad == 2 ? "E14" : bad ? "E01" : "OK");
 }
@@ -176,8 +176,8 @@ static void point(struct debugger *d, const char *arg, int insert) {
     }
     int kind = kinds[type];
     uint32_t n = kind == PT_EXEC ? 1 : (uint32_t)len;
-    int r = insert ? points_add(d, kind, (uint32_t)addr, n) :
-                     points_remove(d, kind, (uint32_t)addr, n);
+    int r = insert ? points_add(&d->k, kind, (uint32_t)addr, n) :
+                     points_remove(&d->k, kind, (uint32_t)addr, n);
     reply(d, r ? "E0e" : "OK");
 }
 
@@ -202,13 +202,14 @@ static void xfer_features(struct debugger *d, const char *arg) {
     free(s);
 }
 
-/* Output goes to gdb as 'O' packets (hex), then OK. */
+/* Output goes to gdb as 'O' packets (hex), then OK, or E01 for a command refused (gdb then
+ * fails the command, after showing the line that says why). */
 static void monitor(struct debugger *d, const char *hex) {
     size_t n = strlen(hex) / 2;
     char *line = calloc(1, n + 1);
     if (!line || hex_get(hex, line, n)) { free(line); reply(d, "E01"); return; }
     struct monitor_out out = { 0 };
-    monitor_command(d, line, &out);
+    int bad = monitor_command(d, line, &out);
     for (size_t at = 0; at < out.len; at += 512) {
         size_t k = out.len - at < 512 ? out.len - at : 512;
         char pkt[1 + 1024 + 1] = "O";
@@ -223,7 +224,7 @@ static void monitor(struct debugger *d, const char *hex) {
     }
     free(out.text);
     free(line);
-    reply(d, "OK");
+    reply(d, bad ? "E01" : "OK");
 }
 
 static int query(struct debugger *d, const char *q) {
@@ -255,14 +256,14 @@ static int query(struct debugger *d, const char *q) {
 
 /* --- running --- */
 
-/* Parse c/s/vCont: 1 to run on (with d->stepping set), 0 when not a resume packet. */
+/* Parse c/s/vCont: 1 to run on (with d->k.stepping set), 0 when not a resume packet. */
 static int resume_packet(struct debugger *d, const char *p) {
     if (p[0] == 'c' || p[0] == 'C' || p[0] == 's' || p[0] == 'S') {
-        d->stepping = p[0] == 's' || p[0] == 'S';
+        d->k.stepping = p[0] == 's' || p[0] == 'S';
         return 1;
     }
     if (!strncmp(p, "vCont;", 6)) {
-        d->stepping = p[6] == 's' || p[6] == 'S';
+        d->k.stepping = p[6] == 's' || p[6] == 'S';
         return 1;
     }
     return 0;
@@ -298,17 +299,14 @@ int stub_serve(struct debugger *d) {
             net_close(d->conn);
             d->conn = -1;
             d->no_ack = 0;
-            points_clear(d);
+            points_clear(&d->k);
             return 0;
         case 'k':
-            /* Not exit(): the run ends the normal way, so a --trace file gets its death
-             * record and end marker. */
             fprintf(stderr, "lgsim: gdb: killed by the debugger\n");
-            kill_guest(d->lg, "killed by the debugger");
-            cpu_request_stop(d->c, CPU_STOP_REQUEST, "killed by the debugger");
+            control_kill(&d->k, "killed by the debugger");
             net_close(d->conn);
             d->conn = -1;
-            points_clear(d);
+            points_clear(&d->k);
             return 0;
         case 'v':
             if (!strcmp(p, "vCont?")) reply(d, "vCont;c;C;s;S");

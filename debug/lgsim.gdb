@@ -6,12 +6,23 @@
 #                               (lgsim's own: switcher-model/switcher.o in the build directory)
 #   lgsim-host FILE             the ring-0 host routine (sim/host.elf in the build directory)
 #   lgsim-kernel FILE           the guest kernel's ELF (vmlinux, or a test guest's .elf)
+#   lgsim-system                CR0-CR4 (CR0, CR4 and EFLAGS decoded), GDTR, IDTR, TR, LDTR, CPL
 #
 # lgsim prints these file names when it starts with --gdb.  Then "break switch_to_guest" and
 # "break lguest_init" (a Linux vmlinux) or "break start_kernel" (the teaching guest) just work.
 
 set architecture i386
 set confirm off
+
+# The system registers (org.lgsim.i386.system in lgsim's target description).  gdb's i386
+# architecture sorts registers into groups itself and ignores a target description's group
+# attribute, so "info registers system" stays empty whatever lgsim says; this shows them.
+define lgsim-system
+  info registers cr0 cr2 cr3 cr4 gdtr_base gdtr_limit idtr_base idtr_limit tr ldtr cpl
+end
+document lgsim-system
+The system registers: CR0 (decoded), CR2, CR3, CR4 (decoded), GDTR, IDTR, TR, LDTR and the CPL.
+end
 
 define lgsim-connect
   target remote 127.0.0.1:$arg0

@@ -41,34 +41,13 @@ static void help(struct monitor_out *out) {
 "  regs                  the Guest's registers as the Host holds them (struct lguest_regs)\n"
 "  lguest_data           the Guest's struct lguest_data\n"
 "  idt | gdt             the Guest's IDT and GDT as the Host holds them\n"
-"  walk ADDR             ADDR through the Guest's page table and the shadow, side by side\n"
+"  walk ADDR             ADDR through the Guest's page table and the shadow, side by side;\n"
+"                        ADDR is a number (0x... or decimal), eip, esp, ebp or cr2 (the CPU's\n"
+"                        now), or a symbol of the guest kernel (lguest_data)\n"
 "  trace [N]             the last N trace records (with --trace)\n"
 "  step-irqs on|off      whether a step goes into interrupts (on) or runs them through\n"
 "  host-writes on|off    whether gdb may write host memory outside the guest's (off: refused;\n"
 "                        on: the containment check at exit names the debugger as writer)\n");
-}
-
-const char *world_name(struct debugger *d) {
-    uint32_t eip = cpu_get(d->c, CPU_REG_EIP);
-    if (eip >= SWITCHER_ADDR && eip < SWITCHER_ADDR + 0x1000) return "Switcher";
-    switch (cpu_cpl(d->c)) {
-    case 0: return "host";
-    case 1: return "guest kernel";
-    case 3: return "guest user";
-    default: return "ring 2";
-    }
-}
-
-static const char *symbol(struct debugger *d, uint32_t eip, uint32_t *off) {
-    struct lguest *lg = d->lg;
-    const char *s = NULL;
-    if (eip >= SWITCHER_ADDR && eip < SWITCHER_ADDR + 0x1000)
-        s = switcher_symbolize(&lg->sw, eip, off);
-    else if (cpu_cpl(d->c) == 0)
-        s = elf_symbolize(&lg->host_elf, eip, off);
-    else if (d->opt.symbols)
-        s = symtab_lookup(d->opt.symbols, eip, off);
-    return s;
 }
 
 /* " <name+0x10>" for a Guest address, or "". */
@@ -80,20 +59,21 @@ static const char *guest_tag(struct debugger *d, uint32_t addr, char *buf, size_
 
 static void where(struct debugger *d, struct monitor_out *out) {
     struct lguest *lg = d->lg;
-    uint32_t eip = cpu_get(d->c, CPU_REG_EIP), off = 0;
-    const char *sym = symbol(d, eip, &off);
-    say(out, "%s, cpl %d, eip %#x", world_name(d), cpu_cpl(d->c), eip);
+    uint32_t eip = cpu_get(d->k.c, CPU_REG_EIP), off = 0;
+    const char *sym = control_symbol(&d->k, eip, &off);
+    say(out, "%s, cpl %d, eip %#x", control_world_name(control_world(&d->k)),
+            cpu_cpl(d->k.c), eip);
     if (sym && off) say(out, " <%s+%#x>", sym, off);
     else if (sym) say(out, " <%s>", sym);
-    say(out, ", cr3 %#x\n", cpu_get(d->c, CPU_REG_CR3));
+    say(out, ", cr3 %#x\n", cpu_get(d->k.c, CPU_REG_CR3));
     say(out, "virtual time %llu ns, world switches %llu\n",
-            (unsigned long long)d->c->now_ns, (unsigned long long)lg->count.n_runs);
+            (unsigned long long)d->k.c->now_ns, (unsigned long long)lg->count.n_runs);
     say(out, "debugger pauses %llu; resumed blocks that ran past their paid end %llu\n",
-            (unsigned long long)d->c->pause.n_pauses, (unsigned long long)d->c->pause.n_regrown);
+            (unsigned long long)d->k.c->pause.n_pauses, (unsigned long long)d->k.c->pause.n_regrown);
     say(out, "hooks: %d breakpoint%s, every-instruction %s (made %llu times), memory %s; "
-            "%llu hook calls\n", d->n_exec, d->n_exec == 1 ? "" : "s", d->have_all ? "on" : "off",
-            (unsigned long long)d->n_all_made, d->have_mem ? "on" : "off",
-            (unsigned long long)d->n_hook_calls);
+            "%llu hook calls\n", d->k.n_exec, d->k.n_exec == 1 ? "" : "s", d->k.have_all ? "on" : "off",
+            (unsigned long long)d->k.n_all_made, d->k.have_mem ? "on" : "off",
+            (unsigned long long)d->k.n_hook_calls);
     if (!lg->rec->w) {
         say(out, "trace: none (run with --trace=FILE for record numbers)\n");
         return;
@@ -104,15 +84,16 @@ static void where(struct debugger *d, struct monitor_out *out) {
     say(out, "\n");
 }
 
-static void set_view(struct debugger *d, const char *arg, struct monitor_out *out) {
+static int set_view(struct debugger *d, const char *arg, struct monitor_out *out) {
     for (int v = VIEW_CURRENT; v <= VIEW_GUEST; v++)
         if (!strcmp(arg, view_name((enum view)v))) d->view = (enum view)v;
-    if (*arg && strcmp(arg, view_name(d->view)))
-        say(out, "unknown view '%s'\n", arg);
+    int bad = *arg && strcmp(arg, view_name(d->view));
+    if (bad) say(out, "unknown view '%s'\n", arg);
     say(out, "memory view: %s\n", view_name(d->view));
+    return bad ? -1 : 0;
 }
 
-static void until(struct debugger *d, const char *arg, struct monitor_out *out) {
+static int until(struct debugger *d, const char *arg, struct monitor_out *out) {
     char what[16] = "";
     int used = 0;
     uint64_t nr = ~0u;
@@ -120,20 +101,21 @@ static void until(struct debugger *d, const char *arg, struct monitor_out *out) 
     const char *num = used ? arg + used : "";
     if (*num && (strcmp(what, "hcall") || number_parse(num, 0, 0, ~0u - 1, &nr))) {
         say(out, "until: bad number '%s' (until hcall N: a hypercall number)\n", num);
-        return;
+        return -1;
     }
-    d->until_hit = 0;
-    d->until_nr = (uint32_t)nr;
-    if (!strcmp(what, "switch")) d->until = UNTIL_SWITCH;
-    else if (!strcmp(what, "pf")) d->until = UNTIL_PF;
-    else if (!strcmp(what, "hcall")) d->until = UNTIL_HCALL;
-    else if (!strcmp(what, "off")) d->until = UNTIL_NONE;
-    else { say(out, "until what? switch, pf, hcall [N] or off\n"); return; }
-    if (d->until == UNTIL_NONE) say(out, "until: off\n");
-    else if (d->until == UNTIL_HCALL && d->until_nr != ~0u)
-        say(out, "the next continue stops at hypercall %u (%s)\n", d->until_nr,
-                trace_hcall_name(d->until_nr) ? trace_hcall_name(d->until_nr) : "?");
+    d->k.until_hit = 0;
+    d->k.until_nr = (uint32_t)nr;
+    if (!strcmp(what, "switch")) d->k.until = UNTIL_SWITCH;
+    else if (!strcmp(what, "pf")) d->k.until = UNTIL_PF;
+    else if (!strcmp(what, "hcall")) d->k.until = UNTIL_HCALL;
+    else if (!strcmp(what, "off")) d->k.until = UNTIL_NONE;
+    else { say(out, "until what? switch, pf, hcall [N] or off\n"); return -1; }
+    if (d->k.until == UNTIL_NONE) say(out, "until: off\n");
+    else if (d->k.until == UNTIL_HCALL && d->k.until_nr != ~0u)
+        say(out, "the next continue stops at hypercall %u (%s)\n", d->k.until_nr,
+                trace_hcall_name(d->k.until_nr) ? trace_hcall_name(d->k.until_nr) : "?");
     else say(out, "the next continue stops at the next %s\n", what);
+    return 0;
 }
 
 static void show_regs(struct debugger *d, struct monitor_out *out) {
@@ -199,29 +181,55 @@ static void show_gdt(struct debugger *d, struct monitor_out *out) {
     }
 }
 
-static void walk_side_by_side(struct debugger *d, const char *arg, struct monitor_out *out) {
+/* What "walk" takes: a number, a register the CPU holds now, or a guest kernel symbol. */
+static int walk_address(struct debugger *d, const char *arg, uint64_t *addr) {
+    static const struct { const char *name; int reg; } regs[] = {
+        { "eip", CPU_REG_EIP }, { "esp", CPU_REG_ESP }, { "ebp", CPU_REG_EBP },
+        { "cr2", CPU_REG_CR2 },
+    };
+    const char *name = arg[0] == '$' ? arg + 1 : arg;
+    for (size_t i = 0; i < sizeof(regs) / sizeof(regs[0]); i++)
+        if (!strcmp(name, regs[i].name)) {
+            *addr = cpu_get(d->k.c, regs[i].reg);
+            return 0;
+        }
+    uint32_t value;
+    if (d->opt.symbols && d->opt.symbols->have_elf && !elf_symbol(&d->opt.symbols->elf, arg, &value)) {
+        *addr = value;
+        return 0;
+    }
+    return number_parse(arg, 0, 0, 0xFFFFFFFFu, addr);
+}
+
+static int walk_side_by_side(struct debugger *d, const char *arg, struct monitor_out *out) {
     uint64_t addr;
-    if (number_parse(arg, 0, 0, 0xFFFFFFFFu, &addr)) {
-        say(out, "walk: bad address '%s' (walk ADDR: 0 to 0xffffffff)\n", arg);
-        return;
+    if (!*arg) {
+        say(out, "walk which address? walk ADDR: a number, eip, esp, ebp, cr2 or a kernel "
+                "symbol\n");
+        return -1;
+    }
+    if (walk_address(d, arg, &addr)) {
+        say(out, "walk: bad address '%s' (walk ADDR: 0 to 0xffffffff, eip, esp, ebp, cr2 "
+                "or a kernel symbol)\n", arg);
+        return -1;
     }
     uint32_t la = (uint32_t)addr, pde, pte, gpa;
     say(out, "linear %#x: directory index %u, table index %u\n", la, la >> 22,
             (la >> 12) & 0x3FF);
     if (d->lg->shadow.linear) say(out, "  guest : no page table yet (identity)\n");
-    else if (guest_walk(d, la, &pde, &pte, &gpa))
+    else if (guest_walk(&d->k, la, &pde, &pte, &gpa))
         say(out, "  guest : pde 0x%08x pte 0x%08x -> not mapped\n", pde, pte);
     else
         say(out, "  guest : pde 0x%08x pte 0x%08x -> guest-physical %#x (host %#x)\n",
                 pde, pte, gpa, GUEST_PHYS_BASE + gpa);
-    struct paging pg = { CR0_PG | CR0_PE, d->lg->shadow.root, 0 };
-    struct walk w;
-    if (walk(&d->lg->phys, &pg, la, 0, &w))
-        say(out, "  shadow: pde 0x%08x pte 0x%08x -> not mapped (root %#x)\n", w.pde,
-                w.pte, pg.cr3);
+    uint32_t spa, root;
+    if (shadow_walk(&d->k, la, &pde, &pte, &spa, &root))
+        say(out, "  shadow: pde 0x%08x pte 0x%08x -> not mapped (root %#x)\n", pde, pte,
+                root);
     else
-        say(out, "  shadow: pde 0x%08x pte 0x%08x -> host-physical %#x (root %#x)\n", w.pde,
-                w.pte, w.pa, pg.cr3);
+        say(out, "  shadow: pde 0x%08x pte 0x%08x -> host-physical %#x (root %#x)\n", pde,
+                pte, spa, root);
+    return 0;
 }
 
 void monitor_note_record(void *ctx, const struct trace_rec *r) {
@@ -231,15 +239,15 @@ void monitor_note_record(void *ctx, const struct trace_rec *r) {
     d->ring_total++;
 }
 
-static void trace(struct debugger *d, const char *arg, struct monitor_out *out) {
+static int trace(struct debugger *d, const char *arg, struct monitor_out *out) {
     if (!d->lg->rec->w) {
         say(out, "no trace: run lgsim with --trace=FILE\n");
-        return;
+        return -1;
     }
     uint64_t want = 10;
     if (*arg && number_parse(arg, 0, 0, DEBUG_RING, &want)) {
         say(out, "trace: bad count '%s' (trace N: 0 to %d)\n", arg, DEBUG_RING);
-        return;
+        return -1;
     }
     unsigned n = (unsigned)want;
     if (n > d->ring_total) n = (unsigned)d->ring_total;
@@ -251,31 +259,38 @@ static void trace(struct debugger *d, const char *arg, struct monitor_out *out) 
         trace_format_named(r, &names, line, sizeof(line));
         say(out, "#%llu %s\n", (unsigned long long)r->index, line);
     }
+    return 0;
 }
 
-void monitor_command(struct debugger *d, const char *line, struct monitor_out *out) {
+int monitor_command(struct debugger *d, const char *line, struct monitor_out *out) {
     char cmd[32] = "";
     int used = 0;
     sscanf(line, " %31s %n", cmd, &used);
     const char *arg = used ? line + used : "";
     if (!strcmp(cmd, "where")) where(d, out);
-    else if (!strcmp(cmd, "view")) set_view(d, arg, out);
-    else if (!strcmp(cmd, "until")) until(d, arg, out);
+    else if (!strcmp(cmd, "view")) return set_view(d, arg, out);
+    else if (!strcmp(cmd, "until")) return until(d, arg, out);
     else if (!strcmp(cmd, "regs")) show_regs(d, out);
     else if (!strcmp(cmd, "lguest_data")) show_lguest_data(d, out);
     else if (!strcmp(cmd, "idt")) show_idt(d, out);
     else if (!strcmp(cmd, "gdt")) show_gdt(d, out);
-    else if (!strcmp(cmd, "walk")) walk_side_by_side(d, arg, out);
-    else if (!strcmp(cmd, "trace")) trace(d, arg, out);
+    else if (!strcmp(cmd, "walk")) return walk_side_by_side(d, arg, out);
+    else if (!strcmp(cmd, "trace")) return trace(d, arg, out);
     else if (!strcmp(cmd, "step-irqs")) {
-        if (!strcmp(arg, "off")) d->opt.skip_irqs = 1;
-        else if (!strcmp(arg, "on")) d->opt.skip_irqs = 0;
-        say(out, "steps %s interrupts\n", d->opt.skip_irqs ? "run through" : "go into");
+        if (!strcmp(arg, "off")) d->k.skip_irqs = 1;
+        else if (!strcmp(arg, "on")) d->k.skip_irqs = 0;
+        say(out, "steps %s interrupts\n", d->k.skip_irqs ? "run through" : "go into");
     } else if (!strcmp(cmd, "host-writes")) {
-        if (!strcmp(arg, "on")) d->host_writes = 1;
-        else if (!strcmp(arg, "off")) d->host_writes = 0;
+        if (!strcmp(arg, "on")) d->k.host_writes = 1;
+        else if (!strcmp(arg, "off")) d->k.host_writes = 0;
         else if (*arg) say(out, "host-writes on or off, not '%s'\n", arg);
         say(out, "writes to host memory outside the guest's: %s\n",
-                d->host_writes ? "allowed (the debugger is named at exit)" : "refused");
-    } else help(out);
+                d->k.host_writes ? "allowed (the debugger is named at exit)" : "refused");
+    } else if (!strcmp(cmd, "help") || !*cmd) {
+        help(out);
+    } else {
+        say(out, "unknown monitor command '%s' (monitor help lists them)\n", cmd);
+        return -1;
+    }
+    return 0;
 }

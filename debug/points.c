@@ -1,5 +1,6 @@
 /* points.c - breakpoints, watchpoints and steps, made in the simulator: guest memory is untouched. */
-#include "debugger.h"
+#include "debug/control.h"
+#include "sim/host/lg.h"
 #include "sim/host/layout.h"
 #include <string.h>
 
@@ -26,148 +27,154 @@
  * while the every-instruction hook covers it: read in QEMU's translator, not seen in a test.)
  */
 
-static void stop(struct debugger *d, uint32_t eip, int sig, const char *info) {
-    d->stop_sig = sig;
-    snprintf(d->stop_info, sizeof(d->stop_info), "%s", info);
-    cpu_pause_now(d->c, eip);
+static void stop(struct control *k, uint32_t eip, enum control_stop why, const char *info) {
+    k->stopped = why;
+    k->stop_sig = 5;
+    snprintf(k->stop_info, sizeof(k->stop_info), "%s", info);
+    cpu_pause_now(k->c, eip);
 }
 
-static int is_breakpoint(struct debugger *d, uint32_t eip) {
-    for (int i = 0; i < d->n_pt; i++)
-        if (d->pt[i].kind == PT_EXEC && d->pt[i].addr == eip) return 1;
+static int is_breakpoint(struct control *k, uint32_t eip) {
+    for (int i = 0; i < k->n_pt; i++)
+        if (k->pt[i].kind == PT_EXEC && k->pt[i].addr == eip) return 1;
     return 0;
 }
 
-static int until_reached(struct debugger *d, uint32_t eip) {
-    if (d->until == UNTIL_SWITCH && eip == d->lg->sw.switch_to_guest) return 1;
-    return d->until_hit;
+static int until_reached(struct control *k, uint32_t eip) {
+    if (k->until == UNTIL_SWITCH && eip == k->lg->sw.switch_to_guest) return 1;
+    return k->until_hit;
 }
 
-static void watch_report(struct debugger *d, uint32_t eip) {
+static void watch_report(struct control *k, uint32_t eip) {
     static const char *names[] = { "", "watch", "rwatch", "awatch" };
     char info[48];
-    snprintf(info, sizeof(info), "%s:%x;", names[d->watch.kind], d->watch_at);
-    d->watch_hit = 0;
-    stop(d, eip, 5, info);
+    snprintf(info, sizeof(info), "%s:%x;", names[k->watch.kind], k->watch_at);
+    k->watch_hit = 0;
+    stop(k, eip, CS_WATCH, info);
 }
 
 /* Before every instruction a hook covers. */
 static void on_insn(void *ctx, uint32_t eip, uint32_t size) {
-    struct debugger *d = ctx;
-    d->n_hook_calls++;
-    if (d->conn < 0) d->n_hook_calls_alone++;
-    if (d->fresh) {   /* the instruction the run resumed at runs first, whatever is set there */
-        d->fresh = 0;
-        if (eip == d->resume_eip) return;
+    struct control *k = ctx;
+    k->n_hook_calls++;
+    if (!k->attached) k->n_hook_calls_alone++;
+    if (k->fresh) {   /* the instruction the run resumed at runs first, whatever is set there */
+        k->fresh = 0;
+        if (eip == k->resume_eip) return;
     }
-    if (d->watch_hit) { watch_report(d, eip); return; }
-    if (d->stepping) {
-        if (d->step_irq && (eip != d->ret_eip || cpu_get(d->c, CPU_REG_CS) != d->ret_cs))
+    if (k->watch_hit) { watch_report(k, eip); return; }
+    if (k->stepping) {
+        if (k->step_irq && (eip != k->ret_eip || cpu_get(k->c, CPU_REG_CS) != k->ret_cs))
             return;
-        stop(d, eip, 5, "");
+        stop(k, eip, CS_STEP, "");
         return;
     }
-    if (d->until != UNTIL_NONE && until_reached(d, eip)) {
-        d->until = UNTIL_NONE;
-        d->until_hit = 0;
-        stop(d, eip, 5, "");
+    if (k->budget && --k->budget == 0) {
+        stop(k, eip, CS_BUDGET, "");
         return;
     }
-    if (is_breakpoint(d, eip)) stop(d, eip, 5, "");
+    if (k->until != UNTIL_NONE && until_reached(k, eip)) {
+        k->until = UNTIL_NONE;
+        k->until_hit = 0;
+        stop(k, eip, CS_UNTIL, "");
+        return;
+    }
+    if (is_breakpoint(k, eip)) stop(k, eip, CS_BREAKPOINT, "");
 }
 
 /* Unicorn reports the physical address of an access: the watched linear address is translated
  * the way the CPU translates it now (page tables change between world switches). */
-static int watched_physical(struct debugger *d, const struct point *p, const struct paging *pg,
+static int watched_physical(struct control *k, const struct point *p, const struct paging *pg,
                             uint32_t *pa) {
     struct walk w;
     if (!(pg->cr0 & CR0_PG)) *pa = p->addr;
-    else if (walk(&d->lg->phys, pg, p->addr, 0, &w)) return -1;
+    else if (walk(&k->lg->phys, pg, p->addr, 0, &w)) return -1;
     else *pa = w.pa;
     return 0;
 }
 
 static void on_mem(void *ctx, int is_write, uint32_t paddr, int size) {
-    struct debugger *d = ctx;
+    struct control *k = ctx;
     struct paging pg;
-    cpu_paging(d->c, &pg);
-    for (int i = 0; i < d->n_pt && !d->watch_hit; i++) {
-        struct point *p = &d->pt[i];
+    cpu_paging(k->c, &pg);
+    for (int i = 0; i < k->n_pt && !k->watch_hit; i++) {
+        struct point *p = &k->pt[i];
         uint32_t pa;
-        if (p->kind == PT_EXEC || watched_physical(d, p, &pg, &pa)) continue;
+        if (p->kind == PT_EXEC || watched_physical(k, p, &pg, &pa)) continue;
         if (!(paddr < pa + p->len && pa < paddr + (uint32_t)size)) continue;
         if ((p->kind == PT_WRITE && !is_write) || (p->kind == PT_READ && is_write)) continue;
-        d->watch_hit = 1;
-        d->watch = *p;
-        d->watch_at = p->addr;
+        k->watch_hit = 1;
+        k->watch = *p;
+        k->watch_at = p->addr;
     }
 }
 
-static int n_watch(struct debugger *d) {
+static int n_watch(struct control *k) {
     int n = 0;
-    for (int i = 0; i < d->n_pt; i++) n += d->pt[i].kind != PT_EXEC;
+    for (int i = 0; i < k->n_pt; i++) n += k->pt[i].kind != PT_EXEC;
     return n;
 }
 
 /* Delete the hooks now installed, but the every-instruction one when the coming run wants it. */
-static void unhook(struct debugger *d, int keep_all) {
-    cpu_hook h[DEBUG_MAX_POINTS + 2];
+static void unhook(struct control *k, int keep_all) {
+    cpu_hook h[CONTROL_MAX_POINTS + 2];
     int n = 0;
-    for (int i = 0; i < d->n_exec; i++) h[n++] = d->h_exec[i];
-    if (d->have_all && !keep_all) h[n++] = d->h_all;
-    if (d->have_mem) h[n++] = d->h_mem;
-    cpu_hooks_del(d->c, h, n);
-    d->n_exec = d->have_mem = 0;
-    d->have_all = d->have_all && keep_all;
+    for (int i = 0; i < k->n_exec; i++) h[n++] = k->h_exec[i];
+    if (k->have_all && !keep_all) h[n++] = k->h_all;
+    if (k->have_mem) h[n++] = k->h_mem;
+    cpu_hooks_del(k->c, h, n);
+    k->n_exec = k->have_mem = 0;
+    k->have_all = k->have_all && keep_all;
 }
 
 /* Install exactly the hooks the coming run needs, and only touch the CPU when that changes. */
-void points_arm(struct debugger *d) {
-    int want_all = d->stepping || d->until != UNTIL_NONE || n_watch(d) > 0;
-    int want_exec = want_all ? 0 : d->n_pt - n_watch(d);
-    int want_mem = n_watch(d) > 0;
-    int same = want_all == d->have_all && want_mem == d->have_mem && want_exec == d->n_exec;
-    for (int i = 0, k = 0; same && !want_all && i < d->n_pt; i++)
-        if (d->pt[i].kind == PT_EXEC) same = d->exec_addr[k++] == d->pt[i].addr;
+void points_arm(struct control *k) {
+    int want_all = k->stepping || k->budget || k->until != UNTIL_NONE || n_watch(k) > 0;
+    int want_exec = want_all ? 0 : k->n_pt - n_watch(k);
+    int want_mem = n_watch(k) > 0;
+    int same = want_all == k->have_all && want_mem == k->have_mem && want_exec == k->n_exec;
+    for (int i = 0, e = 0; same && !want_all && i < k->n_pt; i++)
+        if (k->pt[i].kind == PT_EXEC) same = k->exec_addr[e++] == k->pt[i].addr;
     if (same) return;
-    unhook(d, want_all);
-    if (want_all && !d->have_all) {
-        d->have_all = cpu_hook_code(d->c, &d->h_all, 1, 0, on_insn, d) == 0;
-        d->n_all_made += d->have_all;
+    unhook(k, want_all);
+    if (want_all && !k->have_all) {
+        k->have_all = cpu_hook_code(k->c, &k->h_all, 1, 0, on_insn, k) == 0;
+        k->n_all_made += k->have_all;
     }
-    for (int i = 0; !want_all && i < d->n_pt; i++) {
-        if (d->pt[i].kind != PT_EXEC) continue;
-        d->exec_addr[d->n_exec] = d->pt[i].addr;
-        if (cpu_hook_code(d->c, &d->h_exec[d->n_exec], d->pt[i].addr, d->pt[i].addr, on_insn,
-                          d) == 0)
-            d->n_exec++;
+    for (int i = 0; !want_all && i < k->n_pt; i++) {
+        if (k->pt[i].kind != PT_EXEC) continue;
+        k->exec_addr[k->n_exec] = k->pt[i].addr;
+        if (cpu_hook_code(k->c, &k->h_exec[k->n_exec], k->pt[i].addr, k->pt[i].addr, on_insn,
+                          k) == 0)
+            k->n_exec++;
     }
-    if (want_mem) d->have_mem = cpu_hook_mem(d->c, &d->h_mem, on_mem, d) == 0;
-    cpu_code_changed(d->c);   /* translations made before know nothing of the new hooks */
-    cpu_flush_tlb(d->c);      /* nor do cached translations of data pages: memory hooks */
+    if (want_mem) k->have_mem = cpu_hook_mem(k->c, &k->h_mem, on_mem, k) == 0;
+    cpu_code_changed(k->c);   /* translations made before know nothing of the new hooks */
+    cpu_flush_tlb(k->c);      /* nor do cached translations of data pages: memory hooks */
 }
 
-int points_add(struct debugger *d, int kind, uint32_t addr, uint32_t len) {
-    for (int i = 0; i < d->n_pt; i++)
-        if (d->pt[i].kind == kind && d->pt[i].addr == addr && d->pt[i].len == len) return 0;
-    if (d->n_pt == DEBUG_MAX_POINTS || len == 0) return -1;
-    d->pt[d->n_pt++] = (struct point){ kind, addr, len };
+int points_add(struct control *k, int kind, uint32_t addr, uint32_t len) {
+    for (int i = 0; i < k->n_pt; i++)
+        if (k->pt[i].kind == kind && k->pt[i].addr == addr && k->pt[i].len == len) return 0;
+    if (k->n_pt == CONTROL_MAX_POINTS || len == 0) return -1;
+    k->pt[k->n_pt++] = (struct point){ kind, addr, len };
     return 0;
 }
 
-int points_remove(struct debugger *d, int kind, uint32_t addr, uint32_t len) {
-    for (int i = 0; i < d->n_pt; i++) {
-        if (d->pt[i].kind != kind || d->pt[i].addr != addr) continue;
-        d->pt[i] = d->pt[--d->n_pt];
+int points_remove(struct control *k, int kind, uint32_t addr, uint32_t len) {
+    for (int i = 0; i < k->n_pt; i++) {
+        if (k->pt[i].kind != kind || k->pt[i].addr != addr) continue;
+        k->pt[i] = k->pt[--k->n_pt];
         return 0;
     }
     return 0;   /* removing what is not there is not an error for gdb */
 }
 
-void points_clear(struct debugger *d) {
-    d->n_pt = 0;
-    d->stepping = d->step_irq = 0;
-    d->until = UNTIL_NONE;
-    d->until_hit = d->watch_hit = 0;
-    points_arm(d);
+void points_clear(struct control *k) {
+    k->n_pt = 0;
+    k->stepping = k->step_irq = 0;
+    k->budget = 0;
+    k->until = UNTIL_NONE;
+    k->until_hit = k->watch_hit = 0;
+    points_arm(k);
 }

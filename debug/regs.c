@@ -64,10 +64,33 @@ static const char target_xml[] =
     "<reg name=\"fop\" bitsize=\"32\" type=\"int\" group=\"float\"/>\n"
     "</feature>\n"
     "<feature name=\"org.lgsim.i386.system\">\n"
-    "<reg name=\"cr0\" bitsize=\"32\" type=\"uint32\" regnum=\"32\" group=\"system\"/>\n"
+    /* CR0 and CR4 decoded by gdb, as QEMU's i386 description does: the bits by the SDM's names,
+     * high to low, so gdb prints "[ PG WP ET PE ]" */
+    "<flags id=\"i386_cr0\" size=\"4\">\n"
+    " <field name=\"PG\" start=\"31\" end=\"31\"/><field name=\"CD\" start=\"30\" end=\"30\"/>\n"
+    " <field name=\"NW\" start=\"29\" end=\"29\"/><field name=\"AM\" start=\"18\" end=\"18\"/>\n"
+    " <field name=\"WP\" start=\"16\" end=\"16\"/><field name=\"NE\" start=\"5\" end=\"5\"/>\n"
+    " <field name=\"ET\" start=\"4\" end=\"4\"/><field name=\"TS\" start=\"3\" end=\"3\"/>\n"
+    " <field name=\"EM\" start=\"2\" end=\"2\"/><field name=\"MP\" start=\"1\" end=\"1\"/>\n"
+    " <field name=\"PE\" start=\"0\" end=\"0\"/>\n"
+    "</flags>\n"
+    "<flags id=\"i386_cr4\" size=\"4\">\n"
+    " <field name=\"PKE\" start=\"22\" end=\"22\"/><field name=\"SMAP\" start=\"21\" end=\"21\"/>\n"
+    " <field name=\"SMEP\" start=\"20\" end=\"20\"/><field name=\"OSXSAVE\" start=\"18\" end=\"18\"/>\n"
+    " <field name=\"PCIDE\" start=\"17\" end=\"17\"/><field name=\"FSGSBASE\" start=\"16\" end=\"16\"/>\n"
+    " <field name=\"SMXE\" start=\"14\" end=\"14\"/><field name=\"VMXE\" start=\"13\" end=\"13\"/>\n"
+    " <field name=\"LA57\" start=\"12\" end=\"12\"/><field name=\"UMIP\" start=\"11\" end=\"11\"/>\n"
+    " <field name=\"OSXMMEXCPT\" start=\"10\" end=\"10\"/><field name=\"OSFXSR\" start=\"9\" end=\"9\"/>\n"
+    " <field name=\"PCE\" start=\"8\" end=\"8\"/><field name=\"PGE\" start=\"7\" end=\"7\"/>\n"
+    " <field name=\"MCE\" start=\"6\" end=\"6\"/><field name=\"PAE\" start=\"5\" end=\"5\"/>\n"
+    " <field name=\"PSE\" start=\"4\" end=\"4\"/><field name=\"DE\" start=\"3\" end=\"3\"/>\n"
+    " <field name=\"TSD\" start=\"2\" end=\"2\"/><field name=\"PVI\" start=\"1\" end=\"1\"/>\n"
+    " <field name=\"VME\" start=\"0\" end=\"0\"/>\n"
+    "</flags>\n"
+    "<reg name=\"cr0\" bitsize=\"32\" type=\"i386_cr0\" regnum=\"32\" group=\"system\"/>\n"
     "<reg name=\"cr2\" bitsize=\"32\" type=\"uint32\" group=\"system\"/>\n"
     "<reg name=\"cr3\" bitsize=\"32\" type=\"uint32\" group=\"system\"/>\n"
-    "<reg name=\"cr4\" bitsize=\"32\" type=\"uint32\" group=\"system\"/>\n"
+    "<reg name=\"cr4\" bitsize=\"32\" type=\"i386_cr4\" group=\"system\"/>\n"
     "<reg name=\"gdtr_base\" bitsize=\"32\" type=\"data_ptr\" group=\"system\"/>\n"
     "<reg name=\"gdtr_limit\" bitsize=\"32\" type=\"uint32\" group=\"system\"/>\n"
     "<reg name=\"idtr_base\" bitsize=\"32\" type=\"data_ptr\" group=\"system\"/>\n"
@@ -103,44 +126,40 @@ static const int gregs[16] = {
     CPU_REG_CS, CPU_REG_SS, CPU_REG_DS, CPU_REG_ES, CPU_REG_FS, CPU_REG_GS,
 };
 
-/* A segment register's hidden base and limit, in gdb's order cs ss ds es fs gs. */
-int regs_segment_cache(struct debugger *d, int seg, uint32_t *base, uint32_t *limit) {
-    static const int by_gdb[6] = { CPU_REG_CS, CPU_REG_SS, CPU_REG_DS, CPU_REG_ES, CPU_REG_FS,
-                                   CPU_REG_GS };
-    return cpu_segment_cache(d->c, by_gdb[seg], base, limit);
-}
-
+/* The system registers, from the control's one reading of them. */
 static uint32_t system_reg(struct debugger *d, int n) {
-    struct cpu *c = d->c;
-    uint32_t base = 0, limit = 0;
+    struct control_regs r;
+    control_regs(&d->k, &r);
     switch (n) {
-    case 32: return cpu_get(c, CPU_REG_CR0);
-    case 33: return cpu_get(c, CPU_REG_CR2);
-    case 34: return cpu_get(c, CPU_REG_CR3);
-    /* CR4.TSD as software set it: the hardware bit stays on to catch RDTSC (io.c) */
-    case 35: return (cpu_get(c, CPU_REG_CR4) & ~CR4_TSD) | (c->cr4_tsd ? CR4_TSD : 0);
-    case 36: case 37: cpu_get_table(c, CPU_REG_GDTR, &base, &limit);
-                      return n == 36 ? base : limit;
-    case 38: case 39: cpu_get_table(c, CPU_REG_IDTR, &base, &limit);
-                      return n == 38 ? base : limit;
-    case 40: case 41: return cpu_system_selector(c, n == 40 ? CPU_REG_TR : CPU_REG_LDTR);
-    case 42: return (uint32_t)cpu_cpl(c);
-    default:
-        if (regs_segment_cache(d, (n - FIRST_SEG_CACHE) / 2, &base, &limit)) return 0;
-        return (n - FIRST_SEG_CACHE) % 2 ? limit : base;
+    case 32: return r.cr0;
+    case 33: return r.cr2;
+    case 34: return r.cr3;
+    case 35: return r.cr4;
+    case 36: return r.gdtr_base;
+    case 37: return r.gdtr_limit;
+    case 38: return r.idtr_base;
+    case 39: return r.idtr_limit;
+    case 40: return r.tr;
+    case 41: return r.ldtr;
+    case 42: return (uint32_t)r.cpl;
+    default: {
+        int seg = (n - FIRST_SEG_CACHE) / 2;   /* gdb's order cs ss ds es fs gs: control's */
+        if (!r.seg_known[seg]) return 0;
+        return (n - FIRST_SEG_CACHE) % 2 ? r.seg_limit[seg] : r.seg_base[seg];
+    }
     }
 }
 
 void regs_read(struct debugger *d, int n, uint8_t *val) {
     memset(val, 0, 10);
     if (n < 16) {
-        put_le32(val, cpu_get(d->c, gregs[n]) & (n >= 10 ? 0xFFFF : 0xFFFFFFFF));
+        put_le32(val, cpu_get(d->k.c, gregs[n]) & (n >= 10 ? 0xFFFF : 0xFFFFFFFF));
     } else if (n < 24) {
-        cpu_get_st(d->c, n - 16, val);
+        cpu_get_st(d->k.c, n - 16, val);
     } else if (n < FIRST_SYS) {
         static const int fpu[8] = { CPU_REG_FPCW, CPU_REG_FPSW, CPU_REG_FPTAG, -1,
                                     CPU_REG_FIP, -1, -1, CPU_REG_FOP };
-        uint32_t v = fpu[n - 24] >= 0 ? cpu_get_fpu(d->c, fpu[n - 24]) : 0;
+        uint32_t v = fpu[n - 24] >= 0 ? cpu_get_fpu(d->k.c, fpu[n - 24]) : 0;
         put_le32(val, v & (n == 26 || n == 24 || n == 25 ? 0xFFFF : 0xFFFFFFFF));
     } else if (n < REG_COUNT) {
         put_le32(val, system_reg(d, n));
@@ -151,6 +170,6 @@ void regs_read(struct debugger *d, int n, uint8_t *val) {
  * write there would need the checks a real load makes). */
 int regs_write(struct debugger *d, int n, const uint8_t *val) {
     if (n < 0 || n >= 10) return -1;
-    cpu_set(d->c, gregs[n], le32(val));
+    cpu_set(d->k.c, gregs[n], le32(val));
     return 0;
 }

@@ -1,5 +1,6 @@
 /* writer.c - records in, delta-coded and zlib-compressed chunks out (format.h has the layout). */
 #include "traces/writer.h"
+#include "traces/truncate.h"
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,8 +119,19 @@ static uint8_t *put_delta(uint8_t *p, uint32_t v, uint32_t *prev) {
     return p;
 }
 
+void trace_writer_nowhere(struct trace_writer *w) {
+    memset(w, 0, sizeof(*w));
+    w->nowhere = 1;
+}
+
 void trace_write(struct trace_writer *w, const struct trace_rec *r) {
-    if (!w->f) return;
+    if (!w->f) {
+        if (w->nowhere) {
+            w->n_records++;
+            w->last_t = r->t;
+        }
+        return;
+    }
     if (w->chunk_recs == 0) start_chunk(w);
     struct trace_codec *c = &w->codec;
     uint8_t *p = w->raw + w->raw_len;
@@ -169,4 +181,92 @@ int trace_writer_close(struct trace_writer *w, char *err, size_t errlen) {
         return -1;
     }
     return 0;
+}
+
+/* --- a writer's state, for checkpoints and saved machines --- */
+
+struct writer_fixed {
+    struct trace_codec codec;
+    uint64_t raw_len, chunk_first, chunk_base_t, n_records, last_t, bytes_written;
+    uint32_t chunk_recs;
+    int32_t level, failed;
+};
+
+size_t trace_writer_state_size(const struct trace_writer *w, int with_file) {
+    return sizeof(struct writer_fixed) + w->raw_len + (with_file ? w->bytes_written : 0);
+}
+
+int trace_writer_state_save(struct trace_writer *w, uint8_t *out, int with_file) {
+    struct writer_fixed x = { .codec = w->codec, .raw_len = w->raw_len,
+                              .chunk_first = w->chunk_first, .chunk_base_t = w->chunk_base_t,
+                              .n_records = w->n_records, .last_t = w->last_t,
+                              .bytes_written = w->bytes_written, .chunk_recs = w->chunk_recs,
+                              .level = w->level, .failed = w->failed };
+    memcpy(out, &x, sizeof(x));
+    memcpy(out + sizeof(x), w->raw, w->raw_len);
+    if (!with_file) return 0;
+    /* What is in the file so far, read back: the chunks written and the header. */
+    if (fflush(w->f)) return -1;
+    FILE *f = fopen(w->path, "rb");
+    if (!f) return -1;
+    size_t got = fread(out + sizeof(x) + w->raw_len, 1, w->bytes_written, f);
+    fclose(f);
+    return got == w->bytes_written ? 0 : -1;
+}
+
+static int set_state(struct trace_writer *w, const struct writer_fixed *x, const uint8_t *raw) {
+    if (x->raw_len > TRACE_CHUNK_RAW + TRACE_REC_MAX) return -1;
+    w->codec = x->codec;
+    w->raw_len = x->raw_len;
+    memcpy(w->raw, raw, x->raw_len);
+    w->chunk_first = x->chunk_first;
+    w->chunk_base_t = x->chunk_base_t;
+    w->n_records = x->n_records;
+    w->last_t = x->last_t;
+    w->bytes_written = x->bytes_written;
+    w->chunk_recs = x->chunk_recs;
+    w->level = x->level;
+    w->failed = x->failed;
+    return 0;
+}
+
+int trace_writer_state_rewind(struct trace_writer *w, const uint8_t *in, size_t len) {
+    struct writer_fixed x;
+    if (!w->f || len < sizeof(x)) return -1;
+    memcpy(&x, in, sizeof(x));
+    if (len != sizeof(x) + x.raw_len || x.bytes_written > w->bytes_written) return -1;
+    /* The file goes back to where it was: later chunks are written again as they come. */
+    if (fflush(w->f) || ftruncate_file(w->f, x.bytes_written) ||
+        fseek(w->f, (long)x.bytes_written, SEEK_SET))
+        return -1;
+    return set_state(w, &x, in + sizeof(x));
+}
+
+int trace_writer_resume(struct trace_writer *w, const char *path, const uint8_t *in,
+                        size_t len, char *err, size_t errlen) {
+    struct writer_fixed x;
+    memset(w, 0, sizeof(*w));
+    if (len < sizeof(x)) goto bad;
+    memcpy(&x, in, sizeof(x));
+    if (x.raw_len > TRACE_CHUNK_RAW + TRACE_REC_MAX ||
+        len != sizeof(x) + x.raw_len + x.bytes_written)
+        goto bad;
+    w->path = path;
+    w->packed_cap = compressBound(TRACE_CHUNK_RAW + TRACE_REC_MAX);
+    w->raw = malloc(TRACE_CHUNK_RAW + TRACE_REC_MAX);
+    w->packed = malloc(w->packed_cap);
+    if (!w->raw || !w->packed || !(w->f = fopen(path, "wb"))) {
+        snprintf(err, errlen, "cannot create trace %s: %s", path, strerror(errno));
+        free(w->raw);
+        free(w->packed);
+        memset(w, 0, sizeof(*w));
+        return -1;
+    }
+    set_state(w, &x, in + sizeof(x));
+    w->bytes_written = 0;
+    write_bytes(w, in + sizeof(x) + x.raw_len, x.bytes_written);
+    return 0;
+bad:
+    snprintf(err, errlen, "the saved trace state is damaged");
+    return -1;
 }

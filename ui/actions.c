@@ -22,6 +22,10 @@ static const char *names[ACT_ACTIONS] = {
     [ACT_PAN_RIGHT] = "pan-right", [ACT_AXIS] = "axis", [ACT_ADDRESS] = "address",
     [ACT_FOLLOW_CR2] = "follow-cr2", [ACT_GOTO] = "goto", [ACT_HELP] = "help",
     [ACT_QUIT] = "quit", [ACT_BIGGER] = "bigger", [ACT_SMALLER] = "smaller",
+    [ACT_RUN] = "run", [ACT_PAUSE] = "pause", [ACT_INSN] = "step-instruction",
+    [ACT_TO_SWITCH] = "run-to-switch", [ACT_TO_PF] = "run-to-page-fault",
+    [ACT_TO_HCALL] = "run-to-hypercall", [ACT_TO_RT_END] = "run-to-round-trip-end",
+    [ACT_FASTER] = "faster", [ACT_SLOWER] = "slower", [ACT_FRAMES] = "frames", [ACT_CONSOLE] = "console",
 };
 
 int action_from_name(const char *name) {
@@ -72,6 +76,16 @@ static const struct binding keys[] = {
     { "=", MOD_CTRL, ACT_BIGGER, "bigger text" },
     { "+", MOD_CTRL, ACT_BIGGER, NULL },
     { "-", MOD_CTRL, ACT_SMALLER, "smaller text" },
+    { "r", 0, ACT_RUN, "live: run, or pause a running machine" },
+    { "p", 0, ACT_PAUSE, "live: pause" },
+    { "x", 0, ACT_INSN, "live: one instruction" },
+    { "w", 0, ACT_TO_SWITCH, "live: run to the next world switch" },
+    { "e", 0, ACT_TO_PF, "live: run to the next page fault" },
+    { "h", 0, ACT_TO_HCALL, "live: run to the next hypercall" },
+    { "u", 0, ACT_TO_RT_END, "live: run to the end of a page-fault round trip" },
+    { "]", 0, ACT_FASTER, "live: more instructions per frame while running" },
+    { "[", 0, ACT_SLOWER, "live: fewer instructions per frame (slower)" },
+    { "Tab", 0, ACT_CONSOLE, "live: type into the guest's console (Escape leaves)" },
     { "?", 0, ACT_HELP, "this help (Escape closes it)" },
     { "F1", 0, ACT_HELP, NULL },
     { "q", 0, ACT_QUIT, "quit" },
@@ -152,6 +166,13 @@ static int seek_round_trip(struct ui_model *m, int dir, int only_reflected) {
     }
     for (uint32_t id = start; id >= 1 && id <= run->n_rt; id += (uint32_t)dir)
         if ((!only_reflected || reflected(run, id)) && go_round_trip(m, id)) return 1;
+    if (dir > 0 && m->live.on && !m->live.ended) {   /* the guided round trip, live */
+        m->guided = only_reflected ? ACT_NEXT_REFLECTED : ACT_NEXT_RT;
+        m->request = ACT_TO_RT_END;
+        snprintf(m->status, sizeof(m->status), "running to the next %sround trip",
+                 only_reflected ? "reflected " : "");
+        return 1;
+    }
     snprintf(m->status, sizeof(m->status), "no %sround trip %s this one",
              only_reflected ? "reflected " : "", dir > 0 ? "after" : "before");
     return 0;
@@ -224,7 +245,41 @@ static int view_action(struct ui_model *m, enum ui_action a) {
     return 1;
 }
 
+/* A live action is the machine's business: the model only passes it on (ui/live.c). */
+static int live_request(struct ui_model *m, enum ui_action a) {
+    if (!m->live.on) {
+        snprintf(m->status, sizeof(m->status), "%s: this is a recorded run; the machine runs "
+                 "under the window with lgsim --ui", action_name(a));
+        return 0;
+    }
+    if (m->live.ended && a != ACT_FASTER && a != ACT_SLOWER && a != ACT_FRAMES) {
+        snprintf(m->status, sizeof(m->status), "%s: the guest has stopped (%.120s)",
+                 action_name(a), m->live.end_why);
+        return 0;
+    }
+    m->request = a;
+    return 1;
+}
+
 int model_action(struct ui_model *m, enum ui_action a) {
+    if (a == ACT_CONSOLE) {
+        if (!m->live.on || m->live.ended) {
+            snprintf(m->status, sizeof(m->status), "console: %s", m->live.on ? "the guest has "
+                     "stopped" : "a recorded run takes no input (lgsim --ui runs a machine)");
+            return 0;
+        }
+        m->con_in.focus = 1;
+        snprintf(m->status, sizeof(m->status), "typing goes to the guest's console; Escape "
+                 "leaves");
+        console_update(m);
+        return 1;
+    }
+    if (ACT_IS_LIVE(a)) return live_request(m, a);
+    if (!m->run->n && m->live.on && (a == ACT_NEXT_RT || a == ACT_NEXT_REFLECTED)) {
+        m->guided = a;
+        m->request = ACT_TO_RT_END;
+        return 1;
+    }
     if (!m->run->n) return 0;
     switch (a) {
     case ACT_STEP: return step(m, 1, 1);
@@ -253,6 +308,8 @@ int model_action(struct ui_model *m, enum ui_action a) {
     default: return view_action(m, a);
     }
 }
+
+int model_go_round_trip(struct ui_model *m, uint32_t id) { return go_round_trip(m, id); }
 
 void model_click_record(struct ui_model *m, uint64_t rec) {
     model_go(m, (struct ui_at){ rec, 0 });
@@ -294,7 +351,32 @@ static int prompt_key(struct ui_model *m, const char *key) {
     return 1;
 }
 
+/* The console pane has the keys: each goes to the guest as a terminal would send it. */
+static void console_key(struct ui_model *m, const char *key, unsigned mods) {
+    struct ui_console_in *c = &m->con_in;
+    char ch = 0;
+    if (!strcmp(key, "Escape")) {
+        c->focus = 0;
+        snprintf(m->status, sizeof(m->status), "the keys are the window's again");
+        console_update(m);
+        return;
+    }
+    if (!strcmp(key, "Return") || !strcmp(key, "Keypad Enter")) ch = '\n';
+    else if (!strcmp(key, "Space")) ch = ' ';
+    else if (!strcmp(key, "Backspace")) ch = 0x7f;
+    else if (!strcmp(key, "Tab")) ch = '\t';
+    else if (strlen(key) == 1 && (mods & MOD_CTRL) && key[0] >= '@' && key[0] <= 'z')
+        ch = (char)(key[0] & 0x1f);   /* Ctrl+c: 0x03, as a terminal sends it */
+    else if (strlen(key) == 1) ch = key[0];
+    if (ch && c->len < sizeof(c->buf)) c->buf[c->len++] = ch;
+    console_update(m);
+}
+
 enum ui_action ui_key(struct ui_model *m, const char *key, unsigned mods) {
+    if (m->con_in.focus && !m->prompt && !m->help) {
+        console_key(m, key, mods);
+        return ACT_NONE;
+    }
     if (m->prompt) {
         prompt_key(m, key);
         return ACT_NONE;

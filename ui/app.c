@@ -233,8 +233,3 @@ int ui_main(int argc, char **argv, const struct ui_builtin *b) {
     run_free(&s.run);
     return rc;
 }
-
-const char *ui_live_unavailable(void) {
-    return "live mode is not built yet: record the run with --trace=FILE and open it with "
-           "lgsim ui FILE";
-}

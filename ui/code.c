@@ -69,6 +69,7 @@ static void target_tag(const struct ui_model *m, const cs_insn *in, char *buf, s
 /* A trap (int $0x1f, int $0x80) saves the eip after it: the instruction that ends at eip is
  * the one to point at. */
 static int is_trap_exit(const struct ui_model *m) {
+    if (model_at_now(m)) return 0;   /* live: eip is the next instruction to run */
     const struct run_rec *r = &m->run->rec[m->at.rec];
     uint64_t x = last_of_kind(m->run, m->at.rec, TK_TO_HOST);
     uint64_t g = last_of_kind(m->run, m->at.rec, TK_TO_GUEST);
@@ -120,9 +121,40 @@ static void listing(struct ui_model *m, uint32_t at) {
     if (n) cs_free(in, n);
 }
 
+/* Live: the bytes the CPU will run, read through its own address space (live.c). */
+static void listing_live(struct ui_model *m) {
+    const struct ui_live_now *L = &m->live;
+    csh h = capstone();
+    uint32_t at = L->eip;
+    if (!h || !L->code_len) {
+        ui_put(&m->text[P_CODE], ST_NOTE, "no code at 0x%08x: the address is not mapped", at);
+        return;
+    }
+    cs_insn *in = NULL;
+    size_t n = cs_disasm(h, L->code, L->code_len, L->code_start, 0, &in);
+    size_t k = 0;
+    while (k < n && in[k].address < at) k++;
+    if (k == n || in[k].address != at) {     /* not on an instruction boundary: start there */
+        if (n) cs_free(in, n);
+        uint32_t skip = at - L->code_start;
+        n = skip < L->code_len ? cs_disasm(h, L->code + skip, L->code_len - skip, at, 0, &in) : 0;
+        k = 0;
+    }
+    for (size_t i = k > BEFORE ? k - BEFORE : 0; i < n && i <= k + AFTER; i++)
+        put_insn(m, &in[i], at);
+    if (n) cs_free(in, n);
+}
+
 void code_update(struct ui_model *m) {
     struct ui_text *t = &m->text[P_CODE];
     ui_text_clear(t);
+    if (model_at_now(m)) {
+        ui_put(t, ST_DIM, "live: the %s's code at eip 0x%08x%s, as the CPU sees it",
+               model_world_name(m->live.world), m->live.eip, m->live.sym);
+        listing_live(m);
+        snprintf(m->sig[P_CODE], sizeof(m->sig[P_CODE]), "live %#x", m->live.eip);
+        return;
+    }
     char title[200];
     uint32_t at = focus(m, title, sizeof(title));
     snprintf(m->sig[P_CODE], sizeof(m->sig[P_CODE]), "%#x", at);

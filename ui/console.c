@@ -38,7 +38,8 @@ void console_update(struct ui_model *m) {
     const struct run *run = m->run;
     struct ui_text *t = &m->text[P_CONSOLE];
     ui_text_clear(t);
-    uint64_t at = m->at.rec, first = first_needed(run, at), bytes = 0, last = UINT64_MAX;
+    uint64_t at = m->at.rec, first = run->n ? first_needed(run, at) : 1, bytes = 0;
+    uint64_t last = UINT64_MAX;
     char line[256];
     size_t len = 0;
     for (uint64_t j = first; j <= at && j < run->n; j++) {
@@ -48,11 +49,19 @@ void console_update(struct ui_model *m) {
         bytes += run->rec[j].text_len;
         last = j;
     }
+    if (model_at_now(m) && m->live.con_pending_len)   /* a prompt without its newline */
+        add_bytes(t, line, &len, m->live.con_pending, m->live.con_pending_len, ST_TEXT);
     if (len) {
         line[len] = 0;
         ui_put(t, last == at && !m->at.running ? ST_HOT : ST_TEXT, "%s", line);
     }
     if (!t->n) ui_put(t, ST_DIM, "(nothing printed yet)");
+    if (m->con_in.focus)
+        ui_put(t, ST_CURSOR, "> typing goes to the guest's console (Escape leaves); %u "
+               "byte%s typed, not yet read by the guest", m->con_in.len,
+               m->con_in.len == 1 ? "" : "s");
+    else if (m->live.on && m->live.con_waiting && !m->live.ended)
+        ui_put(t, ST_NOTE, "(the guest waits for console input: Tab, then type)");
     /* A trimmed start would make the lines move under a learner's eyes; mark it. */
     if (first > 0 && last != UINT64_MAX && t->n > LINES_KEPT)
         t->l[0].style = ST_DIM;

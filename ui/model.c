@@ -103,6 +103,34 @@ void model_go(struct ui_model *m, struct ui_at at) {
     for (int p = 0; p < P_PANELS; p++) m->changed[p] = strcmp(old[p], m->sig[p]) != 0;
 }
 
+int model_at_now(const struct ui_model *m) {
+    return m->live.on && (!m->run->n || m->at.rec + 1 == m->run->n);
+}
+
+/* Before the first record only the where panel has something to say: the machine's own. */
+static void nothing_recorded(struct ui_model *m) {
+    for (int p = 0; p < P_PANELS; p++) {
+        ui_text_clear(&m->text[p]);
+        ui_put(&m->text[p], ST_DIM, "(no trace records yet: the machine has not left the "
+               "host)");
+    }
+    where_update(m);   /* these four ask the machine */
+    regs_update(m);
+    code_update(m);
+    pages_update(m);
+    console_update(m);
+}
+
+void model_go_now(struct ui_model *m) {
+    const struct run *run = m->run;
+    if (!run->n) {
+        nothing_recorded(m);
+        return;
+    }
+    m->view.x1 = m->view.axis == AXIS_RECORDS ? (double)run->n : (double)run->rec[run->n - 1].t;
+    model_go(m, (struct ui_at){ run->n - 1, guest_runs_after(run, run->n - 1) });
+}
+
 void model_init(struct ui_model *m, const struct run *run, const struct symtab *sym) {
     memset(m, 0, sizeof(*m));
     m->run = run;

@@ -2,6 +2,7 @@
 #ifndef LGSIM_UI_MODEL_H
 #define LGSIM_UI_MODEL_H
 #include <stdint.h>
+#include "debug/control_regs.h"
 #include "ui/run.h"
 #include "sim/symbols.h"
 
@@ -86,6 +87,51 @@ struct ui_view {
     double x0, x1;               /* visible range, in records or ns */
 };
 
+/* --- live: a machine running under the window (ui/live.c fills this in at every stop) --- */
+struct ui_live_now {
+    int on;                      /* lgsim --ui: the run is a machine still going */
+    int ended;                   /* the guest has stopped: end_why says why */
+    char end_why[300];
+    int running;                 /* the user let it run: frames come between runs */
+    uint64_t speed;              /* instructions per frame while running; 0: as fast as it goes */
+    char mode[64];               /* the speed in words */
+    uint64_t n_stops;
+    enum ui_world world;         /* where the CPU is, from the machine itself */
+    int cpl;
+    uint32_t eip;
+    char sym[160];               /* " <name+0x10>" or "" */
+    char stop[160];              /* why it stopped, in words */
+    int passing;                 /* in the Switcher on the way between two worlds */
+    enum ui_world from, to;
+    char delivery[240];          /* the last delivery through the IDT, in words ("" none) */
+    struct control_regs regs, prev;   /* now, and at the stop before (what changed) */
+    int have_prev;
+    uint64_t now_ns;             /* the virtual clock */
+    /* The code around eip, read through the CPU's own address space. */
+    uint8_t code[4160];
+    uint32_t code_start, code_len;
+    /* The page-table panel's address, walked in the machine: the guest's own tables and the
+     * shadow the CPU uses (live.c reads them through debug/control.h). */
+    int have_pf;                 /* a #PF was delivered: its cr2 */
+    uint32_t pf_cr2;
+    uint32_t walk_addr;
+    int guest_linear;            /* the guest has no page tables yet */
+    int guest_mapped, shadow_mapped;
+    uint32_t g_pde, g_pte, g_pa, s_pde, s_pte, s_pa, s_root;
+    /* The console: what the guest printed since its last full line (not in a record yet). */
+    char con_pending[256];
+    uint32_t con_pending_len;
+    int con_waiting;             /* the guest waits for console input */
+};
+
+/* Keys typed into the console pane, on their way to the guest's console input. */
+#define CONSOLE_TYPED_MAX 4096
+struct ui_console_in {
+    int focus;                   /* typing goes to the guest (Tab; Escape leaves) */
+    char buf[CONSOLE_TYPED_MAX];
+    uint32_t len;
+};
+
 /* Text typed into a prompt (an address for the page tables, a record to go to). */
 enum ui_prompt { PROMPT_NONE, PROMPT_ADDRESS, PROMPT_GOTO };
 
@@ -114,6 +160,12 @@ struct ui_model {
     int help;                    /* the help overlay is open */
     int quit;
     char status[200];            /* one line at the bottom: the last action's result */
+
+    struct ui_live_now live;
+    struct ui_console_in con_in;
+    int request;                 /* a live action asked for and not yet done (ACT_NONE: none) */
+    int guided;                  /* live n or f past the records: the machine runs to the next
+                                  * round trip's end (reflected only for f), then the walk */
 };
 
 /* The model of a loaded run, at its first record, timeline showing the whole run. */
@@ -123,6 +175,10 @@ void model_free(struct ui_model *m);
 void model_go(struct ui_model *m, struct ui_at at);
 /* The same, as a place to start from: nothing lit as changed. */
 void model_place(struct ui_model *m, struct ui_at at);
+/* Live: the position is now (the last record, or none yet); go there with the machine's
+ * state in m->live. */
+int model_at_now(const struct ui_model *m);
+void model_go_now(struct ui_model *m);
 /* The title bar and the status line. */
 void model_title(const struct ui_model *m, char *buf, size_t len);
 void model_status_line(const struct ui_model *m, char *buf, size_t len);

@@ -266,9 +266,32 @@ static uint32_t focus(struct ui_model *m, uint64_t *from) {
     return m->pt_addr;
 }
 
+/* Live: the same address in the machine's own tables, now. */
+static void pages_live(struct ui_model *m, struct ui_text *t) {
+    const struct ui_live_now *L = &m->live;
+    uint32_t a = L->walk_addr;
+    ui_put(t, ST_HEAD, "live: 0x%08x in the machine now (pde %u, pte %u)%s", a, a >> 22,
+           (a >> 12) & 0x3FF, L->have_pf && m->pt_follow ? ", the last #PF's cr2" : "");
+    if (L->guest_linear)
+        ui_put(t, ST_TEXT, "  guest : no page tables of its own yet: guest-physical 0x%08x", a);
+    else if (L->guest_mapped)
+        ui_put(t, ST_TEXT, "  guest : pde 0x%08x pte 0x%08x -> guest-physical 0x%08x",
+               L->g_pde, L->g_pte, L->g_pa);
+    else
+        ui_put(t, ST_HOT, "  guest : pde 0x%08x pte 0x%08x -> not present", L->g_pde, L->g_pte);
+    if (L->shadow_mapped)
+        ui_put(t, ST_TEXT, "  shadow: pde 0x%08x pte 0x%08x -> present, host-physical 0x%08x "
+               "(root 0x%08x)", L->s_pde, L->s_pte, L->s_pa, L->s_root);
+    else
+        ui_put(t, ST_HOT, "  shadow: pde 0x%08x pte 0x%08x -> not present (root 0x%08x)",
+               L->s_pde, L->s_pte, L->s_root);
+}
+
 void pages_update(struct ui_model *m) {
     struct ui_text *t = &m->text[P_PAGES];
     ui_text_clear(t);
+    if (model_at_now(m)) pages_live(m, t);
+    if (!m->run->n) return;
     uint64_t from;
     uint32_t addr = focus(m, &from);
     struct shadow_replay *r = replay_to(m, m->at.rec);
@@ -302,6 +325,9 @@ void pages_update(struct ui_model *m) {
         for (const char *p = t->l[i].s; *p; p++) h = (h ^ (uint8_t)*p) * 0x100000001b3ull;
     snprintf(m->sig[P_PAGES], sizeof(m->sig[P_PAGES]), "%#x %#x %016llx", addr, sig,
              (unsigned long long)h);
+    if (model_at_now(m))
+        snprintf(m->sig[P_PAGES], sizeof(m->sig[P_PAGES]), "live %#x %d %d %#x", m->live.walk_addr,
+                 m->live.guest_mapped, m->live.shadow_mapped, m->live.s_pte);
 }
 
 void pages_pick_region(struct ui_model *m, unsigned pde) {

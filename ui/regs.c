@@ -1,6 +1,7 @@
 /* regs.c - the registers panel: as much of the CPU's state as the trace holds at the moment. */
 #include "ui/model.h"
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,10 +84,88 @@ static void regs_at(const struct run *run, struct ui_at a, struct regs *rs) {
     last_exit(run, i, rs);
 }
 
+/* --- live: the machine's own registers --- */
+
+static void live_flags(char *buf, size_t len, uint32_t f) {
+    static const struct { uint32_t bit; const char *name; } fl[] = {
+        { 1u << 0, "CF" }, { 1u << 2, "PF" }, { 1u << 4, "AF" }, { 1u << 6, "ZF" },
+        { 1u << 7, "SF" }, { 1u << 8, "TF" }, { 1u << 9, "IF" }, { 1u << 10, "DF" },
+        { 1u << 11, "OF" }, { 1u << 14, "NT" }, { 1u << 16, "RF" }, { 1u << 17, "VM" },
+        { 1u << 18, "AC" }, { 1u << 21, "ID" } };
+    size_t n = (size_t)snprintf(buf, len, "0x%08x [", f);
+    for (size_t i = 0; i < sizeof(fl) / sizeof(fl[0]) && n < len; i++)
+        if (f & fl[i].bit) n += (size_t)snprintf(buf + n, len - n, " %s", fl[i].name);
+    if (n < len) snprintf(buf + n, len - n, " ] IOPL %u", (f >> 12) & 3);
+}
+
+/* One line, lit when it differs from the stop before. */
+static void live_line(struct ui_text *t, int hot, const char *fmt, ...)
+    __attribute__((format(LGSIM_PRINTF_FORMAT, 3, 4)));
+static void live_line(struct ui_text *t, int hot, const char *fmt, ...) {
+    char buf[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    ui_put(t, hot ? ST_HOT : ST_TEXT, "%s", buf);
+}
+
+static void regs_live(struct ui_model *m, struct ui_text *t) {
+    static const char *segs[6] = { "cs", "ss", "ds", "es", "fs", "gs" };
+    const struct ui_live_now *L = &m->live;
+    const struct control_regs *r = &L->regs, *p = L->have_prev ? &L->prev : &L->regs;
+    char fl[96];
+    ui_put(t, ST_DIM, "live: the machine's registers at this stop (lit: changed since the "
+           "last)");
+    live_line(t, r->eax != p->eax || r->ebx != p->ebx, "eax 0x%08x  ebx 0x%08x", r->eax,
+              r->ebx);
+    live_line(t, r->ecx != p->ecx || r->edx != p->edx, "ecx 0x%08x  edx 0x%08x", r->ecx,
+              r->edx);
+    live_line(t, r->esi != p->esi || r->edi != p->edi, "esi 0x%08x  edi 0x%08x", r->esi,
+              r->edi);
+    live_line(t, r->ebp != p->ebp || r->esp != p->esp, "ebp 0x%08x  esp 0x%08x", r->ebp,
+              r->esp);
+    live_line(t, r->eip != p->eip, "eip 0x%08x%s", r->eip, L->sym);
+    live_flags(fl, sizeof(fl), r->eflags);
+    live_line(t, r->eflags != p->eflags, "eflags %s", fl);
+    for (int i = 0; i < 6; i++) {
+        int hot = r->seg[i] != p->seg[i] || r->seg_base[i] != p->seg_base[i] ||
+                  r->seg_limit[i] != p->seg_limit[i];
+        if (r->seg_known[i])
+            live_line(t, hot, "%s  0x%04x (rpl %u) base 0x%08x limit 0x%08x", segs[i],
+                      r->seg[i], r->seg[i] & 3, r->seg_base[i], r->seg_limit[i]);
+        else
+            live_line(t, hot, "%s  0x%04x (rpl %u)", segs[i], r->seg[i], r->seg[i] & 3);
+    }
+    live_line(t, r->cpl != p->cpl, "CPL %d (%s)", r->cpl, model_world_name(L->world));
+    live_line(t, r->cr0 != p->cr0, "cr0 0x%08x%s%s%s", r->cr0, r->cr0 & 1 ? " PE" : "",
+              r->cr0 & 0x80000000u ? " PG" : "", r->cr0 & 0x10000u ? " WP" : "");
+    live_line(t, r->cr2 != p->cr2, "cr2 0x%08x", r->cr2);
+    live_line(t, r->cr3 != p->cr3, "cr3 0x%08x", r->cr3);
+    live_line(t, r->cr4 != p->cr4, "cr4 0x%08x%s%s", r->cr4, r->cr4 & 0x10 ? " PSE" : "",
+              r->cr4 & 0x4 ? " TSD" : "");
+    live_line(t, r->gdtr_base != p->gdtr_base || r->gdtr_limit != p->gdtr_limit,
+              "gdtr 0x%08x limit 0x%04x", r->gdtr_base, r->gdtr_limit);
+    live_line(t, r->idtr_base != p->idtr_base || r->idtr_limit != p->idtr_limit,
+              "idtr 0x%08x limit 0x%04x", r->idtr_base, r->idtr_limit);
+    live_line(t, r->tr != p->tr || r->ldtr != p->ldtr, "tr 0x%04x  ldtr 0x%04x", r->tr,
+              r->ldtr);
+    char when[32];
+    format_time(L->now_ns, when, sizeof(when));
+    ui_put(t, ST_TEXT, "virtual time %s", when);
+    snprintf(m->sig[P_REGS], sizeof(m->sig[P_REGS]), "live %x %x %x %x %x %x %x %x %x %x %x",
+             r->eax, r->ebx, r->ecx, r->edx, r->esi, r->edi, r->ebp, r->esp, r->eip,
+             r->eflags, r->cr3);
+}
+
 void regs_update(struct ui_model *m) {
     static struct regs now, before;
     struct ui_text *t = &m->text[P_REGS];
     ui_text_clear(t);
+    if (model_at_now(m)) {
+        regs_live(m, t);
+        return;
+    }
     regs_at(m->run, m->at, &now);
     regs_at(m->run, m->before, &before);
     ui_put(t, ST_DIM, "what the trace holds (#: the record it is from)");

@@ -39,12 +39,6 @@
  * PANEL is where, code, regs, pages, story, timeline, console, record, or title, status, help.
  */
 
-struct script {
-    struct ui_session *s;
-    const char *path;
-    unsigned line;
-};
-
 static int fail(struct script *sc, int status, const char *fmt, ...)
     __attribute__((format(LGSIM_PRINTF_FORMAT, 3, 4)));
 static int fail(struct script *sc, int status, const char *fmt, ...) {
@@ -102,6 +96,8 @@ static int contains(struct ui_session *s, const char *panel, const char *text) {
 
 static unsigned modifiers(const char **key);
 
+/* A key that asks the live machine to go on (x, e, w, ...) hands the turn to it: the press
+ * goes on at the next stop, where the machine's new state is in the panels. */
 static int press_until(struct script *sc, const char *args) {
     char key[32], panel[32];
     int n = 0;
@@ -111,12 +107,19 @@ static int press_until(struct script *sc, const char *args) {
         return fail(sc, 2, "no panel '%s'", panel);
     const char *k = key;
     unsigned mods = modifiers(&k);
-    for (int i = 0; i < 100000; i++) {
-        if (contains(sc->s, panel, args + n)) return 0;
+    for (; sc->presses < 100000; sc->presses++) {
+        if (contains(sc->s, panel, args + n)) break;
         struct ui_at was = sc->s->m.at;
         session_key(sc->s, k, mods);
+        if (sc->s->m.request != ACT_NONE) {
+            if (args != sc->pending) snprintf(sc->pending, sizeof(sc->pending), "%s", args);
+            sc->presses++;
+            return 0;
+        }
         if (was.rec == sc->s->m.at.rec && was.running == sc->s->m.at.running) break;
     }
+    sc->pending[0] = 0;
+    sc->presses = 0;
     if (contains(sc->s, panel, args + n)) return 0;
     char *t = panel_text(sc->s, panel);
     fprintf(stderr, "lgsim ui: %s:%u: press %s until %s \"%s\": it never came; the %s panel "
@@ -326,17 +329,30 @@ static int command(struct script *sc, char *cmd, char *args) {
     return 0;
 }
 
-int script_run(struct ui_session *s, const char *path) {
-    FILE *f = fopen(path, "r");
-    if (!f) {
+int script_open(struct script *sc, struct ui_session *s, const char *path) {
+    *sc = (struct script){ .s = s, .path = path };
+    if (!(sc->f = fopen(path, "r"))) {
         fprintf(stderr, "lgsim ui: cannot read the script %s: %s\n", path, strerror(errno));
+        sc->done = 1;
+        sc->rc = 2;
         return 2;
     }
-    struct script sc = { s, path, 0 };
+    return 0;
+}
+
+int script_go(struct script *sc, int (*stop)(void *ctx), void *ctx) {
     char line[1024];
-    int rc = 0;
-    while (!rc && !s->m.quit && fgets(line, sizeof(line), f)) {
-        sc.line++;
+    struct ui_session *s = sc->s;
+    while (!sc->done && !(stop && stop(ctx))) {
+        if (!sc->rc && sc->pending[0]) {   /* a press the machine went on for */
+            sc->rc = press_until(sc, sc->pending);
+            continue;
+        }
+        if (sc->rc || s->m.quit || !fgets(line, sizeof(line), sc->f)) {
+            sc->done = 1;
+            break;
+        }
+        sc->line++;
         line[strcspn(line, "\r\n")] = 0;
         char *p = line;
         while (*p == ' ' || *p == '\t') p++;
@@ -344,8 +360,20 @@ int script_run(struct ui_session *s, const char *path) {
         char *args = p + strcspn(p, " \t");
         if (*args) *args++ = 0;
         while (*args == ' ' || *args == '\t') args++;
-        rc = command(&sc, p, args);
+        sc->rc = command(sc, p, args);
     }
-    fclose(f);
+    return sc->rc;
+}
+
+void script_close(struct script *sc) {
+    if (sc->f) fclose(sc->f);
+    sc->f = NULL;
+}
+
+int script_run(struct ui_session *s, const char *path) {
+    struct script sc;
+    if (script_open(&sc, s, path)) return 2;
+    int rc = script_go(&sc, NULL, NULL);
+    script_close(&sc);
     return rc;
 }

@@ -4,6 +4,7 @@
 #include "ui/draw.h"
 #include "ui/layout.h"
 #include "ui/model.h"
+#include <stdio.h>
 
 struct ui_session {
     struct run run;
@@ -28,4 +29,19 @@ int session_resize(struct ui_session *s, int w, int h, char *err, size_t errlen)
 int session_screenshot(struct ui_session *s, const char *path, char *err, size_t errlen);
 /* The scripted session of --ui-script (script.c): the exit status. */
 int script_run(struct ui_session *s, const char *path);
+/* A script a line at a time (live mode: the machine runs between its lines). */
+struct script {
+    struct ui_session *s;
+    const char *path;
+    unsigned line;
+    FILE *f;
+    int done;                    /* its end, a failure or quit came */
+    int rc;                      /* its status so far */
+    char pending[256];           /* a press ... until that handed the turn to the machine */
+    int presses;
+};
+int script_open(struct script *sc, struct ui_session *s, const char *path);   /* 0, or 2 */
+/* Lines until the end, a failure, quit, or until stop(ctx) says so: the status so far. */
+int script_go(struct script *sc, int (*stop)(void *ctx), void *ctx);
+void script_close(struct script *sc);
 #endif

@@ -195,10 +195,50 @@ static void headline(struct ui_model *m, struct ui_text *t) {
     }
 }
 
+static void put_trail(struct ui_model *m, struct ui_text *t) {
+    struct ui_where *w = &m->where;
+    ui_put(t, ST_DIM, "the last transitions, newest first:");
+    for (unsigned i = 0; i < w->n_trail; i++)
+        ui_put(t, i == 0 && w->trail[i].rec == m->at.rec ? ST_HOT : ST_TEXT,
+               "#%" PRIu64 " %s -> %s: %s", w->trail[i].rec, model_world_name(w->trail[i].from),
+               model_world_name(w->trail[i].to), w->trail[i].why);
+}
+
+/* Now, in a machine under the window: the CPU itself says where it is, to the instruction;
+ * the records say how it got there. */
+static void where_live(struct ui_model *m, struct ui_text *t) {
+    struct ui_where *w = &m->where;
+    const struct ui_live_now *L = &m->live;
+    w->lit = L->world;
+    w->passing = L->passing;
+    w->from = L->from;
+    w->to = L->to;
+    w->n_trail = 0;
+    if (m->run->n) build_trail(m);
+    if (w->passing)
+        ui_put(t, ST_HEAD, "now: the Switcher, %s -> %s", model_world_name(w->from),
+               model_world_name(w->to));
+    else
+        ui_put(t, ST_HEAD, "now: %s", model_world_name(w->lit));
+    if (L->ended)
+        ui_put(t, ST_TEXT, "The guest has stopped: %s.", L->end_why);
+    else
+        ui_put(t, ST_TEXT, "live: the CPU stands at eip 0x%08x%s in ring %d, %s.", L->eip,
+               L->sym, L->cpl, L->stop);
+    if (L->delivery[0]) ui_put(t, ST_TEXT, "the last delivery through the IDT: %s", L->delivery);
+    put_trail(m, t);
+    snprintf(m->sig[P_WHERE], sizeof(m->sig[P_WHERE]), "%d %d %d %d live", w->lit, w->passing,
+             w->from, w->to);
+}
+
 void where_update(struct ui_model *m) {
     struct ui_where *w = &m->where;
     struct ui_text *t = &m->text[P_WHERE];
     ui_text_clear(t);
+    if (model_at_now(m)) {
+        where_live(m, t);
+        return;
+    }
     w->lit = world_at(m->run, m->at);
     build_trail(m);
     struct ui_transition now;
@@ -213,11 +253,7 @@ void where_update(struct ui_model *m) {
         ui_put(t, ST_HEAD, "now: %s", model_world_name(w->lit));
     }
     headline(m, t);
-    ui_put(t, ST_DIM, "the last transitions, newest first:");
-    for (unsigned i = 0; i < w->n_trail; i++)
-        ui_put(t, i == 0 && w->trail[i].rec == m->at.rec ? ST_HOT : ST_TEXT,
-               "#%" PRIu64 " %s -> %s: %s", w->trail[i].rec, model_world_name(w->trail[i].from),
-               model_world_name(w->trail[i].to), w->trail[i].why);
+    put_trail(m, t);
     snprintf(m->sig[P_WHERE], sizeof(m->sig[P_WHERE]), "%d %d %d %d", w->lit, w->passing,
              w->from, w->to);
 }

@@ -26,8 +26,20 @@
  *   - a read-only file is offered with VIRTIO_BLK_F_RO and writes fail with IOERR (4.4 cannot
  *     open it at all);
  *   - writes go straight to the file (pwrite), so they outlive lgsim however it stops; a flush
- *     is an fdatasync before the Guest hears that it completed.
+ *     is an fdatasync before the Guest hears that it completed;
+ *   - on a copy-on-write disk (lgsim's --block=FILE,overlay=... or ,snapshot; 4.4 has none)
+ *     the same goes for the overlay, and the file is only read (cow.c).
  */
+
+static int64_t store_read(struct virtio_block *b, void *buf, uint32_t len, uint64_t at) {
+    return b->cowed ? cow_pread(&b->cow, buf, len, at) : disk_pread(b->disk, buf, len, at);
+}
+static int64_t store_write(struct virtio_block *b, const void *buf, uint32_t len, uint64_t at) {
+    return b->cowed ? cow_pwrite(&b->cow, buf, len, at) : disk_pwrite(b->disk, buf, len, at);
+}
+static int store_sync(struct virtio_block *b) {
+    return b->cowed ? cow_sync(&b->cow) : disk_sync(b->disk);
+}
 
 static uint8_t *status_byte(struct virtqueue *vq, unsigned out, unsigned in) {
     for (unsigned i = out + in; i-- > out;) {
@@ -50,7 +62,7 @@ static uint8_t blk_write(struct virtio_block *b, struct virtqueue *vq, unsigned 
     }
     if (b->readonly) return VIRTIO_BLK_S_IOERR;
     for (unsigned i = 0; i < out; i++) {
-        if (disk_pwrite(b->disk, vq->bufs[i].base, vq->bufs[i].len, off) < 0)
+        if (store_write(b, vq->bufs[i].base, vq->bufs[i].len, off) < 0)
             return VIRTIO_BLK_S_IOERR;
         off += vq->bufs[i].len;
     }
@@ -62,7 +74,7 @@ static uint8_t blk_read(struct virtio_block *b, struct virtqueue *vq, unsigned o
                         uint64_t off, uint32_t *got) {
     *got = 0;
     for (unsigned i = out; i < out + in; i++) {
-        int64_t n = disk_pread(b->disk, vq->bufs[i].base, vq->bufs[i].len, off + *got);
+        int64_t n = store_read(b, vq->bufs[i].base, vq->bufs[i].len, off + *got);
         if (n < 0) {
             *got = 0;
             return VIRTIO_BLK_S_IOERR;
@@ -93,7 +105,7 @@ static void blk_one(struct virtio_block *b, struct virtqueue *vq, unsigned head,
     if (type & VIRTIO_BLK_T_OUT) {
         *status = blk_write(b, vq, out, off);
     } else if (type & VIRTIO_BLK_T_FLUSH) {
-        *status = disk_sync(b->disk) == 0 ? VIRTIO_BLK_S_OK : VIRTIO_BLK_S_IOERR;
+        *status = store_sync(b) == 0 ? VIRTIO_BLK_S_OK : VIRTIO_BLK_S_IOERR;
     } else {
         *status = blk_read(b, vq, out, in, off, &got);
         wlen += got;
@@ -112,18 +124,13 @@ static void blk_request(struct virtqueue *vq) {
         blk_one(b, vq, (unsigned)head, out, in);
 }
 
-int virtio_block_init(struct virtio_block *b, struct pci_bus *bus, const char *path,
-                      int readonly, char *err, size_t errlen) {
-    int ro = readonly;
-    uint64_t len;
-    struct disk *disk = disk_open(path, &ro, &len, err, errlen);
-    if (!disk) return -1;
+static int add_device(struct virtio_block *b, struct pci_bus *bus, struct disk *disk,
+                      uint64_t len, int ro, char *err, size_t errlen) {
     uint8_t cfg[BLK_CFG_LEN] = { 0 };
     put_le32(cfg, (uint32_t)(len / 512));            /* capacity in sectors (u64) */
     put_le32(cfg + 4, (uint32_t)((len / 512) >> 32));
     put_le32(cfg + 12, VIRTQUEUE_NUM - 2);           /* seg_max: two go to header and status */
     if (virtio_dev_init(&b->dev, bus, "block", VIRTIO_ID_BLOCK, cfg, sizeof(cfg))) {
-        disk_close(disk);
         snprintf(err, errlen, "too many PCI devices");
         return -1;
     }
@@ -137,7 +144,60 @@ int virtio_block_init(struct virtio_block *b, struct pci_bus *bus, const char *p
     return 0;
 }
 
+int virtio_block_init(struct virtio_block *b, struct pci_bus *bus, const char *path,
+                      int readonly, char *err, size_t errlen) {
+    int ro = readonly;
+    uint64_t len;
+    b->cowed = 0;
+    struct disk *disk = disk_open(path, &ro, &len, err, errlen);
+    if (!disk) return -1;
+    if (add_device(b, bus, disk, len, ro, err, errlen)) {
+        disk_close(disk);
+        return -1;
+    }
+    return 0;
+}
+
+int virtio_block_init_cow(struct virtio_block *b, struct pci_bus *bus, const char *path,
+                          const char *overlay_path, char *err, size_t errlen) {
+    int ro = 1;
+    uint64_t len;
+    char why[300];
+    struct disk *base = disk_open(path, &ro, &len, err, errlen);
+    if (!base) return -1;
+    if (cow_open(&b->cow, base, len, overlay_path, why, sizeof(why))) {   /* closes base */
+        snprintf(err, errlen, "%s", why);
+        return -1;
+    }
+    b->cowed = 1;
+    if (add_device(b, bus, NULL, len, 0, err, errlen)) {
+        cow_close(&b->cow);
+        b->cowed = 0;
+        return -1;
+    }
+    return 0;
+}
+
+void virtio_block_keep_cow(struct virtio_block *b, struct cow *out) {
+    *out = b->cow;
+    b->cowed = 0;
+}
+
+int virtio_block_init_kept(struct virtio_block *b, struct pci_bus *bus, struct cow *kept,
+                           char *err, size_t errlen) {
+    b->cow = *kept;
+    b->cowed = 1;
+    if (add_device(b, bus, NULL, kept->size, 0, err, errlen)) {
+        cow_close(&b->cow);
+        b->cowed = 0;
+        return -1;
+    }
+    return 0;
+}
+
 void virtio_block_close(struct virtio_block *b) {
+    if (b->cowed) cow_close(&b->cow);   /* an anonymous overlay goes with it */
+    b->cowed = 0;
     disk_close(b->disk);
     b->disk = NULL;
     virtio_free(&b->dev);

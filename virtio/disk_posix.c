@@ -42,6 +42,45 @@ struct disk *disk_open(const char *path, int *readonly, uint64_t *size, char *er
     return d;
 }
 
+static struct disk *wrap(int fd, char *err, size_t errlen) {
+    struct disk *d = malloc(sizeof(*d));
+    if (!d) {
+        close(fd);
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    d->fd = fd;
+    return d;
+}
+
+struct disk *disk_create(const char *path, char *err, size_t errlen) {
+    int fd = open(path, O_RDWR | O_CREAT | O_EXCL, 0644);
+    if (fd < 0) {
+        snprintf(err, errlen, "cannot create %s: %s", path, strerror(errno));
+        return NULL;
+    }
+    return wrap(fd, err, errlen);
+}
+
+/* Unlinked as soon as it is made: nothing is left behind even after a SIGKILL. */
+struct disk *disk_temp(char *err, size_t errlen) {
+    const char *dir = getenv("TMPDIR");
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/lgsim-overlay-XXXXXX", dir && *dir ? dir : "/tmp");
+    int fd = mkstemp(path);
+    if (fd < 0) {
+        snprintf(err, errlen, "cannot create a temporary overlay in %s: %s",
+                 dir && *dir ? dir : "/tmp", strerror(errno));
+        return NULL;
+    }
+    unlink(path);
+    return wrap(fd, err, errlen);
+}
+
+int disk_truncate(struct disk *d, uint64_t size) {
+    return ftruncate(d->fd, (off_t)size) == 0 ? 0 : -1;
+}
+
 int64_t disk_pread(struct disk *d, void *buf, uint32_t len, uint64_t at) {
     uint32_t done = 0;
     while (done < len) {

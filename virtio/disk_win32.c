@@ -63,6 +63,54 @@ struct disk *disk_open(const char *path, int *readonly, uint64_t *size, char *er
     return d;
 }
 
+static struct disk *wrap(HANDLE h, char *err, size_t errlen) {
+    struct disk *d = malloc(sizeof(*d));
+    if (!d) {
+        CloseHandle(h);
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    *d = (struct disk){ .h = h, .readonly = 0 };
+    return d;
+}
+
+struct disk *disk_create(const char *path, char *err, size_t errlen) {
+    HANDLE h = CreateFileA(path, GENERIC_READ | GENERIC_WRITE, FILE_SHARE_READ, NULL, CREATE_NEW,
+                           FILE_ATTRIBUTE_NORMAL, NULL);
+    if (h == INVALID_HANDLE_VALUE) {
+        DWORD e = GetLastError();
+        snprintf(err, errlen, "cannot create %s: %s", path,
+                 e == ERROR_FILE_EXISTS || e == ERROR_ALREADY_EXISTS ? strerror(EEXIST) : why(e));
+        return NULL;
+    }
+    return wrap(h, err, errlen);
+}
+
+/* Deleted by Windows when its handle closes, however lgsim ends. */
+struct disk *disk_temp(char *err, size_t errlen) {
+    char dir[MAX_PATH + 1], path[MAX_PATH + 1];
+    DWORD n = GetTempPathA(sizeof(dir), dir);
+    if (n == 0 || n > sizeof(dir) || !GetTempFileNameA(dir, "lgs", 0, path)) {
+        snprintf(err, errlen, "cannot create a temporary overlay: %s", why(GetLastError()));
+        return NULL;
+    }
+    HANDLE h = CreateFileA(path, GENERIC_READ | GENERIC_WRITE, 0, NULL, CREATE_ALWAYS,
+                           FILE_ATTRIBUTE_TEMPORARY | FILE_FLAG_DELETE_ON_CLOSE, NULL);
+    if (h == INVALID_HANDLE_VALUE) {
+        snprintf(err, errlen, "cannot create a temporary overlay in %s: %s", dir,
+                 why(GetLastError()));
+        DeleteFileA(path);
+        return NULL;
+    }
+    return wrap(h, err, errlen);
+}
+
+int disk_truncate(struct disk *d, uint64_t size) {
+    FILE_END_OF_FILE_INFO eof;
+    eof.EndOfFile.QuadPart = (LONGLONG)size;
+    return SetFileInformationByHandle(d->h, FileEndOfFileInfo, &eof, sizeof(eof)) ? 0 : -1;
+}
+
 /* An OVERLAPPED on a synchronous handle is only the position: pread/pwrite in one call. */
 static OVERLAPPED at_offset(uint64_t at) {
     OVERLAPPED o;

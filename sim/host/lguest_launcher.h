@@ -120,6 +120,19 @@ struct lguest_death lguest_death(const struct lguest *lg);
  * only pending.insn in 4.4; lgsim's death report reads the code and stack); how many. */
 uint32_t lguest_read_virtual(struct lguest *lg, uint32_t va, uint8_t *buf, uint32_t max);
 
+/* --- lgsim's time travel (4.4 has none): the Host's whole state between two runs --- */
+
+/* The Guest, the machine it runs on (CPU and memory) and the Host's own state, as bytes; a
+ * restore goes into a Host opened and initialized the same way (same memory, same Switcher)
+ * and is refused (-1) when the size says it is not. */
+size_t lguest_state_size(const struct lguest *lg);
+void lguest_state_save(struct lguest *lg, uint8_t *out);
+int lguest_state_restore(struct lguest *lg, const uint8_t *in, size_t len);
+/* FNV-1a 64 of the CPU's state and all of the machine's memory: equal hashes, same machine. */
+uint64_t lguest_machine_hash(struct lguest *lg);
+/* Which CPU engine and layout the bytes are for (a saved machine pins it). */
+void lguest_engine_id(const struct lguest *lg, char *out, size_t len);
+
 /* What the Host counted, for the run's summary and the tests. */
 struct lguest_counts {
     uint64_t n_runs, n_hypercalls, n_traps_reflected, n_host_irqs;

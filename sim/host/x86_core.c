@@ -38,6 +38,23 @@ void copy_in_guest_info(struct lguest *lg) {
     lg->changed_idt = lg->changed_gdt = lg->changed_tls = 0;
 }
 
+/* The CPU was stopped in the middle of the Guest (no trap saved its registers): put them in
+ * the regs page as a trap would, so the Launcher's report names where the Guest was. */
+static void save_guest_state(struct lguest *lg) {
+    static const struct { int reg, off; } map[] = {
+        { CPU_REG_EAX, LGUEST_REGS_eax }, { CPU_REG_EBX, LGUEST_REGS_ebx },
+        { CPU_REG_ECX, LGUEST_REGS_ecx }, { CPU_REG_EDX, LGUEST_REGS_edx },
+        { CPU_REG_ESI, LGUEST_REGS_esi }, { CPU_REG_EDI, LGUEST_REGS_edi },
+        { CPU_REG_EBP, LGUEST_REGS_ebp }, { CPU_REG_GS, LGUEST_REGS_gs },
+        { CPU_REG_FS, LGUEST_REGS_fs }, { CPU_REG_DS, LGUEST_REGS_ds },
+        { CPU_REG_ES, LGUEST_REGS_es }, { CPU_REG_EIP, LGUEST_REGS_eip },
+        { CPU_REG_CS, LGUEST_REGS_cs }, { CPU_REG_EFLAGS, LGUEST_REGS_eflags },
+        { CPU_REG_ESP, LGUEST_REGS_esp }, { CPU_REG_SS, LGUEST_REGS_ss },
+    };
+    for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+        reg_set(lg, map[i].off, cpu_get(&lg->cpu, map[i].reg));
+}
+
 /* The host routine stopped anywhere but at host_return: lg.ko itself failed. */
 static void report_host_stop(struct lguest *lg, enum cpu_stop stop) {
     if (lg->dead) return;   /* already killed during the run (by the debugger): that is why */
@@ -86,6 +103,17 @@ void run_guest_once(struct lguest *lg) {
         stop = CPU_STOP_UNTIL;
     if (lg->ts) cpu_set(c, CPU_REG_CR0, cpu_get(c, CPU_REG_CR0) & ~CR0_TS);
     lg->count.n_runs++;
+    if ((stop == CPU_STOP_NO_PROGRESS || stop == CPU_STOP_STALLED) && cpu_cpl(c) > 0) {
+        /* The Guest kept the CPU without moving time (cpu/progress.c): lgsim's own guard,
+         * which 4.4 has no need of (its Guest runs on real hardware). */
+        save_guest_state(lg);
+        /* The Switcher cleared the Host TSS's busy bit on the way in; its ltr on the way
+         * home would set it again, and that way is never taken now. */
+        uint8_t *host_tss_type = phys_ptr(&lg->phys, HOST_GDT + TSS_SELECTOR + 5, 1);
+        if (host_tss_type) *host_tss_type |= 2;
+        kill_guest(lg, "%s", c->stop_msg);
+        return;
+    }
     if (stop != CPU_STOP_UNTIL) {
         report_host_stop(lg, stop);
         return;

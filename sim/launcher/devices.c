@@ -33,6 +33,7 @@ static void console_out(void *ctx, const uint8_t *bytes, uint32_t n) {
 static void on_given(void *ctx, unsigned irq, const uint8_t *bytes, uint32_t len) {
     struct launcher *l = ctx;
     rec_frame(&l->rec, lguest_time(l->lg), irq, bytes, len);
+    l->n_inputs++;
 }
 
 static int add_device(struct launcher *l, const struct launcher_device *dev, char *err,
@@ -48,7 +49,14 @@ static int add_device(struct launcher *l, const struct launcher_device *dev, cha
         return 0;
     }
     char why[240];
-    if (virtio_block_init(&l->blocks[l->n_blocks], &l->pci, dev->path, 0, why, sizeof(why))) {
+    struct virtio_block *b = &l->blocks[l->n_blocks];
+    struct cow *kept = &l->kept[l->n_blocks];
+    int rc = kept->ov ? virtio_block_init_kept(b, &l->pci, kept, why, sizeof(why)) :
+             dev->overlay || dev->snapshot ?
+                 virtio_block_init_cow(b, &l->pci, dev->path, dev->overlay, why, sizeof(why)) :
+                 virtio_block_init(b, &l->pci, dev->path, 0, why, sizeof(why));
+    memset(kept, 0, sizeof(*kept));
+    if (rc) {
         snprintf(err, errlen, "--block: %s", why);
         return -1;
     }
@@ -74,6 +82,17 @@ uint32_t devices_limit(const struct launcher *l) { return (pci_mmio_end(&l->pci)
 
 /* Every way out of lgsim passes here or through an exit the OS completes: writes are already
  * the OS's (pwrite); this also puts them on the disk. */
+/* A restart is a new Launcher in 4.4; here the run goes on, and so do the writes a
+ * --block=FILE,snapshot disk took (they end with lgsim, not with one boot). */
+void devices_keep_snapshots(struct launcher *l) {
+    for (int i = 0, b = 0; i < l->opt.n_devices; i++) {
+        const struct launcher_device *d = &l->opt.devices[i];
+        if (d->kind != DEV_BLOCK) continue;
+        if (d->snapshot && b < l->n_blocks) virtio_block_keep_cow(&l->blocks[b], &l->kept[b]);
+        b++;
+    }
+}
+
 void devices_close(struct launcher *l) {
     for (int i = 0; i < l->n_blocks; i++) virtio_block_close(&l->blocks[i]);
     for (int i = 0; i < l->n_rngs; i++) virtio_free(&l->rngs[i].dev);
@@ -84,9 +103,16 @@ void devices_close(struct launcher *l) {
 
 /* --- stdin to the console: the rule is in the README ("Devices") --- */
 
+/* stdin, or the source the options name instead (the live window's keys). */
+static int source_read(struct launcher *l, uint8_t *buf, uint32_t cap, int timeout_ms) {
+    if (l->opt.console_read)
+        return l->opt.console_read(l->opt.console_read_ctx, buf, cap, timeout_ms);
+    return term_read(buf, cap, timeout_ms);
+}
+
 static void read_more(struct launcher *l, int timeout_ms, int *interrupted) {
     struct console_stdin *in = &l->in;
-    int n = term_read(in->buf + in->len, (uint32_t)sizeof(in->buf) - in->len, timeout_ms);
+    int n = source_read(l, in->buf + in->len, (uint32_t)sizeof(in->buf) - in->len, timeout_ms);
     if (n < 0) {
         in->eof = 1;
         REC(&l->rec, lguest_time(l->lg), TK_LAUNCHER, LN_INPUT_EOF, 0, 0, 0, launcher_eip(l));
@@ -95,7 +121,7 @@ static void read_more(struct launcher *l, int timeout_ms, int *interrupted) {
     if (n == 0 && term_stop_signal()) *interrupted = 1;
     if (n == 0) return;
     /* 4.4: three ^C, each alone in a buffer, within about a second, end the launcher. */
-    if (in->tty && n == 1 && in->buf[in->len] == 3) {
+    if (in->tty && !l->opt.console_read && n == 1 && in->buf[in->len] == 3) {
         uint64_t now = term_wall_ms();
         if (in->ctrl_c++ == 0) in->ctrl_c_ms = now;
         if (in->ctrl_c == 3 && now - in->ctrl_c_ms <= 1000) {
@@ -127,6 +153,7 @@ static enum idle_input deliver(struct launcher *l) {
     int n = console_input(&l->console, in->buf, chunk(in));
     if (n < 0) return INPUT_NONE;
     rec_bytes(&l->rec, lguest_time(l->lg), TK_CONSOLE_IN, in->buf, (uint32_t)n);
+    l->n_inputs++;
     memmove(in->buf, in->buf + n, in->len - (uint32_t)n);
     in->len -= (uint32_t)n;
     return INPUT_DELIVERED;
@@ -135,6 +162,10 @@ static enum idle_input deliver(struct launcher *l) {
 static void start_input(struct launcher *l) {
     if (l->in.started) return;
     l->in.started = 1;
+    if (l->opt.console_read) {   /* the window's keys: no terminal to set up */
+        l->in.tty = l->opt.console_read_tty;
+        return;
+    }
     l->in.tty = term_stdin_is_tty();
     term_raw();
 }
@@ -149,7 +180,29 @@ static int ms_until(const struct launcher *l, uint64_t wake) {
 /* One wait for stdin and the network, at most timeout_ms: stdin is read into the buffer,
  * frames go into the Guest (returns 1 then); *live: whether the network can still send. */
 static int wait_once(struct launcher *l, int read_stdin, int timeout_ms, int *interrupted,
+                     int *live);
+
+/* The window's keys instead of stdin: the window waits for them itself (and draws
+ * meanwhile); a live network is looked at every 10 ms of that. */
+static int wait_window(struct launcher *l, int read_input, int timeout_ms, int *interrupted,
+                       int *live) {
+    struct pollset ps;
+    pollset_clear(&ps);
+    netdevs_prepare(l, &ps, live);
+    if (read_input) {
+        int t = *live && (timeout_ms < 0 || timeout_ms > 10) ? 10 : timeout_ms;
+        read_more(l, t, interrupted);
+    }
+    if (pollset_wait(&ps, read_input ? 0 : timeout_ms) < 0) {
+        launcher_quit(l, "waiting for input failed");
+        return 0;
+    }
+    return netdevs_poll(l, &ps);
+}
+
+static int wait_once(struct launcher *l, int read_stdin, int timeout_ms, int *interrupted,
                      int *live) {
+    if (l->opt.console_read) return wait_window(l, read_stdin, timeout_ms, interrupted, live);
     struct pollset ps;
     pollset_clear(&ps);
     int in_idx = read_stdin ? pollset_add_stdin(&ps) : -1;
@@ -175,7 +228,8 @@ enum idle_input devices_idle_input(struct launcher *l, uint64_t *wake) {
     if (l->replay) return replay_idle_input(l, wake);
     struct console_stdin *in = &l->in;
     int interrupted = 0, live;
-    int want = l->opt.console_stdin && console_wants_input(&l->console);
+    int want = (l->opt.console_stdin || l->opt.console_read) &&
+               console_wants_input(&l->console);
     struct pollset probe;
     pollset_clear(&probe);
     uint64_t net_due = netdevs_prepare(l, &probe, &live);

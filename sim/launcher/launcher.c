@@ -74,10 +74,13 @@ int launcher_init(struct launcher *l, const struct launcher_options *opt, char *
 
 void launcher_free(struct launcher *l) {
     char ignored[8];
+    tt_free(l);
     launcher_close_trace(l, ignored, sizeof(ignored));
     if (l->replay) replay_close(l->replay);
     l->replay = NULL;
     devices_close(l);
+    for (int i = 0; i < LAUNCHER_DEVICES_MAX; i++)   /* kept for a restart that failed */
+        if (l->kept[i].ov) cow_close(&l->kept[i]);
     lguest_close(l->lg);
     l->lg = NULL;
     symtab_free(&l->syms);
@@ -109,12 +112,34 @@ static int stop_requested(struct launcher *l) {
 static struct lguest_turn my_turn(const struct launcher *l) {
     uint64_t at = replay_stop_time(l);
     if (l->opt.max_ns && l->opt.max_ns < at) at = l->opt.max_ns;
+    if (l->opt.save_at_ns && !l->saved && l->opt.save_at_ns < at) at = l->opt.save_at_ns;
+    if (l->stop_at_ns < at) at = l->stop_at_ns;
+    uint64_t cp = tt_next_checkpoint(l);
+    if (cp < at) at = cp;
     return (struct lguest_turn){ .signal = term_stop_flag(), .at_ns = at,
                                  .every_passes = devices_watching_terminal(l) ? 256 : 0 };
 }
 
+/* --save-at: the machine into a file at the first turn from that virtual time on; the run
+ * goes on as if nothing happened (a turn changes nothing the Guest can see). */
+static void save_due(struct launcher *l) {
+    if (!l->opt.save_at_ns || l->saved || lguest_time(l->lg) < l->opt.save_at_ns) return;
+    char err[400];
+    l->saved = 1;
+    if (machine_file_write(l, l->opt.save_path, err, sizeof(err))) {
+        launcher_quit(l, "--save-at: %s", err);
+        l->exit_code = 2;
+        return;
+    }
+    fprintf(stderr, "lgsim: saved the machine at %.6f ms of virtual time to %s\n",
+            lguest_time(l->lg) / 1e6, l->opt.save_path);
+}
+
 static void take_turn(struct launcher *l) {
-    if (out_of_time(l) || stop_requested(l) || replay_stop_due(l))
+    save_due(l);
+    tt_checkpoint_due(l);
+    if (lguest_time(l->lg) >= l->stop_at_ns) l->stopped = 1;
+    if (l->dead || out_of_time(l) || stop_requested(l) || replay_stop_due(l))
         return;
     devices_poll_input(l);
 }
@@ -187,6 +212,7 @@ static void restart_guest(struct launcher *l, const char *why) {
     l->restart_ns = now;
     if (l->opt.verbose) fprintf(stderr, "lgsim: %s: starting the guest again\n", why);
     if (l->restarting) l->restarting(l->restarting_ctx, l, 0);
+    devices_keep_snapshots(l);
     devices_close(l);
     lguest_close(l->lg);
     l->lg = NULL;
@@ -222,8 +248,10 @@ static void guest_died(struct launcher *l) {
  */
 /* 4.4 run_guest(): read() the Guest's exits and see to each, until it is dead or the
  * Launcher gives up.  The trace ends with the reason. */
-int launcher_run(struct launcher *l) {
-    while (!l->dead) {
+int launcher_run_until(struct launcher *l, uint64_t t) {
+    l->stop_at_ns = t;
+    l->stopped = 0;
+    while (!l->dead && !l->stopped) {
         struct lguest_turn turn = my_turn(l);
         struct lguest_pending pending;
         switch (lguest_run(l->lg, &turn, &pending)) {
@@ -233,6 +261,12 @@ int launcher_run(struct launcher *l) {
         case LGUEST_DEAD: guest_died(l); break;
         }
     }
+    l->stop_at_ns = UINT64_MAX;
+    return l->stopped && !l->dead;
+}
+
+int launcher_run(struct launcher *l) {
+    launcher_run_until(l, UINT64_MAX);
     uint64_t now = l->lg ? lguest_time(l->lg) : l->restart_ns;
     rec_text(&l->rec, now, TK_DEATH, (uint32_t)l->exit_code, l->dead_reason);
     rec_finish(&l->rec, now);

@@ -41,12 +41,30 @@ struct launcher_options {
     struct launcher_device {
         enum { DEV_BLOCK, DEV_RNG, DEV_NET_USER, DEV_NET_TAP } kind;
         const char *path;
+        const char *overlay;      /* --block=FILE,overlay=OVERLAY: copy-on-write */
+        int snapshot;             /* --block=FILE,snapshot: an overlay gone at the end */
     }
         devices[LAUNCHER_DEVICES_MAX];
     int n_devices;
     int console_stdin;            /* the console's input is stdin (lgsim; not unit tests) */
     const char *replay_path;      /* --replay=FILE: input from that trace, not stdin or a network */
+    int argc;                     /* the command line that builds this machine (a saved file */
+    char **argv;                  /* keeps it; without --save-at, --restore, --trace, --gdb) */
+    const uint8_t *trace_resume;  /* --restore with --trace: the saved writer state and trace */
+    size_t trace_resume_len;      /* so far (machine_trace_section), written again at trace_path */
+    uint64_t save_at_ns;          /* --save-at=MS FILE: save the machine there (0: never) */
+    uint64_t checkpoint_ns;       /* --checkpoints=MS: one in memory every MS ms (0: none) */
+    const char *save_path;
+    int record;                   /* keep a recorder going without --trace (records go nowhere:
+                                   * the live window sees them through the recorder's tap) */
     int no_reboot;                /* --no-reboot: a Guest asking for a restart ends the run */
+    /* Console input from elsewhere than stdin (the live window, lgsim --ui): up to cap bytes,
+     * waiting at most timeout_ms (-1: as long as it takes); 0: none came, -1: no more will.
+     * console_read_tty: they come as from a terminal (paced in real time, taken as they
+     * come), else as from a pipe (a line at a time, however long it takes). */
+    int (*console_read)(void *ctx, uint8_t *buf, uint32_t cap, int timeout_ms);
+    void *console_read_ctx;
+    int console_read_tty;
 };
 
 struct launcher {
@@ -65,6 +83,7 @@ struct launcher {
     struct dev_env dev_env;
     struct virtio_console console;
     struct virtio_block blocks[LAUNCHER_DEVICES_MAX];
+    struct cow kept[LAUNCHER_DEVICES_MAX];   /* snapshot overlays across a restart */
     struct virtio_rng rngs[LAUNCHER_DEVICES_MAX];
     struct virtio_net nets[LAUNCHER_DEVICES_MAX];
     int n_blocks, n_rngs, n_nets;
@@ -77,6 +96,12 @@ struct launcher {
     } in;
 
     unsigned boots;               /* 1, and one more each time the Guest restarts */
+    int saved;                    /* --save-at has been done */
+    struct timetravel *tt;        /* the checkpoints (timetravel.c); NULL: none taken */
+    uint64_t stop_at_ns;          /* launcher_run_until(): hand back at the first turn from
+                                   * here on (UINT64_MAX: never) */
+    int stopped;                  /* ... and it did */
+    uint64_t n_inputs;            /* console inputs and frames given so far */
     uint64_t restart_ns;          /* the virtual time of the last restart */
     /* Told of a restart twice: before the old Host goes (started 0) and once the new one
      * (l->lg) is ready (started 1); NULL: nobody to tell. */
@@ -95,6 +120,9 @@ struct launcher {
 int launcher_init(struct launcher *l, const struct launcher_options *opt, char *err,
                   size_t errlen);
 int launcher_run(struct launcher *l);   /* returns the process exit code */
+/* Run until the first turn of the Launcher from virtual time t on (1: stopped there, the
+ * machine between two runs) or the end (0: l->dead; launcher_run() then finishes it). */
+int launcher_run_until(struct launcher *l, uint64_t t);
 void launcher_free(struct launcher *l);
 /* 4.4's launcher gives up with err()/errx(); lgsim's records why and the run ends (the first
  * reason stands; exit status 1 unless the caller sets another). */
@@ -105,6 +133,9 @@ uint32_t launcher_eip(struct launcher *l);   /* the Guest's EIP, through LHREQ_G
 
 /* trace_files.c: the binary trace and the one being replayed. */
 int launcher_open_traces(struct launcher *l, char *err, size_t errlen);
+/* The run's header: lgsim's version, the options, the inputs (kernel, initrd, disks as the
+ * Guest sees them) by name, size and hash. */
+int launcher_inputs(struct launcher *l, struct trace_header *h, char *err, size_t errlen);
 /* A path's file name, without its directories ('/', and on Windows '\\' and "C:" too): what
  * a trace header names a file by, so that it reads the same on every system. */
 const char *file_base_name(const char *path);
@@ -123,6 +154,7 @@ int load_bzimage(struct launcher *l, uint32_t *entry, uint32_t *end, char *err, 
 int devices_init(struct launcher *l, char *err, size_t errlen);
 uint32_t devices_limit(const struct launcher *l);   /* device_limit, in pages */
 void devices_close(struct launcher *l);
+void devices_keep_snapshots(struct launcher *l);   /* before devices_close, for a restart */
 enum idle_input { INPUT_NONE, INPUT_DELIVERED, INPUT_ENDED, INPUT_INTERRUPTED };
 /* The Guest is halted until *wake (virtual ns; 0: no timer).  Gives it input (stdin, network
  * frames) or waits for some; *wake may come earlier (a network timer).  INPUT_NONE or
@@ -146,6 +178,56 @@ struct netdev *replay_netdev(struct launcher *l, const char *name);
 uint64_t replay_stop_time(const struct launcher *l);   /* UINT64_MAX: none */
 int replay_stop_due(struct launcher *l);
 int replay_finish(struct launcher *l, char *msg, size_t len);
+
+/* machine.c: the whole machine as bytes between two runs (sections HOST LNCH RECD DEVS TRCE);
+ * with_trace_file: the trace written so far goes in too (a saved file).  A restore goes into
+ * a Launcher set up from the same command line; from_file: a traced run's trace is written
+ * again at opt.trace_path and goes on, else (a checkpoint) the trace is cut back. */
+int machine_save(struct launcher *l, int with_trace_file, uint8_t **out, size_t *len,
+                 char *err, size_t errlen);
+int machine_restore(struct launcher *l, const uint8_t *p, size_t len, int from_file,
+                    char *err, size_t errlen);
+/* The TRCE section of machine_save()'s bytes (*n 0: the run had no trace); -1: damaged. */
+int machine_trace_section(const uint8_t *p, size_t len, const uint8_t **at, size_t *n);
+
+/* timetravel.c: checkpoints in memory and going back to them.  A checkpoint is the state at a
+ * turn of the Launcher; going back to time t restores the last checkpoint at or before t and
+ * runs the machine forward again, deterministically, to the first turn from t on, where it is
+ * as it was the first time (its trace cut back and rewritten the same).  Going back over
+ * console input or network frames given since the checkpoint is refused (not yet fed again). */
+struct tt_stats { unsigned n; uint64_t bytes, host_bytes, ns_taking, max_ns_taking; };
+int tt_checkpoint(struct launcher *l, char *err, size_t errlen);
+void tt_checkpoint_due(struct launcher *l);   /* --checkpoints: from take_turn() */
+uint64_t tt_next_checkpoint(const struct launcher *l);   /* when; UINT64_MAX: none due */
+int tt_back(struct launcher *l, uint64_t t, char *err, size_t errlen);
+/* FNV-1a 64 of the CPU's registers and state and all memory: "the same machine". */
+uint64_t tt_state_hash(struct launcher *l);
+struct tt_stats tt_stats(const struct launcher *l);
+void tt_free(struct launcher *l);
+
+/* machine_file.c: a saved machine (--save-at, monitor save, --restore). */
+struct saved_machine {
+    char lgsim_version[64], engine[200];
+    int argc;                     /* the command line that builds the machine again */
+    char **argv;
+    struct trace_header inputs;   /* the options and the inputs, as the trace header has them */
+    uint64_t t;                   /* its virtual time */
+    uint8_t *state;               /* machine_save()'s bytes */
+    size_t state_len;
+};
+int machine_file_write(struct launcher *l, const char *path, char *err, size_t errlen);
+/* Read and check all of path (nothing is set up from it until it is whole); -1 with the
+ * reason and the byte offset where the file is wrong. */
+int machine_file_read(const char *path, struct saved_machine *m, char *err, size_t errlen);
+int machine_file_parse(const uint8_t *buf, size_t len, struct saved_machine *m, char *err,
+                       size_t errlen);   /* the same on bytes in memory */
+/* The machine l was set up as is the one m saved (version, engine, options, input hashes). */
+int machine_file_matches(struct launcher *l, const struct saved_machine *m, char *err,
+                         size_t errlen);
+void machine_file_free(struct saved_machine *m);
+
+/* disk_tool.c: lgsim disk commit|info (argv[0] is "disk"); the exit status. */
+int disk_tool(int argc, char **argv);
 
 /* summary.c and diagnose.c: what happened, for people. */
 void launcher_summary(struct launcher *l, FILE *f);

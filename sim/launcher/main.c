@@ -27,6 +27,9 @@ static void usage(FILE *f) {
 "  -v, --verbose        say what the launcher emulates\n"
 "  --initrd=FILE, --initrd FILE   an initial RAM disk, loaded at the top of guest memory\n"
 "  --block=FILE         a virtio disk backed by FILE (read-only if FILE is; repeatable)\n"
+"  --block=FILE,overlay=OVERLAY   copy-on-write: FILE is only read, the guest's writes go to\n"
+"                       OVERLAY (made if absent; lgsim disk commit OVERLAY FILE applies it)\n"
+"  --block=FILE,snapshot  copy-on-write into a temporary overlay, discarded at the end\n"
 "  --rng                a virtio entropy device (a fixed-seed stream: runs repeat)\n"
 "  --tunnet=IP[:MAC], --tunnet=bridge:NAME[:MAC]   a virtio network device on a new TAP\n"
 "                       device, its host end given IP or added to bridge NAME (Linux;\n"
@@ -42,19 +45,30 @@ static void usage(FILE *f) {
 "  --replay=FILE        give the console and network devices the input recorded in trace\n"
 "                       FILE (same kernel and options), not stdin or a network\n"
 "  --max-time=MS        stop a guest still running after MS ms of virtual time\n"
+"  --save-at=MS FILE    save the whole machine to FILE at MS ms of virtual time (and run on)\n"
+"  --checkpoints=MS     keep a checkpoint of the machine in memory every MS ms of virtual\n"
+"                       time (what going back in time starts from)\n"
+"  --restore=FILE       go on with a machine saved by --save-at (with\n"
+"                       --trace, the trace goes on from the saved run's)\n"
 "  --gdb[=PORT]         serve the GDB remote protocol on 127.0.0.1:PORT (default 1234;\n"
 "                       0: any free port, printed)\n"
 "  --gdb-wait           hold the machine before its first instruction until gdb attaches\n"
 "  --gdb-step-over-irqs a debugger's single step runs interrupts through instead of into\n"
 "  --stats              print a summary when the guest stops (switches, hypercalls,\n"
 "                       faults, interrupts, virtual time)\n"
+"  --ui                 run the guest under the lguest microscope's window: pause, step,\n"
+"                       run to the next world switch, page fault or hypercall (? lists\n"
+"                       the keys); lgsim --ui alone runs the teaching guest\n"
+"  --ui-script=FILE     drive the window from a script, with no display (ui/README.md)\n"
+"  --ui-size=WxH, --ui-scale=F, --ui-font=FILE   the window's size, text size and font\n"
 "  -h, --help           this text\n"
 "\n"
 "Options may come before, between or after MEM and KERNEL, as lguest's getopt_long allows;\n"
 "everything after \"--\" is MEM, KERNEL or a kernel argument.\n"
 "\n"
 "       lgsim trace dump|stats|diff|explain|export ...   read traces (lgsim trace help)\n"
-"       lgsim ui [options] TRACE   browse a recorded run in a window (lgsim ui --help)\n",
+"       lgsim ui [options] TRACE   browse a recorded run in a window (lgsim ui --help)\n"
+"       lgsim disk commit|info OVERLAY [BASE]   copy-on-write overlays (lgsim disk help)\n",
             GUEST_MEM_MAX_MB);
 }
 
@@ -122,6 +136,9 @@ static const char *beside_program(const char *argv0, const char *rel, char *buf,
     return buf;
 }
 
+/* --ui: the window, its options, and the kernel's bytes for its names. */
+static struct ui_live_options *ui_for_run;
+
 /* --gdb across a restart: as 4.4's re-executed launcher is a new process, the debugger sees
  * the old machine exit (status 4) and listens again for the new one. */
 struct gdb_follow { struct debugger *d; struct debug_options *opt; };
@@ -141,11 +158,39 @@ static void gdb_restarting(void *ctx, struct launcher *l, int started) {
     }
 }
 
+static struct saved_machine *restoring;   /* --restore=FILE, read and checked */
+
+/* --restore: the machine set up from the saved command line takes the saved state, and a
+ * --trace goes on from the saved run's trace. */
+static int restore_machine(struct launcher *l, char *err, size_t errlen) {
+    char why[400];
+    if (machine_file_matches(l, restoring, why, sizeof(why)) ||
+        machine_restore(l, restoring->state, restoring->state_len, 1, why, sizeof(why))) {
+        snprintf(err, errlen, "--restore: %s", why);
+        return -1;
+    }
+    return 0;
+}
+
+/* --ui across a restart: the same window, the new Host's machine under it. */
+static void ui_restarting(void *ctx, struct launcher *l, int started) {
+    ui_live_restart(ctx, started ? l->lg : NULL, &l->syms);
+}
+
 static int run(struct launcher_options *opt, int stats, struct debug_options *dbg) {
     static struct launcher l;
-    char err[300] = "";
+    char err[500] = "";
     term_setup();   /* the terminal comes back however lgsim ends */
-    if (launcher_init(&l, opt, err, sizeof(err))) {
+    if (restoring && opt->trace_path) {   /* the trace is written again from the saved one */
+        if (machine_trace_section(restoring->state, restoring->state_len, &opt->trace_resume,
+                                  &opt->trace_resume_len) || !opt->trace_resume_len) {
+            fprintf(stderr, "lgsim: --restore: --trace: the saved run had no trace to go on "
+                    "with\n");
+            return 2;
+        }
+    }
+    if (launcher_init(&l, opt, err, sizeof(err)) ||
+        (restoring && restore_machine(&l, err, sizeof(err)))) {
         fprintf(stderr, "lgsim: %s\n", err);
         launcher_free(&l);
         return 2;
@@ -157,12 +202,28 @@ static int run(struct launcher_options *opt, int stats, struct debug_options *db
         launcher_free(&l);
         return 2;
     }
+    struct ui_live *u = NULL;
+    if (ui_for_run && !(u = ui_live_open(l.lg, &l.syms, ui_for_run, err, sizeof(err)))) {
+        fprintf(stderr, "lgsim: --ui: %s\n", err);
+        launcher_free(&l);
+        return 2;
+    }
     if (dbg) {
         l.restarting = gdb_restarting;
         l.restarting_ctx = &g;
+    } else if (u) {
+        l.restarting = ui_restarting;
+        l.restarting_ctx = u;
+        l.opt.console_read = ui_live_console_read;   /* the console pane's keys, not stdin */
+        l.opt.console_read_ctx = u;
+        l.opt.console_read_tty = ui_live_console_tty(u);
     }
     int code = launcher_run(&l);
     debug_close(g.d, code);
+    if (u) {
+        int rc = ui_live_close(u, l.dead_reason);
+        if (rc) code = rc;   /* a script's failed check is what the run says */
+    }
     fflush(opt->console);
     fprintf(stderr, "lgsim: %s\n", l.dead_reason);
     if (replay_finish(&l, err, sizeof(err))) {
@@ -201,6 +262,36 @@ static const char *options_text(const struct launcher_options *o) {
     return buf;
 }
 
+/* --block=FILE[,overlay=OVERLAY|,snapshot]: lgsim's copy-on-write disks (4.4 has none).  The
+ * suffix is looked for at the end, so a file name may hold commas of its own. */
+static int block_options(struct launcher_device *d, const char *a) {
+    const char *ov = strstr(d->path, ",overlay="), *end = d->path + strlen(d->path);
+    size_t snap = strlen(",snapshot");
+    if (ov && ov > d->path && ov[9] && !strchr(ov + 9, ',')) {
+        d->overlay = ov + 9;
+        end = ov;
+    } else if ((size_t)(end - d->path) > snap && !strcmp(end - snap, ",snapshot")) {
+        d->snapshot = 1;
+        end -= snap;
+    } else if (ov || strstr(d->path, ",snapshot")) {
+        fprintf(stderr, "lgsim: %s: write --block=FILE,overlay=OVERLAY or --block=FILE,snapshot\n",
+                a);
+        return -1;
+    }
+    if (d->overlay || d->snapshot) {
+        char *base = malloc((size_t)(end - d->path) + 1);
+        if (!base) return -1;
+        memcpy(base, d->path, (size_t)(end - d->path));
+        base[end - d->path] = 0;
+        d->path = base;   /* lives as long as lgsim */
+    }
+    if (d->overlay && !strcmp(d->overlay, d->path)) {
+        fprintf(stderr, "lgsim: %s: the overlay cannot be the base itself\n", a);
+        return -1;
+    }
+    return 0;
+}
+
 /* --block=FILE, --rng, --net=user[,...] or --tunnet=ARG: the next PCI device, in
  * command-line order as in 4.4. */
 static int add_device(struct launcher_options *opt, const char *a) {
@@ -225,14 +316,15 @@ static int add_device(struct launcher_options *opt, const char *a) {
         fprintf(stderr, "lgsim: %s needs a value\n", a);
         return -1;
     }
-    return 0;
+    return d->kind == DEV_BLOCK ? block_options(d, a) : 0;
 }
 
 /* What the command line said. */
 struct cli {
     struct launcher_options opt;
     struct debug_options dbg;
-    int stats, gdb;
+    struct ui_live_options ui;
+    int stats, gdb, live_ui;
     const char *initrd_path;
     char **pos;                  /* MEM, KERNEL and the kernel's arguments, in order */
     int npos;
@@ -275,6 +367,33 @@ static int take_gdb_port(struct cli *c, const char *v) {
  * outlasts any run. */
 #define MAX_TIME_MS_MAX 1000000000000ull
 
+/* --save-at=MS FILE: the machine is saved at the first point from MS ms of virtual time on. */
+static int take_save_at(struct cli *c, int argc, char **argv, int *i) {
+    char *end;
+    const char *v = argv[*i] + 10;
+    double ms = strtod(v, &end);
+    if (*end || end == v || !(ms > 0) || ms > (double)MAX_TIME_MS_MAX) {
+        fprintf(stderr, "lgsim: bad --save-at time '%s' (milliseconds of virtual time, > 0)\n", v);
+        return -1;
+    }
+    c->opt.save_at_ns = (uint64_t)(ms * 1e6);
+    return next_argument(argc, argv, i, "--save-at=MS needs a file name after it",
+                         &c->opt.save_path);
+}
+
+
+/* --checkpoints=MS: a checkpoint in memory every MS ms of virtual time (time travel). */
+static int take_checkpoints(struct cli *c, const char *v) {
+    uint64_t ms;
+    if (number_parse(v, 10, 1, MAX_TIME_MS_MAX, &ms)) {
+        fprintf(stderr, "lgsim: bad --checkpoints value '%s' (milliseconds of virtual time, "
+                "at least 1)\n", v);
+        return -1;
+    }
+    c->opt.checkpoint_ns = ms * 1000000ull;
+    return 0;
+}
+
 static int take_max_time(struct cli *c, const char *v) {
     uint64_t ms;
     if (number_parse(v, 10, 1, MAX_TIME_MS_MAX, &ms)) {
@@ -315,8 +434,15 @@ static int take_option(struct cli *c, int argc, char **argv, int *i) {
     else if (!strcmp(a, "--stats")) c->stats = 1;
     else if (!strcmp(a, "--no-reboot")) c->opt.no_reboot = 1;
     else if (!strcmp(a, "--ui")) {
-        fprintf(stderr, "lgsim: --ui: %s\n", ui_live_unavailable());
-        return -1;
+        if (ui_live_unavailable()) {
+            fprintf(stderr, "lgsim: --ui: %s\n", ui_live_unavailable());
+            return -1;
+        }
+        c->live_ui = 1;
+    } else if (!strncmp(a, "--ui-", 5)) {
+        int r = ui_live_option(&c->ui, a);
+        if (r > 0) fprintf(stderr, "lgsim: unknown option '%s' (see lgsim --help)\n", a);
+        return r ? -1 : 0;
     }
     else if (!strcmp(a, "--gdb")) c->gdb = 1;
     else if (!strncmp(a, "--gdb=", 6)) return take_gdb_port(c, a + 6);
@@ -329,6 +455,8 @@ static int take_option(struct cli *c, int argc, char **argv, int *i) {
     else if (!strcmp(a, "--replay"))
         return next_argument(argc, argv, i, "--replay needs a trace file", &c->opt.replay_path);
     else if (!strncmp(a, "--max-time=", 11)) return take_max_time(c, a + 11);
+    else if (!strncmp(a, "--save-at=", 10)) return take_save_at(c, argc, argv, i);
+    else if (!strncmp(a, "--checkpoints=", 14)) return take_checkpoints(c, a + 14);
     else if (!strncmp(a, "--switcher=", 11)) return take_switcher(c, a + 11);
     else if (!strncmp(a, "--initrd=", 9) && a[9]) c->initrd_path = a + 9;
     else if (!strcmp(a, "--initrd")) return take_initrd(c, argc, argv, i);
@@ -371,6 +499,15 @@ static int check_options(struct cli *c, const char *program) {
         fprintf(stderr, "lgsim: --gdb-wait needs --gdb\n");
         return -1;
     }
+    if (c->live_ui && c->gdb) {
+        fprintf(stderr, "lgsim: --ui and --gdb both want to control the machine: one at a "
+                "time\n");
+        return -1;
+    }
+    if ((c->ui.script || c->ui.font || c->ui.width || c->ui.scale) && !c->live_ui) {
+        fprintf(stderr, "lgsim: the --ui-... options need --ui\n");
+        return -1;
+    }
     c->dbg.switcher_obj = o->switcher_name ? o->switcher_name :
         beside_program(program, "../switcher-model/switcher.o", sw_path, sizeof(sw_path));
     c->dbg.host_elf = beside_program(program, "host.elf", host_path, sizeof(host_path));
@@ -385,14 +522,45 @@ static int check_options(struct cli *c, const char *program) {
     return 0;
 }
 
+/* The built-in demo guest's ELF file in the build tree beside this lgsim, if it is the same
+ * bytes: gdb loads its symbols (and debug info) from there. */
+static const char *demo_guest_file(const char *program) {
+    static char path[4096];
+    char err[300];
+    size_t len = 0;
+    if (!beside_program(program, "../guest/teaching_guest.elf", path, sizeof(path))) return NULL;
+    uint8_t *data = read_file(path, &len, err, sizeof(err));
+    int same = data && len == lgsim_demo_guest_len && !memcmp(data, lgsim_demo_guest, len);
+    free(data);
+    return same ? path : NULL;
+}
+
+/* --ui: the window records the run as it goes (a trace nowhere when no --trace), and its
+ * console input comes from the window, not stdin. */
+static void take_ui(struct cli *c, const char *kernel_path) {
+    static struct ui_builtin b;
+    if (!c->live_ui) return;
+    b = (struct ui_builtin){ lgsim_demo_guest, lgsim_demo_guest_len };
+    c->ui.kernel_path = kernel_path;
+    c->ui.kernel = c->opt.kernel;
+    c->ui.kernel_len = c->opt.kernel_len;
+    c->ui.options_text = c->opt.options_text;
+    c->ui.builtin = &b;
+    c->opt.record = 1;
+    c->opt.console_stdin = 0;
+    ui_for_run = &c->ui;
+}
+
 /* No arguments: the built-in demo, which always ends with its summary. */
-static int run_demo(struct cli *c) {
+static int run_demo(struct cli *c, const char *program) {
     c->opt.mem_mb = 64;
     c->opt.kernel = lgsim_demo_guest;
     c->opt.kernel_len = lgsim_demo_guest_len;
     c->opt.kernel_path = "(built-in demo guest)";
+    if (c->gdb) c->dbg.kernel_path = demo_guest_file(program);
     if (!c->opt.max_ns) c->opt.max_ns = 10000000000ull;
     c->opt.options_text = options_text(&c->opt);
+    take_ui(c, NULL);
     return run(&c->opt, 1, c->gdb ? &c->dbg : NULL);
 }
 
@@ -418,9 +586,66 @@ static int run_kernel(struct cli *c) {
     c->opt.cmdline = join_args(c->npos - 2, c->pos + 2);
     c->opt.options_text = options_text(&c->opt);
     c->dbg.kernel_path = c->opt.kernel_path;
+    take_ui(c, c->opt.kernel_path);
     int code = run(&c->opt, c->stats, c->gdb ? &c->dbg : NULL);
     free(k);
     return code;
+}
+
+/* What builds the machine, for a saved file: the command line without the options that only
+ * watch or steer a run (traces, the debugger, --stats, saving and restoring). */
+static int watches_only(const char *a, int *takes_next) {
+    static const char *const eq[] = { "--trace=", "--trace-switches", "--gdb", "--save-at=",
+                                      "--checkpoints=",
+                                      "--restore=", "--replay=" };
+    *takes_next = !strcmp(a, "--trace") || !strncmp(a, "--save-at=", 10) ||
+                  !strcmp(a, "--restore") || !strcmp(a, "--replay");
+    if (*takes_next || !strcmp(a, "--stats") || !strcmp(a, "-v") || !strcmp(a, "--verbose"))
+        return 1;
+    for (size_t i = 0; i < sizeof(eq) / sizeof(eq[0]); i++)
+        if (!strncmp(a, eq[i], strlen(eq[i]))) return 1;
+    return 0;
+}
+
+static void machine_args(struct cli *c, int argc, char **argv) {
+    c->opt.argv = calloc((size_t)argc, sizeof(char *));
+    if (!c->opt.argv) return;
+    int only_args = 0, skip;
+    for (int i = 1; i < argc; i++) {
+        if (!only_args && !strcmp(argv[i], "--")) only_args = 1;
+        if (!only_args && argv[i][0] == '-' && watches_only(argv[i], &skip)) {
+            i += skip;
+            continue;
+        }
+        c->opt.argv[c->opt.argc++] = argv[i];
+    }
+}
+
+/* --restore=FILE: the saved command line, then this one's own options (a trace, the
+ * debugger...), as if typed so. */
+static char **restore_command_line(int *argc, char **argv) {
+    const char *path = NULL;
+    for (int i = 1; i < *argc; i++) {
+        if (!strcmp(argv[i], "--")) break;
+        if (!strncmp(argv[i], "--restore=", 10)) path = argv[i] + 10;
+    }
+    if (!path) return argv;
+    static struct saved_machine m;
+    char err[600];
+    if (machine_file_read(path, &m, err, sizeof(err))) {
+        fprintf(stderr, "lgsim: --restore: %s\n", err);
+        exit(2);
+    }
+    restoring = &m;
+    char **nv = calloc((size_t)(*argc + m.argc + 2), sizeof(char *));
+    if (!nv) exit(2);
+    int n = 0;
+    nv[n++] = argv[0];
+    for (int i = 1; i < *argc; i++)
+        if (strncmp(argv[i], "--restore=", 10)) nv[n++] = argv[i];
+    for (int i = 0; i < m.argc; i++) nv[n++] = m.argv[i];
+    *argc = n;
+    return nv;
 }
 
 /* @tour Launcher 10: lguest's command line
@@ -434,12 +659,16 @@ int main(int argc, char **argv) {
             symtab_trace_source(lgsim_demo_guest, lgsim_demo_guest_len);
         return trace_tool(argc - 1, argv + 1, &names);
     }
+    if (argc > 1 && !strcmp(argv[1], "disk"))
+        return disk_tool(argc - 1, argv + 1);
     if (argc > 1 && !strcmp(argv[1], "ui")) {
         const struct ui_builtin b = { lgsim_demo_guest, lgsim_demo_guest_len };
         return ui_main(argc - 1, argv + 1, &b);
     }
+    argv = restore_command_line(&argc, argv);
     static struct cli c;
     c.opt = (struct launcher_options){ .console = stdout, .console_stdin = 1 };
+    machine_args(&c, argc, argv);
     c.dbg = (struct debug_options){ .port = 1234 };
     if (!(c.pos = calloc((size_t)argc, sizeof(*c.pos)))) return 2;
     int rc = parse_command_line(&c, argc, argv);
@@ -448,7 +677,7 @@ int main(int argc, char **argv) {
         return 0;
     }
     if (rc < 0 || check_options(&c, argv[0])) return 2;
-    int code = c.npos == 0 ? run_demo(&c) : run_kernel(&c);
+    int code = c.npos == 0 ? run_demo(&c, argv[0]) : run_kernel(&c);
     free((void *)c.opt.initrd);
     free(c.pos);
     return code;

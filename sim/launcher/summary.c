@@ -69,4 +69,9 @@ void launcher_summary(struct launcher *l, FILE *f) {
     if (l->host_checked)
         fprintf(f, "  host memory      unchanged outside the guest's (%u bytes compared)\n",
                 l->host_compared);
+    struct tt_stats st = tt_stats(l);
+    if (st.n)   /* (real time, so never in a trace) */
+        fprintf(f, "  checkpoints      %u kept in %.1f MiB (a whole state is %.1f MiB), %.1f ms "
+                "of real time taking them\n", st.n, st.bytes / 1048576.0,
+                st.host_bytes / 1048576.0, st.ns_taking / 1e6);
 }

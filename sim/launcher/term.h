@@ -24,4 +24,5 @@ int term_read(uint8_t *buf, uint32_t n, int timeout_ms);
 void term_binary_stdio(void);
 /* Milliseconds of a monotonic wall clock (only for the console's ^C^C^C rule). */
 uint64_t term_wall_ms(void);
+uint64_t term_wall_ns(void);   /* for the checkpoints' own figures (bench/), never the machine */
 #endif

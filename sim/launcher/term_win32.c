@@ -185,6 +185,14 @@ int term_read(uint8_t *buf, uint32_t n, int timeout_ms) {
 
 uint64_t term_wall_ms(void) { return GetTickCount64(); }
 
+uint64_t term_wall_ns(void) {
+    LARGE_INTEGER t, f;
+    QueryPerformanceCounter(&t);
+    QueryPerformanceFrequency(&f);
+    return (uint64_t)(t.QuadPart / f.QuadPart) * 1000000000u +
+           (uint64_t)(t.QuadPart % f.QuadPart) * 1000000000u / (uint64_t)f.QuadPart;
+}
+
 void term_binary_stdio(void) {
     _setmode(_fileno(stdin), _O_BINARY);
     _setmode(_fileno(stdout), _O_BINARY);

@@ -1,6 +1,7 @@
 /* trace_files.c - the run's binary trace, and the trace it replays, under this run's header. */
 #include "sim/launcher/launcher.h"
 #include "sim/launcher/replay.h"
+#include "virtio/cow.h"
 #include <errno.h>
 #include <string.h>
 
@@ -40,6 +41,34 @@ static int hash_file(struct trace_input *in, const char *path, char *err, size_t
     return bad ? -1 : 0;
 }
 
+/* A copy-on-write disk is hashed as the Guest will see it: the base through its overlay
+ * (a snapshot's overlay starts empty, so that is the base alone). */
+static int hash_overlaid(struct trace_input *in, const struct launcher_device *d, char *err,
+                         size_t errlen) {
+    static uint8_t buf[1 << 16];
+    int ro = 1;
+    char why[300];
+    struct cow c;
+    struct disk *base = disk_open(d->path, &ro, &in->size, why, sizeof(why));
+    if (!base || cow_open(&c, base, in->size, d->overlay, why, sizeof(why))) {
+        snprintf(err, errlen, "--block: %s", why);
+        return -1;
+    }
+    in->hash = TRACE_HASH_START;
+    for (uint64_t at = 0; at < in->size;) {
+        int64_t n = cow_pread(&c, buf, sizeof(buf), at);
+        if (n <= 0) {
+            snprintf(err, errlen, "cannot read %s for the trace header", d->path);
+            cow_close(&c);
+            return -1;
+        }
+        in->hash = trace_hash_more(in->hash, buf, (size_t)n);
+        at += (uint64_t)n;
+    }
+    cow_close(&c);
+    return 0;
+}
+
 /* The trace header names the inputs by file name and hash, never by where they are. */
 static int run_header(struct launcher *l, struct trace_header *hp, char *err, size_t errlen) {
     static struct trace_header h;
@@ -60,15 +89,25 @@ static int run_header(struct launcher *l, struct trace_header *hp, char *err, si
         if (l->opt.devices[i].kind != DEV_BLOCK) continue;
         in = &h.inputs[h.n_inputs++];
         name_input(in, "block", l->opt.devices[i].path);
-        if (hash_file(in, l->opt.devices[i].path, err, errlen)) return -1;
+        if (l->opt.devices[i].overlay ? hash_overlaid(in, &l->opt.devices[i], err, errlen) :
+            hash_file(in, l->opt.devices[i].path, err, errlen))
+            return -1;
     }
     *hp = h;
     return 0;
 }
 
+int launcher_inputs(struct launcher *l, struct trace_header *h, char *err, size_t errlen) {
+    return run_header(l, h, err, errlen);
+}
+
 static int open_trace(struct launcher *l, const struct trace_header *h, char *err,
                       size_t errlen) {
-    if (trace_writer_open(&l->trace, l->opt.trace_path, h, err, errlen)) return -1;
+    if (l->opt.trace_resume ?
+        trace_writer_resume(&l->trace, l->opt.trace_path, l->opt.trace_resume,
+                            l->opt.trace_resume_len, err, errlen) :
+        trace_writer_open(&l->trace, l->opt.trace_path, h, err, errlen))
+        return -1;
     l->rec.w = &l->trace;
     return 0;
 }
@@ -86,6 +125,10 @@ static int open_replay(struct launcher *l, const struct trace_header *h, char *e
 
 int launcher_open_traces(struct launcher *l, char *err, size_t errlen) {
     static struct trace_header h;
+    if (l->opt.record && !l->opt.trace_path) {
+        trace_writer_nowhere(&l->trace);
+        l->rec.w = &l->trace;
+    }
     if (!l->opt.trace_path && !l->opt.replay_path) return 0;
     if (run_header(l, &h, err, errlen)) return -1;
     if (l->opt.replay_path && open_replay(l, &h, err, errlen)) return -1;

@@ -181,6 +181,29 @@ static void site_block_charged_once(void) {
     rig_close(&M);
 }
 
+/* ================= every run ends ================= */
+
+/* An engine that keeps the CPU without the clock moving (here: a port hook that does not
+ * return) is stopped by the wall-clock safety net, which says what it is.  The hook waits for
+ * that stop, not for a time: the test asserts the outcome only. */
+static void out_hook_waits_for_the_net(void *ctx, uint16_t port, int size, uint32_t val) {
+    struct cpu *c = &((struct rig *)ctx)->cpu;
+    for (long spins = 0; !atomic_load(&c->stalled) && spins < 2000000000L; spins++) ;
+}
+
+static void frozen_clock_is_stopped_by_the_wall_clock_net(void) {
+    if (rig_open(&M, PAGING_OFF)) { CHECK(!"rig_open"); return; }
+    M.cpu.hooks.io_out = out_hook_waits_for_the_net;
+    M.cpu.stall_limit_s = 1;
+    rig_enter(&M, 0, 0x2);
+    enum cpu_stop r = rig_run(&M, "s_out80", "s_out80_done");
+    CHECK_EQ(r, CPU_STOP_STALLED);
+    CHECK_STR_CONTAINS(M.cpu.stop_msg, "stood still");
+    CHECK_STR_CONTAINS(M.cpu.stop_msg, "wall-clock safety net");
+    CHECK_EQ(atomic_load(&M.cpu.stalled), 0);   /* reset for the next run */
+    rig_close(&M);
+}
+
 int main(void) {
     RUN(sysenter_cpl1_gp0);
     RUN(sysenter_cpl3_gp0);
@@ -196,5 +219,6 @@ int main(void) {
     RUN(pop_null_fs_mapped_offset_gp0);
     RUN(iret_nulled_gs_mapped_offset_gp0);
     RUN(site_block_charged_once);
+    RUN(frozen_clock_is_stopped_by_the_wall_clock_net);
     return check_report("cpu_boundary");
 }

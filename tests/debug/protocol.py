@@ -140,15 +140,24 @@ def peak_memory_mib(pid):
     m = re.search(r"VmHWM:\s+(\d+) kB", status)
     return int(m.group(1)) // 1024 if m else None
 
-def monitor(c, command):
-    """A monitor command's output ('O' packets, then OK)."""
+def monitor_reply(c, command):
+    """A monitor command's output ('O' packets) and how it ended: b"OK", or b"E01" refused."""
     c.send(frame("qRcmd," + command.encode().hex()))
     text = b""
     while True:
         r = c.read_until(rb"\+?\$([^#]*)#[0-9a-f]{2}").group(1)
-        if r == b"OK":
-            return text.decode()
+        if r == b"OK" or r.startswith(b"E"):
+            return text.decode(), r
         text += bytes.fromhex(r[1:].decode())
+
+def monitor(c, command):
+    """A monitor command's output, whether it was served or refused."""
+    return monitor_reply(c, command)[0]
+
+def refused(c, command, says):
+    text, end = monitor_reply(c, command)
+    check(end == b"E01" and text.startswith(says),
+          "monitor %s is an error (E01) that says: %s" % (command, text.strip()))
 
 HOST_GDT, HOST_CODE, SWITCHER_ADDR, GUEST_PHYS_BASE = 0x1000, 0x10000, 0xFFC00000, 0x40000000
 
@@ -201,8 +210,8 @@ def monitor_numbers(lgsim, kernel, work):
     port = int(re.search(r"127\.0\.0\.1:(\d+)", proc.stderr.readline()).group(1))
     c = Client(port)
     c.packet("?")
-    check(monitor(c, "walk -1") == "walk: bad address '-1' (walk ADDR: 0 to 0xffffffff)\n",
-          "monitor walk -1 is refused")
+    check(monitor(c, "walk -1") == "walk: bad address '-1' (walk ADDR: 0 to 0xffffffff, eip, "
+          "esp, ebp, cr2 or a kernel symbol)\n", "monitor walk -1 is refused")
     check(monitor(c, "walk 0x100000000").startswith("walk: bad address"),
           "monitor walk past 32 bits is refused")
     check(monitor(c, "walk 0xc0000000").startswith("linear 0xc0000000: directory index 768"),
@@ -213,6 +222,20 @@ def monitor_numbers(lgsim, kernel, work):
           "monitor until hcall with a junk suffix is refused")
     check(monitor(c, "until hcall 0x11").startswith("the next continue stops at hypercall 17"),
           "monitor until hcall 0x11 is served")
+    # Junk is refused as an error gdb fails the command on; names are served.
+    refused(c, "walk", "walk which address?")
+    refused(c, "walk nonsense", "walk: bad address 'nonsense'")
+    refused(c, "walk 12abc", "walk: bad address '12abc'")
+    refused(c, "nonsense", "unknown monitor command 'nonsense' (monitor help lists them)")
+    refused(c, "view nowhere", "unknown view 'nowhere'")
+    refused(c, "until later", "until what?")
+    check(monitor_reply(c, "help")[1] == b"OK" and "lgsim monitor commands" in monitor(c, "help"),
+          "monitor help is served")
+    check(monitor(c, "walk eip").startswith("linear 0x10000: directory index 0, table index 16"),
+          "monitor walk eip walks the CPU's eip (the host routine's first instruction)")
+    check(monitor(c, "walk lguest_data").startswith("linear 0xc0103000: directory index 768"),
+          "monitor walk lguest_data walks the kernel symbol's address")
+    check(monitor_reply(c, "walk cr2")[1] == b"OK", "monitor walk cr2 is served")
     c.send(frame("k"))
     proc.communicate(timeout=60)
 

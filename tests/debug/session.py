@@ -45,8 +45,9 @@ def main():
     port = lgsim_port(proc)
     text = open(script).read()
     gdbinit = os.path.join(os.path.dirname(lgsim), "lgsim.gdb")
+    srcdir = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(script))))
     for k, v in (("@PORT@", port), ("@SWITCHER@", switcher), ("@KERNEL@", kernel),
-                 ("@GDBINIT@", gdbinit)):
+                 ("@GDBINIT@", gdbinit), ("@SRCDIR@", srcdir)):
         text = text.replace(k, v)
     cmds = os.path.join(work, name + ".gdb")
     open(cmds, "w").write(text)

@@ -10,14 +10,14 @@
 # Without a root device every booting kernel ends in "VFS: Unable to mount root fs", which
 # lguest reports as a CRASH (exit 1): that is the mark of a whole boot here.
 function(linux44_case name vars exit)
-  cmake_parse_arguments(A "" "INPUT;DISK_FROM;DISK" "ARGS;OUT;ERR" ${ARGN})
+  cmake_parse_arguments(A "" "INPUT;DISK_FROM;DISK;REMOVE" "ARGS;OUT;ERR" ${ARGN})
   string(REPLACE ";" "@@" cmd "${LGSIM};--max-time=5000;${A_ARGS}")
   string(REPLACE ";" "@@" out "${A_OUT}")
   string(REPLACE ";" "@@" err "${A_ERR}")
   string(REPLACE ";" "@@" v "${vars}")
   add_test(NAME linux44_${name} COMMAND ${CMAKE_COMMAND} "-DCMD=${cmd}" -DEXIT=${exit}
            "-DVARS=${v}" "-DWANT_OUT=${out}" "-DWANT_ERR=${err}" "-DINPUT=${A_INPUT}"
-           "-DDISK_FROM=${A_DISK_FROM}" "-DDISK=${A_DISK}"
+           "-DDISK_FROM=${A_DISK_FROM}" "-DDISK=${A_DISK}" "-DREMOVE=${A_REMOVE}"
            -P ${CMAKE_CURRENT_SOURCE_DIR}/run_linux44.cmake)
   set_tests_properties(linux44_${name} PROPERTIES SKIP_REGULAR_EXPRESSION "SKIPPED:" TIMEOUT 300)
 endfunction()
@@ -45,6 +45,30 @@ linux44_case(4_4_1_shell_reads_disk "LGSIM_LINUX_44_1;LGSIM_LINUX_44_INITRD;LGSI
   OUT "\\[persisted\\] written by lgsim's test" "reboot: Power down")
 set_tests_properties(linux44_4_4_1_shell_writes_disk PROPERTIES FIXTURES_SETUP linux44_disk)
 set_tests_properties(linux44_4_4_1_shell_reads_disk PROPERTIES FIXTURES_REQUIRED linux44_disk)
+# Copy-on-write: the shell's file goes into the overlay (made afresh), is there at the next boot
+# on the same overlay, and the base never saw it (read through a snapshot overlay).
+set(COW_BASE ${CMAKE_CURRENT_BINARY_DIR}/linux44-cow-base.img)
+set(COW_OV ${CMAKE_CURRENT_BINARY_DIR}/linux44-cow.lgcow)
+set(LINUX_VARS "LGSIM_LINUX_44_1;LGSIM_LINUX_44_INITRD;LGSIM_LINUX_44_BLOCK")
+linux44_case(4_4_1_overlay_writes "${LINUX_VARS}" 0
+  ARGS 64m %LGSIM_LINUX_44_1% --initrd=%LGSIM_LINUX_44_INITRD% --block=%DISK%,overlay=${COW_OV}
+       root=/dev/vda
+  INPUT ${CMAKE_CURRENT_SOURCE_DIR}/linux44_write.txt DISK_FROM LGSIM_LINUX_44_BLOCK
+  DISK ${COW_BASE} REMOVE ${COW_OV}
+  OUT "mounted on /mnt" "cat /mnt/lgsim-test.txt\r?\nwritten by lgsim's test" "reboot: Power down")
+linux44_case(4_4_1_overlay_reads "${LINUX_VARS}" 0
+  ARGS 64m %LGSIM_LINUX_44_1% --initrd=%LGSIM_LINUX_44_INITRD% --block=%DISK%,overlay=${COW_OV}
+       root=/dev/vda
+  INPUT ${CMAKE_CURRENT_SOURCE_DIR}/linux44_read.txt DISK ${COW_BASE}
+  OUT "\\[persisted\\] written by lgsim's test" "reboot: Power down")
+linux44_case(4_4_1_overlay_base_untouched "${LINUX_VARS}" 0
+  ARGS 64m %LGSIM_LINUX_44_1% --initrd=%LGSIM_LINUX_44_INITRD% --block=%DISK%,snapshot
+       root=/dev/vda
+  INPUT ${CMAKE_CURRENT_SOURCE_DIR}/linux44_read.txt DISK ${COW_BASE}
+  OUT "can't open '/mnt/lgsim-test.txt'" "reboot: Power down")
+set_tests_properties(linux44_4_4_1_overlay_writes PROPERTIES FIXTURES_SETUP linux44_cow)
+set_tests_properties(linux44_4_4_1_overlay_reads linux44_4_4_1_overlay_base_untouched
+                     PROPERTIES FIXTURES_REQUIRED linux44_cow)
 linux44_case(4_4_1_bzimage LGSIM_LINUX_44_1_BZIMAGE 1 ARGS 64m %LGSIM_LINUX_44_1_BZIMAGE% console=hvc0
   OUT "Linux version 4.4.1 " ERR ${VFS})
 # The write-up's kernel: real lguest dies at load_ucode_intel_bsp's canary load; lgsim reaches

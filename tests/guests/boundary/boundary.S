@@ -35,6 +35,72 @@ noirq_image_iret:
 	popl	hostile_result
 	ret
 
+/* Jump into code_page with EAX, EBX, ECX, EDX, ESI, EDI, EBP from regs[] (never returns
+ * unless the code happens to). */
+	.globl run_code_page
+run_code_page:
+	movl	4(%esp), %eax
+	pushl	%ebp
+	pushl	%ebx
+	pushl	%esi
+	pushl	%edi
+	movl	4(%eax), %ebx
+	movl	8(%eax), %ecx
+	movl	12(%eax), %edx
+	movl	16(%eax), %esi
+	movl	20(%eax), %edi
+	movl	24(%eax), %ebp
+	movl	(%eax), %eax
+	call	code_page
+	popl	%edi
+	popl	%esi
+	popl	%ebx
+	popl	%ebp
+	ret
+
+/* A loop that stores into itself: each store drops the block being run, so Unicorn
+ * translates it again on every pass (an i386 just runs it). */
+	.globl smc_loop
+smc_loop:
+1:	movb	$0x90, 2f
+2:	nop
+	jmp	1b
+
+/* Handlers for the random code: skip one byte of whatever faulted and go on. */
+	.macro SKIP vec, err
+	.globl skip_\vec
+skip_\vec:
+	.if \err
+	addl	$4, %esp
+	.endif
+	incl	(%esp)
+	iret
+	.endm
+	SKIP 0, 0
+	SKIP 1, 0
+	SKIP 3, 0
+	SKIP 4, 0
+	SKIP 5, 0
+	SKIP 6, 0
+	SKIP 7, 0
+	SKIP 9, 0
+	SKIP 10, 1
+	SKIP 11, 1
+	SKIP 12, 1
+	SKIP 13, 1
+	SKIP 14, 1
+	SKIP 16, 0
+	SKIP 17, 1
+	SKIP 18, 0
+	SKIP 19, 0
+	.data
+	.globl skip_handlers
+skip_handlers:
+	.long 0, skip_0, 1, skip_1, 3, skip_3, 4, skip_4, 5, skip_5, 6, skip_6, 7, skip_7
+	.long 9, skip_9, 10, skip_10, 11, skip_11, 12, skip_12, 13, skip_13, 14, skip_14
+	.long 16, skip_16, 17, skip_17, 18, skip_18, 19, skip_19, 0xFFFFFFFF, 0
+	.text
+
 /* The timer's handler (an interrupt gate): count, and return through the frame as it is. */
 	.globl timer_handler
 timer_handler:

@@ -15,3 +15,9 @@ lgsim_case(boundary_iret_vm 0 ARGS --stats 64 ${BOUNDARY} iret-vm
 lgsim_case(boundary_noirq_image 0 ARGS --stats 64 ${BOUNDARY} noirq-image
   OUT "noirq image ${BH}23002: 1 timer interrupt, resumed with eflags ${BH}202\n"
   ERR "${B_OFF}" "${B_CONTAINED}")
+# A loop that stores into its own instructions makes Unicorn translate it again on every pass,
+# with the virtual clock nearly still: stopped by count after 1001 retranslations within 100 us
+# of virtual time (cpu/progress.c), deterministically, naming the place; host memory intact.
+lgsim_case(boundary_smc_loop 1 ARGS --stats --max-time=1000 64 ${BOUNDARY} smc-loop
+  ERR "lgsim: the guest makes no progress: its code was translated again 1001 times within 100 us of virtual time \\(code rewriting itself\\), the last at 0x[0-9a-f]+\n"
+      "guest was at eip 0x[0-9a-f]+ \\(smc_loop\\+0x[0-9a-f]+\\), cpl 1" "${B_CONTAINED}")

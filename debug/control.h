@@ -1,0 +1,138 @@
+/* control.h - the machine-control interface: pause, step, run until an event, read the machine. */
+#ifndef LGSIM_CONTROL_H
+#define LGSIM_CONTROL_H
+#include <stddef.h>
+#include <stdint.h>
+#include "cpu/cpu.h"
+#include "sim/symbols.h"
+#include "traces/format.h"
+#include "debug/control_regs.h"
+
+/*
+ * One implementation, two clients: the gdb stub (debug.c) and the live window (ui/live.c).
+ * A client is told when the CPU stands between two instructions (paused) and of every trace
+ * record as it is written (record); while paused it reads registers and memory here and says
+ * how the machine is to go on (continue, step, run until an event, run n instructions) before
+ * it returns.  Breakpoints, watchpoints and steps are CPU hooks, never writes into guest memory
+ * (points.c); a controlled run keeps the uncontrolled run's clock and trace (cpu/pause.c).
+ *
+ * Only one client at a time: the CPU has one pause callback and the recorder one tap.
+ */
+struct lguest;
+
+#define CONTROL_MAX_POINTS 32
+
+enum point_kind { PT_EXEC, PT_WRITE, PT_READ, PT_ACCESS };
+struct point { int kind; uint32_t addr, len; };
+
+/* Where memory reads and writes go (views.c). */
+enum view { VIEW_CURRENT, VIEW_PHYSICAL, VIEW_HOST, VIEW_SHADOW, VIEW_GUEST };
+
+/* What the next run goes on to: the first instruction after the event. */
+enum until { UNTIL_NONE, UNTIL_SWITCH, UNTIL_PF, UNTIL_HCALL, UNTIL_RT_END };
+
+/* The four worlds, as the CPU is in them now. */
+enum control_world { CW_HOST, CW_SWITCHER, CW_KERNEL, CW_USER, CW_RING2 };
+
+/* Why the CPU stopped last (a client asked for it, or something else wanted attention). */
+enum control_stop { CS_ATTENTION, CS_STEP, CS_UNTIL, CS_BREAKPOINT, CS_WATCH, CS_BUDGET };
+
+struct control_client {
+    void (*paused)(void *ctx);                            /* the client's turn */
+    void (*record)(void *ctx, const struct trace_rec *r); /* may be NULL */
+    void *ctx;
+};
+
+struct control {
+    struct lguest *lg;
+    struct cpu *c;
+    const struct symtab *symbols;    /* the guest kernel's names; NULL: none */
+    struct control_client client;
+    int attached;                    /* a client is there to be stopped for */
+    int check_blocks;                /* every block checks for attention (gdb's Ctrl-C) */
+    int skip_irqs;                   /* a step runs an interrupt through to its end */
+    int host_writes;                 /* writes may go to host memory outside the guest's
+                                      * (gdb's "monitor host-writes on"; views.c) */
+
+    struct point pt[CONTROL_MAX_POINTS];
+    int n_pt;
+    /* CPU hooks now installed: one per breakpoint, or one for every instruction (a step,
+     * a watchpoint, "until", a budget), and memory hooks for watchpoints. */
+    cpu_hook h_exec[CONTROL_MAX_POINTS];
+    uint32_t exec_addr[CONTROL_MAX_POINTS];
+    int n_exec;
+    cpu_hook h_all, h_mem;
+    int have_all, have_mem;
+    uint64_t n_all_made;             /* how often the every-instruction hook was installed */
+    uint64_t n_hook_calls;           /* calls of the code hooks: what control costs */
+    uint64_t n_hook_calls_alone;     /* of those, with no client attached: must stay 0 */
+
+    /* The run now going. */
+    int stepping;
+    uint64_t budget;                 /* >0: stop after this many more instructions */
+    int fresh;                       /* the next instruction is the one the run resumed at */
+    uint32_t resume_eip;
+    int step_irq;                    /* skipping an interrupt: stop back at ret_eip in ret_cs */
+    uint32_t ret_eip, ret_cs;
+    enum until until;
+    uint32_t until_nr;               /* UNTIL_HCALL: this number only; ~0: any */
+    int until_hit;
+    int watch_hit;
+    struct point watch;              /* the watchpoint that hit, and the address touched */
+    uint32_t watch_at;
+
+    /* Why the CPU stopped. */
+    enum control_stop stopped;
+    int stop_sig;                    /* 0: nobody stopped it on purpose (gdb: the signal) */
+    char stop_info[64];
+    struct cpu_delivery last_delivery;   /* the latest delivery through the IDT */
+    uint64_t n_deliveries;
+};
+
+/* Become the CPU's pause callback and the recorder's tap, for client cl. */
+void control_open(struct control *k, struct lguest *lg, const struct symtab *symbols,
+                  const struct control_client *cl);
+void control_close(struct control *k);
+
+/* How the machine goes on when the client's paused() returns. */
+void control_continue(struct control *k);
+void control_step(struct control *k);
+void control_until(struct control *k, enum until u, uint32_t nr);
+void control_run_for(struct control *k, uint64_t instructions);
+/* From any thread: stop before the next block (the client's paused() is called). */
+void control_pause_soon(struct control *k);
+/* Stop the guest for good (the run ends the normal way, with its death record). */
+void control_kill(struct control *k, const char *why);
+/* Called by control itself after paused() returns; a client that changes points or the mode
+ * outside paused() calls it to install the hooks. */
+void control_resume(struct control *k);
+
+/* Breakpoints and watchpoints (points.c). */
+int points_add(struct control *k, int kind, uint32_t addr, uint32_t len);
+int points_remove(struct control *k, int kind, uint32_t addr, uint32_t len);
+void points_clear(struct control *k);
+void points_arm(struct control *k);     /* install the hooks this run needs */
+
+/* --- reading the machine --- */
+enum control_world control_world(struct control *k);
+const char *control_world_name(enum control_world w);
+/* What the guest printed since its last full line (the recorder holds it until the newline):
+ * up to cap bytes into buf, how many. */
+uint32_t control_console_pending(struct control *k, char *buf, uint32_t cap);
+/* The ring the guest's saved registers (struct lguest_regs) hold: where it left, or goes. */
+int control_guest_ring(struct control *k);
+/* The symbol at eip in the world the CPU is in (Switcher, host routine, guest kernel). */
+const char *control_symbol(struct control *k, uint32_t eip, uint32_t *off);
+
+void control_regs(struct control *k, struct control_regs *r);
+
+/* Memory through an address space (views.c): 0, or -1 where it is not mapped. */
+int view_read(struct control *k, enum view v, uint32_t addr, void *buf, uint32_t len);
+int view_write(struct control *k, enum view v, uint32_t addr, const void *buf, uint32_t len);
+const char *view_name(enum view v);
+/* The Guest's own page table: guest-physical address of la, with its entries. */
+int guest_walk(struct control *k, uint32_t la, uint32_t *pde, uint32_t *pte, uint32_t *gpa);
+/* The shadow's walk of la: 0 mapped (host-physical *pa), -1 not; entries and root as met. */
+int shadow_walk(struct control *k, uint32_t la, uint32_t *pde, uint32_t *pte, uint32_t *pa,
+                uint32_t *root);
+#endif

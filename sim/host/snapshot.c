@@ -1,0 +1,106 @@
+/* snapshot.c - the Host's whole state as bytes: its Guest, the machine it runs on, its memory. */
+#include "sim/host/lg.h"
+#include "sim/host/layout.h"
+#include <stdlib.h>
+#include <string.h>
+
+/*
+ * lgsim's own (4.4 has no checkpoints): everything a later lguest_run() depends on, taken
+ * between two runs.  In order: struct lguest as it is, the CPU (cpu/snapshot.c), every region
+ * of the machine's memory (the host's own pages, the shadow tables, the Switcher's pages, guest
+ * RAM and the device window), and the containment check's picture of host memory.  What the
+ * set-up built and no run changes (the Switcher image, the host routine's symbols, the hooks,
+ * where the records go, a debugger's watcher) is left as the Host being restored has it: a
+ * restore goes into a Host opened and initialized for the same machine.
+ */
+
+static size_t memory_bytes(const struct lguest *lg) {
+    size_t n = 0;
+    for (int i = 0; i < lg->phys.n; i++) n += lg->phys.r[i].size;
+    return n;
+}
+
+size_t lguest_state_size(const struct lguest *lg) {
+    return sizeof(*lg) + cpu_state_size(&lg->cpu) + memory_bytes(lg) + host_guard_size();
+}
+
+void lguest_state_save(struct lguest *lg, uint8_t *out) {
+    memcpy(out, lg, sizeof(*lg));
+    out += sizeof(*lg);
+    cpu_state_save(&lg->cpu, out);
+    out += cpu_state_size(&lg->cpu);
+    for (int i = 0; i < lg->phys.n; i++) {
+        memcpy(out, lg->phys.r[i].mem, lg->phys.r[i].size);
+        out += lg->phys.r[i].size;
+    }
+    if (lg->host_snapshot) memcpy(out, lg->host_snapshot, host_guard_size());
+    else memset(out, 0, host_guard_size());
+}
+
+/* The saved struct lguest, with this Host's set-up and connections kept. */
+static void restore_fields(struct lguest *lg, const struct lguest *saved) {
+    struct lguest keep = *lg;
+    memcpy(lg, saved, sizeof(*lg));
+    lg->phys = keep.phys;
+    lg->cpu = keep.cpu;
+    lg->sw = keep.sw;
+    lg->host_elf = keep.host_elf;
+    lg->shadow.phys = keep.shadow.phys;
+    lg->shadow.pte_written = keep.shadow.pte_written;
+    lg->shadow.ctx = keep.shadow.ctx;
+    lg->turn = keep.turn;
+    lg->rec = keep.rec;
+    lg->count_switcher_insns = keep.count_switcher_insns;
+    lg->h_switcher = keep.h_switcher;
+    lg->host_snapshot = keep.host_snapshot;
+    lg->delivery_watcher = keep.delivery_watcher;
+    lg->delivery_watcher_ctx = keep.delivery_watcher_ctx;
+    /* Symbol names of a world switch being recorded point into the Switcher image: this
+     * Host's own (the same image, so the same names). */
+    const struct rec_switch *sw[2] = { &saved->entering, &saved->leaving };
+    struct rec_switch *to[2] = { &lg->entering, &lg->leaving };
+    for (int i = 0; i < 2; i++) {
+        to[i]->first_sym = sw[i]->first_sym ?
+            switcher_symbolize(&lg->sw, sw[i]->first_insn, &to[i]->first_off) : NULL;
+        to[i]->last_sym = sw[i]->last_sym ?
+            switcher_symbolize(&lg->sw, sw[i]->last_insn, &to[i]->last_off) : NULL;
+    }
+}
+
+int lguest_state_restore(struct lguest *lg, const uint8_t *in, size_t len) {
+    if (len != lguest_state_size(lg)) return -1;
+    restore_fields(lg, (const struct lguest *)(const void *)in);
+    in += sizeof(*lg);
+    cpu_state_restore(&lg->cpu, in);
+    in += cpu_state_size(&lg->cpu);
+    for (int i = 0; i < lg->phys.n; i++) {
+        memcpy(lg->phys.r[i].mem, in, lg->phys.r[i].size);
+        in += lg->phys.r[i].size;
+    }
+    if (lg->guard_begun) {
+        if (!lg->host_snapshot) lg->host_snapshot = malloc(host_guard_size());
+        if (lg->host_snapshot) memcpy(lg->host_snapshot, in, host_guard_size());
+    } else {
+        host_guard_free(lg);
+    }
+    return 0;
+}
+
+void lguest_engine_id(const struct lguest *lg, char *out, size_t len) {
+    char cpu[120];
+    cpu_engine_id(&lg->cpu, cpu, sizeof(cpu));
+    snprintf(out, len, "%s, host %zu, memory %zu", cpu, sizeof(*lg), memory_bytes(lg));
+}
+
+/* The machine as the Guest and the Host run on it: the CPU and every byte of memory. */
+uint64_t lguest_machine_hash(struct lguest *lg) {
+    size_t n = cpu_state_size(&lg->cpu);
+    uint8_t *cpu = malloc(n);
+    if (!cpu) return 0;
+    cpu_state_save(&lg->cpu, cpu);
+    uint64_t h = trace_hash(cpu, n);
+    free(cpu);
+    for (int i = 0; i < lg->phys.n; i++)
+        h = trace_hash_more(h, lg->phys.r[i].mem, lg->phys.r[i].size);
+    return h;
+}
