@@ -70,8 +70,12 @@ void cpu_state_restore(struct cpu *c, const uint8_t *in) {
     c->stopping = 0;
     c->io_denied = 0;
     cpu_recheck(c);
-    uc_ctl_flush_tlb(c->uc);
-    uc_ctl_flush_tb(c->uc);
+    cpu_flush_tlb(c);
+    /* Everything is translated afresh: none of it is a retranslation storm (progress.c).  The
+     * storm window is not machine state; it starts again here. */
+    cpu_code_changed(c);
+    c->tr_window_start = c->now_ns;
+    c->tr_window_n = 0;
 }
 
 /* Which Unicorn, and how big its state: a saved CPU is only for the same. */

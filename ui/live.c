@@ -24,6 +24,10 @@
  */
 
 #define FRAME_MS 16
+#define TICK_MS 4                /* the timer looks this often whether a frame is due */
+/* The machine runs at least this many times as long as the last frame took to make: it keeps
+ * at least 4/5 of the time however slow drawing is (then frames come less often). */
+#define RUN_PER_FRAME 4
 
 struct ui_live {
     struct ui_session s;
@@ -33,6 +37,9 @@ struct ui_live {
     int scripted;
     int script_rc;
     atomic_int free_running;     /* running as fast as it goes: the timer asks for frames */
+    atomic_uint frame_due;       /* SDL_GetTicks() at which the next frame is asked for */
+    Uint64 frame_started;        /* when the current stop for a frame began */
+    double frame_seconds;        /* wall time spent in frames while running */
     SDL_TimerID timer;
     enum ui_action asked;        /* what the machine was last sent to do */
     uint64_t asked_n;
@@ -189,8 +196,13 @@ static void on_record(void *ctx, const struct trace_rec *r) {
 
 static Uint32 frame_tick(Uint32 interval, void *ctx) {
     struct ui_live *u = ctx;
-    if (atomic_load(&u->free_running)) control_pause_soon(&u->k);
+    if (atomic_load(&u->free_running) && (int32_t)(SDL_GetTicks() - atomic_load(&u->frame_due)) >= 0)
+        control_pause_soon(&u->k);
     return interval;
+}
+
+static double seconds_since(Uint64 t) {
+    return (double)(SDL_GetPerformanceCounter() - t) / (double)SDL_GetPerformanceFrequency();
 }
 
 static void say(struct ui_live *u, const char *fmt, const char *what) {
@@ -209,14 +221,21 @@ static void go_running(struct ui_live *u) {
     } else {
         control_continue(&u->k);
     }
+    /* The next frame after FRAME_MS, or after RUN_PER_FRAME times what this one took. */
+    double took = u->frame_started ? seconds_since(u->frame_started) : 0;
+    if (u->frame_started) u->frame_seconds += took;
+    u->frame_started = 0;
+    Uint32 wait = (Uint32)(took * 1000 * RUN_PER_FRAME);
+    atomic_store(&u->frame_due, SDL_GetTicks() + (wait > FRAME_MS ? wait : FRAME_MS));
     atomic_store(&u->free_running, !L->speed && (!u->scripted || u->timer_frames));
     if (u->timer_frames && !u->timer && !SDL_InitSubSystem(SDL_INIT_TIMER))
-        u->timer = SDL_AddTimer(FRAME_MS, frame_tick, u);
+        u->timer = SDL_AddTimer(TICK_MS, frame_tick, u);
     u->run_started = SDL_GetPerformanceCounter();
 }
 
 /* The machine stopped running: its wall time, for the frame rate. */
 static void ran(struct ui_live *u) {
+    atomic_store(&u->free_running, 0);   /* no frame asked for while one is made */
     if (!u->run_started) return;
     u->run_seconds += (double)(SDL_GetPerformanceCounter() - u->run_started) /
                       (double)SDL_GetPerformanceFrequency();
@@ -396,6 +415,7 @@ static void on_paused(void *ctx) {
     struct ui_live *u = ctx;
     struct ui_live_now *L = &u->s.m.live;
     ran(u);
+    if (L->running) u->frame_started = SDL_GetPerformanceCounter();
     snapshot(u);
     if (guide(u)) return;
     if (L->running && (u->sc.done || frame(u))) {
@@ -565,7 +585,7 @@ struct ui_live *ui_live_open(struct lguest *lg, const struct symtab *symbols,
     }
     if (!u->scripted) {
         SDL_StartTextInput();
-        if (!SDL_InitSubSystem(SDL_INIT_TIMER)) u->timer = SDL_AddTimer(FRAME_MS, frame_tick, u);
+        if (!SDL_InitSubSystem(SDL_INIT_TIMER)) u->timer = SDL_AddTimer(TICK_MS, frame_tick, u);
     }
     control_open(&u->k, lg, symbols, &(struct control_client){ on_paused, on_record, u });
     u->k.attached = 1;
@@ -597,10 +617,13 @@ int ui_live_close(struct ui_live *u, const char *why) {
     atomic_store(&u->free_running, 0);
     if (u->timer) SDL_RemoveTimer(u->timer);
     ran(u);
-    if (u->frames)
-        fprintf(stderr, "lgsim: ui: %llu frames in %.3f s while the machine ran: %.1f frames "
-                "per second\n", (unsigned long long)u->frames, u->run_seconds,
-                u->run_seconds > 0 ? (double)u->frames / u->run_seconds : 0.0);
+    if (u->frames) {
+        double all = u->run_seconds + u->frame_seconds;
+        fprintf(stderr, "lgsim: ui: %llu frames in %.3f s while the machine ran (%.0f%% of it "
+                "running the guest): %.1f frames per second\n", (unsigned long long)u->frames,
+                all, all > 0 ? 100 * u->run_seconds / all : 0.0,
+                all > 0 ? (double)u->frames / all : 0.0);
+    }
     control_close(&u->k);
     m->live.ended = 1;
     m->live.running = 0;

@@ -155,6 +155,15 @@ void model_free(struct ui_model *m) {
 
 void model_title(const struct ui_model *m, char *buf, size_t len) {
     const struct run *run = m->run;
+    if (m->live.on) {   /* a machine under the window: what it is doing, and where we look */
+        char when[32];
+        format_time(m->live.now_ns, when, sizeof(when));
+        snprintf(buf, len, "lgsim --ui - %s - %s - %s%llu records, virtual time %s%s",
+                 run->name, m->live.ended ? "stopped" : m->live.running ? "running" : "paused",
+                 model_at_now(m) ? "now: " : "looking back: ", (unsigned long long)run->n,
+                 when, m->live.running ? "" : " (r runs, x steps, e: next page fault)");
+        return;
+    }
     if (!run->n) {
         snprintf(buf, len, "lgsim ui - %s - no records", run->name);
         return;

@@ -128,6 +128,9 @@ uint32_t lguest_read_virtual(struct lguest *lg, uint32_t va, uint8_t *buf, uint3
 size_t lguest_state_size(const struct lguest *lg);
 void lguest_state_save(struct lguest *lg, uint8_t *out);
 int lguest_state_restore(struct lguest *lg, const uint8_t *in, size_t len);
+/* The pieces lguest_state_save() would copy, in order, without copying them (checkpoints
+ * compare them with the last one's); how many, or -1. */
+int lguest_state_pieces(struct lguest *lg, const uint8_t **p, size_t *n, int max);
 /* FNV-1a 64 of the CPU's state and all of the machine's memory: equal hashes, same machine. */
 uint64_t lguest_machine_hash(struct lguest *lg);
 /* Which CPU engine and layout the bytes are for (a saved machine pins it). */

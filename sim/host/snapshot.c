@@ -104,3 +104,26 @@ uint64_t lguest_machine_hash(struct lguest *lg) {
         h = trace_hash_more(h, lg->phys.r[i].mem, lg->phys.r[i].size);
     return h;
 }
+
+/* lguest_state_save()'s bytes without the copy: the pieces they are made of, in order (the
+ * CPU's state is saved into a buffer kept here; the rest is the Host's memory as it is). */
+int lguest_state_pieces(struct lguest *lg, const uint8_t **p, size_t *n, int max) {
+    static uint8_t *cpu, *no_guard;
+    size_t cn = cpu_state_size(&lg->cpu);
+    if (!cpu && !(cpu = malloc(cn))) return -1;
+    if (!lg->host_snapshot && !no_guard && !(no_guard = calloc(1, host_guard_size()))) return -1;
+    if (max < lg->phys.n + 3) return -1;
+    cpu_state_save(&lg->cpu, cpu);
+    int k = 0;
+    p[k] = (const uint8_t *)lg;
+    n[k++] = sizeof(*lg);
+    p[k] = cpu;
+    n[k++] = cn;
+    for (int i = 0; i < lg->phys.n; i++) {
+        p[k] = lg->phys.r[i].mem;
+        n[k++] = lg->phys.r[i].size;
+    }
+    p[k] = lg->host_snapshot ? lg->host_snapshot : no_guard;
+    n[k++] = host_guard_size();
+    return k;
+}

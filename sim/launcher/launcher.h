@@ -111,6 +111,8 @@ struct launcher {
     int dead;                     /* the run is over: why, and lgsim's exit status */
     int exit_code;
     char dead_reason[300];
+    int stop_report;              /* the Launcher stopped a Guest still alive (signal, time,
+                                   * idle): say where it was */
     uint64_t n_gp_emulated;
     int host_checked;             /* the containment check ran and found nothing */
     uint32_t host_compared;       /* ... in this many bytes */
@@ -185,6 +187,13 @@ int replay_finish(struct launcher *l, char *msg, size_t len);
  * again at opt.trace_path and goes on, else (a checkpoint) the trace is cut back. */
 int machine_save(struct launcher *l, int with_trace_file, uint8_t **out, size_t *len,
                  char *err, size_t errlen);
+/* The same into *out (capacity *cap, grown as needed and kept even on failure); flags:
+ * MACHINE_SAVE_TRACE_FILE, and MACHINE_SAVE_NO_HOST: the HOST section's bytes are left as they
+ * are (a checkpoint takes them piece by piece, lguest_state_pieces()). */
+#define MACHINE_SAVE_TRACE_FILE 1
+#define MACHINE_SAVE_NO_HOST    2
+int machine_save_reusing(struct launcher *l, int flags, uint8_t **out, size_t *len,
+                         size_t *cap, char *err, size_t errlen);
 int machine_restore(struct launcher *l, const uint8_t *p, size_t len, int from_file,
                     char *err, size_t errlen);
 /* The TRCE section of machine_save()'s bytes (*n 0: the run had no trace); -1: damaged. */
@@ -231,5 +240,8 @@ int disk_tool(int argc, char **argv);
 
 /* summary.c and diagnose.c: what happened, for people. */
 void launcher_summary(struct launcher *l, FILE *f);
+/* Where a Guest that was stopped (a signal, --max-time, nothing left to wake it) was: its
+ * EIP with the symbol, the ring, and the last world switch. */
+void launcher_where(struct launcher *l, FILE *f);
 void death_report(struct launcher *l, FILE *f);
 #endif

@@ -124,6 +124,16 @@ static void save_trace(struct launcher *l, struct sbuf *b, int with_file) {
 
 int machine_save(struct launcher *l, int with_trace_file, uint8_t **out, size_t *len,
                  char *err, size_t errlen) {
+    size_t cap = 0;
+    *out = NULL;
+    if (machine_save_reusing(l, with_trace_file, out, len, &cap, err, errlen) == 0) return 0;
+    free(*out);
+    *out = NULL;
+    return -1;
+}
+
+int machine_save_reusing(struct launcher *l, int with_trace_file, uint8_t **out, size_t *len,
+                         size_t *cap, char *err, size_t errlen) {
     if (l->n_nets) {
         snprintf(err, errlen, "a machine with a network device cannot be saved (its backend's "
                  "connections live outside lgsim)");
@@ -133,20 +143,21 @@ int machine_save(struct launcher *l, int with_trace_file, uint8_t **out, size_t 
         snprintf(err, errlen, "a replayed run cannot be saved");
         return -1;
     }
-    struct sbuf b = { 0 };
+    struct sbuf b = { *out, 0, *cap, 0 };   /* a buffer to fill again (checkpoints) */
     uint8_t *at = section(&b, "HOST", lguest_state_size(l->lg));
-    if (at) lguest_state_save(l->lg, at);
+    if (at && !(with_trace_file & MACHINE_SAVE_NO_HOST)) lguest_state_save(l->lg, at);
+    with_trace_file &= MACHINE_SAVE_TRACE_FILE;
     save_launcher(l, &b);
     save_recorder(l, &b);
     save_devices(l, &b);
     save_trace(l, &b, with_trace_file);
+    *out = b.p;
+    *cap = b.cap;
     if (b.bad) {
-        free(b.p);
         snprintf(err, errlen, "out of memory (or a disk overlay could not be read) saving the "
                  "machine");
         return -1;
     }
-    *out = b.p;
     *len = b.len;
     return 0;
 }

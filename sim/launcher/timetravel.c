@@ -14,10 +14,12 @@
  * machine forward: lgsim is deterministic, so it passes the same states again.
  */
 #define TT_PAGE 4096u
+#define TT_PIECES 8
 
 struct checkpoint {
     uint64_t t, n_inputs;
-    uint32_t *pages;          /* which pages of the HOST section changed */
+    uint64_t *off;            /* where in the HOST section each changed page begins */
+    uint32_t *len;            /* and how long it is (pieces end where they end) */
     uint8_t *data;            /* their bytes */
     size_t n_pages;
     uint8_t *tail;            /* the sections after HOST */
@@ -26,9 +28,11 @@ struct checkpoint {
 
 struct timetravel {
     struct checkpoint *cp;
-    int n, cap;
+    int n, n_cap;
     uint8_t *last;            /* the latest checkpoint's HOST section, whole */
     size_t host_len;          /* the HOST section's size, header included */
+    uint8_t *scratch;         /* machine_save()'s other sections (its HOST bytes untouched) */
+    size_t scratch_cap;
     uint64_t next_ns;         /* --checkpoints: the next one is due here */
     struct tt_stats st;
 };
@@ -37,50 +41,54 @@ static size_t host_section_len(const uint8_t *p) {
     return 12 + (size_t)(le32(p + 4) | (uint64_t)le32(p + 8) << 32);
 }
 
-static int add_checkpoint(struct timetravel *tt, const uint8_t *state, size_t len,
-                          uint64_t t, uint64_t n_inputs) {
-    size_t host = host_section_len(state);
-    if (tt->n == tt->cap) {
-        int cap = tt->cap ? tt->cap * 2 : 16;
-        struct checkpoint *q = realloc(tt->cp, (size_t)cap * sizeof(*q));
-        if (!q) return -1;
-        tt->cp = q;
-        tt->cap = cap;
-    }
-    struct checkpoint *c = &tt->cp[tt->n];
-    memset(c, 0, sizeof(*c));
-    c->t = t;
-    c->n_inputs = n_inputs;
-    size_t pages = (host + TT_PAGE - 1) / TT_PAGE, n = 0;
-    c->pages = malloc(pages * sizeof(*c->pages) + 1);
-    c->data = malloc(pages * TT_PAGE + 1);   /* trimmed below */
-    c->tail_len = len - host;
-    c->tail = malloc(c->tail_len + 1);
-    if (!c->pages || !c->data || !c->tail || (tt->last && tt->host_len != host)) goto fail;
-    for (size_t i = 0; i < pages; i++) {
-        size_t off = i * TT_PAGE, k = host - off < TT_PAGE ? host - off : TT_PAGE;
-        if (tt->last && !memcmp(tt->last + off, state + off, k)) continue;
-        c->pages[n] = (uint32_t)i;
-        memcpy(c->data + n * TT_PAGE, state + off, k);
-        n++;
-    }
-    c->n_pages = n;
-    uint8_t *small = realloc(c->data, n * TT_PAGE + 1);
-    if (small) c->data = small;
-    memcpy(c->tail, state + host, c->tail_len);
-    if (!tt->last && !(tt->last = malloc(host))) goto fail;
-    memcpy(tt->last, state, host);
-    tt->host_len = host;
-    tt->n++;
-    tt->st.n = (unsigned)tt->n;
-    tt->st.bytes += n * TT_PAGE + c->tail_len + sizeof(*c);
-    tt->st.host_bytes = host;
+static int grow_pages(struct checkpoint *c, size_t *cap) {
+    size_t n = *cap ? *cap * 2 : 256;
+    uint64_t *off = realloc(c->off, n * sizeof(*off));
+    if (off) c->off = off;
+    uint32_t *len = realloc(c->len, n * sizeof(*len));
+    if (len) c->len = len;
+    uint8_t *data = realloc(c->data, n * TT_PAGE);
+    if (data) c->data = data;
+    if (!off || !len || !data) return -1;
+    *cap = n;
     return 0;
-fail:
-    free(c->pages);
+}
+
+/* The Host's pieces against the last checkpoint's bytes, page by page: what changed goes into
+ * the checkpoint and into the last bytes (the first checkpoint takes everything). */
+static int take_host(struct timetravel *tt, struct launcher *l, struct checkpoint *c,
+                     const uint8_t *section_hdr) {
+    const uint8_t *p[TT_PIECES];
+    size_t n[TT_PIECES], cap = 0;
+    int k = lguest_state_pieces(l->lg, p, n, TT_PIECES), first = !tt->last;
+    if (k < 0) return -1;
+    if (first) {
+        if (!(tt->last = malloc(tt->host_len))) return -1;
+        memcpy(tt->last, section_hdr, 12);
+    }
+    size_t at = 12;
+    for (int i = 0; i < k; i++) {
+        for (size_t o = 0; o < n[i]; o += TT_PAGE) {
+            size_t len = n[i] - o < TT_PAGE ? n[i] - o : TT_PAGE;
+            if (at + o + len > tt->host_len) return -1;
+            if (!first && !memcmp(tt->last + at + o, p[i] + o, len)) continue;
+            if (c->n_pages == cap && grow_pages(c, &cap)) return -1;
+            c->off[c->n_pages] = at + o;
+            c->len[c->n_pages] = (uint32_t)len;
+            memcpy(c->data + c->n_pages * TT_PAGE, p[i] + o, len);
+            memcpy(tt->last + at + o, p[i] + o, len);
+            c->n_pages++;
+        }
+        at += n[i];
+    }
+    return at == tt->host_len ? 0 : -1;
+}
+
+static void free_checkpoint(struct checkpoint *c) {
+    free(c->off);
+    free(c->len);
     free(c->data);
     free(c->tail);
-    return -1;
 }
 
 int tt_checkpoint(struct launcher *l, char *err, size_t errlen) {
@@ -92,16 +100,41 @@ int tt_checkpoint(struct launcher *l, char *err, size_t errlen) {
     uint64_t now = lguest_time(l->lg);
     if (tt->n && tt->cp[tt->n - 1].t >= now) return 0;   /* passing it again: it is there */
     uint64_t t0 = term_wall_ns();
-    uint8_t *state;
     size_t len;
-    if (machine_save(l, 0, &state, &len, err, errlen)) return -1;
-    int rc = add_checkpoint(tt, state, len, now, l->n_inputs);
-    free(state);
-    if (rc) snprintf(err, errlen, "out of memory for a checkpoint");
+    if (machine_save_reusing(l, MACHINE_SAVE_NO_HOST, &tt->scratch, &len, &tt->scratch_cap,
+                             err, errlen))
+        return -1;
+    if (tt->n == tt->n_cap) {
+        int cap = tt->n_cap ? tt->n_cap * 2 : 16;
+        struct checkpoint *q = realloc(tt->cp, (size_t)cap * sizeof(*q));
+        if (!q) goto oom;
+        tt->cp = q;
+        tt->n_cap = cap;
+    }
+    size_t host = host_section_len(tt->scratch);
+    if (tt->last && host != tt->host_len) goto oom;
+    tt->host_len = host;
+    struct checkpoint *c = &tt->cp[tt->n];
+    memset(c, 0, sizeof(*c));
+    c->t = now;
+    c->n_inputs = l->n_inputs;
+    c->tail_len = len - host;
+    if (!(c->tail = malloc(c->tail_len + 1)) || take_host(tt, l, c, tt->scratch)) {
+        free_checkpoint(c);
+        goto oom;
+    }
+    memcpy(c->tail, tt->scratch + host, c->tail_len);
+    tt->n++;
+    tt->st.n = (unsigned)tt->n;
+    tt->st.bytes += c->n_pages * (TT_PAGE + 12) + c->tail_len + sizeof(*c);
+    tt->st.host_bytes = host;
     uint64_t spent = term_wall_ns() - t0;
     tt->st.ns_taking += spent;
     if (spent > tt->st.max_ns_taking) tt->st.max_ns_taking = spent;
-    return rc;
+    return 0;
+oom:
+    snprintf(err, errlen, "out of memory for a checkpoint");
+    return -1;
 }
 
 uint64_t tt_next_checkpoint(const struct launcher *l) {
@@ -126,13 +159,11 @@ static uint8_t *rebuild(const struct timetravel *tt, int k, size_t *len) {
     const struct checkpoint *c = &tt->cp[k];
     uint8_t *p = malloc(tt->host_len + c->tail_len);
     if (!p) return NULL;
+    memcpy(p, tt->last, 12);   /* the section's header */
     for (int j = 0; j <= k; j++) {
         const struct checkpoint *d = &tt->cp[j];
-        for (size_t i = 0; i < d->n_pages; i++) {
-            size_t off = (size_t)d->pages[i] * TT_PAGE;
-            size_t n = tt->host_len - off < TT_PAGE ? tt->host_len - off : TT_PAGE;
-            memcpy(p + off, d->data + i * TT_PAGE, n);
-        }
+        for (size_t i = 0; i < d->n_pages; i++)
+            memcpy(p + d->off[i], d->data + i * TT_PAGE, d->len[i]);
     }
     memcpy(p + tt->host_len, c->tail, c->tail_len);
     *len = tt->host_len + c->tail_len;
@@ -188,13 +219,10 @@ struct tt_stats tt_stats(const struct launcher *l) {
 void tt_free(struct launcher *l) {
     struct timetravel *tt = l->tt;
     if (!tt) return;
-    for (int i = 0; i < tt->n; i++) {
-        free(tt->cp[i].pages);
-        free(tt->cp[i].data);
-        free(tt->cp[i].tail);
-    }
+    for (int i = 0; i < tt->n; i++) free_checkpoint(&tt->cp[i]);
     free(tt->cp);
     free(tt->last);
+    free(tt->scratch);
     free(tt);
     l->tt = NULL;
 }
