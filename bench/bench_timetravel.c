@@ -1,5 +1,5 @@
 /* bench_timetravel.c - what time travel costs: checkpoints, going back, saving and restoring. */
-#define _GNU_SOURCE
+#define _POSIX_C_SOURCE 200809L
 #include "sim/launcher/launcher.h"
 #include <stdio.h>
 #include <stdlib.h>

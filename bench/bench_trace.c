@@ -1,5 +1,5 @@
 /* bench_trace.c - what tracing costs: run time with --trace, bytes per record, diff speed. */
-#define _GNU_SOURCE
+#define _POSIX_C_SOURCE 200809L
 #include "sim/launcher/launcher.h"
 #include "traces/reader.h"
 #include "traces/writer.h"

@@ -4,9 +4,14 @@
 #   LGSIM_GUEST_CC     compiler driver that accepts -m32 (gcc) or --target=i386-elf (clang)
 #   LGSIM_GUEST_LD     linker that accepts -m elf_i386 (GNU ld or ld.lld)
 
+# The host's compiler when it can target i386 ELF (gcc -m32 on Linux, any clang); MSVC, and
+# MinGW's gcc (which writes PE objects), leave it to clang.
 if(NOT LGSIM_GUEST_CC)
-  if(APPLE OR CMAKE_C_COMPILER_ID MATCHES "Clang")
+  if(CMAKE_C_COMPILER_ID MATCHES "Clang")
     set(LGSIM_GUEST_CC ${CMAKE_C_COMPILER} CACHE STRING "compiler for i386 guest-side code")
+    set(LGSIM_GUEST_CFLAGS --target=i386-unknown-none-elf CACHE STRING "")
+  elseif(WIN32 OR APPLE)
+    find_program(LGSIM_GUEST_CC NAMES clang REQUIRED)
     set(LGSIM_GUEST_CFLAGS --target=i386-unknown-none-elf CACHE STRING "")
   else()
     set(LGSIM_GUEST_CC ${CMAKE_C_COMPILER} CACHE STRING "compiler for i386 guest-side code")
@@ -14,8 +19,8 @@ if(NOT LGSIM_GUEST_CC)
   endif()
 endif()
 if(NOT LGSIM_GUEST_LD)
-  if(APPLE)
-    find_program(LGSIM_GUEST_LD NAMES ld.lld REQUIRED)   # Apple's ld cannot write ELF
+  if(WIN32 OR APPLE)
+    find_program(LGSIM_GUEST_LD NAMES ld.lld REQUIRED)   # Apple's ld and MinGW's write no ELF
   else()
     find_program(LGSIM_GUEST_LD NAMES ld ld.lld REQUIRED)
   endif()
@@ -29,12 +34,20 @@ set(LGSIM_GUEST_COMMON_FLAGS ${LGSIM_GUEST_CFLAGS} -ffreestanding -fno-pic -fno-
     # the kernel) would depend on where the tree lies: the paths are written relative.
     -g -fdebug-prefix-map=${PROJECT_SOURCE_DIR}=. -fdebug-prefix-map=${PROJECT_BINARY_DIR}=build)
 
-# Check once that the toolchain really produces i386 code.
-execute_process(COMMAND ${LGSIM_GUEST_CC} ${LGSIM_GUEST_CFLAGS} -x assembler -c /dev/null -o
-                ${CMAKE_BINARY_DIR}/guestcheck.o RESULT_VARIABLE rc ERROR_VARIABLE msg)
+# Check once that the toolchain really produces i386 ELF code (a file of our own to compile:
+# no /dev/null on Windows).
+file(WRITE ${CMAKE_BINARY_DIR}/guestcheck.c "int lgsim_guestcheck(void) { return 1; }\n")
+execute_process(COMMAND ${LGSIM_GUEST_CC} ${LGSIM_GUEST_CFLAGS} -ffreestanding -c
+                ${CMAKE_BINARY_DIR}/guestcheck.c -o ${CMAKE_BINARY_DIR}/guestcheck.o
+                RESULT_VARIABLE rc ERROR_VARIABLE msg)
+if(rc EQUAL 0)
+  execute_process(COMMAND ${LGSIM_GUEST_LD} -m elf_i386 -r -o ${CMAKE_BINARY_DIR}/guestcheck.r.o
+                  ${CMAKE_BINARY_DIR}/guestcheck.o RESULT_VARIABLE rc ERROR_VARIABLE msg)
+endif()
 if(NOT rc EQUAL 0)
-  message(FATAL_ERROR "lgsim: the guest-side compiler '${LGSIM_GUEST_CC} ${LGSIM_GUEST_CFLAGS}' "
-          "cannot build 32-bit i386 code (on Debian: apt-get install gcc-multilib).\n${msg}")
+  message(FATAL_ERROR "lgsim: the guest-side toolchain '${LGSIM_GUEST_CC} ${LGSIM_GUEST_CFLAGS}' "
+          "with '${LGSIM_GUEST_LD}' cannot build 32-bit i386 ELF code (on Debian: apt-get "
+          "install gcc-multilib; elsewhere clang and ld.lld, see README.md).\n${msg}")
 endif()
 
 # lgsim_guest_compile(OBJS_VAR OUT src...): compile each source to OUT.d/NAME.o; the list of

@@ -41,8 +41,16 @@ int regs_size(int n);                                    /* bytes of register n 
 void regs_read(struct debugger *d, int n, uint8_t *val);  /* little-endian */
 int regs_write(struct debugger *d, int n, const uint8_t *val);
 
-/* monitor.c: "monitor ..." (qRcmd); output through say(). */
-int monitor_command(struct debugger *d, const char *line, FILE *out);
+/* monitor.c: "monitor ..." (qRcmd); what it says grows in a monitor_out (gdb gets it as 'O'
+ * packets).  A reply too big for memory ends in "(out of memory)". */
+struct monitor_out {
+    char *text;
+    size_t len, cap;
+    int oom;
+};
+void say(struct monitor_out *out, const char *fmt, ...)
+    __attribute__((format(LGSIM_PRINTF_FORMAT, 2, 3)));
+int monitor_command(struct debugger *d, const char *line, struct monitor_out *out);
 void monitor_note_record(void *ctx, const struct trace_rec *r);
 
 /* debug.c: accept a waiting debugger, or refuse it when one is attached. */

@@ -208,19 +208,21 @@ static void monitor(struct debugger *d, const char *hex) {
     size_t n = strlen(hex) / 2;
     char *line = calloc(1, n + 1);
     if (!line || hex_get(hex, line, n)) { free(line); reply(d, "E01"); return; }
-    char *text = NULL;
-    size_t len = 0;
-    FILE *out = open_memstream(&text, &len);
-    if (!out) { free(line); reply(d, "E01"); return; }
-    int bad = monitor_command(d, line, out);
-    fclose(out);
-    for (size_t at = 0; at < len; at += 512) {
-        size_t k = len - at < 512 ? len - at : 512;
+    struct monitor_out out = { 0 };
+    int bad = monitor_command(d, line, &out);
+    for (size_t at = 0; at < out.len; at += 512) {
+        size_t k = out.len - at < 512 ? out.len - at : 512;
         char pkt[1 + 1024 + 1] = "O";
-        hex_put(pkt + 1, text + at, k);
+        hex_put(pkt + 1, out.text + at, k);
         reply(d, pkt);
     }
-    free(text);
+    if (out.oom) {
+        static const char note[] = "(out of memory)\n";
+        char pkt[1 + 2 * sizeof(note)] = "O";
+        hex_put(pkt + 1, note, sizeof(note) - 1);
+        reply(d, pkt);
+    }
+    free(out.text);
     free(line);
     reply(d, bad ? "E01" : "OK");
 }

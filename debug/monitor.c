@@ -4,11 +4,34 @@
 #include "abi/lguest.h"
 #include "switcher-model/lguest_pages.h"
 #include "traces/number.h"
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
-static void help(FILE *out) {
-    fprintf(out,
+void say(struct monitor_out *out, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0 || out->oom) return;
+    if (out->len + (size_t)n + 1 > out->cap) {
+        size_t cap = (out->len + (size_t)n + 1) * 2;
+        char *bigger = realloc(out->text, cap);
+        if (!bigger) {
+            out->oom = 1;
+            return;
+        }
+        out->text = bigger;
+        out->cap = cap;
+    }
+    va_start(ap, fmt);
+    vsnprintf(out->text + out->len, out->cap - out->len, fmt, ap);
+    va_end(ap);
+    out->len += (size_t)n;
+}
+
+static void help(struct monitor_out *out) {
+    say(out,
 "lgsim monitor commands:\n"
 "  where                 the world (host, Switcher, guest kernel, guest user), CPL, symbol,\n"
 "                        trace record number and page-fault round trip now open\n"
@@ -34,50 +57,50 @@ static const char *guest_tag(struct debugger *d, uint32_t addr, char *buf, size_
     return buf;
 }
 
-static void where(struct debugger *d, FILE *out) {
+static void where(struct debugger *d, struct monitor_out *out) {
     struct lguest *lg = d->lg;
     uint32_t eip = cpu_get(d->k.c, CPU_REG_EIP), off = 0;
     const char *sym = control_symbol(&d->k, eip, &off);
-    fprintf(out, "%s, cpl %d, eip %#x", control_world_name(control_world(&d->k)),
+    say(out, "%s, cpl %d, eip %#x", control_world_name(control_world(&d->k)),
             cpu_cpl(d->k.c), eip);
-    if (sym && off) fprintf(out, " <%s+%#x>", sym, off);
-    else if (sym) fprintf(out, " <%s>", sym);
-    fprintf(out, ", cr3 %#x\n", cpu_get(d->k.c, CPU_REG_CR3));
-    fprintf(out, "virtual time %llu ns, world switches %llu\n",
+    if (sym && off) say(out, " <%s+%#x>", sym, off);
+    else if (sym) say(out, " <%s>", sym);
+    say(out, ", cr3 %#x\n", cpu_get(d->k.c, CPU_REG_CR3));
+    say(out, "virtual time %llu ns, world switches %llu\n",
             (unsigned long long)d->k.c->now_ns, (unsigned long long)lg->count.n_runs);
-    fprintf(out, "debugger pauses %llu; resumed blocks that ran past their paid end %llu\n",
+    say(out, "debugger pauses %llu; resumed blocks that ran past their paid end %llu\n",
             (unsigned long long)d->k.c->pause.n_pauses, (unsigned long long)d->k.c->pause.n_regrown);
-    fprintf(out, "hooks: %d breakpoint%s, every-instruction %s (made %llu times), memory %s; "
+    say(out, "hooks: %d breakpoint%s, every-instruction %s (made %llu times), memory %s; "
             "%llu hook calls\n", d->k.n_exec, d->k.n_exec == 1 ? "" : "s", d->k.have_all ? "on" : "off",
             (unsigned long long)d->k.n_all_made, d->k.have_mem ? "on" : "off",
             (unsigned long long)d->k.n_hook_calls);
     if (!lg->rec->w) {
-        fprintf(out, "trace: none (run with --trace=FILE for record numbers)\n");
+        say(out, "trace: none (run with --trace=FILE for record numbers)\n");
         return;
     }
-    fprintf(out, "trace: record %llu is next", (unsigned long long)lg->rec->w->n_records);
-    if (lg->rec->rt_state != RT_IDLE) fprintf(out, "; round trip %u is open", lg->rec->rt);
-    else fprintf(out, "; no round trip open (last %u)", lg->rec->last_rt);
-    fprintf(out, "\n");
+    say(out, "trace: record %llu is next", (unsigned long long)lg->rec->w->n_records);
+    if (lg->rec->rt_state != RT_IDLE) say(out, "; round trip %u is open", lg->rec->rt);
+    else say(out, "; no round trip open (last %u)", lg->rec->last_rt);
+    say(out, "\n");
 }
 
-static int set_view(struct debugger *d, const char *arg, FILE *out) {
+static int set_view(struct debugger *d, const char *arg, struct monitor_out *out) {
     for (int v = VIEW_CURRENT; v <= VIEW_GUEST; v++)
         if (!strcmp(arg, view_name((enum view)v))) d->view = (enum view)v;
     int bad = *arg && strcmp(arg, view_name(d->view));
-    if (bad) fprintf(out, "unknown view '%s'\n", arg);
-    fprintf(out, "memory view: %s\n", view_name(d->view));
+    if (bad) say(out, "unknown view '%s'\n", arg);
+    say(out, "memory view: %s\n", view_name(d->view));
     return bad ? -1 : 0;
 }
 
-static int until(struct debugger *d, const char *arg, FILE *out) {
+static int until(struct debugger *d, const char *arg, struct monitor_out *out) {
     char what[16] = "";
     int used = 0;
     uint64_t nr = ~0u;
     sscanf(arg, "%15s %n", what, &used);
     const char *num = used ? arg + used : "";
     if (*num && (strcmp(what, "hcall") || number_parse(num, 0, 0, ~0u - 1, &nr))) {
-        fprintf(out, "until: bad number '%s' (until hcall N: a hypercall number)\n", num);
+        say(out, "until: bad number '%s' (until hcall N: a hypercall number)\n", num);
         return -1;
     }
     d->k.until_hit = 0;
@@ -86,29 +109,29 @@ static int until(struct debugger *d, const char *arg, FILE *out) {
     else if (!strcmp(what, "pf")) d->k.until = UNTIL_PF;
     else if (!strcmp(what, "hcall")) d->k.until = UNTIL_HCALL;
     else if (!strcmp(what, "off")) d->k.until = UNTIL_NONE;
-    else { fprintf(out, "until what? switch, pf, hcall [N] or off\n"); return -1; }
-    if (d->k.until == UNTIL_NONE) fprintf(out, "until: off\n");
+    else { say(out, "until what? switch, pf, hcall [N] or off\n"); return -1; }
+    if (d->k.until == UNTIL_NONE) say(out, "until: off\n");
     else if (d->k.until == UNTIL_HCALL && d->k.until_nr != ~0u)
-        fprintf(out, "the next continue stops at hypercall %u (%s)\n", d->k.until_nr,
+        say(out, "the next continue stops at hypercall %u (%s)\n", d->k.until_nr,
                 trace_hcall_name(d->k.until_nr) ? trace_hcall_name(d->k.until_nr) : "?");
-    else fprintf(out, "the next continue stops at the next %s\n", what);
+    else say(out, "the next continue stops at the next %s\n", what);
     return 0;
 }
 
-static void show_regs(struct debugger *d, FILE *out) {
+static void show_regs(struct debugger *d, struct monitor_out *out) {
     static const char *names[] = { "eax", "ebx", "ecx", "edx", "esi", "edi", "ebp", "gs", "fs",
                                    "ds", "es", "trapnum", "errcode", "eip", "cs", "eflags",
                                    "esp", "ss" };
     uint8_t *r = guest_regs(d->lg);
-    fprintf(out, "lguest_regs (host-physical %#x):\n", GUEST_REGS_PHYS + LGUEST_PAGES_regs);
+    say(out, "lguest_regs (host-physical %#x):\n", GUEST_REGS_PHYS + LGUEST_PAGES_regs);
     for (int i = 0; i < 18; i++)
-        fprintf(out, "  %-8s 0x%08x%s", names[i], le32(r + 4 * i), i % 3 == 2 ? "\n" : "");
+        say(out, "  %-8s 0x%08x%s", names[i], le32(r + 4 * i), i % 3 == 2 ? "\n" : "");
     uint32_t trap = le32(r + LGUEST_REGS_trapnum);
-    fprintf(out, "  trap %u%s\n", trap, trap == LGUEST_TRAP_ENTRY ? " (hypercall)" :
+    say(out, "  trap %u%s\n", trap, trap == LGUEST_TRAP_ENTRY ? " (hypercall)" :
             trap == 256 ? " (none yet this run)" : "");
 }
 
-static void show_lguest_data(struct debugger *d, FILE *out) {
+static void show_lguest_data(struct debugger *d, struct monitor_out *out) {
     static const struct { const char *name; uint32_t off; } f[] = {
         { "irq_enabled", LGD_irq_enabled }, { "blocked_interrupts", LGD_blocked_interrupts },
         { "cr2", LGD_cr2 }, { "time.tv_sec", LGD_time }, { "time.tv_nsec", LGD_time + 4 },
@@ -117,33 +140,33 @@ static void show_lguest_data(struct debugger *d, FILE *out) {
         { "kernel_address", LGD_kernel_address }, { "syscall_vec", LGD_syscall_vec },
     };
     if (!d->lg->lguest_data) {
-        fprintf(out, "lguest_data: not yet registered (no LHCALL_LGUEST_INIT)\n");
+        say(out, "lguest_data: not yet registered (no LHCALL_LGUEST_INIT)\n");
         return;
     }
-    fprintf(out, "lguest_data at guest-physical %#x:\n", d->lg->lguest_data);
+    say(out, "lguest_data at guest-physical %#x:\n", d->lg->lguest_data);
     for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
         uint32_t v = 0;
         lguest_data_get(d->lg, f[i].off, &v);
-        fprintf(out, "  %-20s %#x\n", f[i].name, v);
+        say(out, "  %-20s %#x\n", f[i].name, v);
     }
 }
 
-static void show_idt(struct debugger *d, FILE *out) {
-    fprintf(out, "Guest IDT as the Host holds it (entries set by LOAD_IDT_ENTRY):\n");
+static void show_idt(struct debugger *d, struct monitor_out *out) {
+    say(out, "Guest IDT as the Host holds it (entries set by LOAD_IDT_ENTRY):\n");
     for (int v = 0; v < 256; v++) {
         uint32_t lo = d->lg->idt[v][0], hi = d->lg->idt[v][1];
         if (!lo && !hi) continue;
         uint32_t handler = (hi & 0xFFFF0000u) | (lo & 0xFFFF);
         char tag[160];
-        fprintf(out, "  %3d (0x%02x): handler 0x%08x%s sel %#06x dpl %u %s%s\n", v, v, handler,
+        say(out, "  %3d (0x%02x): handler 0x%08x%s sel %#06x dpl %u %s%s\n", v, v, handler,
                 guest_tag(d, handler, tag, sizeof(tag)), lo >> 16, (hi >> 13) & 3,
                 ((hi >> 8) & 0xF) == 0xE ? "interrupt gate" : ((hi >> 8) & 0xF) == 0xF ?
                 "trap gate" : "other", hi & 0x8000 ? "" : " (not present)");
     }
 }
 
-static void show_gdt(struct debugger *d, FILE *out) {
-    fprintf(out, "Guest GDT as the Host holds it:\n");
+static void show_gdt(struct debugger *d, struct monitor_out *out) {
+    say(out, "Guest GDT as the Host holds it:\n");
     for (int i = 0; i < GDT_ENTRIES; i++) {
         uint32_t lo = d->lg->gdt[i][0], hi = d->lg->gdt[i][1];
         if (!lo && !hi) continue;
@@ -152,7 +175,7 @@ static void show_gdt(struct debugger *d, FILE *out) {
         if (hi & 0x800000) limit = limit << 12 | 0xFFF;
         char tag[160] = "";   /* a base that is a symbol: the per-cpu area, a TLS block */
         if (base) guest_tag(d, base, tag, sizeof(tag));
-        fprintf(out, "  %2d (sel %#06x): base 0x%08x%s limit 0x%08x type %#x dpl %u%s%s\n", i,
+        say(out, "  %2d (sel %#06x): base 0x%08x%s limit 0x%08x type %#x dpl %u%s%s\n", i,
                 i * 8, base, tag, limit, (hi >> 8) & 0x1F, (hi >> 13) & 3,
                 hi & 0x8000 ? "" : " not present", hi & 0x400000 ? " 32-bit" : "");
     }
@@ -178,33 +201,33 @@ static int walk_address(struct debugger *d, const char *arg, uint64_t *addr) {
     return number_parse(arg, 0, 0, 0xFFFFFFFFu, addr);
 }
 
-static int walk_side_by_side(struct debugger *d, const char *arg, FILE *out) {
+static int walk_side_by_side(struct debugger *d, const char *arg, struct monitor_out *out) {
     uint64_t addr;
     if (!*arg) {
-        fprintf(out, "walk which address? walk ADDR: a number, eip, esp, ebp, cr2 or a kernel "
+        say(out, "walk which address? walk ADDR: a number, eip, esp, ebp, cr2 or a kernel "
                 "symbol\n");
         return -1;
     }
     if (walk_address(d, arg, &addr)) {
-        fprintf(out, "walk: bad address '%s' (walk ADDR: 0 to 0xffffffff, eip, esp, ebp, cr2 "
+        say(out, "walk: bad address '%s' (walk ADDR: 0 to 0xffffffff, eip, esp, ebp, cr2 "
                 "or a kernel symbol)\n", arg);
         return -1;
     }
     uint32_t la = (uint32_t)addr, pde, pte, gpa;
-    fprintf(out, "linear %#x: directory index %u, table index %u\n", la, la >> 22,
+    say(out, "linear %#x: directory index %u, table index %u\n", la, la >> 22,
             (la >> 12) & 0x3FF);
-    if (d->lg->shadow.linear) fprintf(out, "  guest : no page table yet (identity)\n");
+    if (d->lg->shadow.linear) say(out, "  guest : no page table yet (identity)\n");
     else if (guest_walk(&d->k, la, &pde, &pte, &gpa))
-        fprintf(out, "  guest : pde 0x%08x pte 0x%08x -> not mapped\n", pde, pte);
+        say(out, "  guest : pde 0x%08x pte 0x%08x -> not mapped\n", pde, pte);
     else
-        fprintf(out, "  guest : pde 0x%08x pte 0x%08x -> guest-physical %#x (host %#x)\n",
+        say(out, "  guest : pde 0x%08x pte 0x%08x -> guest-physical %#x (host %#x)\n",
                 pde, pte, gpa, GUEST_PHYS_BASE + gpa);
     uint32_t spa, root;
     if (shadow_walk(&d->k, la, &pde, &pte, &spa, &root))
-        fprintf(out, "  shadow: pde 0x%08x pte 0x%08x -> not mapped (root %#x)\n", pde, pte,
+        say(out, "  shadow: pde 0x%08x pte 0x%08x -> not mapped (root %#x)\n", pde, pte,
                 root);
     else
-        fprintf(out, "  shadow: pde 0x%08x pte 0x%08x -> host-physical %#x (root %#x)\n", pde,
+        say(out, "  shadow: pde 0x%08x pte 0x%08x -> host-physical %#x (root %#x)\n", pde,
                 pte, spa, root);
     return 0;
 }
@@ -216,14 +239,14 @@ void monitor_note_record(void *ctx, const struct trace_rec *r) {
     d->ring_total++;
 }
 
-static int trace(struct debugger *d, const char *arg, FILE *out) {
+static int trace(struct debugger *d, const char *arg, struct monitor_out *out) {
     if (!d->lg->rec->w) {
-        fprintf(out, "no trace: run lgsim with --trace=FILE\n");
+        say(out, "no trace: run lgsim with --trace=FILE\n");
         return -1;
     }
     uint64_t want = 10;
     if (*arg && number_parse(arg, 0, 0, DEBUG_RING, &want)) {
-        fprintf(out, "trace: bad count '%s' (trace N: 0 to %d)\n", arg, DEBUG_RING);
+        say(out, "trace: bad count '%s' (trace N: 0 to %d)\n", arg, DEBUG_RING);
         return -1;
     }
     unsigned n = (unsigned)want;
@@ -234,12 +257,12 @@ static int trace(struct debugger *d, const char *arg, FILE *out) {
         struct trace_namer names = { NULL, NULL };
         if (d->opt.symbols) names = symtab_namer(d->opt.symbols);
         trace_format_named(r, &names, line, sizeof(line));
-        fprintf(out, "#%llu %s\n", (unsigned long long)r->index, line);
+        say(out, "#%llu %s\n", (unsigned long long)r->index, line);
     }
     return 0;
 }
 
-int monitor_command(struct debugger *d, const char *line, FILE *out) {
+int monitor_command(struct debugger *d, const char *line, struct monitor_out *out) {
     char cmd[32] = "";
     int used = 0;
     sscanf(line, " %31s %n", cmd, &used);
@@ -256,17 +279,17 @@ int monitor_command(struct debugger *d, const char *line, FILE *out) {
     else if (!strcmp(cmd, "step-irqs")) {
         if (!strcmp(arg, "off")) d->k.skip_irqs = 1;
         else if (!strcmp(arg, "on")) d->k.skip_irqs = 0;
-        fprintf(out, "steps %s interrupts\n", d->k.skip_irqs ? "run through" : "go into");
+        say(out, "steps %s interrupts\n", d->k.skip_irqs ? "run through" : "go into");
     } else if (!strcmp(cmd, "host-writes")) {
         if (!strcmp(arg, "on")) d->k.host_writes = 1;
         else if (!strcmp(arg, "off")) d->k.host_writes = 0;
-        else if (*arg) fprintf(out, "host-writes on or off, not '%s'\n", arg);
-        fprintf(out, "writes to host memory outside the guest's: %s\n",
+        else if (*arg) say(out, "host-writes on or off, not '%s'\n", arg);
+        say(out, "writes to host memory outside the guest's: %s\n",
                 d->k.host_writes ? "allowed (the debugger is named at exit)" : "refused");
     } else if (!strcmp(cmd, "help") || !*cmd) {
         help(out);
     } else {
-        fprintf(out, "unknown monitor command '%s' (monitor help lists them)\n", cmd);
+        say(out, "unknown monitor command '%s' (monitor help lists them)\n", cmd);
         return -1;
     }
     return 0;

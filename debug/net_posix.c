@@ -1,4 +1,5 @@
-/* net_posix.c - net.h on POSIX sockets and threads (a Windows one would sit next to it). */
+/* net_posix.c - net.h on POSIX sockets and threads (net_win32.c is the Windows one). */
+#define _POSIX_C_SOURCE 200809L
 #include "debug/net.h"
 #include <arpa/inet.h>
 #include <errno.h>

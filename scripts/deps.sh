@@ -105,16 +105,24 @@ install_debian() {
   unicorn_ok || { echo "deps.sh: Unicorn >= 2.1 is still missing after installing" >&2; exit 1; }
 }
 
+# The test suite also drives real gdb, from python3 scripts (tests/debug); scripts/test.sh's
+# portability check (scripts/cross-check.sh) compiles for Windows with MinGW-w64's gcc and
+# builds the guest side for it with clang and ld.lld.
+test_tools_ok() {
+  command -v gdb >/dev/null && command -v python3 >/dev/null &&
+    command -v x86_64-w64-mingw32-gcc >/dev/null && command -v clang >/dev/null &&
+    command -v ld.lld >/dev/null
+}
+
 main() {
-  # The test suite also drives real gdb, from python3 scripts (tests/debug).
-  if pkgconfig_ok && { [ "${1:-}" != --test ] ||
-                       { command -v gdb >/dev/null && command -v python3 >/dev/null; }; }; then
+  if pkgconfig_ok && { [ "${1:-}" != --test ] || test_tools_ok; }; then
     return 0
   fi
   if command -v apt-get >/dev/null; then
     install_debian
     [ "${1:-}" = --test ] &&
-      need_root apt-get install -y -qq --no-install-recommends gdb python3 >/dev/null
+      need_root apt-get install -y -qq --no-install-recommends gdb python3 \
+        gcc-mingw-w64-x86-64 clang lld >/dev/null
     return 0
   fi
   case "$(uname -s)" in

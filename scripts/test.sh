@@ -21,3 +21,5 @@ suite build
 if [ "${LGSIM_TEST_SANITIZE:-1}" != 0 ]; then
     suite build-asan -DLGSIM_SANITIZE=address,undefined
 fi
+# Portability: every source compiled for Windows, and the portable core as macOS has it.
+bash scripts/cross-check.sh build/cross

@@ -11,7 +11,8 @@ struct text {
     size_t len;
 };
 void text_clear(struct text *t);
-void text_add(struct text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void text_add(struct text *t, const char *fmt, ...)
+    __attribute__((format(LGSIM_PRINTF_FORMAT, 2, 3)));
 /* Bytes as a quoted string: newlines and unprintable bytes escaped, at most max shown. */
 void text_add_quoted(struct text *t, const char *s, size_t len, size_t max);
 

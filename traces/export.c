@@ -316,7 +316,7 @@ int trace_export(int argc, char **argv) {
         trace_reader_close(&rd);
         return 2;
     }
-    x.out = out ? fopen(out, "w") : stdout;
+    x.out = out ? fopen(out, "wb") : stdout;
     if (!x.out) {
         fprintf(stderr, "lgsim trace: cannot write %s\n", out);
         tool_names_close(&x.names);

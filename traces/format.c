@@ -132,7 +132,8 @@ const char *trace_vector_name(uint32_t vector) {
 
 struct line { char *p; size_t left; int n; };
 
-static void put(struct line *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put(struct line *l, const char *fmt, ...)
+    __attribute__((format(LGSIM_PRINTF_FORMAT, 2, 3)));
 static void put(struct line *l, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);

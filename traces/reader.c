@@ -10,7 +10,7 @@
 #define HEADER_PAYLOAD_MAX (64 * 1024)
 
 static int fail(struct trace_reader *r, uint64_t at, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+    __attribute__((format(LGSIM_PRINTF_FORMAT, 3, 4)));
 static int fail(struct trace_reader *r, uint64_t at, const char *fmt, ...) {
     char why[200];
     va_list ap;

@@ -37,7 +37,7 @@ struct ui_text {
 };
 void ui_text_clear(struct ui_text *t);
 void ui_put(struct ui_text *t, int style, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+    __attribute__((format(LGSIM_PRINTF_FORMAT, 3, 4)));
 /* All lines joined by newlines (for tests and dumps); the caller frees it. */
 char *ui_text_join(const struct ui_text *t);
 

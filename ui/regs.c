@@ -100,7 +100,7 @@ static void live_flags(char *buf, size_t len, uint32_t f) {
 
 /* One line, lit when it differs from the stop before. */
 static void live_line(struct ui_text *t, int hot, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+    __attribute__((format(LGSIM_PRINTF_FORMAT, 3, 4)));
 static void live_line(struct ui_text *t, int hot, const char *fmt, ...) {
     char buf[256];
     va_list ap;

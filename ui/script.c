@@ -40,7 +40,7 @@
  */
 
 static int fail(struct script *sc, int status, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+    __attribute__((format(LGSIM_PRINTF_FORMAT, 3, 4)));
 static int fail(struct script *sc, int status, const char *fmt, ...) {
     va_list ap;
     fprintf(stderr, "lgsim ui: %s:%u: ", sc->path, sc->line);
@@ -136,7 +136,7 @@ static void put_rgb(FILE *f, const char *what, struct ui_rgb c) {
 static int write_layout(struct script *sc, const char *path) {
     struct ui_session *s = sc->s;
     const struct ui_layout *l = &s->l;
-    FILE *f = fopen(path, "w");
+    FILE *f = fopen(path, "wb");
     if (!f) return fail(sc, 2, "cannot write %s: %s", path, strerror(errno));
     fprintf(f, "size %d %d\n", l->width, l->height);
     put_rgb(f, "window", COL_WINDOW);
@@ -163,7 +163,7 @@ static int write_layout(struct script *sc, const char *path) {
 }
 
 static int dump(struct script *sc, const char *path) {
-    FILE *f = *path ? fopen(path, "w") : stdout;
+    FILE *f = *path ? fopen(path, "wb") : stdout;
     if (!f) return fail(sc, 2, "cannot write %s: %s", path, strerror(errno));
     for (int p = 0; p < P_PANELS; p++) {
         char *t = ui_text_join(&sc->s->m.text[p]);

@@ -1,5 +1,8 @@
-/* disk_posix.c - disk.h on POSIX: pread/pwrite write through to the OS, fdatasync for flush. */
+/* disk_posix.c - disk.h on POSIX: pread/pwrite write through to the OS, then a sync for flush. */
 #define _POSIX_C_SOURCE 200809L
+#if defined(__APPLE__)
+#define _DARWIN_C_SOURCE   /* F_FULLFSYNC */
+#endif
 #include "virtio/disk.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -101,8 +104,11 @@ int64_t disk_pwrite(struct disk *d, const void *buf, uint32_t len, uint64_t at) 
     return done;
 }
 
+/* macOS's fsync() hands the data to the drive, which may keep it in its cache; F_FULLFSYNC
+ * asks the drive to write it out.  A file system that cannot (some network ones) gets fsync. */
 int disk_sync(struct disk *d) {
 #if defined(__APPLE__)
+    if (fcntl(d->fd, F_FULLFSYNC) == 0) return 0;
     return fsync(d->fd);
 #else
     return fdatasync(d->fd);

@@ -25,7 +25,7 @@ struct dev_env {
 };
 
 void dev_fatal(struct dev_env *e, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+    __attribute__((format(LGSIM_PRINTF_FORMAT, 2, 3)));
 void dev_note(struct dev_env *e, unsigned what, uint32_t addr, uint32_t size, uint32_t value);
 uint32_t dev_eip(struct dev_env *e);
 void dev_given(struct dev_env *e, unsigned irq, const uint8_t *bytes, uint32_t len);

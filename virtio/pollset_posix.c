@@ -3,6 +3,7 @@
 #include "virtio/pollset.h"
 #include <errno.h>
 #include <poll.h>
+#include <unistd.h>
 
 int pollset_add(struct pollset *ps, int fd, int events) {
     if (ps->n == POLLSET_MAX) return -1;
@@ -11,6 +12,8 @@ int pollset_add(struct pollset *ps, int fd, int events) {
     ps->e[ps->n].revents = 0;
     return ps->n++;
 }
+
+int pollset_add_stdin(struct pollset *ps) { return pollset_add(ps, STDIN_FILENO, PS_IN); }
 
 int pollset_revents(const struct pollset *ps, int idx) {
     return idx >= 0 && idx < ps->n ? ps->e[idx].revents : 0;

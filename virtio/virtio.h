@@ -73,9 +73,10 @@ void virtio_free(struct virtio_dev *d);
 int virtio_driver_ok(const struct virtio_dev *d);
 
 /* "<dev>: bad driver: ..." and "<dev> vq <queue>: bad driver: ...": the launcher exits. */
-void bad_driver(struct virtio_dev *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void bad_driver(struct virtio_dev *d, const char *fmt, ...)
+    __attribute__((format(LGSIM_PRINTF_FORMAT, 2, 3)));
 void bad_driver_vq(struct virtqueue *vq, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+    __attribute__((format(LGSIM_PRINTF_FORMAT, 2, 3)));
 
 /* --- the split ring (vring.c) --- */
 

@@ -206,7 +206,7 @@ static int wait_once(struct launcher *l, int read_stdin, int timeout_ms, int *in
     if (l->opt.console_read) return wait_window(l, read_stdin, timeout_ms, interrupted, live);
     struct pollset ps;
     pollset_clear(&ps);
-    int in_idx = read_stdin ? pollset_add(&ps, term_stdin_fd(), PS_IN) : -1;
+    int in_idx = read_stdin ? pollset_add_stdin(&ps) : -1;
     netdevs_prepare(l, &ps, live);
     if (pollset_wait(&ps, timeout_ms) < 0) {
         launcher_quit(l, "waiting for input failed");

@@ -138,6 +138,9 @@ int launcher_open_traces(struct launcher *l, char *err, size_t errlen);
 /* The run's header: lgsim's version, the options, the inputs (kernel, initrd, disks as the
  * Guest sees them) by name, size and hash. */
 int launcher_inputs(struct launcher *l, struct trace_header *h, char *err, size_t errlen);
+/* A path's file name, without its directories ('/', and on Windows '\\' and "C:" too): what
+ * a trace header names a file by, so that it reads the same on every system. */
+const char *file_base_name(const char *path);
 /* Close the binary trace; 0, or -1 with the reason (a trace that could not be written). */
 int launcher_close_trace(struct launcher *l, char *err, size_t errlen);
 

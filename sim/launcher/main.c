@@ -132,6 +132,10 @@ static char *join_args(int argc, char **argv) {
  * debugger loads their symbols from there. */
 static const char *beside_program(const char *argv0, const char *rel, char *buf, size_t len) {
     const char *slash = strrchr(argv0, '/');
+#ifdef _WIN32
+    const char *back = strrchr(argv0, '\\');   /* as in C:\lgsim\lgsim.exe */
+    if (back && (!slash || back > slash)) slash = back;
+#endif
     snprintf(buf, len, "%.*s%s", slash ? (int)(slash - argv0 + 1) : 0, argv0, rel);
     FILE *f = fopen(buf, "rb");
     if (!f) return NULL;
@@ -252,17 +256,16 @@ static int run(struct launcher_options *opt, int stats, struct debug_options *db
  * Files are named without their directories. */
 static const char *options_text(const struct launcher_options *o) {
     static char buf[TRACE_STR_MAX + 1];
-    const char *sw = o->switcher_name ? strrchr(o->switcher_name, '/') : NULL;
     snprintf(buf, sizeof(buf), "mem=%uM switcher=%s max-time=%llums cmdline=\"%s\"", o->mem_mb,
-             !o->switcher_name ? "lgsim" : sw ? sw + 1 : o->switcher_name,
+             !o->switcher_name ? "lgsim" : file_base_name(o->switcher_name),
              (unsigned long long)(o->max_ns / 1000000), o->cmdline ? o->cmdline : "");
     for (int i = 0; i < o->n_devices; i++) {   /* the devices, in PCI slot order */
         const struct launcher_device *d = &o->devices[i];
-        const char *p = d->path, *base = p ? strrchr(p, '/') : NULL;
+        const char *p = d->path;
         size_t n = strlen(buf);
         if (d->kind == DEV_BLOCK || d->kind == DEV_RNG)
             snprintf(buf + n, sizeof(buf) - n, "%s%s%s", i ? "," : " devices=",
-                     p ? "block:" : "rng", p ? (base ? base + 1 : p) : "");
+                     p ? "block:" : "rng", p ? file_base_name(p) : "");
         else
             snprintf(buf + n, sizeof(buf) - n, "%snet:%s", i ? "," : " devices=",
                      d->kind == DEV_NET_USER ? "user" : "tap");
@@ -353,7 +356,7 @@ static int take_trace_switches(struct cli *c, const char *a) {
     c->opt.trace_file = stderr;
     if (a[16] != '=')
         return 0;
-    if (!(c->opt.trace_file = fopen(a + 17, "w"))) {
+    if (!(c->opt.trace_file = fopen(a + 17, "wb"))) {
         fprintf(stderr, "lgsim: cannot write %s: %s\n", a + 17, strerror(errno));
         return -1;
     }
@@ -666,6 +669,7 @@ static char **restore_command_line(int *argc, char **argv) {
  * plus the simulator's own options; with no arguments it runs the teaching guest.
  */
 int main(int argc, char **argv) {
+    term_binary_stdio();
     if (argc > 1 && !strcmp(argv[1], "trace")) {
         const struct trace_names_source names =
             symtab_trace_source(lgsim_demo_guest, lgsim_demo_guest_len);

@@ -12,8 +12,6 @@ void term_setup(void);
 int term_stop_signal(void);
 const volatile sig_atomic_t *term_stop_flag(void);
 int term_stdin_is_tty(void);
-/* What a pollset waits on for stdin. */
-int term_stdin_fd(void);
 /* Raw input (no echo, no line editing, ^C not a signal), as 4.4's launcher sets it; restored at
  * exit, on a signal and on a crash.  Does nothing when stdin is no terminal. */
 void term_raw(void);
@@ -21,6 +19,9 @@ void term_restore(void);
 /* Up to n bytes of stdin, waiting at most timeout_ms (-1: as long as it takes).  Returns the
  * bytes read, 0 on timeout or a signal, -1 at end of input or on an error. */
 int term_read(uint8_t *buf, uint32_t n, int timeout_ms);
+/* Standard input, output and error pass bytes as they are (Windows would turn "\n" into
+ * "\r\n" and stop at ^Z): lgsim's output is the same bytes on every system. */
+void term_binary_stdio(void);
 /* Milliseconds of a monotonic wall clock (only for the console's ^C^C^C rule). */
 uint64_t term_wall_ms(void);
 uint64_t term_wall_ns(void);   /* for the checkpoints' own figures (bench/), never the machine */

@@ -48,8 +48,6 @@ const volatile sig_atomic_t *term_stop_flag(void) { return &stop_signal; }
 
 int term_stdin_is_tty(void) { return isatty(STDIN_FILENO); }
 
-int term_stdin_fd(void) { return STDIN_FILENO; }
-
 void term_raw(void) {
     struct termios t;
     if (raw_on || tcgetattr(STDIN_FILENO, &saved) != 0) return;
@@ -70,6 +68,8 @@ int term_read(uint8_t *buf, uint32_t n, int timeout_ms) {
     if (got < 0) return errno == EINTR || errno == EAGAIN ? 0 : -1;
     return got == 0 ? -1 : (int)got;
 }
+
+void term_binary_stdio(void) {}   /* POSIX streams always are */
 
 uint64_t term_wall_ms(void) {
     struct timespec ts;

@@ -5,10 +5,20 @@
 #include <errno.h>
 #include <string.h>
 
+const char *file_base_name(const char *path) {
+    const char *base = path;
+    for (const char *p = path; *p; p++) {
+#ifdef _WIN32
+        if (*p == '\\' || *p == ':') base = p + 1;
+#endif
+        if (*p == '/') base = p + 1;
+    }
+    return base;
+}
+
 static void name_input(struct trace_input *in, const char *role, const char *path) {
-    const char *slash = path ? strrchr(path, '/') : NULL;
     snprintf(in->role, sizeof(in->role), "%s", role);
-    snprintf(in->name, sizeof(in->name), "%s", !path ? "(built-in)" : slash ? slash + 1 : path);
+    snprintf(in->name, sizeof(in->name), "%s", !path ? "(built-in)" : file_base_name(path));
 }
 
 /* A file the Launcher does not hold in memory (a disk image): hashed as it is at the start. */

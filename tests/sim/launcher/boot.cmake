@@ -58,15 +58,13 @@ add_test(NAME trace_header_initrd COMMAND ${CMAKE_COMMAND} -DLGSIM=${LGSIM} -DGU
 # entered at code32_start), as lguest 4.4's launcher loads any bzImage; then damaged copies.
 add_executable(mkbzimage ${CMAKE_CURRENT_SOURCE_DIR}/mkbzimage.c)
 target_compile_options(mkbzimage PRIVATE ${LGSIM_WARNINGS})
+# Made when the tests run, not when lgsim is built: in a cross build mkbzimage is a program
+# of the other system, run as the tests are (through CMAKE_CROSSCOMPILING_EMULATOR).
 set(BZ_VARIANTS good bad-magic truncated setup-sects zimage)
-set(BZ_FILES "")
 foreach(v ${BZ_VARIANTS})
-  add_custom_command(OUTPUT ${BOOT_DIR}/hello-${v}.bzImage
-    COMMAND mkbzimage ${GUEST} ${BOOT_DIR}/hello-${v}.bzImage ${v}
-    DEPENDS mkbzimage ${GUEST} VERBATIM)
-  list(APPEND BZ_FILES ${BOOT_DIR}/hello-${v}.bzImage)
+  add_test(NAME bzimage_make_${v} COMMAND mkbzimage ${GUEST} ${BOOT_DIR}/hello-${v}.bzImage ${v})
+  set_tests_properties(bzimage_make_${v} PROPERTIES FIXTURES_SETUP bzimages)
 endforeach()
-add_custom_target(test_bzimages ALL DEPENDS ${BZ_FILES})
 set(BZ ${BOOT_DIR}/hello-good.bzImage)
 # The setup header stays in the file: the Guest's boot_params hold none of it.
 lgsim_case(bzimage 0 SAME ARGS --initrd=${BOOT_DIR}/initrd.txt 64 ${BZ} boot=params
@@ -89,3 +87,7 @@ lgsim_case(bzimage_setup_sects 2 ARGS 64 ${BOOT_DIR}/hello-setup-sects.bzImage
 lgsim_case(bzimage_zimage 2 ARGS 64 ${BOOT_DIR}/hello-zimage.bzImage
   ERR "lgsim: a zImage, not a bzImage \\(LOADED_HIGH clear in loadflags\\)")
 lgsim_case(bzimage_too_big 2 ARGS 1 ${BZ} ERR "lgsim: bzImage: [0-9]+ bytes at 1 MiB do not fit in 1 MiB")
+set_tests_properties(guest_bzimage guest_bzimage_read_cr4_safe guest_bzimage_microcode_canary
+                     guest_bzimage_bad_magic guest_bzimage_truncated guest_bzimage_setup_sects
+                     guest_bzimage_zimage guest_bzimage_too_big
+                     PROPERTIES FIXTURES_REQUIRED bzimages)
