@@ -61,6 +61,37 @@ static double alu_lgsim_ring3(void) {
     return t;
 }
 
+/*
+ * Self-modifying code (cpu/README.md): a zero-filled code page is "add %al,(%eax)" over and
+ * over, each run once.  With EAX pointing into the code every store lands in a page holding
+ * translated code; with EAX pointing at a data page none does.  Seconds of wall-clock time per
+ * millisecond of virtual time, in ring 3, for a budget of virtual time.
+ */
+#define SMC_BUDGET_NS 200000u
+static double zero_page_wall_per_virtual_ms(uint32_t eax) {
+    struct phys phys = { 0 };
+    struct cpu c;
+    char err[200];
+    phys_add(&phys, "ram", 0, 0x100000, err, sizeof(err));
+    uint8_t *ram = phys.r[0].mem;
+    put_le32(ram + 0x1000 + 0x18, 0x0000FFFF); put_le32(ram + 0x1000 + 0x1C, 0x00CFFA00);
+    put_le32(ram + 0x1000 + 0x20, 0x0000FFFF); put_le32(ram + 0x1000 + 0x24, 0x00CFF200);
+    if (cpu_open(&c, &phys, NULL, err, sizeof(err))) { fprintf(stderr, "%s\n", err); exit(1); }
+    cpu_set_table(&c, CPU_REG_GDTR, 0x1000, 0x27);
+    cpu_load_segments(&c, 0x1B, 0x23, 0x23, 0x8000);
+    cpu_set(&c, CPU_REG_EAX, eax);
+    cpu_set_budget(&c, SMC_BUDGET_NS);
+    uint64_t t0 = c.now_ns;
+    double t = now_s();
+    enum cpu_stop s = cpu_run(&c, 0x10000, CPU_RUN_TO_HLT);
+    t = now_s() - t;
+    if (s != CPU_STOP_BUDGET) fprintf(stderr, "zero page: stopped by %s\n", cpu_stop_name(s));
+    double ms = (double)(c.now_ns - t0) / 1e6;
+    cpu_close(&c);
+    phys_free(&phys);
+    return t / ms;
+}
+
 /* The bare-Unicorn floor of a hypercall round trip (cpu/bare.h says what it does). */
 #define FLOOR_ROUNDS 200000
 static double floor_round_trip(int with_block_hook) {
@@ -114,6 +145,13 @@ int main(void) {
     printf("ring-3 ALU loop (%u iterations): bare Unicorn %.3f s, lgsim %.3f s: "
            "lgsim runs at %.2fx bare Unicorn speed\n", LOOP_ITERS, bare, ours, bare / ours);
 
+    double smc = zero_page_wall_per_virtual_ms(0x10000), data = zero_page_wall_per_virtual_ms(0x90000);
+    double alu = ours / (LOOP_ITERS * 8.0 / 1e6);   /* 8 bytes of code = 8 ns per iteration */
+    printf("zero-filled code (add %%al,(%%eax), 2 ns of virtual time each, every instruction run "
+           "once): %.3f s of wall time per ms of virtual time storing into itself (%.2f us per "
+           "instruction), %.3f s storing into data: self-modifying / not = %.2fx; run-once code / "
+           "the ALU loop = %.0fx (%.5f s per ms)\n", smc, smc * 2.0, data, smc / data, smc / alu,
+           alu);
     double floor = floor_round_trip(0), floor_bh = floor_round_trip(1);
     printf("bare-Unicorn floor of a hypercall round trip (ring-1 int, Unicorn's interrupt hook, CPL change "
            "through the context, 2 CR3 loads, 1 emu_start): %.2f us; with an empty block hook "

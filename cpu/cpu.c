@@ -369,7 +369,7 @@ int cpu_open(struct cpu *c, struct phys *phys, const struct cpu_hooks *hooks,
         return -1;
     }
     cpu_io_install(c);
-    if (cpu_progress_open(c)) {
+    if (cpu_progress_open(c) || cpu_code_open(c)) {
         snprintf(err, errlen, "cannot set up the progress guards");
         cpu_close(c);
         return -1;
@@ -387,6 +387,7 @@ int cpu_open(struct cpu *c, struct phys *phys, const struct cpu_hooks *hooks,
 
 void cpu_close(struct cpu *c) {
     cpu_progress_close(c);
+    cpu_code_close(c);
     cpu_sites_close(c);
     if (c->dis) cs_close(&c->dis);
     if (c->ctx) uc_context_free(c->ctx);

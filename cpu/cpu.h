@@ -198,6 +198,8 @@ struct cpu {
      * thread that stops an engine whose clock stands still. */
     uint64_t tr_window_start, tr_window_n, tr_at_flush, n_buffer_flushes;
     uint32_t *recent_pc;               /* addresses translated lately, + 1 */
+    uint8_t *code_pages;               /* physical pages translations were made from (code.c) */
+    uint64_t n_code_drops;
     struct watchdog *watchdog;
     atomic_uint_fast64_t clock_seen;   /* virtual time as the CPU last noted it */
     atomic_int in_engine;              /* uc_emu_start is running */
@@ -256,6 +258,9 @@ int cpu_deliver(struct cpu *c, const struct cpu_event *ev);
  * have translated must be announced with cpu_code_changed(). */
 void cpu_flush_tlb(struct cpu *c);
 void cpu_code_changed(struct cpu *c);
+/* The host wrote [host, host + len) of emulated memory between two runs: translations of code
+ * there are dropped, so the program sees the write as it would a store (code.c). */
+void cpu_host_wrote(struct cpu *c, const void *host, uint32_t len);
 
 /* Hooks for the host's traces and the debugger (hooks.c).  A code hook runs before each
  * instruction in [begin, end] (begin > end: everywhere); a memory hook after each data read or

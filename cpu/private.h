@@ -50,6 +50,10 @@ void cpu_sites_close(struct cpu *c);
 int cpu_sites_block(struct cpu *c, uint32_t addr, uint32_t size);
 void cpu_sites_unpatch(struct cpu *c);
 void cpu_sites_between_runs(struct cpu *c);
+/* code.c */
+int cpu_code_open(struct cpu *c);
+void cpu_code_close(struct cpu *c);
+void cpu_code_translated(struct cpu *c, uint32_t pc, uint32_t size);
 /* progress.c */
 void cpu_progress_translated(struct cpu *c, uint32_t pc);
 int cpu_progress_open(struct cpu *c);

@@ -189,6 +189,7 @@ static void on_new_block(uc_engine *uc, uc_tb *cur, uc_tb *prev, void *user) {
     struct cpu *c = user;
     c->n_translations++;
     cpu_progress_translated(c, (uint32_t)cur->pc);
+    cpu_code_translated(c, (uint32_t)cur->pc, cur->size);
     scan_block(c, (uint32_t)cur->pc, cur->size);
 }
 
@@ -211,7 +212,10 @@ int cpu_sites_block(struct cpu *c, uint32_t addr, uint32_t size) {
     c->sites_due = 0;
     if (due & SITES_DUE_UNPATCH) cpu_sites_unpatch(c);
     if (due & SITES_DUE_SEGS) cpu_guard_loaded_null_segments(c);
-    if (due & SITES_DUE_FIRST) scan_block(c, addr, size);
+    if (due & SITES_DUE_FIRST) {
+        cpu_code_translated(c, addr, size);
+        scan_block(c, addr, size);
+    }
     if (!s->n_pending && !s->reset_due)
         return 0;
     if (s->reset_due || hook_pending(c)) {

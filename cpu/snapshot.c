@@ -72,6 +72,10 @@ void cpu_state_restore(struct cpu *c, const uint8_t *in) {
     cpu_recheck(c);
     cpu_flush_tlb(c);
     cpu_code_changed(c);
+    /* cpu_code_changed() also tells the retranslation guard (progress.c) that everything is
+     * translated afresh; its window is not machine state and starts again here. */
+    c->tr_window_start = c->now_ns;
+    c->tr_window_n = 0;
 }
 
 /* Which Unicorn, and how big its state: a saved CPU is only for the same. */

@@ -11,8 +11,9 @@
 
 static void usage(FILE *f) {
     fprintf(f, "usage: lgsim trace explain [--round-trip=N] FILE\n"
-               "  Narrate page-fault round trip N (default 1) step by step: the fault, the\n"
-               "  Switcher, the host's decision, what the guest did, how it ended.\n"
+               "  Narrate page-fault round trip N step by step: the fault, the Switcher, the\n"
+               "  host's decision, what the guest did, how it ended.  Without N: the first\n"
+               "  round trip that went through the guest's own #PF handler (or the first).\n"
                "  'lgsim trace dump --kind=rt_end FILE' lists the round trips.\n");
 }
 
@@ -81,8 +82,28 @@ void explain_begin(struct explain *e, const struct trace_rec *r) {
 static void start(struct explain *e, const struct trace_rec *r, const char *path) {
     explain_begin(e, r);
     fprintf(e->out, "Page-fault round trip %u of %s, from record #%" PRIu64 " at %" PRIu64
-            ".%06" PRIu64 " ms of virtual time.\nEach step shows the virtual time since the "
-            "fault.\n\n", e->rt, path, r->index, r->t / 1000000, r->t % 1000000);
+            ".%06" PRIu64 " ms of virtual time.\n%sEach step shows the virtual time since the "
+            "fault.\n\n", e->rt, path, r->index, r->t / 1000000, r->t % 1000000,
+            e->chosen ? "It is the first that went through the guest's own page-fault handler "
+            "(--round-trip=N tells another).\n" : "");
+}
+
+/* With no --round-trip: the first round trip whose fault the host reflected to the guest's
+ * handler (the first ones are usually fixed silently and tell little), else round trip 1. */
+static uint32_t first_through_handler(const char *path, int *found) {
+    static struct trace_rec rec;
+    struct trace_reader rd;
+    *found = 0;
+    if (tool_open(&rd, path)) return 1;
+    uint32_t rt = 1;
+    while (trace_read(&rd, &rec) > 0)
+        if (rec.rt && rec.kind == TK_REFLECT && rec.f[RF_VECTOR] == 14) {
+            rt = rec.rt;
+            *found = 1;
+            break;
+        }
+    trace_reader_close(&rd);
+    return rt;
 }
 
 static void not_found(const char *path, uint32_t want, uint32_t last) {
@@ -121,11 +142,12 @@ int trace_explain(int argc, char **argv) {
     static struct explain e;
     const char *path = NULL;
     memset(&e, 0, sizeof(e));
-    e.rt = 1;
+    e.rt = 0;
     e.out = stdout;
     if (parse_args(argc, argv, &e.rt, &path)) return 2;
     struct trace_reader rd;
     if (tool_open(&rd, path)) return 2;
+    if (!e.rt) e.rt = first_through_handler(path, &e.chosen);
     struct trace_namer names;
     if (tool_names(&names, &rd, path)) {
         trace_reader_close(&rd);

@@ -21,6 +21,7 @@ struct explain {
     void *sink_ctx;
     const struct trace_namer *names;   /* names code addresses; NULL: none */
     uint32_t rt;
+    int chosen;                    /* rt was chosen as the first through the guest's handler */
     uint64_t t0;                   /* the fault: times are told from here */
     uint32_t eip, cs, cr2, pgdir;  /* the faulting instruction, its address, its directory */
     int decided, in_handler, retries, refault;

@@ -5,6 +5,7 @@
 
 void rec_switch(struct recorder *r, const struct rec_switch *s) {
     r->n_switches++;
+    r->last = *s;
     if (!r->switches)
         return;
     char name[160];

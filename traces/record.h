@@ -35,6 +35,7 @@ struct recorder {
     FILE *switches;              /* --trace-switches, or NULL */
     struct trace_namer names;    /* names the Guest's EIP in those lines (never in a trace) */
     uint64_t n_switches;
+    struct rec_switch last;      /* the last world switch, for a run that says where it stopped */
     struct trace_writer *w;      /* --trace, or NULL */
     /* Shown every record as it goes into the trace (the debugger keeps the last few). */
     void (*tap)(void *ctx, const struct trace_rec *r);

@@ -52,6 +52,7 @@ int lguest_write(struct lguest *lg, uint32_t gpa, const void *buf, uint32_t len)
         return -1;
     }
     memcpy(p, buf, len);
+    cpu_host_wrote(&lg->cpu, p, len);   /* a store, as far as code there is concerned */
     return 0;
 }
 

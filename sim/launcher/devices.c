@@ -127,6 +127,7 @@ static void read_more(struct launcher *l, int timeout_ms, int *interrupted) {
         if (in->ctrl_c == 3 && now - in->ctrl_c_ms <= 1000) {
             launcher_quit(l, "three ^C on the console: stopping");
             l->exit_code = 130;
+            l->stop_report = 1;
         }
         if (in->ctrl_c == 3) in->ctrl_c = 0;
     } else if (in->tty) {

@@ -218,3 +218,39 @@ void death_report(struct launcher *l, FILE *f) {
     fprintf(f, "   %s\n", text);
     if (!in_hcall) diagnose_fault(l, bytes, (uint32_t)size, sym, f);
 }
+
+/* --- where a stopped Guest was --- */
+
+static const char *ring_name(uint32_t cs) {
+    switch (cs & 3) {
+    case 0: return "ring 0";
+    case 1: return "ring 1, the guest kernel";
+    case 3: return "ring 3, guest user code";
+    default: return "ring 2";
+    }
+}
+
+void launcher_where(struct launcher *l, FILE *f) {
+    uint32_t eip = 0, cs = 0, off = 0;
+    lhreq_getreg(l->lg, PT_EIP, &eip);
+    lhreq_getreg(l->lg, PT_CS, &cs);
+    const char *sym = symtab_lookup(&l->syms, eip, &off);
+    fprintf(f, "lgsim: the guest was at eip %#010x", eip);
+    if (sym && off) fprintf(f, " <%s+%#x>", sym, off);
+    else if (sym) fprintf(f, " <%s>", sym);
+    fprintf(f, " in %s, at %.6f ms of virtual time\n", ring_name(cs),
+            (double)lguest_time(l->lg) / 1e6);
+    const struct rec_switch *s = &l->rec.last;
+    if (!l->rec.n_switches) {
+        fprintf(f, "lgsim: no world switch yet\n");
+        return;
+    }
+    const char *v = trace_vector_name(s->vector);
+    if (s->to_guest)
+        fprintf(f, "lgsim: last world switch (%llu so far, both ways): host -> guest at %.6f ms\n",
+                (unsigned long long)l->rec.n_switches, (double)s->now_ns / 1e6);
+    else
+        fprintf(f, "lgsim: last world switch (%llu so far, both ways): guest -> host at %.6f ms, vector "
+                "%#x%s%s%s\n", (unsigned long long)l->rec.n_switches, (double)s->now_ns / 1e6,
+                s->vector, v ? " (" : "", v ? v : "", v ? ")" : "");
+}

@@ -94,6 +94,7 @@ static int out_of_time(struct launcher *l) {
     launcher_quit(l, "guest still running after %llu ms of virtual time (--max-time)",
                   (unsigned long long)(l->opt.max_ns / 1000000));
     l->exit_code = 3;
+    l->stop_report = 1;
     return 1;
 }
 
@@ -103,6 +104,7 @@ static int stop_requested(struct launcher *l) {
     if (!sig) return 0;
     launcher_quit(l, "stopped by signal %d", sig);
     l->exit_code = 128 + sig;
+    l->stop_report = 1;
     return 1;
 }
 
@@ -163,11 +165,13 @@ static void idle(struct launcher *l) {
         if (in == INPUT_ENDED) {
             l->dead = 1;
             l->exit_code = 0;
+            l->stop_report = 1;
             snprintf(l->dead_reason, sizeof(l->dead_reason), "console input ended and the "
                      "guest is idle with no timer armed: stopping");
         } else {
             launcher_quit(l, "guest halted with no timer armed and no device that could wake "
                           "it");
+            l->stop_report = 1;
         }
         return;
     }

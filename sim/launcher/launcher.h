@@ -111,6 +111,8 @@ struct launcher {
     int dead;                     /* the run is over: why, and lgsim's exit status */
     int exit_code;
     char dead_reason[300];
+    int stop_report;              /* the Launcher stopped a Guest still alive (signal, time,
+                                   * idle): say where it was */
     uint64_t n_gp_emulated;
     int host_checked;             /* the containment check ran and found nothing */
     uint32_t host_compared;       /* ... in this many bytes */
@@ -235,5 +237,8 @@ int disk_tool(int argc, char **argv);
 
 /* summary.c and diagnose.c: what happened, for people. */
 void launcher_summary(struct launcher *l, FILE *f);
+/* Where a Guest that was stopped (a signal, --max-time, nothing left to wake it) was: its
+ * EIP with the symbol, the ring, and the last world switch. */
+void launcher_where(struct launcher *l, FILE *f);
 void death_report(struct launcher *l, FILE *f);
 #endif

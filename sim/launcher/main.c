@@ -61,6 +61,7 @@ static void usage(FILE *f) {
 "                       the keys); lgsim --ui alone runs the teaching guest\n"
 "  --ui-script=FILE     drive the window from a script, with no display (ui/README.md)\n"
 "  --ui-size=WxH, --ui-scale=F, --ui-font=FILE   the window's size, text size and font\n"
+"  --version            lgsim's version\n"
 "  -h, --help           this text\n"
 "\n"
 "Options may come before, between or after MEM and KERNEL, as lguest's getopt_long allows;\n"
@@ -68,7 +69,13 @@ static void usage(FILE *f) {
 "\n"
 "       lgsim trace dump|stats|diff|explain|export ...   read traces (lgsim trace help)\n"
 "       lgsim ui [options] TRACE   browse a recorded run in a window (lgsim ui --help)\n"
-"       lgsim disk commit|info OVERLAY [BASE]   copy-on-write overlays (lgsim disk help)\n",
+"       lgsim disk commit|info OVERLAY [BASE]   copy-on-write overlays (lgsim disk help)\n"
+"\n"
+"exit status: 0 the guest powered off (or its console input ended with nothing left to\n"
+"  do); 1 the guest died (lguest's message, then lgsim's report); 2 bad command line,\n"
+"  file or trace, or a replay that diverged; 3 --max-time ran out; 128+N stopped by\n"
+"  signal N (130: Ctrl-C, or three ^C on the console); a guest's restart request starts\n"
+"  it again (--no-reboot: status 4 instead)\n",
             GUEST_MEM_MAX_MB);
 }
 
@@ -222,6 +229,7 @@ static int run(struct launcher_options *opt, int stats, struct debug_options *db
     }
     fflush(opt->console);
     fprintf(stderr, "lgsim: %s\n", l.dead_reason);
+    if (l.stop_report) launcher_where(&l, stderr);
     if (replay_finish(&l, err, sizeof(err))) {
         fprintf(stderr, "lgsim: %s\n", err);
         code = 2;
@@ -230,6 +238,9 @@ static int run(struct launcher_options *opt, int stats, struct debug_options *db
         fprintf(stderr, "lgsim: %s\n", err);
         code = 2;
     }
+    /* 4.4's own words for a poweroff are "CRASH: Power down": say plainly that it was one */
+    if (code == 0 && !strcmp(l.dead_reason, "CRASH: Power down"))
+        fprintf(stderr, "lgsim: the guest powered off normally\n");
     if (code == 1 && strncmp(l.dead_reason, "CRASH", 5) != 0)
         death_report(&l, stderr);
     if (stats) launcher_summary(&l, stderr);
@@ -457,6 +468,10 @@ static int take_option(struct cli *c, int argc, char **argv, int *i) {
     else if (!strncmp(a, "--switcher=", 11)) return take_switcher(c, a + 11);
     else if (!strncmp(a, "--initrd=", 9) && a[9]) c->initrd_path = a + 9;
     else if (!strcmp(a, "--initrd")) return take_initrd(c, argc, argv, i);
+    else if (!strcmp(a, "--tunnet") || !strcmp(a, "--block") || !strcmp(a, "--net")) {
+        fprintf(stderr, "lgsim: %s needs a value (%s=...; see lgsim --help)\n", a, a);
+        return -1;
+    }
     else if (!strncmp(a, "--block=", 8) || !strcmp(a, "--rng") || !strncmp(a, "--net=", 6) ||
              !strncmp(a, "--tunnet=", 9))
         return add_device(&c->opt, a);
@@ -469,7 +484,7 @@ static int take_option(struct cli *c, int argc, char **argv, int *i) {
 
 /* GNU getopt_long, as lguest uses it, takes options anywhere before a "--": the write-up's
  * "lguest 64m vmlinux --initrd=... root=..." passes --initrd to the launcher.  Returns 0 to go
- * on, 1 when --help was asked for, -1 for a bad command line. */
+ * on, 1 when --help was asked for, 2 for --version, -1 for a bad command line. */
 static int parse_command_line(struct cli *c, int argc, char **argv) {
     int only_args = 0;
     for (int i = 1; i < argc; i++) {
@@ -477,6 +492,7 @@ static int parse_command_line(struct cli *c, int argc, char **argv) {
         if (only_args || a[0] != '-' || !a[1]) c->pos[c->npos++] = argv[i];
         else if (!strcmp(a, "--")) only_args = 1;
         else if (!strcmp(a, "-h") || !strcmp(a, "--help")) return 1;
+        else if (!strcmp(a, "--version")) return 2;
         else if (take_option(c, argc, argv, &i)) return -1;
     }
     return 0;
@@ -668,6 +684,10 @@ int main(int argc, char **argv) {
     c.dbg = (struct debug_options){ .port = 1234 };
     if (!(c.pos = calloc((size_t)argc, sizeof(*c.pos)))) return 2;
     int rc = parse_command_line(&c, argc, argv);
+    if (rc == 2) {
+        printf("lgsim %s\n", LGSIM_VERSION);
+        return 0;
+    }
     if (rc > 0) {
         usage(stdout);
         return 0;

@@ -52,6 +52,10 @@ int netdevs_add(struct launcher *l, const struct launcher_device *dev, char *err
                  why);
         return -1;
     }
+    /* 4.4's launcher names the TAP device nowhere; a user needs it to reach the guest */
+    if (dev->kind == DEV_NET_TAP)
+        fprintf(stderr, "lgsim: --tunnet=%s: the guest's network is TAP device %s\n", dev->path,
+                nd->name);
     return add_net(l, nd, has_mac ? mac : NULL, err, errlen);
 }
 

@@ -1049,6 +1049,28 @@ static void code_changed_runs_new_code(void) {
     rig_close(&M);
 }
 
+/* Code rewritten by the host and announced only as a host write (cpu_host_wrote, as lg.ko's
+ * lguest_write does) runs as rewritten too: its page's translations were dropped. */
+static void host_write_runs_new_code(void) {
+    OPEN(PAGING_ON);
+    rig_enter(&M, 1, EF_BASE);
+    CHECK_EQ(rig_run(&M, "s_code_patch_kept", "s_code_patch_kept_done"), CPU_STOP_UNTIL);
+    CHECK_EQ(reg(CPU_REG_EAX), 1);
+    uint32_t imm = sym("s_code_patch_kept") + 1;     /* movl $imm32, %eax = B8 imm32 */
+    set_ram32(&M, imm, 2);
+    cpu_host_wrote(&M.cpu, M.ram + imm, 4);
+    rig_enter(&M, 1, EF_BASE);
+    CHECK_EQ(rig_run(&M, "s_code_patch_kept", "s_code_patch_kept_done"), CPU_STOP_UNTIL);
+    CHECK_EQ(reg(CPU_REG_EAX), 2);
+    CHECK_EQ(M.cpu.n_code_drops, 1);
+    CHECK_EQ(reg(CPU_REG_CR3), PD_BASE);             /* paging is back as it was */
+    CHECK(reg(CPU_REG_CR0) & CR0_PG);
+    /* a write to a page no code was translated from drops nothing */
+    cpu_host_wrote(&M.cpu, M.ram + SCRATCH, 4);
+    CHECK_EQ(M.cpu.n_code_drops, 1);
+    rig_close(&M);
+}
+
 /* ================= the cpu/ API itself ================= */
 
 /* cpu_run stops at 'until' even inside a block translated by an earlier run that stopped
@@ -1159,6 +1181,7 @@ int main(void) {
     RUN(tlb_host_pte_change_after_flush);
     RUN(tlb_host_pte_change_after_cr3_reload);
     RUN(code_changed_runs_new_code);
+    RUN(host_write_runs_new_code);
     RUN(run_stops_inside_block_translated_before);
     RUN(cr2_write_keeps_cr3);
     return check_report("cpu");

@@ -29,7 +29,7 @@ function(explain var)
 endfunction()
 
 # Round trip 1: the first instruction the guest runs is not in the shadow yet.
-explain(out)
+explain(out --round-trip=1)
 expect("${out}" "round trip 1"
   "^Page-fault round trip 1 of .*teach.trc, from record #1 "
   "The fault\\. The CPU was running ring 1 guest kernel \\(cs 0x0061\\) at eip 0x00101000 <startup_32>, before the guest had page tables of its own"
@@ -81,6 +81,10 @@ expect("${out}" "round trip ${RT}"
   "Each one was a #GP exit to the host \\(${n_outs} in all"
   "The CPU is at eip ${eip} <prog_heap[+0-9a-fx]*> again, in the same address space: the faulting instruction runs again\\. The last world switch entered ring 1 guest kernel; the guest's own iret took it back to ring 3 user code"
   "Round trip ${RT} ended well: the retried instruction did not fault again\\. From the fault to the retry: ${dur} ns of virtual time; ${steps} records;")
+# With no --round-trip, explain tells that one: the first through the guest's own handler.
+explain(chosen)
+expect("${chosen}" "explain with no round trip"
+  "^Page-fault round trip ${RT} of .*teach\\.trc, from record #[0-9]+ at [0-9.]+ ms of virtual time\\. It is the first that went through the guest's own page-fault handler \\(--round-trip=N tells another\\)\\.")
 # The same round trip by the other spellings of the option.
 run(o1 e rc ${LGSIM} trace explain --round-trip=${RT} ${T})
 run(o2 e rc ${LGSIM} trace explain --rt=${RT} ${T})

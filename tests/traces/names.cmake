@@ -23,7 +23,13 @@ endif()
 run(o e rc ${LGSIM} trace dump --symbols=${ELF} --kind=to_guest ${T})
 expect("${o}" "dump --symbols" "#0 t=0\\.000000ms to_guest eip=0x101000 <startup_32> cs=0x61")
 
-run(o e rc ${LGSIM} trace explain ${T})
+# Each round trip's end says how its fault was handled and how long it took.
+run(o e rc ${LGSIM} trace dump --kind=rt_end ${T})
+expect("${o}" "dump --kind=rt_end"
+  "#6 t=0\\.000284ms rt=1 rt_end outcome=ok steps=6 duration_ns=176 eip=0x101000 <startup_32> cr2=0x101000 \\[fixed silently by the host; 6 records, 176 ns\\]\n"
+  "rt=[0-9]+ rt_end outcome=ok steps=([0-9]+) duration_ns=([0-9]+) eip=0x80481d8 <prog_heap> cr2=0xbffffffc \\[reflected to the guest's handler; [0-9]+ records, [0-9]+ ns\\]\n")
+
+run(o e rc ${LGSIM} trace explain --round-trip=1 ${T})
 string(REGEX REPLACE "[ \n]+" " " o "${o}")
 expect("${o}" "explain" "at eip 0x00101000 <startup_32>, before the guest")
 

@@ -350,6 +350,15 @@ s_code_patch:
 s_code_patch_done:
         nop
 
+/* The same, but the block holding the mov ends at the jmp, away from the stop address (whose
+ * block Unicorn drops after every run): its translation outlives the run. */
+s_code_patch_kept:
+        movl $1, %eax
+        jmp 1f
+1:      nop
+s_code_patch_kept_done:
+        nop
+
 /* ---- CPUID and the FPU ---- */
 
 s_cpuid:

@@ -20,10 +20,10 @@ function(run name want_rc want_out want_err)
                "--- stderr ---\n${err}\n" PARENT_SCOPE)
   endif()
 endfunction()
-run(first 0 "hello from ring 1" "^lgsim: CRASH: Power down\n$" --block=${base},overlay=${ov} 64 ${GUEST})
+run(first 0 "hello from ring 1" "^lgsim: CRASH: Power down\nlgsim: the guest powered off normally\n$" --block=${base},overlay=${ov} 64 ${GUEST})
 run(info 0 "^lgsim overlay version 1: base 40 bytes, hash [0-9a-f]+; 0 of 1 blocks of 4096 bytes copied\n$" "^$"
     disk info ${ov})
-run(again 0 "hello from ring 1" "^lgsim: CRASH: Power down\n$" --block=${base},overlay=${ov} 64 ${GUEST})
+run(again 0 "hello from ring 1" "^lgsim: CRASH: Power down\nlgsim: the guest powered off normally\n$" --block=${base},overlay=${ov} 64 ${GUEST})
 run(foreign 2 "^$" "^lgsim: --block: overlay .*cow-cli-bad.lgcow: not an lgsim overlay \\(no LGSIMCOW\\) at byte 0\n$"
     --block=${base},overlay=${bad} 64 ${GUEST})
 run(snapshot 0 "hello from ring 1" "" --block=${base},snapshot 64 ${GUEST})
