@@ -1,5 +1,7 @@
 # only_cpu_names_unicorn.cmake - no C, header or assembly file outside cpu/ names Unicorn: no
 # uc_* call or type, no UC_* constant, no <unicorn/...> include.  cpu/cpu.h is lgsim's CPU.
+# POSIX's ucontext_t field uc_mcontext (a signal's interrupted registers, bench/'s sampler)
+# is not Unicorn's and is left out.
 # Usage: cmake -DROOT=source-dir -P only_cpu_names_unicorn.cmake
 file(GLOB tops RELATIVE ${ROOT} ${ROOT}/*)
 set(bad)
@@ -11,6 +13,10 @@ foreach(top ${tops})
   foreach(f ${files})
     file(STRINGS ${f} hits REGEX "(^|[^A-Za-z0-9_])(uc|UC)_[A-Za-z]|unicorn/")
     foreach(line ${hits})
+      string(REPLACE "uc_mcontext" "" rest "${line}")
+      if(NOT rest MATCHES "(^|[^A-Za-z0-9_])(uc|UC)_[A-Za-z]|unicorn/")
+        continue()
+      endif()
       file(RELATIVE_PATH rel ${ROOT} ${f})
       list(APPEND bad "${rel}: ${line}")
     endforeach()
