@@ -2,7 +2,7 @@
 #ifndef LGSIM_BENCH_PROFILE_H
 #define LGSIM_BENCH_PROFILE_H
 
-/* The places a sample can fall in (profile_posix.c sorts them by shared object and symbol). */
+/* The places a sample can fall in (profile_linux.c sorts them by shared object and symbol). */
 enum prof_place {
     PROF_GUEST,        /* code Unicorn generated: the guest's instructions running */
     PROF_TRANSLATE,    /* Unicorn translating guest code (decode, TCG ops, host code out) */

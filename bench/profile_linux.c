@@ -1,4 +1,4 @@
-/* profile_posix.c - profile.h on Linux (x86-64, i386): SIGPROF samples of the interrupted PC. */
+/* profile_linux.c - profile.h on Linux (x86-64, i386): SIGPROF samples of the interrupted PC. */
 #define _GNU_SOURCE
 #include "bench/profile.h"
 #include <dlfcn.h>

@@ -1,4 +1,4 @@
-/* bench_boot.c - a Linux 4.4 boot to the initramfs's shell and poweroff: time, exits, where. */
+/* bench_boot_linux.c - a Linux 4.4 boot to the initramfs's shell and poweroff: time, exits, where. */
 #define _GNU_SOURCE
 #include "sim/launcher/launcher.h"
 #include "abi/lguest.h"
