@@ -38,9 +38,9 @@ void lguest_state_save(struct lguest *lg, uint8_t *out) {
 }
 
 /* The saved struct lguest, with this Host's set-up and connections kept. */
-static void restore_fields(struct lguest *lg, const struct lguest *saved) {
+static void restore_fields(struct lguest *lg, const uint8_t *saved) {
     struct lguest keep = *lg;
-    memcpy(lg, saved, sizeof(*lg));
+    memcpy(lg, saved, sizeof(*lg));   /* saved need not be aligned for a struct lguest */
     lg->phys = keep.phys;
     lg->cpu = keep.cpu;
     lg->sw = keep.sw;
@@ -57,19 +57,18 @@ static void restore_fields(struct lguest *lg, const struct lguest *saved) {
     lg->delivery_watcher_ctx = keep.delivery_watcher_ctx;
     /* Symbol names of a world switch being recorded point into the Switcher image: this
      * Host's own (the same image, so the same names). */
-    const struct rec_switch *sw[2] = { &saved->entering, &saved->leaving };
     struct rec_switch *to[2] = { &lg->entering, &lg->leaving };
     for (int i = 0; i < 2; i++) {
-        to[i]->first_sym = sw[i]->first_sym ?
-            switcher_symbolize(&lg->sw, sw[i]->first_insn, &to[i]->first_off) : NULL;
-        to[i]->last_sym = sw[i]->last_sym ?
-            switcher_symbolize(&lg->sw, sw[i]->last_insn, &to[i]->last_off) : NULL;
+        to[i]->first_sym = to[i]->first_sym ?
+            switcher_symbolize(&lg->sw, to[i]->first_insn, &to[i]->first_off) : NULL;
+        to[i]->last_sym = to[i]->last_sym ?
+            switcher_symbolize(&lg->sw, to[i]->last_insn, &to[i]->last_off) : NULL;
     }
 }
 
 int lguest_state_restore(struct lguest *lg, const uint8_t *in, size_t len) {
     if (len != lguest_state_size(lg)) return -1;
-    restore_fields(lg, (const struct lguest *)(const void *)in);
+    restore_fields(lg, in);
     in += sizeof(*lg);
     cpu_state_restore(&lg->cpu, in);
     in += cpu_state_size(&lg->cpu);

@@ -637,6 +637,9 @@ static void machine_args(struct cli *c, int argc, char **argv) {
     }
 }
 
+static char **restored_argv;
+static void free_restored_argv(void) { free(restored_argv); }
+
 /* --restore=FILE: the saved command line, then this one's own options (a trace, the
  * debugger...), as if typed so. */
 static char **restore_command_line(int *argc, char **argv) {
@@ -655,6 +658,8 @@ static char **restore_command_line(int *argc, char **argv) {
     restoring = &m;
     char **nv = calloc((size_t)(*argc + m.argc + 2), sizeof(char *));
     if (!nv) exit(2);
+    restored_argv = nv;   /* the command line from here on: lgsim's to the end */
+    atexit(free_restored_argv);
     int n = 0;
     nv[n++] = argv[0];
     for (int i = 1; i < *argc; i++)
