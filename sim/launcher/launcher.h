@@ -227,6 +227,8 @@ struct saved_machine {
 int machine_file_write(struct launcher *l, const char *path, char *err, size_t errlen);
 /* Read and check all of path (nothing is set up from it until it is whole); -1 with the
  * reason and the byte offset where the file is wrong. */
+/* All of a file (a kernel, an initrd, a saved machine), malloc'd; NULL with why. */
+uint8_t *launcher_read_file(const char *path, size_t *len, char *err, size_t errlen);
 int machine_file_read(const char *path, struct saved_machine *m, char *err, size_t errlen);
 int machine_file_parse(const uint8_t *buf, size_t len, struct saved_machine *m, char *err,
                        size_t errlen);   /* the same on bytes in memory */

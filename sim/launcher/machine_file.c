@@ -141,7 +141,7 @@ static void rstr(struct rd *r, char *out, size_t cap) {
     out[n] = 0;
 }
 
-static uint8_t *slurp(const char *path, size_t *len, char *err, size_t errlen) {
+uint8_t *launcher_read_file(const char *path, size_t *len, char *err, size_t errlen) {
     FILE *f = fopen(path, "rb");
     if (!f) {
         snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
@@ -218,7 +218,7 @@ int machine_file_read(const char *path, struct saved_machine *m, char *err, size
     memset(m, 0, sizeof(*m));
     size_t len;
     char why[400];
-    uint8_t *buf = slurp(path, &len, err, errlen);
+    uint8_t *buf = launcher_read_file(path, &len, err, errlen);
     if (!buf) return -1;
     int rc = machine_file_parse(buf, len, m, why, sizeof(why));
     free(buf);

@@ -79,32 +79,6 @@ static void usage(FILE *f) {
             GUEST_MEM_MAX_MB);
 }
 
-static uint8_t *read_file(const char *path, size_t *len, char *err, size_t errlen) {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
-        return NULL;
-    }
-    size_t cap = 1 << 20, n = 0;
-    uint8_t *buf = malloc(cap);
-    while (buf) {
-        n += fread(buf + n, 1, cap - n, f);
-        if (n < cap) break;
-        uint8_t *bigger = realloc(buf, cap *= 2);
-        if (!bigger) { free(buf); buf = NULL; }
-        else buf = bigger;
-    }
-    int bad = ferror(f);
-    fclose(f);
-    if (!buf || bad) {
-        snprintf(err, errlen, "cannot read %s", path);
-        free(buf);
-        return NULL;
-    }
-    *len = n;
-    return buf;
-}
-
 /* lguest 4.4 reads MEM with atoi(): "64", "64m" and "64M" are 64 MiB, and so, silently, are
  * "64k" or "64G".  lgsim takes the forms that mean the same to both and refuses the rest. */
 static int parse_mem(const char *s, uint32_t *mb) {
@@ -419,7 +393,7 @@ static int take_max_time(struct cli *c, const char *v) {
 static int take_switcher(struct cli *c, const char *path) {
     char err[300];
     c->opt.switcher_name = path;
-    c->opt.switcher_obj = read_file(path, &c->opt.switcher_len, err, sizeof(err));
+    c->opt.switcher_obj = launcher_read_file(path, &c->opt.switcher_len, err, sizeof(err));
     if (!c->opt.switcher_obj) {
         fprintf(stderr, "lgsim: %s\n", err);
         return -1;
@@ -529,7 +503,7 @@ static int check_options(struct cli *c, const char *program) {
     c->dbg.host_elf = beside_program(program, "host.elf", host_path, sizeof(host_path));
     if (c->initrd_path) {
         o->initrd_path = c->initrd_path;
-        o->initrd = read_file(c->initrd_path, &o->initrd_len, err, sizeof(err));
+        o->initrd = launcher_read_file(c->initrd_path, &o->initrd_len, err, sizeof(err));
         if (!o->initrd) {
             fprintf(stderr, "lgsim: initrd: %s\n", err);
             return -1;
@@ -545,7 +519,7 @@ static const char *demo_guest_file(const char *program) {
     char err[300];
     size_t len = 0;
     if (!beside_program(program, "../guest/teaching_guest.elf", path, sizeof(path))) return NULL;
-    uint8_t *data = read_file(path, &len, err, sizeof(err));
+    uint8_t *data = launcher_read_file(path, &len, err, sizeof(err));
     int same = data && len == lgsim_demo_guest_len && !memcmp(data, lgsim_demo_guest, len);
     free(data);
     return same ? path : NULL;
@@ -593,7 +567,7 @@ static int run_kernel(struct cli *c) {
         return 2;
     }
     c->opt.kernel_path = c->pos[1];
-    uint8_t *k = read_file(c->pos[1], &c->opt.kernel_len, err, sizeof(err));
+    uint8_t *k = launcher_read_file(c->pos[1], &c->opt.kernel_len, err, sizeof(err));
     if (!k) {
         fprintf(stderr, "lgsim: %s\n", err);
         return 2;
