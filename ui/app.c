@@ -107,19 +107,6 @@ static int parse(struct ui_options *o, int argc, char **argv) {
 
 /* --- the window's events --- */
 
-static void key_down(struct ui_session *s, const SDL_KeyboardEvent *k) {
-    unsigned mods = (k->keysym.mod & KMOD_SHIFT ? MOD_SHIFT : 0) |
-                    (k->keysym.mod & KMOD_CTRL ? MOD_CTRL : 0);
-    SDL_Keycode sym = k->keysym.sym;
-    if (sym >= 32 && sym < 127) {
-        if (!(mods & MOD_CTRL)) return;      /* typed characters come as text input */
-        char c[2] = { (char)sym, 0 };
-        session_key(s, c, mods);
-        return;
-    }
-    session_key(s, SDL_GetKeyName(sym), mods);
-}
-
 static void text_input(struct ui_session *s, const char *text) {
     for (const char *p = text; *p; p++) {
         char c[2] = { *p, 0 };
@@ -166,7 +153,7 @@ static int interactive(struct ui_session *s) {
         if (!SDL_WaitEvent(&e)) break;
         do {
             if (e.type == SDL_QUIT) s->m.quit = 1;
-            else if (e.type == SDL_KEYDOWN) key_down(s, &e.key);
+            else if (e.type == SDL_KEYDOWN) session_key_event(s, &e.key);
             else if (e.type == SDL_TEXTINPUT) text_input(s, e.text.text);
             else if (e.type == SDL_WINDOWEVENT && session_relayout(s, err, sizeof(err))) {
                 fprintf(stderr, "lgsim ui: %s\n", err);

@@ -296,24 +296,11 @@ static void quit(struct ui_live *u) {
 
 /* --- the window's events, as in app.c --- */
 
-static void key_down(struct ui_session *s, const SDL_KeyboardEvent *k) {
-    unsigned mods = (k->keysym.mod & KMOD_SHIFT ? MOD_SHIFT : 0) |
-                    (k->keysym.mod & KMOD_CTRL ? MOD_CTRL : 0);
-    SDL_Keycode sym = k->keysym.sym;
-    if (sym >= 32 && sym < 127) {
-        if (!(mods & MOD_CTRL)) return;      /* typed characters come as text input */
-        char c[2] = { (char)sym, 0 };
-        session_key(s, c, mods);
-        return;
-    }
-    session_key(s, SDL_GetKeyName(sym), mods);
-}
-
 static void event(struct ui_live *u, const SDL_Event *e) {
     struct ui_session *s = &u->s;
     char err[300];
     if (e->type == SDL_QUIT) s->m.quit = 1;
-    else if (e->type == SDL_KEYDOWN) key_down(s, &e->key);
+    else if (e->type == SDL_KEYDOWN) session_key_event(s, &e->key);
     else if (e->type == SDL_TEXTINPUT) {
         for (const char *p = e->text.text; *p; p++) {
             char c[2] = { *p, 0 };

@@ -86,3 +86,18 @@ int session_screenshot(struct ui_session *s, const char *path, char *err, size_t
     gfx_end(&s->g);
     return rc;
 }
+
+/* A key pressed in the window (the trace browser's and the live one's): a named key, or a
+ * Ctrl+character; plain characters come as text input instead. */
+void session_key_event(struct ui_session *s, const SDL_KeyboardEvent *k) {
+    unsigned mods = (k->keysym.mod & KMOD_SHIFT ? MOD_SHIFT : 0) |
+                    (k->keysym.mod & KMOD_CTRL ? MOD_CTRL : 0);
+    SDL_Keycode sym = k->keysym.sym;
+    if (sym >= 32 && sym < 127) {
+        if (!(mods & MOD_CTRL)) return;      /* typed characters come as text input */
+        char c[2] = { (char)sym, 0 };
+        session_key(s, c, mods);
+        return;
+    }
+    session_key(s, SDL_GetKeyName(sym), mods);
+}

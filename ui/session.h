@@ -20,6 +20,8 @@ int session_relayout(struct ui_session *s, char *err, size_t errlen);
 void session_render(struct ui_session *s);
 /* A key as actions.h names it; the window's own actions (text size) are handled here. */
 void session_key(struct ui_session *s, const char *key, unsigned mods);
+/* An SDL key event as session_key() takes it. */
+void session_key_event(struct ui_session *s, const SDL_KeyboardEvent *k);
 /* Mouse, in output pixels: a click (button up without a drag), the wheel, a drag. */
 void session_click(struct ui_session *s, int x, int y);
 void session_wheel(struct ui_session *s, int x, int y, int clicks);
