@@ -14,6 +14,17 @@
 
 struct disk { int fd; };
 
+static struct disk *wrap(int fd, char *err, size_t errlen) {
+    struct disk *d = malloc(sizeof(*d));
+    if (!d) {
+        close(fd);
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    d->fd = fd;
+    return d;
+}
+
 struct disk *disk_open(const char *path, int *readonly, uint64_t *size, char *err, size_t errlen) {
     int fd = *readonly ? -1 : open(path, O_RDWR);
     if (*readonly || (fd < 0 && (errno == EACCES || errno == EROFS || errno == EPERM))) {
@@ -31,25 +42,8 @@ struct disk *disk_open(const char *path, int *readonly, uint64_t *size, char *er
         close(fd);
         return NULL;
     }
-    struct disk *d = malloc(sizeof(*d));
-    if (!d) {
-        close(fd);
-        snprintf(err, errlen, "out of memory");
-        return NULL;
-    }
-    d->fd = fd;
-    *size = (uint64_t)st.st_size;
-    return d;
-}
-
-static struct disk *wrap(int fd, char *err, size_t errlen) {
-    struct disk *d = malloc(sizeof(*d));
-    if (!d) {
-        close(fd);
-        snprintf(err, errlen, "out of memory");
-        return NULL;
-    }
-    d->fd = fd;
+    struct disk *d = wrap(fd, err, errlen);
+    if (d) *size = (uint64_t)st.st_size;
     return d;
 }
 
