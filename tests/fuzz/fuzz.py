@@ -93,7 +93,7 @@ def main():
     lgsim, guest, opt = parse(sys.argv[1:])
     seeds = seed_list(opt["seeds"])
     os.makedirs(opt["work"], exist_ok=True)
-    log = open(opt["log"], "a") if opt["log"] else None
+    log = open(opt["log"], "a", buffering=1) if opt["log"] else None   # a line at a time
     counts = {"killed": 0, "powered-off": 0, "max-time": 0, "BAD": 0}
     start = time.time()
     with concurrent.futures.ThreadPoolExecutor(int(opt["jobs"])) as pool:
