@@ -2,6 +2,7 @@
 #include "ui/ui.h"
 #include "ui/actions.h"
 #include "ui/session.h"
+#include "sim/path.h"
 #include "debug/control.h"
 #include "sim/host/layout.h"
 #include <stdatomic.h>
@@ -527,9 +528,8 @@ const char *ui_live_unavailable(void) { return NULL; }
 /* The run's header as the trace's would say it: the kernel, for its symbols. */
 static void live_header(struct ui_live *u, const struct ui_live_options *o) {
     struct run *run = &u->s.run;
-    const char *name = o->kernel_path ? strrchr(o->kernel_path, '/') : NULL;
     snprintf(run->name, sizeof(run->name), "live: %s",
-             o->kernel_path ? (name ? name + 1 : o->kernel_path) : "the teaching guest");
+             o->kernel_path ? path_base(o->kernel_path) : "the teaching guest");
     run->h.n_inputs = 1;
     snprintf(run->h.inputs[0].role, sizeof(run->h.inputs[0].role), "kernel");
     snprintf(run->h.inputs[0].name, sizeof(run->h.inputs[0].name), "%s",

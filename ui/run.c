@@ -1,5 +1,6 @@
 /* run.c - loading a trace into memory, and looking records up by round trip and time. */
 #include "ui/run.h"
+#include "sim/path.h"
 #include "traces/reader.h"
 #include <stdlib.h>
 #include <string.h>
@@ -67,8 +68,7 @@ int run_load(struct run *run, const char *path, char *err, size_t errlen) {
     struct trace_reader rd;
     memset(run, 0, sizeof(*run));
     snprintf(run->path, sizeof(run->path), "%s", path);
-    const char *slash = strrchr(path, '/');
-    snprintf(run->name, sizeof(run->name), "%s", slash ? slash + 1 : path);
+    snprintf(run->name, sizeof(run->name), "%s", path_base(path));
     if (trace_reader_open(&rd, path, err, errlen)) return -1;
     run->h = rd.h;
     run->have_header = 1;
