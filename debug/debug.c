@@ -45,9 +45,9 @@ void take_connections(struct debugger *d) {
     }
 }
 
-/* --gdb-wait looks for a stop signal this often: a signal need not interrupt its wait (it may
- * be delivered to another thread, and on Windows it comes on a thread of its own). */
-#define WAIT_SLICE_MS 100
+int stop_signal(const struct debugger *d) {
+    return d->opt.stop_signal ? *d->opt.stop_signal : 0;
+}
 
 /* --gdb-wait: hold the first instruction until a debugger attaches, or until a stop signal
  * says the run is to end; then it ends as any run stopped by a signal does, at the Launcher's
@@ -57,7 +57,7 @@ static void wait_for_debugger(struct debugger *d) {
     fprintf(stderr, "lgsim: gdb: waiting for a debugger to attach (a stop signal, such as "
             "Ctrl-C, ends the run)\n");
     while (d->conn < 0) {
-        int sig = d->opt.stop_signal ? *d->opt.stop_signal : 0;
+        int sig = stop_signal(d);
         if (sig) {
             fprintf(stderr, "lgsim: gdb: signal %d while waiting for a debugger (--gdb-wait): "
                     "no debugger attached, the run ends\n", sig);

@@ -132,6 +132,7 @@ def main():
     monitor_numbers(lgsim, kernel, work)
     for sig in (signal.SIGTERM, signal.SIGINT):
         stop_signal_while_waiting(lgsim, kernel, work, sig)
+    stop_signal_while_held(lgsim, kernel, work)
     return 0
 
 def peak_memory_mib(pid):
@@ -293,6 +294,26 @@ def stop_signal_while_waiting(lgsim, kernel, work, sig):
                           text=True, timeout=60)
     check(dump.returncode == 0 and '"stopped by signal %d"' % sig in dump.stdout,
           "the run stopped while waiting has a whole trace")
+
+def stop_signal_while_held(lgsim, kernel, work):
+    """SIGTERM while a debugger holds the machine stopped: gdb is told the process ended by it
+    (X0f) and let go, and the run ends as a signal ends it."""
+    proc = subprocess.Popen([lgsim, "--gdb=0", "--gdb-wait", "64", kernel],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    port = int(re.search(r"127\.0\.0\.1:(\d+)", proc.stderr.readline()).group(1))
+    c = Client(port)
+    check(c.packet("?").startswith(b"T05"), "the debugger holds the machine")
+    proc.send_signal(signal.SIGTERM)
+    check(c.read_until(rb"\$(X[0-9a-f]{2})#").group(1) == b"X0f",
+          "SIGTERM while the debugger holds the machine: gdb hears X0f")
+    try:
+        out, err = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        sys.exit("FAIL: lgsim held by a debugger did not end on SIGTERM")
+    check(proc.returncode == 143 and "signal 15 while the debugger held the machine" in err and
+          "lgsim: stopped by signal 15" in err,
+          "and the run ends as a signal ends it (exit %d)" % proc.returncode)
 
 if __name__ == "__main__":
     sys.exit(main())
