@@ -10,7 +10,8 @@ GDBSCRIPT is a gdb command file; @PORT@, @SWITCHER@, @KERNEL@, @GDBINIT@ and @SA
 replaced.  A script that saves the machine there ("monitor save @SAVED@") has the saved file
 restored afterwards: that run must power off as the undebugged run did, its console output
 the end of the undebugged run's.
-EXPECT holds one regular expression per line that gdb's output must match, in order.
+EXPECT holds one regular expression per line that gdb's output must match, in order; a line
+that ends in " \\" goes on with the next, and the two must match consecutive lines.
 The debugged run's binary trace must equal an undebugged run's, byte for byte, and none of the
 debugger's hooks may run once it has detached (lgsim's closing count on stderr).
 Exit 77 (skipped) when gdb is not installed.
@@ -24,6 +25,19 @@ def lgsim_port(proc):
     if not m:
         sys.exit("no port in lgsim's first line: %r" % line)
     return m.group(1)
+
+def expectations(path):
+    """The expected regular expressions, with continued lines joined by a newline."""
+    wants, joined = [], ""
+    for l in open(path).read().splitlines():
+        if not l or l.startswith("#"):
+            continue
+        if l.endswith(" \\"):
+            joined += l[:-2] + "\n"
+            continue
+        wants.append(joined + l)
+        joined = ""
+    return wants
 
 def main():
     lgsim, script, expect, kernel, switcher, work = sys.argv[1:7]
@@ -68,7 +82,7 @@ def main():
         sys.exit("lgsim did not finish after gdb detached")
     print(out)
     pos = 0
-    for want in [l for l in open(expect).read().splitlines() if l and not l.startswith("#")]:
+    for want in expectations(expect):
         m = re.compile(want, re.M).search(out, pos)
         if not m:
             sys.exit("FAIL: gdb output lacks (after offset %d): %s" % (pos, want))
