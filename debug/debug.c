@@ -87,12 +87,15 @@ static void paused(void *ctx) {
     take_connections(d);
     if (d->conn < 0 && d->opt.wait && !d->attached_once) wait_for_debugger(d);
     if (d->conn >= 0 && !had) why = 5;   /* a new debugger finds the CPU stopped */
-    else if (d->conn >= 0 && !why) why = interrupted(d);
+    else if (d->conn >= 0 && !why) why = d->monitor_waiting ? 5 : interrupted(d);
     if (d->conn >= 0 && why) {
         d->k.stop_sig = why;
         if (d->awaiting_stop) {
             stub_stop_reply(d);
             d->awaiting_stop = 0;
+        } else if (d->monitor_waiting) {
+            d->monitor_waiting = 0;
+            monitor_arrived(d);
         }
         stub_serve(d);
     }
@@ -151,6 +154,35 @@ struct debugger *debug_open(struct lguest *lg, const struct debug_options *o,
     if (o->wait) control_pause_soon(&d->k);   /* the first block pauses and waits */
     else net_watch_arm(d->watcher, d->listener, -1);
     return d;
+}
+
+void debug_checkpoints(struct debugger *d, const struct control_checkpoints *cps) {
+    d->k.cps = cps;
+}
+
+int debug_travel(struct debugger *d, char *err, size_t errlen) {
+    if (!control_travel_between(&d->k)) return 0;
+    snprintf(err, errlen, "%s", d->k.tr.why);
+    return -1;
+}
+
+const char *debug_save_wanted(struct debugger *d) {
+    return d->save_path[0] && d->k.tr.phase == TR_TURN ? d->save_path : NULL;
+}
+
+void debug_saved(struct debugger *d, const char *failure, uint64_t t) {
+    if (failure)
+        snprintf(d->save_said, sizeof(d->save_said), "save: %s\n", failure);
+    else
+        snprintf(d->save_said, sizeof(d->save_said), "saved the machine at %.6f ms of virtual "
+                 "time (the next turn of the Launcher) to %s; back where gdb was\n", t / 1e6,
+                 d->save_path);
+    d->save_path[0] = 0;
+    if (control_return_here(&d->k)) {   /* gdb gets the machine where it is now */
+        snprintf(d->save_said + strlen(d->save_said), sizeof(d->save_said) - strlen(d->save_said),
+                 "cannot come back: %s; the machine stands at that turn\n", d->k.tr.why);
+        control_pause_soon(&d->k);
+    }
 }
 
 void debug_close(struct debugger *d, int exit_code) {

@@ -29,6 +29,10 @@ struct debugger {
     int no_ack;
     int attached_once;
     int awaiting_stop;               /* gdb sent c or s and waits for the stop */
+    int monitor_waiting;             /* "monitor back|save" waits for its reply: the machine
+                                      * goes there first (MONITOR_GOES) */
+    char save_path[1024];            /* "monitor save FILE": saved at the next turn; "" none */
+    char save_said[1600];            /* ... and what came of it */
 
     enum view view;
 
@@ -53,7 +57,10 @@ struct monitor_out {
 };
 void say(struct monitor_out *out, const char *fmt, ...)
     __attribute__((format(LGSIM_PRINTF_FORMAT, 2, 3)));
+#define MONITOR_GOES 2   /* the command needs the machine to run (back, save): its reply
+                          * comes when it is there (monitor_arrived) */
 int monitor_command(struct debugger *d, const char *line, struct monitor_out *out);
+void monitor_arrived(struct debugger *d);
 void monitor_note_record(void *ctx, const struct trace_rec *r);
 /* An address a command takes: a number (0 to max), eip, esp, ebp, cr2 or a kernel symbol. */
 int monitor_address(struct debugger *d, const char *arg, uint64_t max, uint64_t *addr);
@@ -70,4 +77,6 @@ int stop_signal(const struct debugger *d);
 int stub_serve(struct debugger *d);
 int stub_next_packet(struct debugger *d);
 void stub_stop_reply(struct debugger *d);
+/* A monitor command's output as 'O' packets, then OK (E01: bad). */
+void stub_monitor_reply(struct debugger *d, struct monitor_out *out, int bad);
 #endif

@@ -139,6 +139,9 @@ int lguest_state_restore(struct lguest *lg, const uint8_t *in, size_t len);
 /* The pieces lguest_state_save() would copy, in order, without copying them (checkpoints
  * compare them with the last one's); how many, or -1. */
 int lguest_state_pieces(struct lguest *lg, const uint8_t **p, size_t *n, int max);
+/* The run was ended by a debugger going back in time (lguest_unwind()): the machine as it is
+ * must not be kept, saved or run on; the Launcher restores a checkpoint. */
+int lguest_unwound(const struct lguest *lg);
 /* FNV-1a 64 of the CPU's state and all of the machine's memory: equal hashes, same machine. */
 uint64_t lguest_machine_hash(struct lguest *lg);
 /* Which CPU engine and layout the bytes are for (a saved machine pins it). */

@@ -25,7 +25,9 @@ static void console_out(void *ctx, const uint8_t *bytes, uint32_t n) {
     if (n) status_console_output(l, bytes[n - 1]);
     for (uint32_t i = 0; i < n; i++) {
         rec_console(&l->rec, lguest_time(l->lg), bytes[i]);
+        if (l->console_bytes++ < l->console_shown) continue;   /* shown before going back */
         fputc(bytes[i], l->opt.console);
+        l->console_shown++;
     }
     if (n > 1 || bytes[0] == '\n') fflush(l->opt.console);
 }
