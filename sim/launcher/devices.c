@@ -25,7 +25,9 @@ static void console_out(void *ctx, const uint8_t *bytes, uint32_t n) {
     if (n) status_console_output(l, bytes[n - 1]);
     for (uint32_t i = 0; i < n; i++) {
         rec_console(&l->rec, lguest_time(l->lg), bytes[i]);
+        if (l->console_bytes++ < l->console_shown) continue;   /* shown before going back */
         fputc(bytes[i], l->opt.console);
+        l->console_shown++;
     }
     if (n > 1 || bytes[0] == '\n') fflush(l->opt.console);
 }
@@ -35,6 +37,11 @@ static void on_given(void *ctx, unsigned irq, const uint8_t *bytes, uint32_t len
     struct launcher *l = ctx;
     rec_frame(&l->rec, lguest_time(l->lg), irq, bytes, len);
     l->n_inputs++;
+}
+
+static void on_wrote(void *ctx, uint32_t gpa, uint32_t len) {
+    struct launcher *l = ctx;
+    lguest_wrote(l->lg, gpa, len);
 }
 
 static int add_device(struct launcher *l, const struct launcher_device *dev, char *err,
@@ -71,7 +78,7 @@ int devices_init(struct launcher *l, char *err, size_t errlen) {
     l->dev_env = (struct dev_env){ .ram = l->guest_base,
                                    .ram_size = l->mem, .ctx = l, .interrupt = on_interrupt,
                                    .fatal = on_fatal, .note = on_note, .eip = on_eip,
-                                   .given = on_given };
+                                   .given = on_given, .wrote = on_wrote };
     pci_bus_init(&l->pci, &l->dev_env, l->mem + DEVICE_PAGES * 0x1000);
     virtio_console_init(&l->console, &l->pci, console_out, l);
     for (int i = 0; i < l->opt.n_devices; i++)
