@@ -17,6 +17,7 @@ static void paused(void *ctx) {
 void control_resume(struct control *k) {
     k->stop_sig = 0;
     k->stop_info[0] = 0;
+    k->stop_note[0] = 0;
     k->fresh = 1;
     k->resume_eip = cpu_get(k->c, CPU_REG_EIP);
     k->step_irq = 0;
@@ -78,6 +79,8 @@ void control_open(struct control *k, struct lguest *lg, const struct symtab *sym
     lg->rec->tap_ctx = k;
     lg->delivery_watcher = delivered;
     lg->delivery_watcher_ctx = k;
+    lg->write_watcher = points_host_wrote;
+    lg->write_watcher_ctx = k;
 }
 
 void control_close(struct control *k) {
@@ -87,6 +90,7 @@ void control_close(struct control *k) {
     k->c->pause.on = 0;
     k->lg->rec->tap = NULL;
     k->lg->delivery_watcher = NULL;
+    k->lg->write_watcher = NULL;
 }
 
 /* --- how the machine goes on --- */

@@ -78,6 +78,8 @@ struct control {
     uint32_t until_nr;               /* UNTIL_HCALL: this number only; ~0: any */
     int until_hit;
     int watch_hit;
+    int host_watch_hit;              /* the Host wrote a watched Guest address: the stop comes
+                                      * at the Guest's next instruction (points.c) */
     struct point watch;              /* the watchpoint that hit, and the address touched */
     uint32_t watch_at;
 
@@ -85,6 +87,7 @@ struct control {
     enum control_stop stopped;
     int stop_sig;                    /* 0: nobody stopped it on purpose (gdb: the signal) */
     char stop_info[64];
+    char stop_note[200];             /* a line for the client to show with the stop, or "" */
     struct cpu_delivery last_delivery;   /* the latest delivery through the IDT */
     uint64_t n_deliveries;
 };
@@ -112,6 +115,8 @@ int points_add(struct control *k, int kind, uint32_t addr, uint32_t len);
 int points_remove(struct control *k, int kind, uint32_t addr, uint32_t len);
 void points_clear(struct control *k);
 void points_arm(struct control *k);     /* install the hooks this run needs */
+/* The Host wrote guest-physical [gpa, gpa + len) (lg->write_watcher). */
+void points_host_wrote(void *ctx, uint32_t gpa, uint32_t len, const char *writer);
 
 /* --- reading the machine --- */
 enum control_world control_world(struct control *k);

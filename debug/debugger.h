@@ -52,6 +52,11 @@ void say(struct monitor_out *out, const char *fmt, ...)
     __attribute__((format(LGSIM_PRINTF_FORMAT, 2, 3)));
 int monitor_command(struct debugger *d, const char *line, struct monitor_out *out);
 void monitor_note_record(void *ctx, const struct trace_rec *r);
+/* An address a command takes: a number (0 to max), eip, esp, ebp, cr2 or a kernel symbol. */
+int monitor_address(struct debugger *d, const char *arg, uint64_t max, uint64_t *addr);
+
+/* pt.c: "monitor pt [FROM TO]". */
+int monitor_pt(struct debugger *d, const char *arg, struct monitor_out *out);
 
 /* debug.c: accept a waiting debugger, or refuse it when one is attached. */
 void take_connections(struct debugger *d);

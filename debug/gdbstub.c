@@ -70,7 +70,13 @@ int stub_next_packet(struct debugger *d) {
     }
 }
 
+/* A stop may come with a line for gdb's console (what the Host wrote): an 'O' packet first. */
 void stub_stop_reply(struct debugger *d) {
+    if (d->k.stop_note[0]) {
+        char pkt[1 + 2 * sizeof(d->k.stop_note)] = "O";
+        hex_put(pkt + 1, d->k.stop_note, strlen(d->k.stop_note));
+        reply(d, pkt);
+    }
     char s[96];
     snprintf(s, sizeof(s), "T%02xthread:1;%s", d->k.stop_sig ? d->k.stop_sig : 5, d->k.stop_info);
     reply(d, s);

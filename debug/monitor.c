@@ -44,6 +44,9 @@ static void help(struct monitor_out *out) {
 "  walk ADDR             ADDR through the Guest's page table and the shadow, side by side;\n"
 "                        ADDR is a number (0x... or decimal), eip, esp, ebp or cr2 (the CPU's\n"
 "                        now), or a symbol of the guest kernel (lguest_data)\n"
+"  pt [FROM TO]          the Guest's page tables and the shadow over [FROM, TO) (all of it\n"
+"                        without), side by side: runs of pages mapped alike merged, flags\n"
+"                        P W U A D G PS (W and U as the directory entry allows them too)\n"
 "  trace [N]             the last N trace records (with --trace)\n"
 "  step-irqs on|off      whether a step goes into interrupts (on) or runs them through\n"
 "  host-writes on|off    whether gdb may write host memory outside the guest's (off: refused;\n"
@@ -181,8 +184,9 @@ static void show_gdt(struct debugger *d, struct monitor_out *out) {
     }
 }
 
-/* What "walk" takes: a number, a register the CPU holds now, or a guest kernel symbol. */
-static int walk_address(struct debugger *d, const char *arg, uint64_t *addr) {
+/* What "walk" and "pt" take: a number up to max, a register the CPU holds now, or a guest
+ * kernel symbol. */
+int monitor_address(struct debugger *d, const char *arg, uint64_t max, uint64_t *addr) {
     static const struct { const char *name; int reg; } regs[] = {
         { "eip", CPU_REG_EIP }, { "esp", CPU_REG_ESP }, { "ebp", CPU_REG_EBP },
         { "cr2", CPU_REG_CR2 },
@@ -198,7 +202,7 @@ static int walk_address(struct debugger *d, const char *arg, uint64_t *addr) {
         *addr = value;
         return 0;
     }
-    return number_parse(arg, 0, 0, 0xFFFFFFFFu, addr);
+    return number_parse(arg, 0, 0, max, addr);
 }
 
 static int walk_side_by_side(struct debugger *d, const char *arg, struct monitor_out *out) {
@@ -208,7 +212,7 @@ static int walk_side_by_side(struct debugger *d, const char *arg, struct monitor
                 "symbol\n");
         return -1;
     }
-    if (walk_address(d, arg, &addr)) {
+    if (monitor_address(d, arg, 0xFFFFFFFFu, &addr)) {
         say(out, "walk: bad address '%s' (walk ADDR: 0 to 0xffffffff, eip, esp, ebp, cr2 "
                 "or a kernel symbol)\n", arg);
         return -1;
@@ -275,6 +279,7 @@ int monitor_command(struct debugger *d, const char *line, struct monitor_out *ou
     else if (!strcmp(cmd, "idt")) show_idt(d, out);
     else if (!strcmp(cmd, "gdt")) show_gdt(d, out);
     else if (!strcmp(cmd, "walk")) return walk_side_by_side(d, arg, out);
+    else if (!strcmp(cmd, "pt")) return monitor_pt(d, arg, out);
     else if (!strcmp(cmd, "trace")) return trace(d, arg, out);
     else if (!strcmp(cmd, "step-irqs")) {
         if (!strcmp(arg, "off")) d->k.skip_irqs = 1;

@@ -11,7 +11,9 @@
  * covers every instruction, for as long as they are wanted.  Watchpoints are memory hooks: a
  * watched linear address is matched in whatever address space is current when the access is
  * made; they fire during the access, and the CPU stops before the next instruction, as an x86
- * data breakpoint does.
+ * data breakpoint does.  The Host's own writes into Guest memory (lguest_write(), 4.4's
+ * lgwrite(): lguest_data.cr2 on a reflected page fault, the trap frame it pushes) fire them
+ * too: see points_host_wrote().
  *
  * Each run gets exactly the hooks it needs: the every-instruction hook goes as soon as a run
  * needs it no more (a continue after a step, a detach), and with it its cost.  Hooks are
@@ -49,8 +51,15 @@ static void watch_report(struct control *k, uint32_t eip) {
     static const char *names[] = { "", "watch", "rwatch", "awatch" };
     char info[48];
     snprintf(info, sizeof(info), "%s:%x;", names[k->watch.kind], k->watch_at);
-    k->watch_hit = 0;
+    k->watch_hit = k->host_watch_hit = 0;
     stop(k, eip, CS_WATCH, info);
+}
+
+/* A watchpoint the Host's write hit stops the CPU at the Guest's next instruction, not at the
+ * host routine's or the Switcher's: gdb reads the watched Guest address in the address space
+ * the CPU is in, and only the Guest's has it. */
+static int host_watch_due(struct control *k) {
+    return k->host_watch_hit && cpu_cpl(k->c) != 0;
 }
 
 /* Before every instruction a hook covers. */
@@ -62,7 +71,7 @@ static void on_insn(void *ctx, uint32_t eip, uint32_t size) {
         k->fresh = 0;
         if (eip == k->resume_eip) return;
     }
-    if (k->watch_hit) { watch_report(k, eip); return; }
+    if (k->watch_hit || host_watch_due(k)) { watch_report(k, eip); return; }
     if (k->stepping) {
         if (k->step_irq && (eip != k->ret_eip || cpu_get(k->c, CPU_REG_CS) != k->ret_cs))
             return;
@@ -106,6 +115,50 @@ static void on_mem(void *ctx, int is_write, uint32_t paddr, int size) {
         k->watch_hit = 1;
         k->watch = *p;
         k->watch_at = p->addr;
+    }
+}
+
+/* Does the Guest's own page table put part of watchpoint p in guest-physical [gpa, gpa+len)? */
+static int watched_guest_physical(struct control *k, const struct point *p, uint32_t gpa,
+                                  uint32_t len) {
+    for (uint64_t la = p->addr; la < (uint64_t)p->addr + p->len;) {
+        uint64_t next = ((la | 0xFFFu) + 1 < (uint64_t)p->addr + p->len) ? (la | 0xFFFu) + 1 :
+                        (uint64_t)p->addr + p->len;
+        uint32_t pde, pte, at;
+        if (!guest_walk(k, (uint32_t)la, &pde, &pte, &at) && at < gpa + (uint64_t)len &&
+            gpa < at + (next - la))
+            return 1;
+        la = next;
+    }
+    return 0;
+}
+
+/* What the Host wrote where, for gdb's console and lgsim's stderr. */
+static void note_host_write(struct control *k, const struct point *p, uint32_t gpa,
+                            uint32_t len, const char *writer) {
+    char tag[160] = "";
+    if (k->symbols) symtab_tag(k->symbols, p->addr, tag, sizeof(tag));
+    snprintf(k->stop_note, sizeof(k->stop_note), "host wrote %u byte%s at guest-physical %#x "
+             "(watchpoint %#x%s) in %s\n", len, len == 1 ? "" : "s", gpa, p->addr, tag, writer);
+    fprintf(stderr, "lgsim: gdb: %s", k->stop_note);
+}
+
+/* The Host wrote guest-physical [gpa, gpa + len) (lg->write_watcher): a write or access
+ * watchpoint on a Guest address its own page table maps there fires.  The first such write
+ * since the last stop is the one reported. */
+void points_host_wrote(void *ctx, uint32_t gpa, uint32_t len, const char *writer) {
+    struct control *k = ctx;
+    if (!k->attached || k->watch_hit || k->host_watch_hit) return;
+    for (int i = 0; i < k->n_pt; i++) {
+        struct point *p = &k->pt[i];
+        if ((p->kind != PT_WRITE && p->kind != PT_ACCESS) ||
+            !watched_guest_physical(k, p, gpa, len))
+            continue;
+        k->host_watch_hit = 1;
+        k->watch = *p;
+        k->watch_at = p->addr;
+        note_host_write(k, p, gpa, len, writer);
+        return;
     }
 }
 
@@ -175,6 +228,6 @@ void points_clear(struct control *k) {
     k->stepping = k->step_irq = 0;
     k->budget = 0;
     k->until = UNTIL_NONE;
-    k->until_hit = k->watch_hit = 0;
+    k->until_hit = k->watch_hit = k->host_watch_hit = 0;
     points_arm(k);
 }

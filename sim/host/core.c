@@ -44,8 +44,9 @@ int lguest_read(struct lguest *lg, uint32_t gpa, void *buf, uint32_t len) {
     return 0;
 }
 
-/* 4.4 __lgwrite(). */
-int lguest_write(struct lguest *lg, uint32_t gpa, const void *buf, uint32_t len) {
+/* 4.4 __lgwrite(); a debugger's watchpoints hear of it. */
+int lguest_write_by(struct lguest *lg, uint32_t gpa, const void *buf, uint32_t len,
+                    const char *writer) {
     uint8_t *p = shadow_guest_ptr(&lg->shadow, gpa, len);
     if (!p) {
         kill_guest(lg, "bad write address %#x len %u", gpa, len);
@@ -53,6 +54,7 @@ int lguest_write(struct lguest *lg, uint32_t gpa, const void *buf, uint32_t len)
     }
     memcpy(p, buf, len);
     cpu_host_wrote(&lg->cpu, p, len);   /* a store, as far as code there is concerned */
+    if (lg->write_watcher) lg->write_watcher(lg->write_watcher_ctx, gpa, len, writer);
     return 0;
 }
 
@@ -64,10 +66,10 @@ int lguest_data_get(struct lguest *lg, uint32_t off, uint32_t *v) {
     return 0;
 }
 
-void lguest_data_put(struct lguest *lg, uint32_t off, uint32_t v) {
+void lguest_data_put_by(struct lguest *lg, uint32_t off, uint32_t v, const char *writer) {
     uint8_t b[4];
     put_le32(b, v);
-    if (lg->initialized) lguest_write(lg, lg->lguest_data + off, b, 4);
+    if (lg->initialized) lguest_write_by(lg, lg->lguest_data + off, b, 4, writer);
 }
 
 /* Up to max bytes at guest-virtual eip through the Guest's tables; how many could be read. */

@@ -83,15 +83,23 @@ struct lguest {
     /* A debugger (debug/) is told of every delivery through the IDT; NULL without --gdb. */
     void (*delivery_watcher)(void *ctx, const struct cpu_delivery *d);
     void *delivery_watcher_ctx;
+    /* And of every Host write into Guest memory (lguest_write), with the name of the function
+     * that made it: a watchpoint fires on what the Host writes too; NULL without --gdb. */
+    void (*write_watcher)(void *ctx, uint32_t gpa, uint32_t len, const char *writer);
+    void *write_watcher_ctx;
 };
 
 /* core.c: the run loop, a Guest's death, and every Host access to Guest memory. */
 enum lguest_stop run_guest(struct lguest *lg);
 void kill_guest(struct lguest *lg, const char *fmt, ...);
 int lguest_read(struct lguest *lg, uint32_t gpa, void *buf, uint32_t len);
-int lguest_write(struct lguest *lg, uint32_t gpa, const void *buf, uint32_t len);
 int lguest_data_get(struct lguest *lg, uint32_t off, uint32_t *v);
-void lguest_data_put(struct lguest *lg, uint32_t off, uint32_t v);
+/* A Host write names its writer (lg->write_watcher): these pass the calling function's. */
+#define lguest_write(lg, gpa, buf, len) lguest_write_by(lg, gpa, buf, len, __func__)
+#define lguest_data_put(lg, off, v) lguest_data_put_by(lg, off, v, __func__)
+int lguest_write_by(struct lguest *lg, uint32_t gpa, const void *buf, uint32_t len,
+                    const char *writer);
+void lguest_data_put_by(struct lguest *lg, uint32_t off, uint32_t v, const char *writer);
 uint32_t guest_fetch(struct lguest *lg, uint32_t eip, uint8_t *buf, uint32_t max);
 uint8_t *guest_regs(struct lguest *lg);
 uint32_t reg_get(struct lguest *lg, int off);

@@ -55,6 +55,8 @@ static void restore_fields(struct lguest *lg, const uint8_t *saved) {
     lg->host_snapshot = keep.host_snapshot;
     lg->delivery_watcher = keep.delivery_watcher;
     lg->delivery_watcher_ctx = keep.delivery_watcher_ctx;
+    lg->write_watcher = keep.write_watcher;
+    lg->write_watcher_ctx = keep.write_watcher_ctx;
     /* Symbol names of a world switch being recorded point into the Switcher image: this
      * Host's own (the same image, so the same names). */
     struct rec_switch *to[2] = { &lg->entering, &lg->leaving };

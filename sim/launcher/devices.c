@@ -22,6 +22,7 @@ static void on_note(void *ctx, unsigned what, uint32_t addr, uint32_t size, uint
  * and after each virtio buffer (a shell prompt has no line end). */
 static void console_out(void *ctx, const uint8_t *bytes, uint32_t n) {
     struct launcher *l = ctx;
+    if (n) status_console_output(l, bytes[n - 1]);
     for (uint32_t i = 0; i < n; i++) {
         rec_console(&l->rec, lguest_time(l->lg), bytes[i]);
         fputc(bytes[i], l->opt.console);

@@ -65,6 +65,7 @@ struct launcher_options {
     int (*console_read)(void *ctx, uint8_t *buf, uint32_t cap, int timeout_ms);
     void *console_read_ctx;
     int console_read_tty;
+    int status_line;              /* keep a status line on stderr if it is a terminal (status.c) */
 };
 
 struct launcher {
@@ -113,6 +114,11 @@ struct launcher {
     char dead_reason[300];
     int stop_report;              /* the Launcher stopped a Guest still alive (signal, time,
                                    * idle): say where it was */
+    struct status_line {          /* the line a long run keeps on a terminal (status.c) */
+        int on, stdout_tty, console_at_line_start;
+        unsigned columns, shown;  /* room for it; how wide it is on screen now (0: not there) */
+        uint64_t start_ms, due_ms, since_ms, since_switches;
+    } status;
     uint64_t n_gp_emulated;
     int host_checked;             /* the containment check ran and found nothing */
     uint32_t host_compared;       /* ... in this many bytes */
@@ -239,6 +245,14 @@ void machine_file_free(struct saved_machine *m);
 
 /* disk_tool.c: lgsim disk commit|info (argv[0] is "disk"); the exit status. */
 int disk_tool(int argc, char **argv);
+
+/* status.c: the status line, at the Launcher's turns; erased before any other line on stderr
+ * (status_erase) and before the Guest's output when stdout is the same terminal. */
+void status_start(struct launcher *l);
+int status_wants_turns(const struct launcher *l);
+void status_tick(struct launcher *l);
+void status_erase(struct launcher *l);
+void status_console_output(struct launcher *l, uint8_t last);
 
 /* summary.c and diagnose.c: what happened, for people. */
 void launcher_summary(struct launcher *l, FILE *f);

@@ -56,6 +56,9 @@ static void usage(FILE *f) {
 "  --gdb-step-over-irqs a debugger's single step runs interrupts through instead of into\n"
 "  --stats              print a summary when the guest stops (switches, hypercalls,\n"
 "                       faults, interrupts, virtual time)\n"
+"  -q, --quiet          no status line, and no summary unless --stats asks for one (the\n"
+"                       demo prints one otherwise); errors and the guest's output stay\n"
+""
 "  --ui                 run the guest under the lguest microscope's window: pause, step,\n"
 "                       run to the next world switch, page fault or hypercall (? lists\n"
 "                       the keys); lgsim --ui alone runs the teaching guest\n"
@@ -63,6 +66,11 @@ static void usage(FILE *f) {
 "  --ui-size=WxH, --ui-scale=F, --ui-font=FILE   the window's size, text size and font\n"
 "  --version            lgsim's version\n"
 "  -h, --help           this text\n"
+"\n"
+"While a run lasts longer than a second and stderr is a terminal, a status line there\n"
+"says the virtual time, world switches per second and where the guest is (eip, symbol,\n"
+"ring); it is redrawn in place, erased before any other line and at the end, and is never\n"
+"on stdout or in a trace (not with -v, --gdb, --ui or --trace-switches to stderr).\n"
 "\n"
 "Options may come before, between or after MEM and KERNEL, as lguest's getopt_long allows;\n"
 "everything after \"--\" is MEM, KERNEL or a kernel argument.\n"
@@ -309,7 +317,7 @@ struct cli {
     struct launcher_options opt;
     struct debug_options dbg;
     struct ui_live_options ui;
-    int stats, gdb, live_ui;
+    int stats, gdb, live_ui, quiet;
     const char *initrd_path;
     char **pos;                  /* MEM, KERNEL and the kernel's arguments, in order */
     int npos;
@@ -417,6 +425,7 @@ static int take_option(struct cli *c, int argc, char **argv, int *i) {
     else if (!strcmp(a, "--trace-switches") || !strncmp(a, "--trace-switches=", 17))
         return take_trace_switches(c, a);
     else if (!strcmp(a, "--stats")) c->stats = 1;
+    else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) c->quiet = 1;
     else if (!strcmp(a, "--no-reboot")) c->opt.no_reboot = 1;
     else if (!strcmp(a, "--ui")) {
         if (ui_live_unavailable()) {
@@ -498,6 +507,9 @@ static int check_options(struct cli *c, const char *program) {
         fprintf(stderr, "lgsim: the --ui-... options need --ui\n");
         return -1;
     }
+    /* The status line: only where nothing else keeps writing lines to stderr. */
+    o->status_line = !c->quiet && !c->gdb && !c->live_ui && !o->verbose &&
+                     !(o->trace_switches && o->trace_file == stderr);
     c->dbg.switcher_obj = o->switcher_name ? o->switcher_name :
         beside_program(program, "../switcher-model/switcher.o", sw_path, sizeof(sw_path));
     c->dbg.host_elf = beside_program(program, "host.elf", host_path, sizeof(host_path));
@@ -541,7 +553,7 @@ static void take_ui(struct cli *c, const char *kernel_path) {
     ui_for_run = &c->ui;
 }
 
-/* No arguments: the built-in demo, which always ends with its summary. */
+/* No arguments: the built-in demo, which ends with its summary (unless --quiet). */
 static int run_demo(struct cli *c, const char *program) {
     c->opt.mem_mb = 64;
     c->opt.kernel = lgsim_demo_guest;
@@ -551,7 +563,7 @@ static int run_demo(struct cli *c, const char *program) {
     if (!c->opt.max_ns) c->opt.max_ns = 10000000000ull;
     c->opt.options_text = options_text(&c->opt);
     take_ui(c, NULL);
-    return run(&c->opt, 1, c->gdb ? &c->dbg : NULL);
+    return run(&c->opt, c->stats || !c->quiet, c->gdb ? &c->dbg : NULL);
 }
 
 /* MEM KERNEL [kernel args...], as lguest's launcher takes them. */
@@ -590,7 +602,8 @@ static int watches_only(const char *a, int *takes_next) {
                                       "--restore=", "--replay=" };
     *takes_next = !strcmp(a, "--trace") || !strncmp(a, "--save-at=", 10) ||
                   !strcmp(a, "--restore") || !strcmp(a, "--replay");
-    if (*takes_next || !strcmp(a, "--stats") || !strcmp(a, "-v") || !strcmp(a, "--verbose"))
+    if (*takes_next || !strcmp(a, "--stats") || !strcmp(a, "-v") || !strcmp(a, "--verbose") ||
+        !strcmp(a, "-q") || !strcmp(a, "--quiet"))
         return 1;
     for (size_t i = 0; i < sizeof(eq) / sizeof(eq[0]); i++)
         if (!strncmp(a, eq[i], strlen(eq[i]))) return 1;

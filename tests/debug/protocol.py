@@ -229,6 +229,15 @@ def monitor_numbers(lgsim, kernel, work):
     refused(c, "nonsense", "unknown monitor command 'nonsense' (monitor help lists them)")
     refused(c, "view nowhere", "unknown view 'nowhere'")
     refused(c, "until later", "until what?")
+    refused(c, "pt 1", "pt: 'pt' alone, or 'pt FROM TO' (two addresses), not '1'")
+    refused(c, "pt 1 2 3", "pt: 'pt' alone, or 'pt FROM TO' (two addresses), not '1 2 3'")
+    refused(c, "pt junk 7", "pt: bad address in 'junk 7'")
+    refused(c, "pt 0 0x100000001", "pt: bad address in '0 0x100000001'")
+    refused(c, "pt 5 4", "pt: FROM 0x5 is not below TO 0x4")
+    pt = monitor(c, "pt")
+    check(pt.startswith("page tables from 0 to 0x100000000: the Guest's own (none yet: the "
+                        "Host treats the Guest as identity-mapped)"),
+          "monitor pt before the Guest's first page table says it has none")
     check(monitor_reply(c, "help")[1] == b"OK" and "lgsim monitor commands" in monitor(c, "help"),
           "monitor help is served")
     check(monitor(c, "walk eip").startswith("linear 0x10000: directory index 0, table index 16"),

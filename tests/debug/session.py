@@ -7,7 +7,8 @@ KERNEL may be env:NAME: the kernel named by that environment variable (a real Li
 vmlinux); the test is skipped (77) when it is unset.
 
 GDBSCRIPT is a gdb command file; @PORT@, @SWITCHER@, @KERNEL@ and @GDBINIT@ are replaced.
-EXPECT holds one regular expression per line that gdb's output must match, in order.
+EXPECT holds one regular expression per line that gdb's output must match, in order; a line
+that ends in " \\" goes on with the next, and the two must match consecutive lines.
 The debugged run's binary trace must equal an undebugged run's, byte for byte, and none of the
 debugger's hooks may run once it has detached (lgsim's closing count on stderr).
 Exit 77 (skipped) when gdb is not installed.
@@ -21,6 +22,19 @@ def lgsim_port(proc):
     if not m:
         sys.exit("no port in lgsim's first line: %r" % line)
     return m.group(1)
+
+def expectations(path):
+    """The expected regular expressions, with continued lines joined by a newline."""
+    wants, joined = [], ""
+    for l in open(path).read().splitlines():
+        if not l or l.startswith("#"):
+            continue
+        if l.endswith(" \\"):
+            joined += l[:-2] + "\n"
+            continue
+        wants.append(joined + l)
+        joined = ""
+    return wants
 
 def main():
     lgsim, script, expect, kernel, switcher, work = sys.argv[1:7]
@@ -62,7 +76,7 @@ def main():
         sys.exit("lgsim did not finish after gdb detached")
     print(out)
     pos = 0
-    for want in [l for l in open(expect).read().splitlines() if l and not l.startswith("#")]:
+    for want in expectations(expect):
         m = re.compile(want, re.M).search(out, pos)
         if not m:
             sys.exit("FAIL: gdb output lacks (after offset %d): %s" % (pos, want))
