@@ -158,6 +158,10 @@ uint32_t control_console_pending(struct control *k, char *buf, uint32_t cap) {
     return n;
 }
 
+uint64_t control_records(struct control *k) {
+    return k->lg->rec->w ? k->lg->rec->w->n_records : 0;
+}
+
 int control_guest_ring(struct control *k) {
     return (int)(le32(guest_regs(k->lg) + LGUEST_REGS_cs) & 3);
 }

@@ -211,6 +211,8 @@ const char *control_world_name(enum control_world w);
 /* What the guest printed since its last full line (the recorder holds it until the newline):
  * up to cap bytes into buf, how many. */
 uint32_t control_console_pending(struct control *k, char *buf, uint32_t cap);
+/* How many trace records the run has written so far (it goes back with the machine). */
+uint64_t control_records(struct control *k);
 /* The ring the guest's saved registers (struct lguest_regs) hold: where it left, or goes. */
 int control_guest_ring(struct control *k);
 /* The symbol at eip in the world the CPU is in (Switcher, host routine, guest kernel). */
