@@ -9,13 +9,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /*
  * The window is a client of the machine-control interface, as gdb is: the CPU stops between
  * two instructions and calls on_paused(); the window shows the machine, takes keys (or the
  * script's next lines) until one of them says how the machine goes on, and returns.  Nothing
  * here runs per instruction: while the machine runs, it stops for a frame every so many
- * instructions (a chosen speed) or when a timer asks (as fast as it goes: about 60 frames a
+ * instructions (a chosen speed) or when a timer asks (as fast as it goes: about 30 frames a
  * second), and cpu/pause.c makes those stops invisible to the guest, so the trace is the one a
  * run without the window writes.
  *
@@ -26,9 +27,12 @@
 
 #define FRAME_MS 33               /* 30 frames a second */
 #define TICK_MS 4                /* the timer looks this often whether a frame is due */
-/* The machine runs at least this many times as long as the last frame took to make: it keeps
- * at least 4/5 of the time however slow drawing is (then frames come less often). */
-#define RUN_PER_FRAME 4
+/* The machine runs at least this many times as long as the last frame took to make, in CPU
+ * time: it keeps at least 6/7 of the CPU however slow drawing is (then frames come less
+ * often).  CPU time, not wall time: on a busy machine a frame, short, runs in one go, while
+ * the machine's run is shared with everything else, so a wall-clock share would hand the
+ * frames far more of the CPU than their share of the wall clock. */
+#define RUN_PER_FRAME 6
 
 struct ui_live {
     struct ui_session s;
@@ -39,7 +43,9 @@ struct ui_live {
     int script_rc;
     atomic_int free_running;     /* running as fast as it goes: the timer asks for frames */
     atomic_uint frame_due;       /* SDL_GetTicks() at which the next frame is asked for */
+    _Atomic long long cpu_due;   /* and the process's clock() before which it is not */
     Uint64 frame_started;        /* when the current stop for a frame began */
+    clock_t frame_cpu;           /* clock() then */
     double frame_seconds;        /* wall time spent in frames while running */
     SDL_TimerID timer;
     enum ui_action asked;        /* what the machine was last sent to do */
@@ -212,7 +218,8 @@ static void on_record(void *ctx, const struct trace_rec *r) {
 
 static Uint32 frame_tick(Uint32 interval, void *ctx) {
     struct ui_live *u = ctx;
-    if (atomic_load(&u->free_running) && (int32_t)(SDL_GetTicks() - atomic_load(&u->frame_due)) >= 0)
+    if (atomic_load(&u->free_running) && (int32_t)(SDL_GetTicks() - atomic_load(&u->frame_due)) >= 0 &&
+        (long long)clock() >= atomic_load(&u->cpu_due))
         control_pause_soon(&u->k);
     return interval;
 }
@@ -237,14 +244,15 @@ static void go_running(struct ui_live *u) {
     } else {
         control_continue(&u->k);
     }
-    /* The next frame FRAME_MS after this one began, but not before the machine has run
-     * RUN_PER_FRAME times as long as this frame took. */
+    /* The next frame FRAME_MS after this one began, but not before the machine has used
+     * RUN_PER_FRAME times the CPU time this frame took. */
     double took = u->frame_started ? seconds_since(u->frame_started) : 0;
+    clock_t now = clock(), cpu = u->frame_started && now >= u->frame_cpu ? now - u->frame_cpu : 0;
     if (u->frame_started) u->frame_seconds += took;
     u->frame_started = 0;
-    Uint32 took_ms = (Uint32)(took * 1000), least = took_ms * RUN_PER_FRAME;
-    Uint32 wait = took_ms < FRAME_MS ? FRAME_MS - took_ms : 0;
-    atomic_store(&u->frame_due, SDL_GetTicks() + (wait > least ? wait : least));
+    Uint32 took_ms = (Uint32)(took * 1000);
+    atomic_store(&u->frame_due, SDL_GetTicks() + (took_ms < FRAME_MS ? FRAME_MS - took_ms : 0));
+    atomic_store(&u->cpu_due, (long long)now + (long long)cpu * RUN_PER_FRAME);
     atomic_store(&u->free_running, !L->speed && (!u->scripted || u->timer_frames));
     if (u->timer_frames && !u->timer && !SDL_InitSubSystem(SDL_INIT_TIMER))
         u->timer = SDL_AddTimer(TICK_MS, frame_tick, u);
@@ -436,7 +444,10 @@ static void on_paused(void *ctx) {
     struct ui_live *u = ctx;
     struct ui_live_now *L = &u->s.m.live;
     ran(u);
-    if (L->running) u->frame_started = SDL_GetPerformanceCounter();
+    if (L->running) {
+        u->frame_started = SDL_GetPerformanceCounter();
+        u->frame_cpu = clock();
+    }
     snapshot(u);
     if (guide(u)) return;
     if (L->running && (u->sc.done || frame(u))) {
