@@ -58,14 +58,18 @@ static void start(const char *trace) {
     if (err[0]) fprintf(stderr, "  (%s)\n", err);
 }
 
-static int finish(void) {
+/* The run to its end; k, when given, is closed before the machine it controls is freed. */
+static int finish_closing(struct control *k) {
     char err[300] = "";
     int code = launcher_run(&L);
+    if (k) control_close(k);
     CHECK_EQ(launcher_close_trace(&L, err, sizeof(err)), 0);
     fclose(L.opt.console);
     launcher_free(&L);
     return code;
 }
+
+static int finish(void) { return finish_closing(NULL); }
 
 static void note_point(void) {
     uint32_t eip = cpu_get(K.c, CPU_REG_EIP);
@@ -162,8 +166,7 @@ static void forward_and_back(void) {
     K.attached = 1;
     L.travel = travel;
     control_pause_soon(&K);   /* the first block pauses: the first stop */
-    CHECK_EQ(finish(), 0);    /* the demo powers off */
-    control_close(&K);
+    CHECK_EQ(finish_closing(&K), 0);    /* the demo powers off */
     int sw = 0, rt = 0;
     for (int i = 0; i < n_points; i++) sw += in_switcher[i], rt += in_round_trip[i];
     printf("travel: %d stops over %llu instructions, %d in the Switcher, %d in a page-fault "
