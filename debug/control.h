@@ -21,6 +21,7 @@
 struct lguest;
 
 #define CONTROL_MAX_POINTS 32
+#define CONTROL_GOING_EVERY 65536u
 
 enum point_kind { PT_EXEC, PT_WRITE, PT_READ, PT_ACCESS };
 struct point { int kind; uint32_t addr, len; };
@@ -145,6 +146,9 @@ struct control {
     uint64_t n_deliveries;
 
     const struct control_checkpoints *cps;   /* NULL: no going back */
+    /* NULL, or the client's: going back has run another CONTROL_GOING_EVERY instructions (a
+     * client waiting for it keeps its peer from giving up on a long way back) */
+    void (*going)(void *client_ctx);
     struct control_travel tr;
 };
 

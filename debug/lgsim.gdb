@@ -62,6 +62,6 @@ define lgsim-back-to
   maintenance flush register-cache
 end
 document lgsim-back-to
-Go back to the N-th last world switch, page fault or hypercall (lgsim's "monitor back switch|pf|hcall N"),
-and read the registers again.
+Go back to the N-th last world switch, page fault or hypercall (lgsim's
+"monitor back switch|pf|hcall N"), and read the registers again.
 end

@@ -208,7 +208,7 @@ static void measure_insn(struct control *k, uint32_t eip) {
 void travel_insn(struct control *k, uint32_t eip) {
     struct control_travel *t = &k->tr;
     if (t->done) return;   /* stopped already; the CPU is on its way out */
-    t->n_insns++;
+    if (!(++t->n_insns % CONTROL_GOING_EVERY) && k->going) k->going(k->client.ctx);
     if (t->phase == TR_TURN) return;   /* on to the turn: nothing stops it */
     if (t->phase == TR_MEASURE) {
         measure_insn(k, eip);
