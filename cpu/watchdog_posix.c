@@ -1,4 +1,4 @@
-/* watchdog_posix.c - watchdog.h on POSIX threads (a Windows one would sit next to it). */
+/* watchdog_posix.c - watchdog.h on POSIX threads (watchdog_win32.c is the Windows one). */
 #define _POSIX_C_SOURCE 200809L   /* clock_gettime */
 #include "cpu/watchdog.h"
 #include <pthread.h>

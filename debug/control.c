@@ -9,14 +9,17 @@
  * then the hooks the run it asked for needs. */
 static void paused(void *ctx) {
     struct control *k = ctx;
+    if (k->tr.phase != TR_IDLE && !travel_paused(k)) return;   /* a pass goes on, or the next */
     if (!k->stop_sig) k->stopped = CS_ATTENTION;
     if (k->client.paused) k->client.paused(k->client.ctx);
     control_resume(k);
 }
 
 void control_resume(struct control *k) {
+    if (k->tr.phase == TR_IDLE) k->tr.here_known = 0;   /* on forward: where is not counted */
     k->stop_sig = 0;
     k->stop_info[0] = 0;
+    k->stop_note[0] = 0;
     k->fresh = 1;
     k->resume_eip = cpu_get(k->c, CPU_REG_EIP);
     k->step_irq = 0;
@@ -78,6 +81,8 @@ void control_open(struct control *k, struct lguest *lg, const struct symtab *sym
     lg->rec->tap_ctx = k;
     lg->delivery_watcher = delivered;
     lg->delivery_watcher_ctx = k;
+    lg->write_watcher = points_host_wrote;
+    lg->write_watcher_ctx = k;
 }
 
 void control_close(struct control *k) {
@@ -87,6 +92,7 @@ void control_close(struct control *k) {
     k->c->pause.on = 0;
     k->lg->rec->tap = NULL;
     k->lg->delivery_watcher = NULL;
+    k->lg->write_watcher = NULL;
 }
 
 /* --- how the machine goes on --- */

@@ -44,7 +44,14 @@ static void help(struct monitor_out *out) {
 "  walk ADDR             ADDR through the Guest's page table and the shadow, side by side;\n"
 "                        ADDR is a number (0x... or decimal), eip, esp, ebp or cr2 (the CPU's\n"
 "                        now), or a symbol of the guest kernel (lguest_data)\n"
+"  pt [FROM TO]          the Guest's page tables and the shadow over [FROM, TO) (all of it\n"
+"                        without), side by side: runs of pages mapped alike merged, flags\n"
+"                        P W U A D G PS (W and U as the directory entry allows them too)\n"
 "  trace [N]             the last N trace records (with --trace)\n"
+"  back [N]              go N instructions back (1); gdb then needs\n"
+"                        'maintenance flush register-cache' (lgsim-back N does both)\n"
+"  save FILE             save the machine at the next turn of the Launcher, for\n"
+"                        lgsim --restore=FILE, and come back here\n"
 "  step-irqs on|off      whether a step goes into interrupts (on) or runs them through\n"
 "  host-writes on|off    whether gdb may write host memory outside the guest's (off: refused;\n"
 "                        on: the containment check at exit names the debugger as writer)\n");
@@ -181,8 +188,9 @@ static void show_gdt(struct debugger *d, struct monitor_out *out) {
     }
 }
 
-/* What "walk" takes: a number, a register the CPU holds now, or a guest kernel symbol. */
-static int walk_address(struct debugger *d, const char *arg, uint64_t *addr) {
+/* What "walk" and "pt" take: a number up to max, a register the CPU holds now, or a guest
+ * kernel symbol. */
+int monitor_address(struct debugger *d, const char *arg, uint64_t max, uint64_t *addr) {
     static const struct { const char *name; int reg; } regs[] = {
         { "eip", CPU_REG_EIP }, { "esp", CPU_REG_ESP }, { "ebp", CPU_REG_EBP },
         { "cr2", CPU_REG_CR2 },
@@ -198,7 +206,7 @@ static int walk_address(struct debugger *d, const char *arg, uint64_t *addr) {
         *addr = value;
         return 0;
     }
-    return number_parse(arg, 0, 0, 0xFFFFFFFFu, addr);
+    return number_parse(arg, 0, 0, max, addr);
 }
 
 static int walk_side_by_side(struct debugger *d, const char *arg, struct monitor_out *out) {
@@ -208,7 +216,7 @@ static int walk_side_by_side(struct debugger *d, const char *arg, struct monitor
                 "symbol\n");
         return -1;
     }
-    if (walk_address(d, arg, &addr)) {
+    if (monitor_address(d, arg, 0xFFFFFFFFu, &addr)) {
         say(out, "walk: bad address '%s' (walk ADDR: 0 to 0xffffffff, eip, esp, ebp, cr2 "
                 "or a kernel symbol)\n", arg);
         return -1;
@@ -262,6 +270,47 @@ static int trace(struct debugger *d, const char *arg, struct monitor_out *out) {
     return 0;
 }
 
+/* "back [N]": N instructions back (1 if not said); the reply comes from there. */
+static int back(struct debugger *d, const char *arg, struct monitor_out *out) {
+    uint64_t n = 1;
+    if (*arg && number_parse(arg, 0, 1, UINT64_MAX, &n)) {
+        say(out, "back: bad number '%s' (back N: N instructions, at least 1)\n", arg);
+        return -1;
+    }
+    int r = control_back(&d->k, n);
+    if (r < 0) say(out, "cannot go back: %s\n", d->k.tr.why);
+    if (r == 0) say(out, "at the start of what can be gone back to\n");
+    d->save_said[0] = 0;
+    return r > 0 ? MONITOR_GOES : r;
+}
+
+/* "save FILE": the machine into FILE at the next turn of the Launcher (where the machine is
+ * whole between two runs, as --save-at saves it), then back here. */
+static int save(struct debugger *d, const char *arg, struct monitor_out *out) {
+    if (!*arg || strlen(arg) >= sizeof(d->save_path)) {
+        say(out, "save FILE: the file a later lgsim --restore=FILE goes on from\n");
+        return -1;
+    }
+    if (control_to_turn(&d->k) < 0) {
+        say(out, "cannot save: %s\n", d->k.tr.why);
+        return -1;
+    }
+    snprintf(d->save_path, sizeof(d->save_path), "%s", arg);
+    d->save_said[0] = 0;
+    return MONITOR_GOES;
+}
+
+void monitor_arrived(struct debugger *d) {
+    struct monitor_out out = { 0 };
+    if (d->save_said[0]) say(&out, "%s", d->save_said);
+    else say(&out, "now %llu instructions after checkpoint %d (%.6f ms)%s\n",
+             (unsigned long long)d->k.tr.here_n, d->k.tr.here_cp,
+             d->k.cps->time(d->k.cps->ctx, d->k.tr.here_cp) / 1e6,
+             strstr(d->k.stop_info, "replaylog") ? ": the start of what can be gone back to" : "");
+    where(d, &out);
+    stub_monitor_reply(d, &out, 0);
+}
+
 int monitor_command(struct debugger *d, const char *line, struct monitor_out *out) {
     char cmd[32] = "";
     int used = 0;
@@ -275,7 +324,10 @@ int monitor_command(struct debugger *d, const char *line, struct monitor_out *ou
     else if (!strcmp(cmd, "idt")) show_idt(d, out);
     else if (!strcmp(cmd, "gdt")) show_gdt(d, out);
     else if (!strcmp(cmd, "walk")) return walk_side_by_side(d, arg, out);
+    else if (!strcmp(cmd, "pt")) return monitor_pt(d, arg, out);
     else if (!strcmp(cmd, "trace")) return trace(d, arg, out);
+    else if (!strcmp(cmd, "back")) return back(d, arg, out);
+    else if (!strcmp(cmd, "save")) return save(d, arg, out);
     else if (!strcmp(cmd, "step-irqs")) {
         if (!strcmp(arg, "off")) d->k.skip_irqs = 1;
         else if (!strcmp(arg, "on")) d->k.skip_irqs = 0;

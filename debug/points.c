@@ -11,7 +11,9 @@
  * covers every instruction, for as long as they are wanted.  Watchpoints are memory hooks: a
  * watched linear address is matched in whatever address space is current when the access is
  * made; they fire during the access, and the CPU stops before the next instruction, as an x86
- * data breakpoint does.
+ * data breakpoint does.  The Host's own writes into Guest memory (lguest_write(), 4.4's
+ * lgwrite(): lguest_data.cr2 on a reflected page fault, the trap frame it pushes) fire them
+ * too: see points_host_wrote().
  *
  * Each run gets exactly the hooks it needs: the every-instruction hook goes as soon as a run
  * needs it no more (a continue after a step, a detach), and with it its cost.  Hooks are
@@ -34,7 +36,7 @@ static void stop(struct control *k, uint32_t eip, enum control_stop why, const c
     cpu_pause_now(k->c, eip);
 }
 
-static int is_breakpoint(struct control *k, uint32_t eip) {
+int points_is_breakpoint(struct control *k, uint32_t eip) {
     for (int i = 0; i < k->n_pt; i++)
         if (k->pt[i].kind == PT_EXEC && k->pt[i].addr == eip) return 1;
     return 0;
@@ -49,8 +51,15 @@ static void watch_report(struct control *k, uint32_t eip) {
     static const char *names[] = { "", "watch", "rwatch", "awatch" };
     char info[48];
     snprintf(info, sizeof(info), "%s:%x;", names[k->watch.kind], k->watch_at);
-    k->watch_hit = 0;
+    k->watch_hit = k->host_watch_hit = 0;
     stop(k, eip, CS_WATCH, info);
+}
+
+/* A watchpoint the Host's write hit stops the CPU at the Guest's next instruction, not at the
+ * host routine's or the Switcher's: gdb reads the watched Guest address in the address space
+ * the CPU is in, and only the Guest's has it. */
+static int host_watch_due(struct control *k) {
+    return k->host_watch_hit && cpu_cpl(k->c) != 0;
 }
 
 /* Before every instruction a hook covers. */
@@ -58,11 +67,15 @@ static void on_insn(void *ctx, uint32_t eip, uint32_t size) {
     struct control *k = ctx;
     k->n_hook_calls++;
     if (!k->attached) k->n_hook_calls_alone++;
+    if (k->tr.phase != TR_IDLE) {   /* going back: a pass counts and looks (travel.c) */
+        travel_insn(k, eip);
+        return;
+    }
     if (k->fresh) {   /* the instruction the run resumed at runs first, whatever is set there */
         k->fresh = 0;
         if (eip == k->resume_eip) return;
     }
-    if (k->watch_hit) { watch_report(k, eip); return; }
+    if (k->watch_hit || host_watch_due(k)) { watch_report(k, eip); return; }
     if (k->stepping) {
         if (k->step_irq && (eip != k->ret_eip || cpu_get(k->c, CPU_REG_CS) != k->ret_cs))
             return;
@@ -79,7 +92,7 @@ static void on_insn(void *ctx, uint32_t eip, uint32_t size) {
         stop(k, eip, CS_UNTIL, "");
         return;
     }
-    if (is_breakpoint(k, eip)) stop(k, eip, CS_BREAKPOINT, "");
+    if (points_is_breakpoint(k, eip)) stop(k, eip, CS_BREAKPOINT, "");
 }
 
 /* Unicorn reports the physical address of an access: the watched linear address is translated
@@ -109,6 +122,49 @@ static void on_mem(void *ctx, int is_write, uint32_t paddr, int size) {
     }
 }
 
+/* Does the Guest's own page table put part of watchpoint p in guest-physical [gpa, gpa+len)? */
+static int watched_guest_physical(struct control *k, const struct point *p, uint32_t gpa,
+                                  uint32_t len) {
+    uint64_t end = (uint64_t)p->addr + p->len, next;
+    for (uint64_t la = p->addr; la < end; la = next) {   /* page by page */
+        next = (la | 0xFFFu) + 1 < end ? (la | 0xFFFu) + 1 : end;
+        uint32_t pde, pte, at;
+        if (!guest_walk(k, (uint32_t)la, &pde, &pte, &at) && at < (uint64_t)gpa + len &&
+            gpa < at + (next - la))
+            return 1;
+    }
+    return 0;
+}
+
+/* What the Host wrote where, for gdb's console and lgsim's stderr. */
+static void note_host_write(struct control *k, const struct point *p, uint32_t gpa,
+                            uint32_t len, const char *writer) {
+    char tag[160] = "";
+    if (k->symbols) symtab_tag(k->symbols, p->addr, tag, sizeof(tag));
+    snprintf(k->stop_note, sizeof(k->stop_note), "host wrote %u byte%s at guest-physical %#x "
+             "(watchpoint %#x%s) in %s\n", len, len == 1 ? "" : "s", gpa, p->addr, tag, writer);
+    fprintf(stderr, "lgsim: gdb: %s", k->stop_note);
+}
+
+/* The Host wrote guest-physical [gpa, gpa + len) (lg->write_watcher): a write or access
+ * watchpoint on a Guest address its own page table maps there fires.  The first such write
+ * since the last stop is the one reported. */
+void points_host_wrote(void *ctx, uint32_t gpa, uint32_t len, const char *writer) {
+    struct control *k = ctx;
+    if (!k->attached || k->watch_hit || k->host_watch_hit) return;
+    for (int i = 0; i < k->n_pt; i++) {
+        struct point *p = &k->pt[i];
+        if ((p->kind != PT_WRITE && p->kind != PT_ACCESS) ||
+            !watched_guest_physical(k, p, gpa, len))
+            continue;
+        k->host_watch_hit = 1;
+        k->watch = *p;
+        k->watch_at = p->addr;
+        note_host_write(k, p, gpa, len, writer);
+        return;
+    }
+}
+
 static int n_watch(struct control *k) {
     int n = 0;
     for (int i = 0; i < k->n_pt; i++) n += k->pt[i].kind != PT_EXEC;
@@ -129,7 +185,8 @@ static void unhook(struct control *k, int keep_all) {
 
 /* Install exactly the hooks the coming run needs, and only touch the CPU when that changes. */
 void points_arm(struct control *k) {
-    int want_all = k->stepping || k->budget || k->until != UNTIL_NONE || n_watch(k) > 0;
+    int want_all = k->stepping || k->budget || k->until != UNTIL_NONE || n_watch(k) > 0 ||
+                   k->tr.phase != TR_IDLE;
     int want_exec = want_all ? 0 : k->n_pt - n_watch(k);
     int want_mem = n_watch(k) > 0;
     int same = want_all == k->have_all && want_mem == k->have_mem && want_exec == k->n_exec;
@@ -175,6 +232,6 @@ void points_clear(struct control *k) {
     k->stepping = k->step_irq = 0;
     k->budget = 0;
     k->until = UNTIL_NONE;
-    k->until_hit = k->watch_hit = 0;
+    k->until_hit = k->watch_hit = k->host_watch_hit = 0;
     points_arm(k);
 }

@@ -1,6 +1,7 @@
 /* symbols.c - the shared symbol table: reading names out of ELFs, finding a trace's kernel. */
 #include "sim/symbols.h"
 #include "mmu/phys.h"
+#include "sim/path.h"
 #include "sim/host/layout.h"
 #include "traces/format.h"
 #include <errno.h>
@@ -143,11 +144,10 @@ static void own(struct symtab *s, uint8_t *data, size_t len) {
 static int find_kernel_file(struct symtab *s, const char *trace_path,
                             const struct trace_input *in) {
     char path[1200];
-    const char *slash = strrchr(trace_path, '/');
+    int folder_len = (int)(path_base(trace_path) - trace_path);   /* its separator included */
     for (int pass = 0; pass < 2; pass++) {
-        if (pass == 0 && !slash) continue;
-        if (pass == 0) snprintf(path, sizeof(path), "%.*s/%s", (int)(slash - trace_path),
-                                trace_path, in->name);
+        if (pass == 0 && !folder_len) continue;
+        if (pass == 0) snprintf(path, sizeof(path), "%.*s%s", folder_len, trace_path, in->name);
         else snprintf(path, sizeof(path), "%s", in->name);
         size_t len = 0;
         uint8_t *data = slurp(path, &len);

@@ -5,15 +5,16 @@
 
 #define LINES_KEPT 200     /* more than any window shows */
 
-/* The console records before the moment, newest first, until enough lines are collected. */
+/* The console records up to the moment, newest first (through the run's index of them),
+ * until enough lines are collected. */
 static uint64_t first_needed(const struct run *run, uint64_t at) {
     unsigned lines = 0;
     uint64_t first = at + 1;
-    for (uint64_t j = at + 1; j-- > 0 && lines <= LINES_KEPT;) {
-        if (run->rec[j].kind != TK_CONSOLE) continue;
+    for (uint64_t k = run_consoles_before(run, at + 1); k-- > 0 && lines <= LINES_KEPT;) {
+        uint64_t j = run->con[k];
         first = j;
         const char *s = run_text(run, j);
-        for (unsigned k = 0; k < run->rec[j].text_len; k++) lines += s[k] == '\n';
+        for (unsigned c = 0; c < run->rec[j].text_len; c++) lines += s[c] == '\n';
     }
     return first;
 }
@@ -42,8 +43,9 @@ void console_update(struct ui_model *m) {
     uint64_t last = UINT64_MAX;
     char line[256];
     size_t len = 0;
-    for (uint64_t j = first; j <= at && j < run->n; j++) {
-        if (run->rec[j].kind != TK_CONSOLE) continue;
+    for (uint64_t k = run_consoles_before(run, first); k < run->n_con; k++) {
+        uint64_t j = run->con[k];
+        if (j > at) break;
         int hot = j == at && !m->at.running;
         add_bytes(t, line, &len, run_text(run, j), run->rec[j].text_len, hot ? ST_HOT : ST_TEXT);
         bytes += run->rec[j].text_len;

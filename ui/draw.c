@@ -14,6 +14,9 @@
  */
 static int init_video(int headless, char *err, size_t errlen) {
     if (headless && !getenv("SDL_VIDEODRIVER")) SDL_SetHint(SDL_HINT_VIDEODRIVER, "offscreen");
+    /* Headless, the software renderer's frame stays in memory: without this hint SDL shows it
+     * through a GL texture (Mesa's software GL, threads and all), for a window nobody sees. */
+    if (headless) SDL_SetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION, "0");
     if (SDL_Init(SDL_INIT_VIDEO)) {
         snprintf(err, errlen, "cannot start SDL's video: %s%s", SDL_GetError(),
                  headless ? "" : " (no display? --screenshot and --ui-script need none)");
@@ -90,9 +93,12 @@ static void drop_cache(struct ui_gfx *g) {
 }
 
 int gfx_refresh(struct ui_gfx *g, char *err, size_t errlen) {
-    int ww, wh;
+    int ww, wh, was_w = g->out_w, was_h = g->out_h;
     SDL_GetWindowSize(g->win, &ww, &wh);
     SDL_GetRendererOutputSize(g->ren, &g->out_w, &g->out_h);
+    /* Any change to the window draws it all again (a new size: on a new canvas). */
+    if (!g->canvas || g->out_w != was_w || g->out_h != was_h) canvas_make(g);
+    g->fresh = g->show = 1;
     g->density = ww > 0 ? (double)g->out_w / ww : 1;
     double s = g->scale > 0 ? g->scale : 1;
     int point = (int)lround(BASE_POINT * s * g->density);
@@ -111,12 +117,18 @@ int gfx_refresh(struct ui_gfx *g, char *err, size_t errlen) {
     if (g->bold) TTF_SetFontHinting(g->bold, TTF_HINTING_LIGHT);
     g->point = point;
     g->line = TTF_FontLineSkip(g->font);
+    g->text_h = TTF_FontHeight(g->font);
+    if (g->bold && TTF_FontHeight(g->bold) > g->text_h) g->text_h = TTF_FontHeight(g->bold);
     if (TTF_SizeUTF8(g->font, "M", &g->cw, NULL) || g->cw < 1) g->cw = point / 2 + 1;
     return 0;
 }
 
 void gfx_close(struct ui_gfx *g) {
     drop_cache(g);
+    canvas_drop(g);
+    free(g->list.op);
+    free(g->list.text);
+    g->list = (struct gfx_list){ 0 };
     if (g->font) TTF_CloseFont(g->font);
     if (g->bold) TTF_CloseFont(g->bold);
     if (g->ren) SDL_DestroyRenderer(g->ren);
@@ -130,24 +142,53 @@ void gfx_close(struct ui_gfx *g) {
 
 void gfx_begin(struct ui_gfx *g) {
     g->frame++;
+    g->n_frames++;
+    if (g->canvas) SDL_SetRenderTarget(g->ren, g->canvas);
+    if (!g->fresh && g->canvas) return;
     gfx_fill(g, (struct ui_rect){ 0, 0, g->out_w, g->out_h }, COL_WINDOW);
+    memset(g->region_hash, 0, sizeof(g->region_hash));
+    g->fresh = 0;
+    g->show = 1;
 }
 
+/* The canvas into the window, when it changed: a frame that changed nothing shows nothing. */
 void gfx_end(struct ui_gfx *g) {
+    if (g->canvas) {
+        SDL_SetRenderTarget(g->ren, NULL);
+        if (!g->show) return;
+        SDL_RenderCopy(g->ren, g->canvas, NULL, NULL);
+    } else {
+        g->fresh = 1;
+    }
     SDL_RenderPresent(g->ren);
+    g->show = 0;
+    g->n_shown++;
 }
 
+/* Opaque: no blending (the software renderer blends every pixel of a rectangle otherwise,
+ * even at full alpha). */
 static void colour(struct ui_gfx *g, struct ui_rgb c) {
+    SDL_SetRenderDrawBlendMode(g->ren, SDL_BLENDMODE_NONE);
     SDL_SetRenderDrawColor(g->ren, c.r, c.g, c.b, 255);
 }
 
 void gfx_fill(struct ui_gfx *g, struct ui_rect r, struct ui_rgb c) {
+    if (g->recording) {
+        canvas_keep(g, (struct gfx_op){ .kind = OP_FILL, .c = c, .x = r.x, .y = r.y, .w = r.w, .h = r.h },
+                    NULL);
+        return;
+    }
     SDL_Rect s = { r.x, r.y, r.w, r.h };
     colour(g, c);
     SDL_RenderFillRect(g->ren, &s);
 }
 
 void gfx_frame(struct ui_gfx *g, struct ui_rect r, struct ui_rgb c, int thick) {
+    if (g->recording) {
+        canvas_keep(g, (struct gfx_op){ .kind = OP_FRAME, .alpha = (uint8_t)thick, .c = c, .x = r.x,
+                                        .y = r.y, .w = r.w, .h = r.h }, NULL);
+        return;
+    }
     colour(g, c);
     for (int i = 0; i < thick; i++) {
         SDL_Rect s = { r.x + i, r.y + i, r.w - 2 * i, r.h - 2 * i };
@@ -156,33 +197,68 @@ void gfx_frame(struct ui_gfx *g, struct ui_rect r, struct ui_rgb c, int thick) {
 }
 
 void gfx_line(struct ui_gfx *g, int x0, int y0, int x1, int y1, struct ui_rgb c) {
+    if (g->recording) {
+        canvas_keep(g, (struct gfx_op){ .kind = OP_LINE, .c = c, .x = x0, .y = y0, .w = x1, .h = y1 },
+                    NULL);
+        return;
+    }
     colour(g, c);
     SDL_RenderDrawLine(g->ren, x0, y0, x1, y1);
 }
 
 void gfx_line_alpha(struct ui_gfx *g, int x0, int y0, int x1, int y1, struct ui_rgb c, int alpha) {
+    if (g->recording) {
+        canvas_keep(g, (struct gfx_op){ .kind = OP_LINE_ALPHA, .alpha = (uint8_t)alpha, .c = c,
+                                        .x = x0, .y = y0, .w = x1, .h = y1 }, NULL);
+        return;
+    }
+    SDL_SetRenderDrawBlendMode(g->ren, SDL_BLENDMODE_BLEND);
     SDL_SetRenderDrawColor(g->ren, c.r, c.g, c.b, (Uint8)alpha);
     SDL_RenderDrawLine(g->ren, x0, y0, x1, y1);
 }
 
-/* FNV-1a of the string, the face and the colour. */
-static uint64_t text_key(const char *s, struct ui_rgb c, int bold) {
+/* FNV-1a of the string, the face, the colour and the background (0: none). */
+static uint64_t text_key(const char *s, struct ui_rgb c, int bold, const struct ui_rgb *bg) {
     uint64_t h = 0xcbf29ce484222325ull;
     for (; *s; s++) h = (h ^ (uint8_t)*s) * 0x100000001b3ull;
     h = (h ^ (uint64_t)(c.r | c.g << 8 | c.b << 16 | bold << 24)) * 0x100000001b3ull;
+    if (bg) h = (h ^ (uint64_t)(bg->r | bg->g << 8 | bg->b << 16 | 1 << 24)) * 0x100000001b3ull;
     return h ? h : 1;
 }
 
-static struct cached_text *rendered(struct ui_gfx *g, const char *s, struct ui_rgb c, int bold) {
-    uint64_t key = text_key(s, c, bold);
+/* The text blended onto its background, as the renderer would blend it onto the canvas
+ * there: then drawing it is a copy, not a blend of every pixel. */
+static SDL_Surface *on_background(struct ui_gfx *g, SDL_Surface *text, struct ui_rgb bg) {
+    Uint32 fmt = SDL_PIXELFORMAT_ARGB8888;
+    if (g->canvas) SDL_QueryTexture(g->canvas, &fmt, NULL, NULL, NULL);
+    SDL_Surface *o = SDL_CreateRGBSurfaceWithFormat(0, text->w, text->h, 32, fmt);
+    if (!o) return NULL;
+    SDL_FillRect(o, NULL, SDL_MapRGB(o->format, bg.r, bg.g, bg.b));
+    SDL_SetSurfaceBlendMode(text, SDL_BLENDMODE_BLEND);
+    if (SDL_BlitSurface(text, NULL, o, NULL)) {
+        SDL_FreeSurface(o);
+        return NULL;
+    }
+    return o;
+}
+
+static struct cached_text *rendered(struct ui_gfx *g, const char *s, struct ui_rgb c, int bold,
+                                    const struct ui_rgb *bg) {
+    uint64_t key = text_key(s, c, bold, bg);
     struct cached_text *e = &g->cache[key % TEXT_CACHE];
     if (e->tex && e->key == key) return e;
     if (e->tex) SDL_DestroyTexture(e->tex);
     e->tex = NULL;
     TTF_Font *f = bold && g->bold ? g->bold : g->font;
     SDL_Surface *surf = TTF_RenderUTF8_Blended(f, s, (SDL_Color){ c.r, c.g, c.b, 255 });
+    if (surf && bg) {
+        SDL_Surface *o = on_background(g, surf, *bg);
+        SDL_FreeSurface(surf);
+        surf = o;
+    }
     if (!surf) return NULL;
     e->tex = SDL_CreateTextureFromSurface(g->ren, surf);
+    if (e->tex && bg) SDL_SetTextureBlendMode(e->tex, SDL_BLENDMODE_NONE);
     e->w = surf->w;
     e->h = surf->h;
     e->key = key;
@@ -190,14 +266,39 @@ static struct cached_text *rendered(struct ui_gfx *g, const char *s, struct ui_r
     return e->tex ? e : NULL;
 }
 
-int gfx_text(struct ui_gfx *g, int x, int y, const char *s, struct ui_rgb c, int bold, int max_w) {
+int gfx_text_on(struct ui_gfx *g, int x, int y, const char *s, struct ui_rgb c, int bold,
+                int max_w, const struct ui_rgb *bg) {
     if (!s || !*s) return 0;
-    struct cached_text *e = rendered(g, s, c, bold);
+    struct cached_text *e = rendered(g, s, c, bold, bg);
     if (!e) return 0;
     e->used = g->frame;
     int w = max_w > 0 && e->w > max_w ? max_w : e->w;
     SDL_Rect src = { 0, 0, w, e->h }, dst = { x, y, w, e->h };
     SDL_RenderCopy(g->ren, e->tex, &src, &dst);
+    return w;
+}
+
+/* Recording (canvas.c), text on one colour is kept as opaque text on it. */
+int gfx_text(struct ui_gfx *g, int x, int y, const char *s, struct ui_rgb c, int bold, int max_w) {
+    if (!s || !*s) return 0;
+    if (!g->recording) return gfx_text_on(g, x, y, s, c, bold, max_w, NULL);
+    /* Where it may draw: some glyphs reach below the font's height (SDL_ttf makes the line
+     * taller for them), so a little more; wider or taller than that, it is blended. */
+    struct ui_rgb bg;
+    struct ui_rect most = { x, y, max_w > 0 ? max_w : g->cw * (int)strlen(s) + g->cw,
+                            g->text_h + g->line / 2 };
+    int opaque = canvas_background(g, most, &bg);
+    struct cached_text *e = rendered(g, s, c, bold, opaque ? &bg : NULL);
+    if (e && opaque && (e->w > most.w || e->h > most.h)) {
+        opaque = 0;
+        e = rendered(g, s, c, bold, NULL);
+    }
+    if (!e) return 0;
+    e->used = g->frame;
+    int w = max_w > 0 && e->w > max_w ? max_w : e->w;
+    canvas_keep(g, (struct gfx_op){ .kind = OP_TEXT, .bold = (uint8_t)bold,
+                                    .alpha = (uint8_t)opaque, .c = c, .bg = opaque ? bg : c,
+                                    .x = x, .y = y, .w = max_w, .h = w, .text_h = e->h }, s);
     return w;
 }
 

@@ -1,5 +1,6 @@
 /* font.c - the font search: an option, an environment variable, fontconfig, known places. */
 #include "ui/font.h"
+#include "sim/path.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,7 +53,7 @@ static int from_fontconfig(char *buf, size_t len) {
 /* "X/DejaVuSansMono.ttf" has "X/DejaVuSansMono-Bold.ttf" beside it. */
 static void bold_beside(const char *path, char *bold, size_t len) {
     bold[0] = 0;
-    const char *dot = strrchr(path, '.');
+    const char *dot = strrchr(path_base(path), '.');   /* not a dot in a folder's name */
     if (!dot) return;
     snprintf(bold, len, "%.*s-Bold%s", (int)(dot - path), path, dot);
     if (!readable(bold)) bold[0] = 0;

@@ -2,6 +2,7 @@
 #include "ui/ui.h"
 #include "ui/actions.h"
 #include "ui/session.h"
+#include "sim/path.h"
 #include "debug/control.h"
 #include "sim/host/layout.h"
 #include <stdatomic.h>
@@ -23,7 +24,7 @@
  * run; at "now" the where panel asks the machine itself.
  */
 
-#define FRAME_MS 16
+#define FRAME_MS 33               /* 30 frames a second */
 #define TICK_MS 4                /* the timer looks this often whether a frame is due */
 /* The machine runs at least this many times as long as the last frame took to make: it keeps
  * at least 4/5 of the time however slow drawing is (then frames come less often). */
@@ -221,12 +222,14 @@ static void go_running(struct ui_live *u) {
     } else {
         control_continue(&u->k);
     }
-    /* The next frame after FRAME_MS, or after RUN_PER_FRAME times what this one took. */
+    /* The next frame FRAME_MS after this one began, but not before the machine has run
+     * RUN_PER_FRAME times as long as this frame took. */
     double took = u->frame_started ? seconds_since(u->frame_started) : 0;
     if (u->frame_started) u->frame_seconds += took;
     u->frame_started = 0;
-    Uint32 wait = (Uint32)(took * 1000 * RUN_PER_FRAME);
-    atomic_store(&u->frame_due, SDL_GetTicks() + (wait > FRAME_MS ? wait : FRAME_MS));
+    Uint32 took_ms = (Uint32)(took * 1000), least = took_ms * RUN_PER_FRAME;
+    Uint32 wait = took_ms < FRAME_MS ? FRAME_MS - took_ms : 0;
+    atomic_store(&u->frame_due, SDL_GetTicks() + (wait > least ? wait : least));
     atomic_store(&u->free_running, !L->speed && (!u->scripted || u->timer_frames));
     if (u->timer_frames && !u->timer && !SDL_InitSubSystem(SDL_INIT_TIMER))
         u->timer = SDL_AddTimer(TICK_MS, frame_tick, u);
@@ -527,9 +530,8 @@ const char *ui_live_unavailable(void) { return NULL; }
 /* The run's header as the trace's would say it: the kernel, for its symbols. */
 static void live_header(struct ui_live *u, const struct ui_live_options *o) {
     struct run *run = &u->s.run;
-    const char *name = o->kernel_path ? strrchr(o->kernel_path, '/') : NULL;
     snprintf(run->name, sizeof(run->name), "live: %s",
-             o->kernel_path ? (name ? name + 1 : o->kernel_path) : "the teaching guest");
+             o->kernel_path ? path_base(o->kernel_path) : "the teaching guest");
     run->h.n_inputs = 1;
     snprintf(run->h.inputs[0].role, sizeof(run->h.inputs[0].role), "kernel");
     snprintf(run->h.inputs[0].name, sizeof(run->h.inputs[0].name), "%s",

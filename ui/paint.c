@@ -208,13 +208,17 @@ static void paint_pages(struct ui_gfx *g, const struct ui_layout *l, const struc
 
 /* --- bars and the help overlay --- */
 
-static void paint_bars(struct ui_gfx *g, const struct ui_layout *l, const struct ui_model *m) {
+static void paint_bars(struct ui_gfx *g, const struct ui_layout *l, const struct ui_model *m,
+                       int bottom) {
     char buf[400];
-    gfx_fill(g, l->top, COL_BAR);
-    model_title(m, buf, sizeof(buf));
-    int y = l->top.y + (l->top.h - g->line) / 2;
-    gfx_text(g, g->cw, y, buf, COL_HEAD, 1, l->top.w - g->cw * 20);
-    gfx_text(g, l->top.w - g->cw * 12, y, "? for help", COL_DIM, 0, 0);
+    if (!bottom) {
+        gfx_fill(g, l->top, COL_BAR);
+        model_title(m, buf, sizeof(buf));
+        int y = l->top.y + (l->top.h - g->line) / 2;
+        gfx_text(g, g->cw, y, buf, COL_HEAD, 1, l->top.w - g->cw * 20);
+        gfx_text(g, l->top.w - g->cw * 12, y, "? for help", COL_DIM, 0, 0);
+        return;
+    }
     gfx_fill(g, l->bottom, COL_BAR);
     model_status_line(m, buf, sizeof(buf));
     gfx_text(g, g->cw, l->bottom.y + (l->bottom.h - g->line) / 2, buf,
@@ -240,17 +244,43 @@ static void paint_help(struct ui_gfx *g, const struct ui_layout *l) {
     }
 }
 
+static void paint_panel(struct ui_gfx *g, const struct ui_layout *l, const struct ui_model *m,
+                        int p) {
+    paint_frame(g, l, m, p);
+    switch (p) {
+    case P_WHERE: paint_where(g, l, m); break;
+    case P_CODE: paint_lines(g, l->body[p], &m->text[p], ANCHOR_CURSOR, 1); break;
+    case P_PAGES: paint_pages(g, l, m); break;
+    case P_STORY: paint_lines(g, l->body[p], &m->text[p], ANCHOR_CURSOR, 1); break;
+    case P_TIMELINE: paint_timeline(g, l, m); break;
+    case P_CONSOLE: paint_lines(g, l->body[p], &m->text[p], ANCHOR_BOTTOM, 0); break;
+    default: paint_lines(g, l->body[p], &m->text[p], ANCHOR_TOP, 0); break;
+    }
+}
+
+/* Each region drawn only if it changed (canvas.c); the help overlay over what changed. */
 void paint_all(struct ui_gfx *g, const struct ui_layout *l, const struct ui_model *m) {
+    if (g->overlay && !m->help) gfx_invalidate(g);   /* what it covered comes back */
+    g->overlay = m->help;
     gfx_begin(g);
-    for (int p = 0; p < P_PANELS; p++) paint_frame(g, l, m, p);
-    paint_where(g, l, m);
-    paint_lines(g, l->body[P_CODE], &m->text[P_CODE], ANCHOR_CURSOR, 1);
-    paint_lines(g, l->body[P_REGS], &m->text[P_REGS], ANCHOR_TOP, 0);
-    paint_pages(g, l, m);
-    paint_lines(g, l->body[P_STORY], &m->text[P_STORY], ANCHOR_CURSOR, 1);
-    paint_timeline(g, l, m);
-    paint_lines(g, l->body[P_CONSOLE], &m->text[P_CONSOLE], ANCHOR_BOTTOM, 0);
-    paint_lines(g, l->body[P_RECORD], &m->text[P_RECORD], ANCHOR_TOP, 0);
-    paint_bars(g, l, m);
-    if (m->help) paint_help(g, l);
+    int any = 0;
+    for (int p = 0; p < P_PANELS; p++) {
+        gfx_region_begin(g);
+        paint_panel(g, l, m, p);
+        any |= gfx_region_end(g, p, l->panel[p]);
+    }
+    gfx_region_begin(g);
+    paint_bars(g, l, m, 0);
+    any |= gfx_region_end(g, R_TOP, l->top);
+    gfx_region_begin(g);
+    paint_bars(g, l, m, 1);
+    any |= gfx_region_end(g, R_BOTTOM, l->bottom);
+    if (!m->help) {
+        g->drawn[R_HELP] = 0;
+        return;
+    }
+    if (any) g->region_hash[R_HELP] = 0;            /* something under it was drawn over it */
+    gfx_region_begin(g);
+    paint_help(g, l);
+    gfx_region_end(g, R_HELP, l->help);
 }

@@ -42,9 +42,12 @@ static void paint_events(struct ui_gfx *g, const struct ui_rect *L, const struct
     for (size_t k = 0; k < sizeof(marks) / sizeof(marks[0]); k++) {
         int y = marks[k].top ? row_y(L, marks[k].row) + 1
                              : row_y(L, marks[k].row + 1) - tick - 1;
-        for (int x = 0; x < L->w; x++)
-            if (cols[x].events & marks[k].ev)
-                gfx_fill(g, (struct ui_rect){ L->x + x, y, 1, tick }, marks[k].c);
+        for (int x = 0; x < L->w;) {   /* neighbouring ticks as one rectangle */
+            if (!(cols[x].events & marks[k].ev)) { x++; continue; }
+            int start = x;
+            while (x < L->w && (cols[x].events & marks[k].ev)) x++;
+            gfx_fill(g, (struct ui_rect){ L->x + start, y, x - start, tick }, marks[k].c);
+        }
     }
 }
 

@@ -1,5 +1,6 @@
 /* run.c - loading a trace into memory, and looking records up by round trip and time. */
 #include "ui/run.h"
+#include "sim/path.h"
 #include "traces/reader.h"
 #include <stdlib.h>
 #include <string.h>
@@ -58,7 +59,14 @@ int run_append(struct run *run, const struct trace_rec *r) {
     run->text[run->text_len + r->text_len] = 0;   /* run_text() is a C string (a death's %s) */
     run->text_len += r->text_len + 1;
     if (r->rt && note_round_trip(run, r->rt, run->n, r->kind == TK_RT_END)) return -1;
+    if (r->kind == TK_CONSOLE) {
+        uint64_t *con = grow(run->con, &run->con_cap, run->n_con + 1, sizeof(*run->con));
+        if (!con) return -1;
+        run->con = con;
+        run->con[run->n_con++] = run->n;
+    }
     run->n++;
+    summary_append(run);
     return 0;
 }
 
@@ -67,8 +75,7 @@ int run_load(struct run *run, const char *path, char *err, size_t errlen) {
     struct trace_reader rd;
     memset(run, 0, sizeof(*run));
     snprintf(run->path, sizeof(run->path), "%s", path);
-    const char *slash = strrchr(path, '/');
-    snprintf(run->name, sizeof(run->name), "%s", slash ? slash + 1 : path);
+    snprintf(run->name, sizeof(run->name), "%s", path_base(path));
     if (trace_reader_open(&rd, path, err, errlen)) return -1;
     run->h = rd.h;
     run->have_header = 1;
@@ -118,6 +125,10 @@ void run_free(struct run *run) {
     free(run->text);
     free(run->rt_first);
     free(run->rt_last);
+    free(run->con);
+    summary_free(&run->sum);
+    run->con = NULL;
+    run->n_con = run->con_cap = 0;
     run->rec = NULL;
     run->text = NULL;
     run->rt_first = run->rt_last = NULL;
@@ -137,6 +148,16 @@ uint64_t run_at_time(const struct run *run, uint64_t t) {
     while (lo < hi) {
         uint64_t mid = lo + (hi - lo) / 2;
         if (run->rec[mid].t < t) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo;
+}
+
+uint64_t run_consoles_before(const struct run *run, uint64_t i) {
+    uint64_t lo = 0, hi = run->n_con;
+    while (lo < hi) {
+        uint64_t mid = lo + (hi - lo) / 2;
+        if (run->con[mid] < i) lo = mid + 1;
         else hi = mid;
     }
     return lo;

@@ -19,6 +19,15 @@ struct run_rec {
     uint8_t kind;
 };
 
+/* What stretches of the run hold, for the timeline (summary.c): for each record the lanes and
+ * events it shows in a column it lies wholly inside (lanes low byte, events high), and the
+ * same OR-ed over blocks of 64 and 4096 records.  Known for the records before `stable`: up to
+ * the last exit, since a round trip's end shows the ring of the exit after it. */
+struct run_summary {
+    uint16_t *bits, *b64, *b4096;
+    uint64_t stable, cap, n64, n4096;
+};
+
 struct run {
     char path[512];
     char name[128];              /* the file name without its directories */
@@ -31,6 +40,9 @@ struct run {
     /* Round trips by id (ids count from 1): first record and last (its rt_end when ended). */
     uint64_t *rt_first, *rt_last;
     uint32_t n_rt, rt_cap;
+    /* The console records' indexes, in order. */
+    uint64_t *con, n_con, con_cap;
+    struct run_summary sum;
 };
 
 /* Read a whole trace: 0, or -1 with the reader's message (byte offset and record) in err. */
@@ -46,4 +58,12 @@ void run_free(struct run *run);
 int run_round_trip(const struct run *run, uint32_t id, uint64_t *first, uint64_t *last);
 /* The first record at or after time t (n when none). */
 uint64_t run_at_time(const struct run *run, uint64_t t);
+/* The number of console records before record i (binary search in run->con). */
+uint64_t run_consoles_before(const struct run *run, uint64_t i);
+
+/* summary.c: the last record appended, into the summary; its memory. */
+void summary_append(struct run *run);
+void summary_free(struct run_summary *s);
+/* The lanes and events (as the summary's bits) of records a..b, all wholly inside a column. */
+uint16_t summary_or(const struct run *run, uint64_t a, uint64_t b);
 #endif

@@ -32,6 +32,11 @@
  *   expect-not PANEL TEXT    ... does not contain it
  *   expect-lit WORLD         the where panel lights WORLD (host, Switcher, guest kernel, ...)
  *   expect-changed PANEL     PANEL is lit as changed by the last move (expect-unchanged)
+ *   frame                    draw a frame, as the window does after a move
+ *   expect-drawn REGIONS     the last frame drew exactly these (comma-separated, in the
+ *                            window's order: where,code,regs,pages,story,timeline,console,
+ *                            record,title,status,help), or "all", or "none": the rest were
+ *                            kept from the frame before
  *   expect-lanes AT WORLDS   the timeline's column AT (a fraction of its width, or cursor+N:
  *                            N pixels right of the position) shows exactly these lanes
  *                            (comma-separated: host,Switcher,guest kernel,guest user)
@@ -246,6 +251,30 @@ static int expect_lanes(struct script *sc, const char *args) {
     return fail(sc, 1, "expect-lanes %s: column %d shows %s", args, x, names[0] ? names : "nothing");
 }
 
+static const char *region_name(int r) {
+    return r == R_TOP ? "title" : r == R_BOTTOM ? "status" : r == R_HELP ? "help"
+                                                                       : model_panel_name(r);
+}
+
+/* The regions the last frame drew, "all" or "none" (canvas.c keeps the rest as they were). */
+static int expect_drawn(struct script *sc, const char *args) {
+    const struct ui_gfx *g = &sc->s->g;
+    char got[200] = "";
+    int all = 1, none = 1;
+    for (int r = 0; r < GFX_REGIONS; r++) {
+        if (r == R_HELP && !sc->s->m.help) continue;
+        all &= g->drawn[r];
+        none &= !g->drawn[r];
+        if (g->drawn[r])
+            snprintf(got + strlen(got), sizeof(got) - strlen(got), "%s%s", got[0] ? "," : "",
+                     region_name(r));
+    }
+    if (!g->n_frames) return fail(sc, 2, "expect-drawn: no frame was drawn yet (frame draws one)");
+    if (!strcmp(args, all ? "all" : none ? "none" : got)) return 0;
+    return fail(sc, 1, "expect-drawn %s: the last frame drew %s", args,
+                all ? "all" : none ? "none" : got);
+}
+
 /* "W H", each in the range a window can sensibly have. */
 static int script_size(const char *args, int *w, int *h) {
     const char *sp;
@@ -300,6 +329,11 @@ static int command(struct script *sc, char *cmd, char *args) {
     } else if (!strcmp(cmd, "screenshot")) {
         if (!*args) return fail(sc, 2, "screenshot needs a file");
         if (session_screenshot(s, args, err, sizeof(err))) return fail(sc, 2, "%s", err);
+    } else if (!strcmp(cmd, "frame")) {
+        session_render(s);
+        gfx_end(&s->g);
+    } else if (!strcmp(cmd, "expect-drawn")) {
+        return expect_drawn(sc, args);
     } else if (!strcmp(cmd, "dump")) {
         return dump(sc, args);
     } else if (!strcmp(cmd, "layout")) {

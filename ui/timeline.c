@@ -75,7 +75,7 @@ static void records_in(const struct ui_model *m, double u0, double u1, uint64_t 
     if (*b >= run->n) *b = run->n - 1;
 }
 
-static uint8_t event_of(const struct run_rec *r) {
+uint8_t timeline_event_of(const struct run_rec *r) {
     switch (r->kind) {
     case TK_TO_HOST:  return EV_SWITCH | (r->f[TH_VECTOR] == 14 ? EV_PF : 0);
     case TK_TO_GUEST: return EV_SWITCH;
@@ -115,6 +115,9 @@ static uint8_t lanes_of(const struct ui_model *m, uint64_t i, double u0, double 
     return lanes;
 }
 
+/* A column's records: its first and last may stick out of it (lanes_of says what shows of
+ * them); every record between lies wholly inside and shows its whole self (summary.c).  Each
+ * record's events count once it begins in the column, and all but the first begin there. */
 void timeline_columns(const struct ui_model *m, int width, struct tl_column *cols) {
     const struct run *run = m->run;
     double w = span(m) / width;
@@ -129,11 +132,15 @@ void timeline_columns(const struct ui_model *m, int width, struct tl_column *col
         if (a > b) continue;
         col->first = a;
         col->last = b;
-        for (uint64_t i = a; i <= b; i++) {
-            col->lanes |= lanes_of(m, i, u0, u1);
-            /* a record that began before the column only colours it */
-            if (position(m, i, 0) >= u0 || i == a) col->events |= event_of(&run->rec[i]);
-        }
+        col->lanes = lanes_of(m, a, u0, u1);
+        col->events = timeline_event_of(&run->rec[a]);
+        if (b == a) continue;
+        col->lanes |= lanes_of(m, b, u0, u1);
+        col->events |= timeline_event_of(&run->rec[b]);
+        if (b - a < 2) continue;
+        uint16_t inside = summary_or(run, a + 1, b - 1);
+        col->lanes |= (uint8_t)inside;
+        col->events |= (uint8_t)(inside >> 8);
     }
 }
 
@@ -149,7 +156,7 @@ uint64_t timeline_pick(const struct ui_model *m, int width, int x, int row) {
         const struct run_rec *r = &run->rec[i];
         int score = (r->kind == TK_TO_HOST && r->f[TH_VECTOR] == 14) ? 4 :
                     (r->kind == TK_HCALL || r->kind == TK_REFLECT) ? 3 :
-                    (r->kind == TK_TO_HOST || r->kind == TK_TO_GUEST) ? 2 : event_of(r) ? 1 : 0;
+                    (r->kind == TK_TO_HOST || r->kind == TK_TO_GUEST) ? 2 : timeline_event_of(r) ? 1 : 0;
         enum ui_world lane = r->kind == TK_TO_HOST || r->kind == TK_TO_GUEST ? W_SWITCHER :
                              timeline_world_after(run, i);
         if (row >= 0 && timeline_lanes[row] == lane) score += 10;

@@ -22,6 +22,8 @@ void timeline_columns(const struct ui_model *m, int width, struct tl_column *col
 double timeline_x(const struct ui_model *m, uint64_t rec, int running, int width);
 /* The record a click at column x in lane row (0-3, -1: any) picks: an event there if any. */
 uint64_t timeline_pick(const struct ui_model *m, int width, int x, int row);
+/* The kinds of event record r is (EV_...). */
+uint8_t timeline_event_of(const struct run_rec *r);
 /* The world the CPU was in just after record i (the timeline's lane for it). */
 enum ui_world timeline_world_after(const struct run *run, uint64_t i);
 

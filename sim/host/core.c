@@ -44,8 +44,9 @@ int lguest_read(struct lguest *lg, uint32_t gpa, void *buf, uint32_t len) {
     return 0;
 }
 
-/* 4.4 __lgwrite(). */
-int lguest_write(struct lguest *lg, uint32_t gpa, const void *buf, uint32_t len) {
+/* 4.4 __lgwrite(); a debugger's watchpoints hear of it. */
+int lguest_write_by(struct lguest *lg, uint32_t gpa, const void *buf, uint32_t len,
+                    const char *writer) {
     uint8_t *p = shadow_guest_ptr(&lg->shadow, gpa, len);
     if (!p) {
         kill_guest(lg, "bad write address %#x len %u", gpa, len);
@@ -53,6 +54,7 @@ int lguest_write(struct lguest *lg, uint32_t gpa, const void *buf, uint32_t len)
     }
     memcpy(p, buf, len);
     cpu_host_wrote(&lg->cpu, p, len);   /* a store, as far as code there is concerned */
+    if (lg->write_watcher) lg->write_watcher(lg->write_watcher_ctx, gpa, len, writer);
     return 0;
 }
 
@@ -64,10 +66,10 @@ int lguest_data_get(struct lguest *lg, uint32_t off, uint32_t *v) {
     return 0;
 }
 
-void lguest_data_put(struct lguest *lg, uint32_t off, uint32_t v) {
+void lguest_data_put_by(struct lguest *lg, uint32_t off, uint32_t v, const char *writer) {
     uint8_t b[4];
     put_le32(b, v);
-    if (lg->initialized) lguest_write(lg, lg->lguest_data + off, b, 4);
+    if (lg->initialized) lguest_write_by(lg, lg->lguest_data + off, b, 4, writer);
 }
 
 /* Up to max bytes at guest-virtual eip through the Guest's tables; how many could be read. */
@@ -85,10 +87,23 @@ uint32_t guest_fetch(struct lguest *lg, uint32_t eip, uint8_t *buf, uint32_t max
 
 /* --- the loop (4.4 core.c run_guest) --- */
 
+void lguest_unwind(struct lguest *lg) {
+    lg->unwinding = 1;
+    cpu_request_stop(&lg->cpu, CPU_STOP_REQUEST, "time travel");
+}
+
+int lguest_unwound(const struct lguest *lg) { return lg->unwinding; }
+
+void lguest_want_turn(struct lguest *lg) { lg->turn_wanted = 1; }
+
 /* When the Launcher asked to have its turn back (struct lguest_turn): 4.4 checks
  * signal_pending() here and returns -ERESTARTSYS. */
 static int turn_due(struct lguest *lg) {
     const struct lguest_turn *t = &lg->turn;
+    if (lg->turn_wanted) {
+        lg->turn_wanted = 0;
+        return 1;
+    }
     if ((t->signal && *t->signal) || lg->cpu.now_ns >= t->at_ns)
         return 1;
     return t->every_passes && ++lg->turn_passes % t->every_passes == 0;
@@ -138,6 +153,7 @@ enum lguest_stop run_guest(struct lguest *lg) {
          * first touches of the new pages, and the retry's).  "lgsim trace explain" tells it all.
          */
         run_guest_once(lg);
+        if (lg->unwinding) return LGUEST_INTERRUPTED;
         if (!lg->dead) lguest_arch_handle_trap(lg);
     }
     return LGUEST_DEAD;

@@ -66,6 +66,8 @@ struct lguest {
     int entering_unrecorded;      /* the host -> guest record is still to be written */
     int trapped;                  /* this run left the Guest through the Switcher */
     int running;                  /* inside cpu_run: the saved registers are stale */
+    int unwinding;                /* lguest_unwind(): this run ends now, its state unused */
+    int turn_wanted;              /* lguest_want_turn(): the Launcher's turn at the next pass */
     uint64_t switch_insns_now;
     struct rec_switch entering, leaving;   /* the world switches being recorded */
 
@@ -83,15 +85,30 @@ struct lguest {
     /* A debugger (debug/) is told of every delivery through the IDT; NULL without --gdb. */
     void (*delivery_watcher)(void *ctx, const struct cpu_delivery *d);
     void *delivery_watcher_ctx;
+    /* And of every Host write into Guest memory (lguest_write), with the name of the function
+     * that made it: a watchpoint fires on what the Host writes too; NULL without --gdb. */
+    void (*write_watcher)(void *ctx, uint32_t gpa, uint32_t len, const char *writer);
+    void *write_watcher_ctx;
 };
 
 /* core.c: the run loop, a Guest's death, and every Host access to Guest memory. */
 enum lguest_stop run_guest(struct lguest *lg);
 void kill_guest(struct lguest *lg, const char *fmt, ...);
+/* A debugger going back in time: the run now going ends at once, and lguest_run() returns
+ * LGUEST_INTERRUPTED with lguest_unwound() set; the Launcher then puts an earlier machine in
+ * place (the state this run leaves is never used). */
+void lguest_unwind(struct lguest *lg);
+/* ... or the Launcher's next turn, wherever the Guest is (the machine whole between two runs:
+ * a debugger's "monitor save"); nothing the Guest sees changes. */
+void lguest_want_turn(struct lguest *lg);
 int lguest_read(struct lguest *lg, uint32_t gpa, void *buf, uint32_t len);
-int lguest_write(struct lguest *lg, uint32_t gpa, const void *buf, uint32_t len);
 int lguest_data_get(struct lguest *lg, uint32_t off, uint32_t *v);
-void lguest_data_put(struct lguest *lg, uint32_t off, uint32_t v);
+/* A Host write names its writer (lg->write_watcher): these pass the calling function's. */
+#define lguest_write(lg, gpa, buf, len) lguest_write_by(lg, gpa, buf, len, __func__)
+#define lguest_data_put(lg, off, v) lguest_data_put_by(lg, off, v, __func__)
+int lguest_write_by(struct lguest *lg, uint32_t gpa, const void *buf, uint32_t len,
+                    const char *writer);
+void lguest_data_put_by(struct lguest *lg, uint32_t off, uint32_t v, const char *writer);
 uint32_t guest_fetch(struct lguest *lg, uint32_t eip, uint8_t *buf, uint32_t max);
 uint8_t *guest_regs(struct lguest *lg);
 uint32_t reg_get(struct lguest *lg, int off);

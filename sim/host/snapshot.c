@@ -55,6 +55,8 @@ static void restore_fields(struct lguest *lg, const uint8_t *saved) {
     lg->host_snapshot = keep.host_snapshot;
     lg->delivery_watcher = keep.delivery_watcher;
     lg->delivery_watcher_ctx = keep.delivery_watcher_ctx;
+    lg->write_watcher = keep.write_watcher;
+    lg->write_watcher_ctx = keep.write_watcher_ctx;
     /* Symbol names of a world switch being recorded point into the Switcher image: this
      * Host's own (the same image, so the same names). */
     struct rec_switch *to[2] = { &lg->entering, &lg->leaving };
@@ -96,7 +98,7 @@ uint64_t lguest_machine_hash(struct lguest *lg) {
     size_t n = cpu_state_size(&lg->cpu);
     uint8_t *cpu = malloc(n);
     if (!cpu) return 0;
-    cpu_state_save(&lg->cpu, cpu);
+    cpu_state_save_machine(&lg->cpu, cpu);
     uint64_t h = trace_hash(cpu, n);
     free(cpu);
     for (int i = 0; i < lg->phys.n; i++)

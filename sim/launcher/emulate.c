@@ -160,6 +160,7 @@ static void emulate_mmio(struct launcher *l, uint32_t addr, const uint8_t insn[7
     struct pci_device *d = pci_find_mmio(&l->pci, addr, &off);
     if (!d) {
         record(l, LN_MMIO, addr, 0, 0);
+        status_erase(l);
         fprintf(stderr, "lgsim: MMIO touching %#08x (not a device)\n", addr);
         reinject(l, 14);
         return;

@@ -109,8 +109,9 @@ static int stop_requested(struct launcher *l) {
 }
 
 /* When the Launcher wants the Guest back before it needs the Launcher: a signal, the end of
- * --max-time or of a replayed run that was stopped, and every 256 passes while a terminal is
- * watched for ^C^C^C. */
+ * --max-time or of a replayed run that was stopped, every 256 passes while a terminal is
+ * watched for ^C^C^C, and every 16 while the status line is shown (a Guest that only
+ * computes leaves the Host a few hundred times a second). */
 static struct lguest_turn my_turn(const struct launcher *l) {
     uint64_t at = replay_stop_time(l);
     if (l->opt.max_ns && l->opt.max_ns < at) at = l->opt.max_ns;
@@ -119,7 +120,8 @@ static struct lguest_turn my_turn(const struct launcher *l) {
     uint64_t cp = tt_next_checkpoint(l);
     if (cp < at) at = cp;
     return (struct lguest_turn){ .signal = term_stop_flag(), .at_ns = at,
-                                 .every_passes = devices_watching_terminal(l) ? 256 : 0 };
+                                 .every_passes = status_wants_turns(l) ? 16 :
+                                                 devices_watching_terminal(l) ? 256 : 0 };
 }
 
 /* --save-at: the machine into a file at the first turn from that virtual time on; the run
@@ -133,6 +135,7 @@ static void save_due(struct launcher *l) {
         l->exit_code = 2;
         return;
     }
+    status_erase(l);
     fprintf(stderr, "lgsim: saved the machine at %.6f ms of virtual time to %s\n",
             lguest_time(l->lg) / 1e6, l->opt.save_path);
 }
@@ -140,10 +143,12 @@ static void save_due(struct launcher *l) {
 static void take_turn(struct launcher *l) {
     save_due(l);
     tt_checkpoint_due(l);
+    if (l->travel) l->travel(l->travel_ctx, l);
     if (lguest_time(l->lg) >= l->stop_at_ns) l->stopped = 1;
     if (l->dead || out_of_time(l) || stop_requested(l) || replay_stop_due(l))
         return;
     devices_poll_input(l);
+    status_tick(l);
 }
 
 /*
@@ -184,6 +189,7 @@ static void check_containment(struct launcher *l) {
     int r = lguest_contained(l->lg, &at, &l->host_compared);
     uint32_t first, by_debugger = lguest_debugger_changed(l->lg, &first);
     l->host_checked = r > 0 && !by_debugger;
+    status_erase(l);
     if (by_debugger)
         fprintf(stderr, "lgsim: host memory at %#x changed while the guest ran (%u bytes): "
                 "written by the debugger (monitor host-writes on)\n", first, by_debugger);
@@ -214,6 +220,7 @@ static void restart_guest(struct launcher *l, const char *why) {
     }
     rec_text(&l->rec, now, TK_RESTART, ++l->boots, why);
     l->restart_ns = now;
+    status_erase(l);
     if (l->opt.verbose) fprintf(stderr, "lgsim: %s: starting the guest again\n", why);
     if (l->restarting) l->restarting(l->restarting_ctx, l, 0);
     devices_keep_snapshots(l);
@@ -242,6 +249,15 @@ static void guest_died(struct launcher *l) {
     snprintf(l->dead_reason, sizeof(l->dead_reason), "%s", d.reason);
 }
 
+/* A debugger ended the run to go back in time: an earlier machine takes its place. */
+static void travel(struct launcher *l) {
+    if (l->travel) l->travel(l->travel_ctx, l);
+    if (lguest_unwound(l->lg) && !l->dead) {
+        launcher_quit(l, "time travel: no checkpoint was put in place of the machine");
+        l->exit_code = 2;
+    }
+}
+
 /* @tour Launcher 40: Reading /dev/lguest
  * The Launcher's whole life after set-up: lguest_run() is 4.4's read() of /dev/lguest, which
  * runs the Guest until something needs the Launcher.  For our page fault it returns once per
@@ -261,7 +277,10 @@ int launcher_run_until(struct launcher *l, uint64_t t) {
         switch (lguest_run(l->lg, &turn, &pending)) {
         case LGUEST_PENDING: emulate_pending(l, &pending); break;
         case LGUEST_HALTED: idle(l); break;
-        case LGUEST_INTERRUPTED: take_turn(l); break;
+        case LGUEST_INTERRUPTED:
+            if (lguest_unwound(l->lg)) travel(l);
+            else take_turn(l);
+            break;
         case LGUEST_DEAD: guest_died(l); break;
         }
     }
@@ -270,7 +289,9 @@ int launcher_run_until(struct launcher *l, uint64_t t) {
 }
 
 int launcher_run(struct launcher *l) {
+    status_start(l);
     launcher_run_until(l, UINT64_MAX);
+    status_erase(l);
     uint64_t now = l->lg ? lguest_time(l->lg) : l->restart_ns;
     rec_text(&l->rec, now, TK_DEATH, (uint32_t)l->exit_code, l->dead_reason);
     rec_finish(&l->rec, now);

@@ -47,15 +47,19 @@ static void usage(FILE *f) {
 "  --max-time=MS        stop a guest still running after MS ms of virtual time\n"
 "  --save-at=MS FILE    save the whole machine to FILE at MS ms of virtual time (and run on)\n"
 "  --checkpoints=MS     keep a checkpoint of the machine in memory every MS ms of virtual\n"
-"                       time (what going back in time starts from)\n"
+"                       time (what going back in time starts from; with --gdb: 10)\n"
 "  --restore=FILE       go on with a machine saved by --save-at (with\n"
 "                       --trace, the trace goes on from the saved run's)\n"
 "  --gdb[=PORT]         serve the GDB remote protocol on 127.0.0.1:PORT (default 1234;\n"
-"                       0: any free port, printed)\n"
+"                       0: any free port, printed); gdb's reverse-stepi, reverse-continue\n"
+"                       go back as far as the checkpoints do\n"
 "  --gdb-wait           hold the machine before its first instruction until gdb attaches\n"
 "  --gdb-step-over-irqs a debugger's single step runs interrupts through instead of into\n"
 "  --stats              print a summary when the guest stops (switches, hypercalls,\n"
 "                       faults, interrupts, virtual time)\n"
+"  -q, --quiet          no status line, and no summary unless --stats asks for one (the\n"
+"                       demo prints one otherwise); errors and the guest's output stay\n"
+""
 "  --ui                 run the guest under the lguest microscope's window: pause, step,\n"
 "                       run to the next world switch, page fault or hypercall (? lists\n"
 "                       the keys); lgsim --ui alone runs the teaching guest\n"
@@ -63,6 +67,11 @@ static void usage(FILE *f) {
 "  --ui-size=WxH, --ui-scale=F, --ui-font=FILE   the window's size, text size and font\n"
 "  --version            lgsim's version\n"
 "  -h, --help           this text\n"
+"\n"
+"While a run lasts longer than a second and stderr is a terminal, a status line there\n"
+"says the virtual time, world switches per second and where the guest is (eip, symbol,\n"
+"ring); it is redrawn in place, erased before any other line and at the end, and is never\n"
+"on stdout or in a trace (not with -v, --gdb, --ui or --trace-switches to stderr).\n"
 "\n"
 "Options may come before, between or after MEM and KERNEL, as lguest's getopt_long allows;\n"
 "everything after \"--\" is MEM, KERNEL or a kernel argument.\n"
@@ -122,7 +131,11 @@ static struct ui_live_options *ui_for_run;
 
 /* --gdb across a restart: as 4.4's re-executed launcher is a new process, the debugger sees
  * the old machine exit (status 4) and listens again for the new one. */
-struct gdb_follow { struct debugger *d; struct debug_options *opt; };
+struct gdb_follow {
+    struct debugger *d;
+    struct debug_options *opt;
+    const struct control_checkpoints *cps;   /* what gdb can go back to */
+};
 
 static void gdb_restarting(void *ctx, struct launcher *l, int started) {
     struct gdb_follow *g = ctx;
@@ -135,6 +148,31 @@ static void gdb_restarting(void *ctx, struct launcher *l, int started) {
     g->opt->symbols = &l->syms;
     if (!(g->d = debug_open(l->lg, g->opt, err, sizeof(err)))) {
         launcher_quit(l, "--gdb after the restart: %s", err);
+        l->exit_code = 2;
+        return;
+    }
+    debug_checkpoints(g->d, g->cps);
+}
+
+#define GDB_CHECKPOINT_NS 10000000ull   /* --gdb without --checkpoints: one every 10 ms */
+
+/* --gdb going back: the Launcher's checkpoints, as the debugger asks for them. */
+static int cp_count(void *l) { return tt_count(l); }
+static uint64_t cp_time(void *l, int i) { return tt_time(l, i); }
+static int cp_restore(void *l, int i, char *err, size_t n) { return tt_restore(l, i, err, n); }
+
+/* The run ended for going back, or a turn of the Launcher: "monitor save" saves there. */
+static void gdb_travel(void *ctx, struct launcher *l) {
+    struct gdb_follow *g = ctx;
+    char err[400];
+    if (!g->d) return;
+    const char *path = debug_save_wanted(g->d);
+    if (path && !lguest_unwound(l->lg)) {
+        int bad = machine_file_write(l, path, err, sizeof(err));
+        debug_saved(g->d, bad ? err : NULL, lguest_time(l->lg));
+    }
+    if (debug_travel(g->d, err, sizeof(err))) {
+        launcher_quit(l, "going back: %s", err);
         l->exit_code = 2;
     }
 }
@@ -170,13 +208,16 @@ static int run(struct launcher_options *opt, int stats, struct debug_options *db
             return 2;
         }
     }
+    /* gdb can go back (reverse-stepi...) as far as the checkpoints go: on unless asked for */
+    if (dbg && !opt->checkpoint_ns) opt->checkpoint_ns = GDB_CHECKPOINT_NS;
     if (launcher_init(&l, opt, err, sizeof(err)) ||
         (restoring && restore_machine(&l, err, sizeof(err)))) {
         fprintf(stderr, "lgsim: %s\n", err);
         launcher_free(&l);
         return 2;
     }
-    struct gdb_follow g = { NULL, dbg };
+    struct control_checkpoints cps = { &l, cp_count, cp_time, cp_restore };
+    struct gdb_follow g = { NULL, dbg, &cps };
     if (dbg) dbg->symbols = &l.syms;
     if (dbg && !(g.d = debug_open(l.lg, dbg, err, sizeof(err)))) {
         fprintf(stderr, "lgsim: --gdb: %s\n", err);
@@ -190,8 +231,11 @@ static int run(struct launcher_options *opt, int stats, struct debug_options *db
         return 2;
     }
     if (dbg) {
+        debug_checkpoints(g.d, &cps);
         l.restarting = gdb_restarting;
         l.restarting_ctx = &g;
+        l.travel = gdb_travel;
+        l.travel_ctx = &g;
     } else if (u) {
         l.restarting = ui_restarting;
         l.restarting_ctx = u;
@@ -309,7 +353,7 @@ struct cli {
     struct launcher_options opt;
     struct debug_options dbg;
     struct ui_live_options ui;
-    int stats, gdb, live_ui;
+    int stats, gdb, live_ui, quiet;
     const char *initrd_path;
     char **pos;                  /* MEM, KERNEL and the kernel's arguments, in order */
     int npos;
@@ -417,6 +461,7 @@ static int take_option(struct cli *c, int argc, char **argv, int *i) {
     else if (!strcmp(a, "--trace-switches") || !strncmp(a, "--trace-switches=", 17))
         return take_trace_switches(c, a);
     else if (!strcmp(a, "--stats")) c->stats = 1;
+    else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) c->quiet = 1;
     else if (!strcmp(a, "--no-reboot")) c->opt.no_reboot = 1;
     else if (!strcmp(a, "--ui")) {
         if (ui_live_unavailable()) {
@@ -498,6 +543,9 @@ static int check_options(struct cli *c, const char *program) {
         fprintf(stderr, "lgsim: the --ui-... options need --ui\n");
         return -1;
     }
+    /* The status line: only where nothing else keeps writing lines to stderr. */
+    o->status_line = !c->quiet && !c->gdb && !c->live_ui && !o->verbose &&
+                     !(o->trace_switches && o->trace_file == stderr);
     c->dbg.switcher_obj = o->switcher_name ? o->switcher_name :
         beside_program(program, "../switcher-model/switcher.o", sw_path, sizeof(sw_path));
     c->dbg.host_elf = beside_program(program, "host.elf", host_path, sizeof(host_path));
@@ -541,7 +589,7 @@ static void take_ui(struct cli *c, const char *kernel_path) {
     ui_for_run = &c->ui;
 }
 
-/* No arguments: the built-in demo, which always ends with its summary. */
+/* No arguments: the built-in demo, which ends with its summary (unless --quiet). */
 static int run_demo(struct cli *c, const char *program) {
     c->opt.mem_mb = 64;
     c->opt.kernel = lgsim_demo_guest;
@@ -551,7 +599,7 @@ static int run_demo(struct cli *c, const char *program) {
     if (!c->opt.max_ns) c->opt.max_ns = 10000000000ull;
     c->opt.options_text = options_text(&c->opt);
     take_ui(c, NULL);
-    return run(&c->opt, 1, c->gdb ? &c->dbg : NULL);
+    return run(&c->opt, c->stats || !c->quiet, c->gdb ? &c->dbg : NULL);
 }
 
 /* MEM KERNEL [kernel args...], as lguest's launcher takes them. */
@@ -590,7 +638,8 @@ static int watches_only(const char *a, int *takes_next) {
                                       "--restore=", "--replay=" };
     *takes_next = !strcmp(a, "--trace") || !strncmp(a, "--save-at=", 10) ||
                   !strcmp(a, "--restore") || !strcmp(a, "--replay");
-    if (*takes_next || !strcmp(a, "--stats") || !strcmp(a, "-v") || !strcmp(a, "--verbose"))
+    if (*takes_next || !strcmp(a, "--stats") || !strcmp(a, "-v") || !strcmp(a, "--verbose") ||
+        !strcmp(a, "-q") || !strcmp(a, "--quiet"))
         return 1;
     for (size_t i = 0; i < sizeof(eq) / sizeof(eq[0]); i++)
         if (!strncmp(a, eq[i], strlen(eq[i]))) return 1;
@@ -664,7 +713,7 @@ int main(int argc, char **argv) {
     static struct cli c;
     c.opt = (struct launcher_options){ .console = stdout, .console_stdin = 1 };
     machine_args(&c, argc, argv);
-    c.dbg = (struct debug_options){ .port = 1234 };
+    c.dbg = (struct debug_options){ .port = 1234, .stop_signal = term_stop_flag() };
     if (!(c.pos = calloc((size_t)argc, sizeof(*c.pos)))) return 2;
     int rc = parse_command_line(&c, argc, argv);
     if (rc == 2) {

@@ -12,6 +12,10 @@ void term_setup(void);
 int term_stop_signal(void);
 const volatile sig_atomic_t *term_stop_flag(void);
 int term_stdin_is_tty(void);
+int term_stdout_is_tty(void);
+/* The width of the terminal stderr is, in columns; 0 when stderr is no terminal (a pipe, a
+ * file): the status line is drawn only on a terminal. */
+int term_stderr_columns(void);
 /* Raw input (no echo, no line editing, ^C not a signal), as 4.4's launcher sets it; restored at
  * exit, on a signal and on a crash.  Does nothing when stdin is no terminal. */
 void term_raw(void);

@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
@@ -47,6 +48,16 @@ int term_stop_signal(void) { return stop_signal; }
 const volatile sig_atomic_t *term_stop_flag(void) { return &stop_signal; }
 
 int term_stdin_is_tty(void) { return isatty(STDIN_FILENO); }
+int term_stdout_is_tty(void) { return isatty(STDOUT_FILENO); }
+
+int term_stderr_columns(void) {
+    if (!isatty(STDERR_FILENO)) return 0;
+#ifdef TIOCGWINSZ   /* every Unix has it, POSIX before 2024 does not name it */
+    struct winsize w;
+    if (ioctl(STDERR_FILENO, TIOCGWINSZ, &w) == 0 && w.ws_col > 0) return w.ws_col;
+#endif
+    return 80;
+}
 
 void term_raw(void) {
     struct termios t;

@@ -69,6 +69,16 @@ static int is_console(HANDLE h) {
 }
 
 int term_stdin_is_tty(void) { return is_console(in_handle()); }
+int term_stdout_is_tty(void) { return is_console(GetStdHandle(STD_OUTPUT_HANDLE)); }
+
+int term_stderr_columns(void) {
+    HANDLE h = GetStdHandle(STD_ERROR_HANDLE);
+    CONSOLE_SCREEN_BUFFER_INFO info;
+    if (!is_console(h)) return 0;
+    if (GetConsoleScreenBufferInfo(h, &info) && info.srWindow.Right > info.srWindow.Left)
+        return info.srWindow.Right - info.srWindow.Left + 1;
+    return 80;
+}
 
 /* 4.4 turns off ISIG, ICANON and ECHO: here processed input (^C as a signal), line input and
  * echo.  Keys come as VT sequences where the console can (arrows as ESC [ A ...), and the

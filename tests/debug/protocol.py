@@ -9,7 +9,7 @@ disconnects in the middle of a step: lgsim answers each cleanly, and the guest s
 with the same output and the same trace as a run without any debugger, with no hook of the
 debugger's called after it left.
 """
-import os, re, socket, subprocess, sys, time
+import os, re, signal, socket, subprocess, sys, time
 
 def frame(payload):
     data = payload.encode("latin-1") if isinstance(payload, str) else payload
@@ -130,6 +130,9 @@ def main():
     killed_by_debugger(lgsim, kernel, work)
     host_memory_writes(lgsim, kernel, work)
     monitor_numbers(lgsim, kernel, work)
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        stop_signal_while_waiting(lgsim, kernel, work, sig)
+    stop_signal_while_held(lgsim, kernel, work)
     return 0
 
 def peak_memory_mib(pid):
@@ -229,6 +232,15 @@ def monitor_numbers(lgsim, kernel, work):
     refused(c, "nonsense", "unknown monitor command 'nonsense' (monitor help lists them)")
     refused(c, "view nowhere", "unknown view 'nowhere'")
     refused(c, "until later", "until what?")
+    refused(c, "pt 1", "pt: 'pt' alone, or 'pt FROM TO' (two addresses), not '1'")
+    refused(c, "pt 1 2 3", "pt: 'pt' alone, or 'pt FROM TO' (two addresses), not '1 2 3'")
+    refused(c, "pt junk 7", "pt: bad address in 'junk 7'")
+    refused(c, "pt 0 0x100000001", "pt: bad address in '0 0x100000001'")
+    refused(c, "pt 5 4", "pt: FROM 0x5 is not below TO 0x4")
+    pt = monitor(c, "pt")
+    check(pt.startswith("page tables from 0 to 0x100000000: the Guest's own (none yet: the "
+                        "Host treats the Guest as identity-mapped)"),
+          "monitor pt before the Guest's first page table says it has none")
     check(monitor_reply(c, "help")[1] == b"OK" and "lgsim monitor commands" in monitor(c, "help"),
           "monitor help is served")
     check(monitor(c, "walk eip").startswith("linear 0x10000: directory index 0, table index 16"),
@@ -255,6 +267,53 @@ def killed_by_debugger(lgsim, kernel, work):
                           text=True, timeout=60)
     check(dump.returncode == 0 and '"killed by the debugger"' in dump.stdout,
           "the killed run's trace is whole and ends with its death")
+
+def stop_signal_while_waiting(lgsim, kernel, work, sig):
+    """--gdb-wait with no debugger ends on SIGTERM or SIGINT as any run does: a line that says
+    so, "stopped by signal N", exit 128 + N, and a whole trace."""
+    trace = os.path.join(work, "protocol.signal.trace")
+    proc = subprocess.Popen([lgsim, "--gdb=0", "--gdb-wait", "--trace=" + trace, "64", kernel],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    seen = []
+    for line in proc.stderr:   # the wait has begun once it says so
+        seen.append(line)
+        if "waiting for a debugger to attach" in line:
+            break
+    proc.send_signal(sig)
+    try:
+        out, err = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        sys.exit("FAIL: lgsim --gdb-wait did not end on signal %d" % sig)
+    err = "".join(seen) + err
+    check(proc.returncode == 128 + sig and
+          "lgsim: gdb: signal %d while waiting for a debugger (--gdb-wait): no debugger "
+          "attached, the run ends" % sig in err and "lgsim: stopped by signal %d" % sig in err,
+          "--gdb-wait ends on signal %d with a line saying so (exit %d)" % (sig, proc.returncode))
+    dump = subprocess.run([lgsim, "trace", "dump", "--kind=death", trace], capture_output=True,
+                          text=True, timeout=60)
+    check(dump.returncode == 0 and '"stopped by signal %d"' % sig in dump.stdout,
+          "the run stopped while waiting has a whole trace")
+
+def stop_signal_while_held(lgsim, kernel, work):
+    """SIGTERM while a debugger holds the machine stopped: gdb is told the process ended by it
+    (X0f) and let go, and the run ends as a signal ends it."""
+    proc = subprocess.Popen([lgsim, "--gdb=0", "--gdb-wait", "64", kernel],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    port = int(re.search(r"127\.0\.0\.1:(\d+)", proc.stderr.readline()).group(1))
+    c = Client(port)
+    check(c.packet("?").startswith(b"T05"), "the debugger holds the machine")
+    proc.send_signal(signal.SIGTERM)
+    check(c.read_until(rb"\$(X[0-9a-f]{2})#").group(1) == b"X0f",
+          "SIGTERM while the debugger holds the machine: gdb hears X0f")
+    try:
+        out, err = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        sys.exit("FAIL: lgsim held by a debugger did not end on SIGTERM")
+    check(proc.returncode == 143 and "signal 15 while the debugger held the machine" in err and
+          "lgsim: stopped by signal 15" in err,
+          "and the run ends as a signal ends it (exit %d)" % proc.returncode)
 
 if __name__ == "__main__":
     sys.exit(main())

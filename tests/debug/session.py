@@ -6,8 +6,12 @@ usage: session.py LGSIM GDBSCRIPT EXPECT KERNEL SWITCHER_O WORKDIR [KERNEL ARGS.
 KERNEL may be env:NAME: the kernel named by that environment variable (a real Linux 4.4
 vmlinux); the test is skipped (77) when it is unset.
 
-GDBSCRIPT is a gdb command file; @PORT@, @SWITCHER@, @KERNEL@ and @GDBINIT@ are replaced.
-EXPECT holds one regular expression per line that gdb's output must match, in order.
+GDBSCRIPT is a gdb command file; @PORT@, @SWITCHER@, @KERNEL@, @GDBINIT@ and @SAVED@ are
+replaced.  A script that saves the machine there ("monitor save @SAVED@") has the saved file
+restored afterwards: that run must power off as the undebugged run did, its console output
+the end of the undebugged run's.
+EXPECT holds one regular expression per line that gdb's output must match, in order; a line
+that ends in " \\" goes on with the next, and the two must match consecutive lines.
 The debugged run's binary trace must equal an undebugged run's, byte for byte, and none of the
 debugger's hooks may run once it has detached (lgsim's closing count on stderr).
 Exit 77 (skipped) when gdb is not installed.
@@ -21,6 +25,19 @@ def lgsim_port(proc):
     if not m:
         sys.exit("no port in lgsim's first line: %r" % line)
     return m.group(1)
+
+def expectations(path):
+    """The expected regular expressions, with continued lines joined by a newline."""
+    wants, joined = [], ""
+    for l in open(path).read().splitlines():
+        if not l or l.startswith("#"):
+            continue
+        if l.endswith(" \\"):
+            joined += l[:-2] + "\n"
+            continue
+        wants.append(joined + l)
+        joined = ""
+    return wants
 
 def main():
     lgsim, script, expect, kernel, switcher, work = sys.argv[1:7]
@@ -46,8 +63,11 @@ def main():
     text = open(script).read()
     gdbinit = os.path.join(os.path.dirname(lgsim), "lgsim.gdb")
     srcdir = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(script))))
+    saved = os.path.join(work, name + ".saved")
+    if os.path.exists(saved):
+        os.remove(saved)
     for k, v in (("@PORT@", port), ("@SWITCHER@", switcher), ("@KERNEL@", kernel),
-                 ("@GDBINIT@", gdbinit), ("@SRCDIR@", srcdir)):
+                 ("@GDBINIT@", gdbinit), ("@SRCDIR@", srcdir), ("@SAVED@", saved)):
         text = text.replace(k, v)
     cmds = os.path.join(work, name + ".gdb")
     open(cmds, "w").write(text)
@@ -62,7 +82,7 @@ def main():
         sys.exit("lgsim did not finish after gdb detached")
     print(out)
     pos = 0
-    for want in [l for l in open(expect).read().splitlines() if l and not l.startswith("#")]:
+    for want in expectations(expect):
         m = re.compile(want, re.M).search(out, pos)
         if not m:
             sys.exit("FAIL: gdb output lacks (after offset %d): %s" % (pos, want))
@@ -78,6 +98,13 @@ def main():
                  (hooks.group(0) if hooks else "no hook count in lgsim's stderr\n" + lg_err))
     print("ok: gdb said what was expected; same console output and same trace as without gdb;")
     print("ok: no hook of the debugger's ran after it detached")
+    if "@SAVED@" in open(script).read():
+        r = subprocess.run([lgsim, "--restore=" + saved], capture_output=True, text=True,
+                           timeout=60)
+        if r.returncode != plain.returncode or not plain.stdout.endswith(r.stdout) or not r.stdout:
+            sys.exit("FAIL: the machine saved from gdb, restored, ends otherwise: exit %d\n%s%s" %
+                     (r.returncode, r.stdout, r.stderr))
+        print("ok: the machine saved from gdb goes on to the undebugged run's end")
     return 0
 
 if __name__ == "__main__":
