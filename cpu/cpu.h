@@ -198,7 +198,7 @@ struct cpu {
     /* Every run ends (progress.c): translations per window of virtual time, and a watchdog
      * thread that stops an engine whose clock stands still. */
     uint64_t tr_window_start, tr_window_n, tr_at_flush, n_buffer_flushes;
-    uint32_t *recent_pc;               /* addresses translated lately, + 1 */
+    uint64_t *recent_pc;               /* addresses translated lately (progress.c) */
     uint8_t *code_pages;               /* physical pages translations were made from (code.c) */
     uint64_t n_code_drops;
     struct watchdog *watchdog;
@@ -296,6 +296,9 @@ void cpu_pause_attention(struct cpu *c);
  * code.  The bytes are for this build of lgsim on this Unicorn (cpu_engine_id says which). */
 size_t cpu_state_size(const struct cpu *c);
 void cpu_state_save(struct cpu *c, uint8_t *out);
+/* The same bytes without cpu/'s counts and with the flags in one form: equal for equal
+ * machines however they got there (a hash of the machine; snapshot.c). */
+void cpu_state_save_machine(struct cpu *c, uint8_t *out);
 void cpu_state_restore(struct cpu *c, const uint8_t *in);
 void cpu_engine_id(const struct cpu *c, char *out, size_t len);
 /* Point the hidden base of a null FS or GS at null_seg_poison (CPL > 0 only); the host does

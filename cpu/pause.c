@@ -79,6 +79,7 @@ uc_err cpu_pause_serve(struct cpu *c, uint32_t until) {
     p->pending = 0;
     p->n_pauses++;
     if (p->paused) p->paused(p->ctx);
+    if (c->stopping) return UC_ERR_OK;   /* the debugger ended the run (time travel, a kill) */
     uint32_t eip = cpu_get(c, UC_X86_REG_EIP);
     p->resuming = eip == p->at && p->paid_end > p->at;
     cpu_recheck(c);

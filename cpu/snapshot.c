@@ -1,5 +1,6 @@
 /* snapshot.c - the CPU's whole state as bytes, for checkpoints and saved machines. */
 #include "cpu/private.h"
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -56,6 +57,21 @@ void cpu_state_save(struct cpu *c, uint8_t *out) {
     memset(o, 0, sizeof(*o));
     OWN(c, o, TO_OWN);
     memcpy(out + n, o, sizeof(*o));
+}
+
+/*
+ * The machine's state and nothing else, for comparing two machines: cpu_state_save()'s bytes
+ * with cpu/'s statistics (blocks, deliveries... counted) left out, and the flags as the program
+ * sees them.  QEMU keeps the arithmetic flags lazily, as the last operation's operands, and
+ * which operation that is depends on where the translated block around it began: the same
+ * EFLAGS reached through other blocks (a debugger's stop splits them) is other bytes.  Writing
+ * EFLAGS back puts them in one form; nothing the program can see changes.
+ */
+void cpu_state_save_machine(struct cpu *c, uint8_t *out) {
+    cpu_set(c, UC_X86_REG_EFLAGS, cpu_get(c, UC_X86_REG_EFLAGS));
+    cpu_state_save(c, out);
+    size_t own = c->lay.ctx_size - ctx_data_off(c), from = offsetof(struct cpu_own, n_deliveries);
+    memset(out + own + from, 0, sizeof(struct cpu_own) - from);   /* the counts, last in it */
 }
 
 void cpu_state_restore(struct cpu *c, const uint8_t *in) {

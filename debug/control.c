@@ -9,12 +9,14 @@
  * then the hooks the run it asked for needs. */
 static void paused(void *ctx) {
     struct control *k = ctx;
+    if (k->tr.phase != TR_IDLE && !travel_paused(k)) return;   /* a pass goes on, or the next */
     if (!k->stop_sig) k->stopped = CS_ATTENTION;
     if (k->client.paused) k->client.paused(k->client.ctx);
     control_resume(k);
 }
 
 void control_resume(struct control *k) {
+    if (k->tr.phase == TR_IDLE) k->tr.here_known = 0;   /* on forward: where is not counted */
     k->stop_sig = 0;
     k->stop_info[0] = 0;
     k->stop_note[0] = 0;

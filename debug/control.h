@@ -35,7 +35,51 @@ enum until { UNTIL_NONE, UNTIL_SWITCH, UNTIL_PF, UNTIL_HCALL, UNTIL_RT_END };
 enum control_world { CW_HOST, CW_SWITCHER, CW_KERNEL, CW_USER, CW_RING2 };
 
 /* Why the CPU stopped last (a client asked for it, or something else wanted attention). */
-enum control_stop { CS_ATTENTION, CS_STEP, CS_UNTIL, CS_BREAKPOINT, CS_WATCH, CS_BUDGET };
+enum control_stop { CS_ATTENTION, CS_STEP, CS_UNTIL, CS_BREAKPOINT, CS_WATCH, CS_BUDGET,
+                    CS_TRAVEL };   /* arrived where control_back() or ..._reverse_continue() went */
+
+/* The checkpoints a client can go back to (the Launcher's, sim/launcher/timetravel.c): how
+ * many, when each was taken (virtual ns), and one of them put in place of the machine. */
+struct control_checkpoints {
+    void *ctx;
+    int (*count)(void *ctx);
+    uint64_t (*time)(void *ctx, int i);
+    int (*restore)(void *ctx, int i, char *err, size_t errlen);
+};
+
+/* Going back (travel.c).  A place in the run is a checkpoint and how many instructions the CPU
+ * began after it: every instruction the CPU starts counts once, in the host, the Switcher and
+ * the Guest alike (one that faults too: the delivery's first instruction is the next).  The
+ * machine is put back at the checkpoint and runs forward, deterministically, to the place: a
+ * "measure" pass first finds how many instructions after the checkpoint the CPU is now, an
+ * "arrive" pass stops at the place wanted. */
+enum travel_phase { TR_IDLE, TR_MEASURE, TR_ARRIVE, TR_TURN };
+struct control_travel {
+    enum travel_phase phase;
+    int from;                        /* the checkpoint this pass started from */
+    uint64_t n;                      /* instructions begun in this pass so far */
+    int done;                        /* the pass stopped where it was going */
+    int restore_due;                 /* the Launcher is to put checkpoint 'from' in place */
+    /* TR_MEASURE: where the CPU was (the clock, the next instruction; exact 0: paused before
+     * a block that had not been charged, so the next instruction comes later than now_ns) */
+    uint64_t now_ns;
+    uint32_t eip;
+    int exact;
+    uint64_t back;                   /* instructions to go back; or */
+    int to_hit;                      /* back to the last breakpoint or watchpoint hit */
+    int have_hit;
+    uint64_t hit_n;
+    enum control_stop hit_kind;
+    char hit_info[48];
+    uint64_t target;                 /* TR_ARRIVE: stop before this instruction */
+    char arrive_info[64];            /* what the arrival says (gdb's stop reply) */
+    enum control_stop arrive_stop;
+    int here_known;                  /* the CPU stands at instruction here_n after here_cp */
+    int here_cp;
+    uint64_t here_n;
+    uint64_t n_passes, n_insns;      /* passes run and instructions they ran, for figures */
+    char why[200];                   /* the last failure */
+};
 
 struct control_client {
     void (*paused)(void *ctx);                            /* the client's turn */
@@ -90,6 +134,9 @@ struct control {
     char stop_note[200];             /* a line for the client to show with the stop, or "" */
     struct cpu_delivery last_delivery;   /* the latest delivery through the IDT */
     uint64_t n_deliveries;
+
+    const struct control_checkpoints *cps;   /* NULL: no going back */
+    struct control_travel tr;
 };
 
 /* Become the CPU's pause callback and the recorder's tap, for client cl. */
@@ -110,11 +157,33 @@ void control_kill(struct control *k, const char *why);
  * outside paused() calls it to install the hooks. */
 void control_resume(struct control *k);
 
+/* Going back (travel.c), from the client's paused(): 1 on the way (the CPU runs; paused() is
+ * called again at the place, stopped CS_TRAVEL, stop_info saying "replaylog:begin;" when that
+ * is the start of what can be gone back to); 0 already at the start; -1 with the reason in
+ * k->tr.why.  control_back goes n instructions back; control_reverse_continue to the last
+ * breakpoint or watchpoint hit before now, or the start. */
+int control_back(struct control *k, uint64_t n);
+int control_reverse_continue(struct control *k);
+/* The Launcher, when the run ended for going back (lguest_unwound()): the checkpoint put in
+ * place and the pass armed.  0, or -1 (the reason in k->tr.why; the guest cannot go on). */
+int control_travel_between(struct control *k);
+/* To the next turn of the Launcher, where the machine is whole (a save), and back: 1 on the
+ * way (the Host gives the Launcher its turn at its next pass; TR_TURN until then), -1 (why in
+ * k->tr.why).  control_return_here, at that turn: the way back to where control_to_turn was
+ * called, armed for control_travel_between(); 0, or -1. */
+int control_to_turn(struct control *k);
+int control_return_here(struct control *k);
+/* travel.c's share of the every-instruction hook while a pass runs. */
+void travel_insn(struct control *k, uint32_t eip);
+/* After a pass stopped: 1 when the client is to be told (arrived, or failed). */
+int travel_paused(struct control *k);
+
 /* Breakpoints and watchpoints (points.c). */
 int points_add(struct control *k, int kind, uint32_t addr, uint32_t len);
 int points_remove(struct control *k, int kind, uint32_t addr, uint32_t len);
 void points_clear(struct control *k);
 void points_arm(struct control *k);     /* install the hooks this run needs */
+int points_is_breakpoint(struct control *k, uint32_t eip);
 /* The Host wrote guest-physical [gpa, gpa + len) (lg->write_watcher). */
 void points_host_wrote(void *ctx, uint32_t gpa, uint32_t len, const char *writer);
 

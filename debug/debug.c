@@ -45,6 +45,30 @@ void take_connections(struct debugger *d) {
     }
 }
 
+int stop_signal(const struct debugger *d) {
+    return d->opt.stop_signal ? *d->opt.stop_signal : 0;
+}
+
+/* --gdb-wait: hold the first instruction until a debugger attaches, or until a stop signal
+ * says the run is to end; then it ends as any run stopped by a signal does, at the Launcher's
+ * next turn ("stopped by signal N", exit 128 + N), after the one trip into the Guest the CPU
+ * was starting. */
+static void wait_for_debugger(struct debugger *d) {
+    fprintf(stderr, "lgsim: gdb: waiting for a debugger to attach (a stop signal, such as "
+            "Ctrl-C, ends the run)\n");
+    while (d->conn < 0) {
+        int sig = stop_signal(d);
+        if (sig) {
+            fprintf(stderr, "lgsim: gdb: signal %d while waiting for a debugger (--gdb-wait): "
+                    "no debugger attached, the run ends\n", sig);
+            d->opt.wait = 0;
+            return;
+        }
+        net_wait(d->listener, -1, WAIT_SLICE_MS);
+        take_connections(d);
+    }
+}
+
 /* The CPU paused for attention while gdb waited: was it Ctrl-C?  (2, or 0: nothing for gdb,
  * e.g. a second connection that was refused.) */
 static int interrupted(struct debugger *d) {
@@ -61,17 +85,17 @@ static void paused(void *ctx) {
     int why = d->k.stop_sig;   /* 0: nobody stopped the CPU on purpose; it was asked for attention */
     int had = d->conn >= 0;
     take_connections(d);
-    while (d->conn < 0 && d->opt.wait && !d->attached_once) {   /* --gdb-wait */
-        net_wait(d->listener, -1, -1);
-        take_connections(d);
-    }
+    if (d->conn < 0 && d->opt.wait && !d->attached_once) wait_for_debugger(d);
     if (d->conn >= 0 && !had) why = 5;   /* a new debugger finds the CPU stopped */
-    else if (d->conn >= 0 && !why) why = interrupted(d);
+    else if (d->conn >= 0 && !why) why = d->monitor_waiting ? 5 : interrupted(d);
     if (d->conn >= 0 && why) {
         d->k.stop_sig = why;
         if (d->awaiting_stop) {
             stub_stop_reply(d);
             d->awaiting_stop = 0;
+        } else if (d->monitor_waiting) {
+            d->monitor_waiting = 0;
+            monitor_arrived(d);
         }
         stub_serve(d);
     }
@@ -130,6 +154,35 @@ struct debugger *debug_open(struct lguest *lg, const struct debug_options *o,
     if (o->wait) control_pause_soon(&d->k);   /* the first block pauses and waits */
     else net_watch_arm(d->watcher, d->listener, -1);
     return d;
+}
+
+void debug_checkpoints(struct debugger *d, const struct control_checkpoints *cps) {
+    d->k.cps = cps;
+}
+
+int debug_travel(struct debugger *d, char *err, size_t errlen) {
+    if (!control_travel_between(&d->k)) return 0;
+    snprintf(err, errlen, "%s", d->k.tr.why);
+    return -1;
+}
+
+const char *debug_save_wanted(struct debugger *d) {
+    return d->save_path[0] && d->k.tr.phase == TR_TURN ? d->save_path : NULL;
+}
+
+void debug_saved(struct debugger *d, const char *failure, uint64_t t) {
+    if (failure)
+        snprintf(d->save_said, sizeof(d->save_said), "save: %s\n", failure);
+    else
+        snprintf(d->save_said, sizeof(d->save_said), "saved the machine at %.6f ms of virtual "
+                 "time (the next turn of the Launcher) to %s; back where gdb was\n", t / 1e6,
+                 d->save_path);
+    d->save_path[0] = 0;
+    if (control_return_here(&d->k)) {   /* gdb gets the machine where it is now */
+        snprintf(d->save_said + strlen(d->save_said), sizeof(d->save_said) - strlen(d->save_said),
+                 "cannot come back: %s; the machine stands at that turn\n", d->k.tr.why);
+        control_pause_soon(&d->k);
+    }
 }
 
 void debug_close(struct debugger *d, int exit_code) {

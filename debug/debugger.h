@@ -11,6 +11,9 @@
 #include "traces/format.h"
 
 #define DEBUG_RING 64           /* trace records kept for "monitor trace" */
+/* How often a wait for gdb looks for a stop signal: a signal need not interrupt the wait (it
+ * may be delivered to another thread, and on Windows it comes on a thread of its own). */
+#define WAIT_SLICE_MS 100
 
 struct debugger {
     struct control k;                /* the machine, as every client controls it */
@@ -26,6 +29,10 @@ struct debugger {
     int no_ack;
     int attached_once;
     int awaiting_stop;               /* gdb sent c or s and waits for the stop */
+    int monitor_waiting;             /* "monitor back|save" waits for its reply: the machine
+                                      * goes there first (MONITOR_GOES) */
+    char save_path[1024];            /* "monitor save FILE": saved at the next turn; "" none */
+    char save_said[1600];            /* ... and what came of it */
 
     enum view view;
 
@@ -50,7 +57,10 @@ struct monitor_out {
 };
 void say(struct monitor_out *out, const char *fmt, ...)
     __attribute__((format(LGSIM_PRINTF_FORMAT, 2, 3)));
+#define MONITOR_GOES 2   /* the command needs the machine to run (back, save): its reply
+                          * comes when it is there (monitor_arrived) */
 int monitor_command(struct debugger *d, const char *line, struct monitor_out *out);
+void monitor_arrived(struct debugger *d);
 void monitor_note_record(void *ctx, const struct trace_rec *r);
 /* An address a command takes: a number (0 to max), eip, esp, ebp, cr2 or a kernel symbol. */
 int monitor_address(struct debugger *d, const char *arg, uint64_t max, uint64_t *addr);
@@ -58,11 +68,15 @@ int monitor_address(struct debugger *d, const char *arg, uint64_t max, uint64_t 
 /* pt.c: "monitor pt [FROM TO]". */
 int monitor_pt(struct debugger *d, const char *arg, struct monitor_out *out);
 
-/* debug.c: accept a waiting debugger, or refuse it when one is attached. */
+/* debug.c: accept a waiting debugger, or refuse it when one is attached; the Launcher's stop
+ * signal (SIGINT, SIGTERM, SIGHUP), or 0. */
 void take_connections(struct debugger *d);
+int stop_signal(const struct debugger *d);
 
 /* gdbstub.c: answer packets until gdb lets the CPU go (1) or leaves (0). */
 int stub_serve(struct debugger *d);
 int stub_next_packet(struct debugger *d);
 void stub_stop_reply(struct debugger *d);
+/* A monitor command's output as 'O' packets, then OK (E01: bad). */
+void stub_monitor_reply(struct debugger *d, struct monitor_out *out, int bad);
 #endif

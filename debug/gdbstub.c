@@ -37,7 +37,26 @@ static void reply_n(struct debugger *d, const char *payload, size_t n) {
 
 static void reply(struct debugger *d, const char *payload) { reply_n(d, payload, strlen(payload)); }
 
-/* Read until a whole packet is in d->rd.data: 1; 2 for Ctrl-C; 0 when gdb is gone. */
+/* A stop signal (SIGTERM, Ctrl-C on lgsim's terminal) while gdb holds the CPU: gdb hears that
+ * the process ends by that signal and is let go; the run ends at the Launcher's next turn, as
+ * any run a signal stops ("stopped by signal N", exit 128 + N). */
+static int let_go_on_signal(struct debugger *d) {
+    int sig = stop_signal(d);
+    if (!sig) return 0;
+    char s[8];
+    snprintf(s, sizeof(s), "X%02x", sig & 0xFF);
+    reply(d, s);
+    fprintf(stderr, "lgsim: gdb: signal %d while the debugger held the machine: the debugger is "
+            "let go, the run ends\n", sig);
+    net_close(d->conn);
+    d->conn = -1;
+    d->awaiting_stop = 0;
+    d->no_ack = 0;
+    points_clear(&d->k);
+    return 1;
+}
+
+/* Read until a whole packet is in d->rd.data: 1; 2 for Ctrl-C; 0 when gdb is gone or let go. */
 int stub_next_packet(struct debugger *d) {
     for (;;) {
         while (d->in_used < d->in_have) {
@@ -56,7 +75,10 @@ int stub_next_packet(struct debugger *d) {
             if (d->conn < 0) return 0;
         }
         if (d->conn < 0) return 0;
-        if (net_wait(d->conn, d->listener, -1) == 2) {   /* someone else knocks meanwhile */
+        int ready = net_wait(d->conn, d->listener, WAIT_SLICE_MS);
+        if (!ready && let_go_on_signal(d)) return 0;
+        if (!ready) continue;
+        if (ready == 2) {   /* someone else knocks meanwhile */
             take_connections(d);
             continue;
         }
@@ -216,20 +238,30 @@ static void monitor(struct debugger *d, const char *hex) {
     if (!line || hex_get(hex, line, n)) { free(line); reply(d, "E01"); return; }
     struct monitor_out out = { 0 };
     int bad = monitor_command(d, line, &out);
-    for (size_t at = 0; at < out.len; at += 512) {
-        size_t k = out.len - at < 512 ? out.len - at : 512;
+    free(line);
+    if (bad == MONITOR_GOES) {   /* the reply comes when the machine is there */
+        d->monitor_waiting = 1;
+        free(out.text);
+        return;
+    }
+    stub_monitor_reply(d, &out, bad);
+}
+
+void stub_monitor_reply(struct debugger *d, struct monitor_out *out, int bad) {
+    for (size_t at = 0; at < out->len; at += 512) {
+        size_t k = out->len - at < 512 ? out->len - at : 512;
         char pkt[1 + 1024 + 1] = "O";
-        hex_put(pkt + 1, out.text + at, k);
+        hex_put(pkt + 1, out->text + at, k);
         reply(d, pkt);
     }
-    if (out.oom) {
+    if (out->oom) {
         static const char note[] = "(out of memory)\n";
         char pkt[1 + 2 * sizeof(note)] = "O";
         hex_put(pkt + 1, note, sizeof(note) - 1);
         reply(d, pkt);
     }
-    free(out.text);
-    free(line);
+    free(out->text);
+    out->text = NULL;
     reply(d, bad ? "E01" : "OK");
 }
 
@@ -237,7 +269,7 @@ static int query(struct debugger *d, const char *q) {
     if (!strncmp(q, "qSupported", 10)) {
         char s[128];
         snprintf(s, sizeof(s), "PacketSize=%x;qXfer:features:read+;QStartNoAckMode+;"
-                 "vContSupported+", PACKET_SIZE_OFFERED);
+                 "vContSupported+;ReverseStep+;ReverseContinue+", PACKET_SIZE_OFFERED);
         reply(d, s);
     } else if (!strcmp(q, "QStartNoAckMode")) {
         reply(d, "OK");
@@ -275,6 +307,23 @@ static int resume_packet(struct debugger *d, const char *p) {
     return 0;
 }
 
+/* bs / bc: reverse-stepi, reverse-continue.  1 when the CPU goes back (the stop reply comes on
+ * arrival); 0 answered here (already at the start, or refused). */
+static int reverse_packet(struct debugger *d, char what) {
+    int r = what == 's' ? control_back(&d->k, 1) : control_reverse_continue(&d->k);
+    if (r > 0) {
+        d->awaiting_stop = 1;
+        return 1;
+    }
+    if (r == 0) {
+        reply(d, "T05thread:1;replaylog:begin;");
+        return 0;
+    }
+    fprintf(stderr, "lgsim: gdb: cannot go back: %s\n", d->k.tr.why);
+    reply(d, "E01");
+    return 0;
+}
+
 /* Answer packets until gdb lets the CPU go: 1, or 0 when gdb is gone or detached. */
 int stub_serve(struct debugger *d) {
     for (;;) {
@@ -286,6 +335,10 @@ int stub_serve(struct debugger *d) {
         if (resume_packet(d, p)) {
             d->awaiting_stop = 1;
             return 1;
+        }
+        if (p[0] == 'b' && (p[1] == 's' || p[1] == 'c') && !p[2]) {
+            if (reverse_packet(d, p[1])) return 1;
+            continue;
         }
         switch (p[0]) {
         case '?': stub_stop_reply(d); break;
@@ -320,6 +373,7 @@ int stub_serve(struct debugger *d) {
             break;
         default:
             if (!query(d, p)) reply(d, "");
+            if (d->monitor_waiting) return 1;   /* monitor back|save: the CPU goes */
         }
     }
 }

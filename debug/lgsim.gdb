@@ -7,6 +7,7 @@
 #   lgsim-host FILE             the ring-0 host routine (sim/host.elf in the build directory)
 #   lgsim-kernel FILE           the guest kernel's ELF (vmlinux, or a test guest's .elf)
 #   lgsim-system                CR0-CR4 (CR0, CR4 and EFLAGS decoded), GDTR, IDTR, TR, LDTR, CPL
+#   lgsim-back N                go back N instructions (monitor back N), registers read again
 #
 # lgsim prints these file names when it starts with --gdb.  Then "break switch_to_guest" and
 # "break lguest_init" (a Linux vmlinux) or "break start_kernel" (the teaching guest) just work.
@@ -38,4 +39,14 @@ end
 
 define lgsim-kernel
   add-symbol-file $arg0
+end
+
+# Going back N instructions through the monitor (the same as N reverse-stepi, in one go); gdb
+# keeps the registers it read before a monitor command, so they are read again.
+define lgsim-back
+  monitor back $arg0
+  maintenance flush register-cache
+end
+document lgsim-back
+Go back N instructions (lgsim's "monitor back N"), and read the registers again.
 end

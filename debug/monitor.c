@@ -48,6 +48,10 @@ static void help(struct monitor_out *out) {
 "                        without), side by side: runs of pages mapped alike merged, flags\n"
 "                        P W U A D G PS (W and U as the directory entry allows them too)\n"
 "  trace [N]             the last N trace records (with --trace)\n"
+"  back [N]              go N instructions back (1); gdb then needs\n"
+"                        'maintenance flush register-cache' (lgsim-back N does both)\n"
+"  save FILE             save the machine at the next turn of the Launcher, for\n"
+"                        lgsim --restore=FILE, and come back here\n"
 "  step-irqs on|off      whether a step goes into interrupts (on) or runs them through\n"
 "  host-writes on|off    whether gdb may write host memory outside the guest's (off: refused;\n"
 "                        on: the containment check at exit names the debugger as writer)\n");
@@ -266,6 +270,47 @@ static int trace(struct debugger *d, const char *arg, struct monitor_out *out) {
     return 0;
 }
 
+/* "back [N]": N instructions back (1 if not said); the reply comes from there. */
+static int back(struct debugger *d, const char *arg, struct monitor_out *out) {
+    uint64_t n = 1;
+    if (*arg && number_parse(arg, 0, 1, UINT64_MAX, &n)) {
+        say(out, "back: bad number '%s' (back N: N instructions, at least 1)\n", arg);
+        return -1;
+    }
+    int r = control_back(&d->k, n);
+    if (r < 0) say(out, "cannot go back: %s\n", d->k.tr.why);
+    if (r == 0) say(out, "at the start of what can be gone back to\n");
+    d->save_said[0] = 0;
+    return r > 0 ? MONITOR_GOES : r;
+}
+
+/* "save FILE": the machine into FILE at the next turn of the Launcher (where the machine is
+ * whole between two runs, as --save-at saves it), then back here. */
+static int save(struct debugger *d, const char *arg, struct monitor_out *out) {
+    if (!*arg || strlen(arg) >= sizeof(d->save_path)) {
+        say(out, "save FILE: the file a later lgsim --restore=FILE goes on from\n");
+        return -1;
+    }
+    if (control_to_turn(&d->k) < 0) {
+        say(out, "cannot save: %s\n", d->k.tr.why);
+        return -1;
+    }
+    snprintf(d->save_path, sizeof(d->save_path), "%s", arg);
+    d->save_said[0] = 0;
+    return MONITOR_GOES;
+}
+
+void monitor_arrived(struct debugger *d) {
+    struct monitor_out out = { 0 };
+    if (d->save_said[0]) say(&out, "%s", d->save_said);
+    else say(&out, "now %llu instructions after checkpoint %d (%.6f ms)%s\n",
+             (unsigned long long)d->k.tr.here_n, d->k.tr.here_cp,
+             d->k.cps->time(d->k.cps->ctx, d->k.tr.here_cp) / 1e6,
+             strstr(d->k.stop_info, "replaylog") ? ": the start of what can be gone back to" : "");
+    where(d, &out);
+    stub_monitor_reply(d, &out, 0);
+}
+
 int monitor_command(struct debugger *d, const char *line, struct monitor_out *out) {
     char cmd[32] = "";
     int used = 0;
@@ -281,6 +326,8 @@ int monitor_command(struct debugger *d, const char *line, struct monitor_out *ou
     else if (!strcmp(cmd, "walk")) return walk_side_by_side(d, arg, out);
     else if (!strcmp(cmd, "pt")) return monitor_pt(d, arg, out);
     else if (!strcmp(cmd, "trace")) return trace(d, arg, out);
+    else if (!strcmp(cmd, "back")) return back(d, arg, out);
+    else if (!strcmp(cmd, "save")) return save(d, arg, out);
     else if (!strcmp(cmd, "step-irqs")) {
         if (!strcmp(arg, "off")) d->k.skip_irqs = 1;
         else if (!strcmp(arg, "on")) d->k.skip_irqs = 0;

@@ -36,7 +36,7 @@ static void stop(struct control *k, uint32_t eip, enum control_stop why, const c
     cpu_pause_now(k->c, eip);
 }
 
-static int is_breakpoint(struct control *k, uint32_t eip) {
+int points_is_breakpoint(struct control *k, uint32_t eip) {
     for (int i = 0; i < k->n_pt; i++)
         if (k->pt[i].kind == PT_EXEC && k->pt[i].addr == eip) return 1;
     return 0;
@@ -67,6 +67,10 @@ static void on_insn(void *ctx, uint32_t eip, uint32_t size) {
     struct control *k = ctx;
     k->n_hook_calls++;
     if (!k->attached) k->n_hook_calls_alone++;
+    if (k->tr.phase != TR_IDLE) {   /* going back: a pass counts and looks (travel.c) */
+        travel_insn(k, eip);
+        return;
+    }
     if (k->fresh) {   /* the instruction the run resumed at runs first, whatever is set there */
         k->fresh = 0;
         if (eip == k->resume_eip) return;
@@ -88,7 +92,7 @@ static void on_insn(void *ctx, uint32_t eip, uint32_t size) {
         stop(k, eip, CS_UNTIL, "");
         return;
     }
-    if (is_breakpoint(k, eip)) stop(k, eip, CS_BREAKPOINT, "");
+    if (points_is_breakpoint(k, eip)) stop(k, eip, CS_BREAKPOINT, "");
 }
 
 /* Unicorn reports the physical address of an access: the watched linear address is translated
@@ -121,14 +125,13 @@ static void on_mem(void *ctx, int is_write, uint32_t paddr, int size) {
 /* Does the Guest's own page table put part of watchpoint p in guest-physical [gpa, gpa+len)? */
 static int watched_guest_physical(struct control *k, const struct point *p, uint32_t gpa,
                                   uint32_t len) {
-    for (uint64_t la = p->addr; la < (uint64_t)p->addr + p->len;) {
-        uint64_t next = ((la | 0xFFFu) + 1 < (uint64_t)p->addr + p->len) ? (la | 0xFFFu) + 1 :
-                        (uint64_t)p->addr + p->len;
+    uint64_t end = (uint64_t)p->addr + p->len, next;
+    for (uint64_t la = p->addr; la < end; la = next) {   /* page by page */
+        next = (la | 0xFFFu) + 1 < end ? (la | 0xFFFu) + 1 : end;
         uint32_t pde, pte, at;
-        if (!guest_walk(k, (uint32_t)la, &pde, &pte, &at) && at < gpa + (uint64_t)len &&
+        if (!guest_walk(k, (uint32_t)la, &pde, &pte, &at) && at < (uint64_t)gpa + len &&
             gpa < at + (next - la))
             return 1;
-        la = next;
     }
     return 0;
 }
@@ -182,7 +185,8 @@ static void unhook(struct control *k, int keep_all) {
 
 /* Install exactly the hooks the coming run needs, and only touch the CPU when that changes. */
 void points_arm(struct control *k) {
-    int want_all = k->stepping || k->budget || k->until != UNTIL_NONE || n_watch(k) > 0;
+    int want_all = k->stepping || k->budget || k->until != UNTIL_NONE || n_watch(k) > 0 ||
+                   k->tr.phase != TR_IDLE;
     int want_exec = want_all ? 0 : k->n_pt - n_watch(k);
     int want_mem = n_watch(k) > 0;
     int same = want_all == k->have_all && want_mem == k->have_mem && want_exec == k->n_exec;

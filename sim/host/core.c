@@ -87,10 +87,23 @@ uint32_t guest_fetch(struct lguest *lg, uint32_t eip, uint8_t *buf, uint32_t max
 
 /* --- the loop (4.4 core.c run_guest) --- */
 
+void lguest_unwind(struct lguest *lg) {
+    lg->unwinding = 1;
+    cpu_request_stop(&lg->cpu, CPU_STOP_REQUEST, "time travel");
+}
+
+int lguest_unwound(const struct lguest *lg) { return lg->unwinding; }
+
+void lguest_want_turn(struct lguest *lg) { lg->turn_wanted = 1; }
+
 /* When the Launcher asked to have its turn back (struct lguest_turn): 4.4 checks
  * signal_pending() here and returns -ERESTARTSYS. */
 static int turn_due(struct lguest *lg) {
     const struct lguest_turn *t = &lg->turn;
+    if (lg->turn_wanted) {
+        lg->turn_wanted = 0;
+        return 1;
+    }
     if ((t->signal && *t->signal) || lg->cpu.now_ns >= t->at_ns)
         return 1;
     return t->every_passes && ++lg->turn_passes % t->every_passes == 0;
@@ -140,6 +153,7 @@ enum lguest_stop run_guest(struct lguest *lg) {
          * first touches of the new pages, and the retry's).  "lgsim trace explain" tells it all.
          */
         run_guest_once(lg);
+        if (lg->unwinding) return LGUEST_INTERRUPTED;
         if (!lg->dead) lguest_arch_handle_trap(lg);
     }
     return LGUEST_DEAD;

@@ -66,6 +66,8 @@ struct lguest {
     int entering_unrecorded;      /* the host -> guest record is still to be written */
     int trapped;                  /* this run left the Guest through the Switcher */
     int running;                  /* inside cpu_run: the saved registers are stale */
+    int unwinding;                /* lguest_unwind(): this run ends now, its state unused */
+    int turn_wanted;              /* lguest_want_turn(): the Launcher's turn at the next pass */
     uint64_t switch_insns_now;
     struct rec_switch entering, leaving;   /* the world switches being recorded */
 
@@ -92,6 +94,13 @@ struct lguest {
 /* core.c: the run loop, a Guest's death, and every Host access to Guest memory. */
 enum lguest_stop run_guest(struct lguest *lg);
 void kill_guest(struct lguest *lg, const char *fmt, ...);
+/* A debugger going back in time: the run now going ends at once, and lguest_run() returns
+ * LGUEST_INTERRUPTED with lguest_unwound() set; the Launcher then puts an earlier machine in
+ * place (the state this run leaves is never used). */
+void lguest_unwind(struct lguest *lg);
+/* ... or the Launcher's next turn, wherever the Guest is (the machine whole between two runs:
+ * a debugger's "monitor save"); nothing the Guest sees changes. */
+void lguest_want_turn(struct lguest *lg);
 int lguest_read(struct lguest *lg, uint32_t gpa, void *buf, uint32_t len);
 int lguest_data_get(struct lguest *lg, uint32_t off, uint32_t *v);
 /* A Host write names its writer (lg->write_watcher): these pass the calling function's. */

@@ -98,7 +98,7 @@ uint64_t lguest_machine_hash(struct lguest *lg) {
     size_t n = cpu_state_size(&lg->cpu);
     uint8_t *cpu = malloc(n);
     if (!cpu) return 0;
-    cpu_state_save(&lg->cpu, cpu);
+    cpu_state_save_machine(&lg->cpu, cpu);
     uint64_t h = trace_hash(cpu, n);
     free(cpu);
     for (int i = 0; i < lg->phys.n; i++)

@@ -99,6 +99,7 @@ void run_guest_once(struct lguest *lg) {
     lg->running = 1;
     enum cpu_stop stop = cpu_run(c, lg->host_run, CPU_RUN_TO_HLT);
     lg->running = 0;
+    if (lg->unwinding) return;   /* a debugger went back in time: nothing of this run counts */
     if (stop == CPU_STOP_HLT && cpu_get(c, CPU_REG_EIP) == lg->host_return + 1)
         stop = CPU_STOP_UNTIL;
     if (lg->ts) cpu_set(c, CPU_REG_CR0, cpu_get(c, CPU_REG_CR0) & ~CR0_TS);

@@ -143,6 +143,7 @@ static void save_due(struct launcher *l) {
 static void take_turn(struct launcher *l) {
     save_due(l);
     tt_checkpoint_due(l);
+    if (l->travel) l->travel(l->travel_ctx, l);
     if (lguest_time(l->lg) >= l->stop_at_ns) l->stopped = 1;
     if (l->dead || out_of_time(l) || stop_requested(l) || replay_stop_due(l))
         return;
@@ -248,6 +249,15 @@ static void guest_died(struct launcher *l) {
     snprintf(l->dead_reason, sizeof(l->dead_reason), "%s", d.reason);
 }
 
+/* A debugger ended the run to go back in time: an earlier machine takes its place. */
+static void travel(struct launcher *l) {
+    if (l->travel) l->travel(l->travel_ctx, l);
+    if (lguest_unwound(l->lg) && !l->dead) {
+        launcher_quit(l, "time travel: no checkpoint was put in place of the machine");
+        l->exit_code = 2;
+    }
+}
+
 /* @tour Launcher 40: Reading /dev/lguest
  * The Launcher's whole life after set-up: lguest_run() is 4.4's read() of /dev/lguest, which
  * runs the Guest until something needs the Launcher.  For our page fault it returns once per
@@ -267,7 +277,10 @@ int launcher_run_until(struct launcher *l, uint64_t t) {
         switch (lguest_run(l->lg, &turn, &pending)) {
         case LGUEST_PENDING: emulate_pending(l, &pending); break;
         case LGUEST_HALTED: idle(l); break;
-        case LGUEST_INTERRUPTED: take_turn(l); break;
+        case LGUEST_INTERRUPTED:
+            if (lguest_unwound(l->lg)) travel(l);
+            else take_turn(l);
+            break;
         case LGUEST_DEAD: guest_died(l); break;
         }
     }

@@ -103,11 +103,19 @@ struct launcher {
                                    * here on (UINT64_MAX: never) */
     int stopped;                  /* ... and it did */
     uint64_t n_inputs;            /* console inputs and frames given so far */
+    uint64_t console_bytes;       /* the Guest's console output so far (machine state) */
+    uint64_t console_shown;       /* ... and how much of it opt.console has: after going back,
+                                   * output already shown is not shown twice */
     uint64_t restart_ns;          /* the virtual time of the last restart */
     /* Told of a restart twice: before the old Host goes (started 0) and once the new one
      * (l->lg) is ready (started 1); NULL: nobody to tell. */
     void (*restarting)(void *ctx, struct launcher *l, int started);
     void *restarting_ctx;
+    /* A debugger ended a run to go back in time (lguest_unwound()): this puts a checkpoint in
+     * place (tt_restore()) and arms what the debugger needs; NULL: nobody can, the run ends.
+     * Also called at every turn of the Launcher (a debugger saving the machine there). */
+    void (*travel)(void *ctx, struct launcher *l);
+    void *travel_ctx;
 
     int dead;                     /* the run is over: why, and lgsim's exit status */
     int exit_code;
@@ -215,6 +223,12 @@ int tt_checkpoint(struct launcher *l, char *err, size_t errlen);
 void tt_checkpoint_due(struct launcher *l);   /* --checkpoints: from take_turn() */
 uint64_t tt_next_checkpoint(const struct launcher *l);   /* when; UINT64_MAX: none due */
 int tt_back(struct launcher *l, uint64_t t, char *err, size_t errlen);
+/* The checkpoints one by one (a debugger going back to an instruction, debug/travel.c): how
+ * many, checkpoint i's virtual time, and checkpoint i put in place (the trace cut back) without
+ * running on; 0, or -1 with the reason. */
+int tt_count(const struct launcher *l);
+uint64_t tt_time(const struct launcher *l, int i);
+int tt_restore(struct launcher *l, int i, char *err, size_t errlen);
 /* FNV-1a 64 of the CPU's registers and state and all memory: "the same machine". */
 uint64_t tt_state_hash(struct launcher *l);
 struct tt_stats tt_stats(const struct launcher *l);

@@ -52,7 +52,7 @@ static uint8_t *section(struct sbuf *b, const char tag[4], size_t n) {
 
 struct launcher_own {
     struct console_stdin in;
-    uint64_t n_gp_emulated, restart_ns, n_inputs;
+    uint64_t n_gp_emulated, restart_ns, n_inputs, console_bytes;
     uint32_t boots, conf_addr;
     int32_t failed;
 };
@@ -60,7 +60,7 @@ struct launcher_own {
 static void save_launcher(struct launcher *l, struct sbuf *b) {
     struct launcher_own o = { .in = l->in, .n_gp_emulated = l->n_gp_emulated,
                               .restart_ns = l->restart_ns, .n_inputs = l->n_inputs,
-                              .boots = l->boots,
+                              .console_bytes = l->console_bytes, .boots = l->boots,
                               .conf_addr = l->pci.conf_addr, .failed = l->dev_env.failed };
     uint8_t *at = section(b, "LNCH", sizeof(o));
     if (at) memcpy(at, &o, sizeof(o));
@@ -277,6 +277,8 @@ int machine_restore(struct launcher *l, const uint8_t *p, size_t len, int from_f
     l->n_gp_emulated = o.n_gp_emulated;
     l->restart_ns = o.restart_ns;
     l->n_inputs = o.n_inputs;
+    l->console_bytes = o.console_bytes;
+    if (from_file) l->console_shown = o.console_bytes;   /* the saved run showed those */
     l->boots = o.boots;
     l->pci.conf_addr = o.conf_addr;
     l->dev_env.failed = o.failed;

@@ -47,11 +47,12 @@ static void usage(FILE *f) {
 "  --max-time=MS        stop a guest still running after MS ms of virtual time\n"
 "  --save-at=MS FILE    save the whole machine to FILE at MS ms of virtual time (and run on)\n"
 "  --checkpoints=MS     keep a checkpoint of the machine in memory every MS ms of virtual\n"
-"                       time (what going back in time starts from)\n"
+"                       time (what going back in time starts from; with --gdb: 10)\n"
 "  --restore=FILE       go on with a machine saved by --save-at (with\n"
 "                       --trace, the trace goes on from the saved run's)\n"
 "  --gdb[=PORT]         serve the GDB remote protocol on 127.0.0.1:PORT (default 1234;\n"
-"                       0: any free port, printed)\n"
+"                       0: any free port, printed); gdb's reverse-stepi, reverse-continue\n"
+"                       go back as far as the checkpoints do\n"
 "  --gdb-wait           hold the machine before its first instruction until gdb attaches\n"
 "  --gdb-step-over-irqs a debugger's single step runs interrupts through instead of into\n"
 "  --stats              print a summary when the guest stops (switches, hypercalls,\n"
@@ -130,7 +131,11 @@ static struct ui_live_options *ui_for_run;
 
 /* --gdb across a restart: as 4.4's re-executed launcher is a new process, the debugger sees
  * the old machine exit (status 4) and listens again for the new one. */
-struct gdb_follow { struct debugger *d; struct debug_options *opt; };
+struct gdb_follow {
+    struct debugger *d;
+    struct debug_options *opt;
+    const struct control_checkpoints *cps;   /* what gdb can go back to */
+};
 
 static void gdb_restarting(void *ctx, struct launcher *l, int started) {
     struct gdb_follow *g = ctx;
@@ -143,6 +148,31 @@ static void gdb_restarting(void *ctx, struct launcher *l, int started) {
     g->opt->symbols = &l->syms;
     if (!(g->d = debug_open(l->lg, g->opt, err, sizeof(err)))) {
         launcher_quit(l, "--gdb after the restart: %s", err);
+        l->exit_code = 2;
+        return;
+    }
+    debug_checkpoints(g->d, g->cps);
+}
+
+#define GDB_CHECKPOINT_NS 10000000ull   /* --gdb without --checkpoints: one every 10 ms */
+
+/* --gdb going back: the Launcher's checkpoints, as the debugger asks for them. */
+static int cp_count(void *l) { return tt_count(l); }
+static uint64_t cp_time(void *l, int i) { return tt_time(l, i); }
+static int cp_restore(void *l, int i, char *err, size_t n) { return tt_restore(l, i, err, n); }
+
+/* The run ended for going back, or a turn of the Launcher: "monitor save" saves there. */
+static void gdb_travel(void *ctx, struct launcher *l) {
+    struct gdb_follow *g = ctx;
+    char err[400];
+    if (!g->d) return;
+    const char *path = debug_save_wanted(g->d);
+    if (path && !lguest_unwound(l->lg)) {
+        int bad = machine_file_write(l, path, err, sizeof(err));
+        debug_saved(g->d, bad ? err : NULL, lguest_time(l->lg));
+    }
+    if (debug_travel(g->d, err, sizeof(err))) {
+        launcher_quit(l, "going back: %s", err);
         l->exit_code = 2;
     }
 }
@@ -178,13 +208,16 @@ static int run(struct launcher_options *opt, int stats, struct debug_options *db
             return 2;
         }
     }
+    /* gdb can go back (reverse-stepi...) as far as the checkpoints go: on unless asked for */
+    if (dbg && !opt->checkpoint_ns) opt->checkpoint_ns = GDB_CHECKPOINT_NS;
     if (launcher_init(&l, opt, err, sizeof(err)) ||
         (restoring && restore_machine(&l, err, sizeof(err)))) {
         fprintf(stderr, "lgsim: %s\n", err);
         launcher_free(&l);
         return 2;
     }
-    struct gdb_follow g = { NULL, dbg };
+    struct control_checkpoints cps = { &l, cp_count, cp_time, cp_restore };
+    struct gdb_follow g = { NULL, dbg, &cps };
     if (dbg) dbg->symbols = &l.syms;
     if (dbg && !(g.d = debug_open(l.lg, dbg, err, sizeof(err)))) {
         fprintf(stderr, "lgsim: --gdb: %s\n", err);
@@ -198,8 +231,11 @@ static int run(struct launcher_options *opt, int stats, struct debug_options *db
         return 2;
     }
     if (dbg) {
+        debug_checkpoints(g.d, &cps);
         l.restarting = gdb_restarting;
         l.restarting_ctx = &g;
+        l.travel = gdb_travel;
+        l.travel_ctx = &g;
     } else if (u) {
         l.restarting = ui_restarting;
         l.restarting_ctx = u;
@@ -677,7 +713,7 @@ int main(int argc, char **argv) {
     static struct cli c;
     c.opt = (struct launcher_options){ .console = stdout, .console_stdin = 1 };
     machine_args(&c, argc, argv);
-    c.dbg = (struct debug_options){ .port = 1234 };
+    c.dbg = (struct debug_options){ .port = 1234, .stop_signal = term_stop_flag() };
     if (!(c.pos = calloc((size_t)argc, sizeof(*c.pos)))) return 2;
     int rc = parse_command_line(&c, argc, argv);
     if (rc == 2) {

@@ -170,20 +170,14 @@ static uint8_t *rebuild(const struct timetravel *tt, int k, size_t *len) {
     return p;
 }
 
-int tt_back(struct launcher *l, uint64_t t, char *err, size_t errlen) {
+int tt_count(const struct launcher *l) { return l->tt ? l->tt->n : 0; }
+
+uint64_t tt_time(const struct launcher *l, int i) { return l->tt->cp[i].t; }
+
+int tt_restore(struct launcher *l, int k, char *err, size_t errlen) {
     struct timetravel *tt = l->tt;
-    int k = -1;
-    if (t >= lguest_time(l->lg)) {   /* not back at all: on from here */
-        if (!launcher_run_until(l, t)) {
-            snprintf(err, errlen, "the guest stopped before %.6f ms", t / 1e6);
-            return -1;
-        }
-        return 0;
-    }
-    for (int i = 0; tt && i < tt->n; i++)
-        if (tt->cp[i].t <= t) k = i;
-    if (k < 0) {
-        snprintf(err, errlen, "no checkpoint at or before %.6f ms", t / 1e6);
+    if (!tt || k < 0 || k >= tt->n) {
+        snprintf(err, errlen, "no checkpoint %d", k);
         return -1;
     }
     if (tt->cp[k].n_inputs != l->n_inputs) {
@@ -202,6 +196,26 @@ int tt_back(struct launcher *l, uint64_t t, char *err, size_t errlen) {
     if (rc) return -1;
     if (l->opt.checkpoint_ns)
         tt->next_ns = (tt->cp[k].t / l->opt.checkpoint_ns + 1) * l->opt.checkpoint_ns;
+    return 0;
+}
+
+int tt_back(struct launcher *l, uint64_t t, char *err, size_t errlen) {
+    struct timetravel *tt = l->tt;
+    int k = -1;
+    if (t >= lguest_time(l->lg)) {   /* not back at all: on from here */
+        if (!launcher_run_until(l, t)) {
+            snprintf(err, errlen, "the guest stopped before %.6f ms", t / 1e6);
+            return -1;
+        }
+        return 0;
+    }
+    for (int i = 0; tt && i < tt->n; i++)
+        if (tt->cp[i].t <= t) k = i;
+    if (k < 0) {
+        snprintf(err, errlen, "no checkpoint at or before %.6f ms", t / 1e6);
+        return -1;
+    }
+    if (tt_restore(l, k, err, errlen)) return -1;
     if (t > tt->cp[k].t && !launcher_run_until(l, t)) {
         snprintf(err, errlen, "the guest stopped before %.6f ms on the way there", t / 1e6);
         return -1;

@@ -6,7 +6,10 @@ usage: session.py LGSIM GDBSCRIPT EXPECT KERNEL SWITCHER_O WORKDIR [KERNEL ARGS.
 KERNEL may be env:NAME: the kernel named by that environment variable (a real Linux 4.4
 vmlinux); the test is skipped (77) when it is unset.
 
-GDBSCRIPT is a gdb command file; @PORT@, @SWITCHER@, @KERNEL@ and @GDBINIT@ are replaced.
+GDBSCRIPT is a gdb command file; @PORT@, @SWITCHER@, @KERNEL@, @GDBINIT@ and @SAVED@ are
+replaced.  A script that saves the machine there ("monitor save @SAVED@") has the saved file
+restored afterwards: that run must power off as the undebugged run did, its console output
+the end of the undebugged run's.
 EXPECT holds one regular expression per line that gdb's output must match, in order; a line
 that ends in " \\" goes on with the next, and the two must match consecutive lines.
 The debugged run's binary trace must equal an undebugged run's, byte for byte, and none of the
@@ -60,8 +63,11 @@ def main():
     text = open(script).read()
     gdbinit = os.path.join(os.path.dirname(lgsim), "lgsim.gdb")
     srcdir = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(script))))
+    saved = os.path.join(work, name + ".saved")
+    if os.path.exists(saved):
+        os.remove(saved)
     for k, v in (("@PORT@", port), ("@SWITCHER@", switcher), ("@KERNEL@", kernel),
-                 ("@GDBINIT@", gdbinit), ("@SRCDIR@", srcdir)):
+                 ("@GDBINIT@", gdbinit), ("@SRCDIR@", srcdir), ("@SAVED@", saved)):
         text = text.replace(k, v)
     cmds = os.path.join(work, name + ".gdb")
     open(cmds, "w").write(text)
@@ -92,6 +98,13 @@ def main():
                  (hooks.group(0) if hooks else "no hook count in lgsim's stderr\n" + lg_err))
     print("ok: gdb said what was expected; same console output and same trace as without gdb;")
     print("ok: no hook of the debugger's ran after it detached")
+    if "@SAVED@" in open(script).read():
+        r = subprocess.run([lgsim, "--restore=" + saved], capture_output=True, text=True,
+                           timeout=60)
+        if r.returncode != plain.returncode or not plain.stdout.endswith(r.stdout) or not r.stdout:
+            sys.exit("FAIL: the machine saved from gdb, restored, ends otherwise: exit %d\n%s%s" %
+                     (r.returncode, r.stdout, r.stderr))
+        print("ok: the machine saved from gdb goes on to the undebugged run's end")
     return 0
 
 if __name__ == "__main__":

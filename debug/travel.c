@@ -1,0 +1,238 @@
+/* travel.c - going back to an exact instruction: a checkpoint put back, and the run forward again. */
+#include "debug/control.h"
+#include "sim/host/lg.h"
+#include <stdio.h>
+#include <string.h>
+
+/*
+ * lgsim is deterministic, so a place in the run is named by a checkpoint (taken at a turn of
+ * the Launcher) and the number of instructions the CPU began after it.  Nothing counts while
+ * the machine runs forward: going back from where the CPU stands takes two passes, each from
+ * a checkpoint put back in place, with the every-instruction hook counting.
+ *
+ *   - measure: run to where the CPU stood, which is known by the virtual clock and the next
+ *     instruction.  The clock is charged a whole block at its start and every block costs at
+ *     least a nanosecond, so within one reading of the clock the instructions run are those of
+ *     one straight block, each at its own address: the pair names one instruction of the run.
+ *     The count there is where the CPU stood.  Breakpoints met on the way are noted, for a
+ *     reverse continue.  When the place wanted lies before this checkpoint (not enough
+ *     instructions, no breakpoint met), the pass is made again from the one before.
+ *   - arrive: put the checkpoint back again and stop before the instruction wanted.  The place
+ *     is then known, so going back again from it needs only this pass.
+ *
+ * A pass begins in the middle of a run of the CPU (wherever the client paused it): the Host
+ * ends that run at once (lguest_unwind()), and the Launcher, between two runs, puts the
+ * checkpoint in place and calls control_travel_between().
+ */
+
+/* The latest checkpoint before the place noted (note_here).  One taken at the same reading
+ * of the clock may come after an exact place (the block ran on to the Launcher's turn), never
+ * after a place before an uncharged block (the block is charged before any turn). */
+static int latest_before(struct control *k) {
+    int j = -1, n = k->cps->count(k->cps->ctx);
+    for (int i = 0; i < n; i++) {
+        uint64_t t = k->cps->time(k->cps->ctx, i);
+        if (t < k->tr.now_ns || (!k->tr.exact && t == k->tr.now_ns)) j = i;
+    }
+    return j;
+}
+
+/* Where the CPU stands now, as a measure pass finds it again. */
+static void note_here(struct control *k) {
+    struct cpu *c = k->c;
+    k->tr.now_ns = c->now_ns;
+    k->tr.eip = cpu_get(c, CPU_REG_EIP);
+    /* paused before a block's first instruction and before charging it (Ctrl-C, a new
+     * debugger): the next instruction comes at a later reading of the clock */
+    k->tr.exact = !(c->pause.at == k->tr.eip && c->pause.paid_end <= c->pause.at);
+}
+
+static void quiet(struct control *k) {
+    k->stepping = k->step_irq = 0;
+    k->budget = 0;
+    k->until = UNTIL_NONE;
+    k->until_hit = k->watch_hit = 0;
+}
+
+static void go(struct control *k, enum travel_phase phase, int from) {
+    k->tr.phase = phase;
+    k->tr.from = from;
+    k->tr.done = 0;
+    k->tr.restore_due = 1;
+    lguest_unwind(k->lg);
+}
+
+/* The first pass from here: measure, or arrive straight away when here is known. */
+static int no_checkpoints(struct control *k) {
+    if (k->cps && k->cps->count(k->cps->ctx) > 0) return 0;
+    snprintf(k->tr.why, sizeof(k->tr.why), "no checkpoints to go back to (run with "
+             "--checkpoints=MS)");
+    return 1;
+}
+
+static int begin(struct control *k, uint64_t back, int to_hit) {
+    if (no_checkpoints(k)) return -1;
+    quiet(k);
+    k->tr.back = back;
+    k->tr.to_hit = to_hit;
+    k->tr.arrive_info[0] = 0;
+    k->tr.arrive_stop = CS_TRAVEL;
+    if (!to_hit && k->tr.here_known && k->tr.here_n >= back) {
+        k->tr.target = k->tr.here_n - back;
+        go(k, TR_ARRIVE, k->tr.here_cp);
+        return 1;
+    }
+    note_here(k);
+    int j = k->tr.here_known ? k->tr.here_cp : latest_before(k);
+    if (j < 0) return 0;   /* nothing ran since the first checkpoint: the start */
+    go(k, TR_MEASURE, j);
+    return 1;
+}
+
+int control_back(struct control *k, uint64_t n) { return begin(k, n, 0); }
+int control_reverse_continue(struct control *k) { return begin(k, 0, 1); }
+
+int control_to_turn(struct control *k) {
+    if (no_checkpoints(k)) return -1;
+    quiet(k);
+    note_here(k);
+    k->tr.phase = TR_TURN;
+    k->tr.done = 0;
+    lguest_want_turn(k->lg);
+    return 1;
+}
+
+int control_return_here(struct control *k) {
+    struct control_travel *t = &k->tr;
+    t->back = 0;
+    t->to_hit = 0;
+    t->arrive_info[0] = 0;
+    t->arrive_stop = CS_TRAVEL;
+    t->done = 0;
+    t->restore_due = 1;
+    if (t->here_known) {
+        t->phase = TR_ARRIVE;
+        t->from = t->here_cp;
+        t->target = t->here_n;
+        return 0;
+    }
+    t->phase = TR_MEASURE;
+    t->from = latest_before(k);
+    if (t->from >= 0) return 0;
+    t->phase = TR_IDLE;
+    snprintf(t->why, sizeof(t->why), "no checkpoint before here to come back from");
+    return -1;
+}
+
+int control_travel_between(struct control *k) {
+    if (k->tr.phase == TR_IDLE || !k->tr.restore_due) return 0;
+    k->tr.restore_due = 0;
+    if (k->cps->restore(k->cps->ctx, k->tr.from, k->tr.why, sizeof(k->tr.why))) {
+        k->tr.phase = TR_IDLE;
+        return -1;
+    }
+    k->tr.n = 0;
+    k->tr.have_hit = 0;
+    k->tr.n_passes++;
+    k->watch_hit = 0;
+    points_arm(k);
+    k->c->pause.on = 1;   /* the pass stops in the middle of a block */
+    return 0;
+}
+
+static void pass_done(struct control *k, uint32_t eip) {
+    k->tr.done = 1;
+    cpu_pause_now(k->c, eip);
+}
+
+static void note_hit(struct control *k, uint64_t n, enum control_stop kind, const char *info) {
+    k->tr.have_hit = 1;
+    k->tr.hit_n = n;
+    k->tr.hit_kind = kind;
+    snprintf(k->tr.hit_info, sizeof(k->tr.hit_info), "%s", info);
+}
+
+static void measure_insn(struct control *k, uint32_t eip) {
+    struct control_travel *t = &k->tr;
+    uint64_t now = k->c->now_ns;
+    if (k->watch_hit) {   /* the instruction before this one touched a watched address */
+        static const char *names[] = { "", "watch", "rwatch", "awatch" };
+        char info[48];
+        snprintf(info, sizeof(info), "%s:%x;", names[k->watch.kind], k->watch_at);
+        k->watch_hit = 0;
+        if (t->to_hit && t->n > 0) note_hit(k, t->n - 1, CS_WATCH, info);
+    }
+    if (t->exact ? now == t->now_ns && eip == t->eip : now > t->now_ns) {
+        pass_done(k, eip);
+        return;
+    }
+    if (now > t->now_ns) {
+        snprintf(t->why, sizeof(t->why), "the run from the checkpoint did not pass %#x at "
+                 "%llu ns again", t->eip, (unsigned long long)t->now_ns);
+        t->done = -1;
+        cpu_pause_now(k->c, eip);
+        return;
+    }
+    if (t->to_hit && points_is_breakpoint(k, eip)) note_hit(k, t->n, CS_BREAKPOINT, "");
+    t->n++;
+}
+
+void travel_insn(struct control *k, uint32_t eip) {
+    struct control_travel *t = &k->tr;
+    if (t->done) return;   /* stopped already; the CPU is on its way out */
+    t->n_insns++;
+    if (t->phase == TR_TURN) return;   /* on to the turn: nothing stops it */
+    if (t->phase == TR_MEASURE) {
+        measure_insn(k, eip);
+        return;
+    }
+    k->watch_hit = 0;
+    if (t->n == t->target) pass_done(k, eip);
+    else t->n++;
+}
+
+/* A measure pass found the count here: where to arrive, or the checkpoint to measure from. */
+static void after_measure(struct control *k) {
+    struct control_travel *t = &k->tr;
+    uint64_t here = t->n;
+    if (t->to_hit ? t->have_hit : here >= t->back) {
+        t->target = t->to_hit ? t->hit_n : here - t->back;
+        if (t->to_hit) {
+            t->arrive_stop = t->hit_kind;
+            snprintf(t->arrive_info, sizeof(t->arrive_info), "%s", t->hit_info);
+        }
+        go(k, TR_ARRIVE, t->from);
+    } else if (t->from > 0) {
+        go(k, TR_MEASURE, t->from - 1);
+    } else {   /* the place is before the first checkpoint: its start is as far as it goes */
+        t->target = 0;
+        snprintf(t->arrive_info, sizeof(t->arrive_info), "replaylog:begin;");
+        go(k, TR_ARRIVE, 0);
+    }
+}
+
+int travel_paused(struct control *k) {
+    struct control_travel *t = &k->tr;
+    if (!t->done || t->phase == TR_TURN) return 0;   /* attention (Ctrl-C) in the middle of a pass: it goes on */
+    if (t->done < 0) {
+        t->phase = TR_IDLE;
+        t->here_known = 0;
+        k->stopped = CS_TRAVEL;
+        k->stop_sig = 5;
+        snprintf(k->stop_info, sizeof(k->stop_info), "%s", "");
+        fprintf(stderr, "lgsim: going back failed: %s\n", t->why);
+        return 1;
+    }
+    if (t->phase == TR_MEASURE) {
+        after_measure(k);
+        return 0;
+    }
+    t->phase = TR_IDLE;
+    t->here_known = 1;
+    t->here_cp = t->from;
+    t->here_n = t->target;
+    k->stopped = t->arrive_stop;
+    k->stop_sig = 5;
+    snprintf(k->stop_info, sizeof(k->stop_info), "%s", t->arrive_info);
+    return 1;
+}
