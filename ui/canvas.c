@@ -13,26 +13,27 @@
  * kept region is exactly what drawing it again would give.
  */
 
-static int grow(void **p, size_t *cap, size_t need, size_t size) {
-    if (need <= *cap) return 0;
-    size_t cap2 = *cap ? *cap * 2 : 256;
-    while (cap2 < need) cap2 *= 2;
-    void *q = realloc(*p, cap2 * size);
-    if (!q) return -1;
-    *p = q;
-    *cap = cap2;
-    return 0;
+/* Room for need elements of size elem in *p (doubling): the new block, or NULL. */
+static void *grow(void *p, size_t *cap, size_t need, size_t elem) {
+    if (need <= *cap) return p;
+    size_t c = *cap ? *cap * 2 : 256;
+    while (c < need) c *= 2;
+    void *q = realloc(p, c * elem);
+    if (q) *cap = c;
+    return q;
 }
 
 void canvas_keep(struct ui_gfx *g, struct gfx_op op, const char *text) {
     struct gfx_list *l = &g->list;
-    size_t cap = l->cap, len = text ? strlen(text) + 1 : 0;
-    if (grow((void **)&l->op, &cap, l->n + 1, sizeof(*l->op)) ||
-        grow((void **)&l->text, &l->text_cap, l->text_len + len, 1)) {
+    size_t len = text ? strlen(text) + 1 : 0;
+    struct gfx_op *ops = grow(l->op, &l->cap, l->n + 1, sizeof(*l->op));
+    if (ops) l->op = ops;
+    char *chars = ops && len ? grow(l->text, &l->text_cap, l->text_len + len, 1) : l->text;
+    if (chars) l->text = chars;
+    if (!ops || (len && !chars)) {
         l->failed = 1;
         return;
     }
-    l->cap = (unsigned)cap;
     op.text = (uint32_t)l->text_len;
     l->op[l->n++] = op;
     if (len) memcpy(l->text + l->text_len, text, len);
@@ -48,7 +49,7 @@ static uint64_t fnv(uint64_t h, const void *p, size_t n) {
 /* The calls and where the region is, field by field (a struct's padding is not hashed). */
 static uint64_t list_hash(const struct gfx_list *l, struct ui_rect r) {
     uint64_t h = fnv(0xcbf29ce484222325ull, &r, sizeof(r));
-    for (unsigned i = 0; i < l->n; i++) {
+    for (size_t i = 0; i < l->n; i++) {
         const struct gfx_op *o = &l->op[i];
         uint8_t b[9] = { o->kind, o->bold, o->alpha, o->c.r, o->c.g, o->c.b,
                          o->bg.r, o->bg.g, o->bg.b };
@@ -60,7 +61,7 @@ static uint64_t list_hash(const struct gfx_list *l, struct ui_rect r) {
 }
 
 static void replay(struct ui_gfx *g, const struct gfx_list *l) {
-    for (unsigned i = 0; i < l->n; i++) {
+    for (size_t i = 0; i < l->n; i++) {
         const struct gfx_op *o = &l->op[i];
         struct ui_rect r = { o->x, o->y, o->w, o->h };
         switch (o->kind) {
@@ -89,7 +90,7 @@ static int holds(struct ui_rect out, struct ui_rect in) {
  * frame's inside is not drawn; a text's box is its width drawn by its height.) */
 int canvas_background(const struct ui_gfx *g, struct ui_rect r, struct ui_rgb *bg) {
     const struct gfx_list *l = &g->list;
-    for (unsigned i = l->n; i-- > 0;) {
+    for (size_t i = l->n; i-- > 0;) {
         const struct gfx_op *o = &l->op[i];
         struct ui_rect box = { o->x, o->y, o->w, o->h };
         switch (o->kind) {

@@ -48,6 +48,35 @@ static double display_scale(struct ui_gfx *g) {
     return floor(dpi / 96.0 * 4 + 0.5) / 4;
 }
 
+/* Is this renderer OpenGL drawn by the CPU (Mesa's llvmpipe or softpipe)? */
+static int gl_in_software(SDL_Renderer *r) {
+    SDL_RendererInfo info;
+    if (SDL_GetRendererInfo(r, &info) || strncmp(info.name, "opengl", 6)) return 0;
+    const unsigned char *(*get_string)(unsigned) = NULL;
+    void *p = SDL_GL_GetProcAddress("glGetString");
+    if (!p) return 0;
+    memcpy(&get_string, &p, sizeof(p));   /* ISO C has no cast from data to function pointer */
+    const char *name = (const char *)get_string(0x1F01);   /* GL_RENDERER */
+    return name && (strstr(name, "llvmpipe") || strstr(name, "softpipe") ||
+                    strstr(name, "Software Rasterizer"));
+}
+
+/* The GPU's renderer; but where OpenGL itself is drawn by the CPU (no GPU, Xvfb) SDL's
+ * software renderer, its frame handed to the window as it is, costs a fraction of a
+ * software GL's frame.  Headless: the software renderer, so every run gives the same
+ * pixels.  SDL_RENDER_DRIVER, when set, chooses. */
+static SDL_Renderer *make_renderer(struct ui_gfx *g) {
+    if (g->headless) return SDL_CreateRenderer(g->win, -1, SDL_RENDERER_SOFTWARE);
+    SDL_Renderer *r = SDL_CreateRenderer(g->win, -1, SDL_RENDERER_ACCELERATED |
+                                         SDL_RENDERER_PRESENTVSYNC);
+    if (r && !getenv("SDL_RENDER_DRIVER") && gl_in_software(r)) {
+        SDL_DestroyRenderer(r);
+        r = NULL;
+        SDL_SetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION, "0");
+    }
+    return r ? r : SDL_CreateRenderer(g->win, -1, SDL_RENDERER_SOFTWARE);
+}
+
 int gfx_open(struct ui_gfx *g, int headless, int w, int h, double scale, const char *font,
              char *err, size_t errlen) {
     memset(g, 0, sizeof(*g));
@@ -61,9 +90,7 @@ int gfx_open(struct ui_gfx *g, int headless, int w, int h, double scale, const c
                    (headless ? SDL_WINDOW_HIDDEN : 0);
     g->win = SDL_CreateWindow("lgsim ui", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, w, h,
                               flags);
-    if (g->win) g->ren = SDL_CreateRenderer(g->win, -1, headless ? SDL_RENDERER_SOFTWARE :
-                                            SDL_RENDERER_ACCELERATED | SDL_RENDERER_PRESENTVSYNC);
-    if (g->win && !g->ren) g->ren = SDL_CreateRenderer(g->win, -1, SDL_RENDERER_SOFTWARE);
+    if (g->win) g->ren = make_renderer(g);
     if (!g->ren) {
         snprintf(err, errlen, "cannot open a window: %s", SDL_GetError());
         gfx_close(g);

@@ -22,7 +22,7 @@ struct gfx_op {
 };
 struct gfx_list {
     struct gfx_op *op;
-    unsigned n, cap;
+    size_t n, cap;
     char *text;
     size_t text_len, text_cap;
     int failed;                  /* out of memory: the region is drawn, never kept */

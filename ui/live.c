@@ -9,13 +9,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /*
  * The window is a client of the machine-control interface, as gdb is: the CPU stops between
  * two instructions and calls on_paused(); the window shows the machine, takes keys (or the
  * script's next lines) until one of them says how the machine goes on, and returns.  Nothing
  * here runs per instruction: while the machine runs, it stops for a frame every so many
- * instructions (a chosen speed) or when a timer asks (as fast as it goes: about 60 frames a
+ * instructions (a chosen speed) or when a timer asks (as fast as it goes: about 30 frames a
  * second), and cpu/pause.c makes those stops invisible to the guest, so the trace is the one a
  * run without the window writes.
  *
@@ -26,9 +27,12 @@
 
 #define FRAME_MS 33               /* 30 frames a second */
 #define TICK_MS 4                /* the timer looks this often whether a frame is due */
-/* The machine runs at least this many times as long as the last frame took to make: it keeps
- * at least 4/5 of the time however slow drawing is (then frames come less often). */
-#define RUN_PER_FRAME 4
+/* The machine runs at least this many times as long as the last frame took to make, in CPU
+ * time: it keeps at least 6/7 of the CPU however slow drawing is (then frames come less
+ * often).  CPU time, not wall time: on a busy machine a frame, short, runs in one go, while
+ * the machine's run is shared with everything else, so a wall-clock share would hand the
+ * frames far more of the CPU than their share of the wall clock. */
+#define RUN_PER_FRAME 6
 
 struct ui_live {
     struct ui_session s;
@@ -39,7 +43,9 @@ struct ui_live {
     int script_rc;
     atomic_int free_running;     /* running as fast as it goes: the timer asks for frames */
     atomic_uint frame_due;       /* SDL_GetTicks() at which the next frame is asked for */
+    _Atomic long long cpu_due;   /* and the process's clock() before which it is not */
     Uint64 frame_started;        /* when the current stop for a frame began */
+    clock_t frame_cpu;           /* clock() then */
     double frame_seconds;        /* wall time spent in frames while running */
     SDL_TimerID timer;
     enum ui_action asked;        /* what the machine was last sent to do */
@@ -90,6 +96,20 @@ static void describe_delivery(struct ui_live *u, char *buf, size_t len) {
                  ", to the handler at 0x%08x", dv->to_eip);
 }
 
+/* Where going back arrived: the place, as a checkpoint and the instructions after it. */
+static void went_back(struct ui_live *u, char *buf, size_t len) {
+    static const char *to[] = { [ACT_INSN_BACK] = "one instruction back",
+        [ACT_BACK_SWITCH] = "back at the last world switch",
+        [ACT_BACK_PF] = "back at the first instruction after the last page fault's delivery",
+        [ACT_BACK_HCALL] = "back at the first instruction after the last hypercall's trap" };
+    const struct control *k = &u->k;
+    int start = strstr(k->stop_info, "replaylog") != NULL;
+    snprintf(buf, len, "%s (%llu instructions after the checkpoint at %.3f ms)",
+             start ? "back at the start of what can be gone back to" :
+             u->asked >= ACT_INSN_BACK && u->asked <= ACT_BACK_HCALL ? to[u->asked] : "back",
+             (unsigned long long)k->tr.here_n, k->cps->time(k->cps->ctx, k->tr.here_cp) / 1e6);
+}
+
 static void describe_stop(struct ui_live *u, char *buf, size_t len) {
     static const char *until[] = { [ACT_TO_SWITCH] = "at the next world switch",
         [ACT_TO_PF] = "at the first instruction after a page fault's delivery",
@@ -103,6 +123,7 @@ static void describe_stop(struct ui_live *u, char *buf, size_t len) {
     else if (k->stopped == CS_BUDGET)
         snprintf(buf, len, "after %llu instructions", (unsigned long long)u->asked_n);
     else if (k->stopped == CS_BREAKPOINT) snprintf(buf, len, "at a breakpoint");
+    else if (k->stopped == CS_TRAVEL) went_back(u, buf, len);
     else snprintf(buf, len, "paused");
 }
 
@@ -197,7 +218,8 @@ static void on_record(void *ctx, const struct trace_rec *r) {
 
 static Uint32 frame_tick(Uint32 interval, void *ctx) {
     struct ui_live *u = ctx;
-    if (atomic_load(&u->free_running) && (int32_t)(SDL_GetTicks() - atomic_load(&u->frame_due)) >= 0)
+    if (atomic_load(&u->free_running) && (int32_t)(SDL_GetTicks() - atomic_load(&u->frame_due)) >= 0 &&
+        (long long)clock() >= atomic_load(&u->cpu_due))
         control_pause_soon(&u->k);
     return interval;
 }
@@ -222,14 +244,15 @@ static void go_running(struct ui_live *u) {
     } else {
         control_continue(&u->k);
     }
-    /* The next frame FRAME_MS after this one began, but not before the machine has run
-     * RUN_PER_FRAME times as long as this frame took. */
+    /* The next frame FRAME_MS after this one began, but not before the machine has used
+     * RUN_PER_FRAME times the CPU time this frame took. */
     double took = u->frame_started ? seconds_since(u->frame_started) : 0;
+    clock_t now = clock(), cpu = u->frame_started && now >= u->frame_cpu ? now - u->frame_cpu : 0;
     if (u->frame_started) u->frame_seconds += took;
     u->frame_started = 0;
-    Uint32 took_ms = (Uint32)(took * 1000), least = took_ms * RUN_PER_FRAME;
-    Uint32 wait = took_ms < FRAME_MS ? FRAME_MS - took_ms : 0;
-    atomic_store(&u->frame_due, SDL_GetTicks() + (wait > least ? wait : least));
+    Uint32 took_ms = (Uint32)(took * 1000);
+    atomic_store(&u->frame_due, SDL_GetTicks() + (took_ms < FRAME_MS ? FRAME_MS - took_ms : 0));
+    atomic_store(&u->cpu_due, (long long)now + (long long)cpu * RUN_PER_FRAME);
     atomic_store(&u->free_running, !L->speed && (!u->scripted || u->timer_frames));
     if (u->timer_frames && !u->timer && !SDL_InitSubSystem(SDL_INIT_TIMER))
         u->timer = SDL_AddTimer(TICK_MS, frame_tick, u);
@@ -260,6 +283,20 @@ static void change_speed(struct ui_live *u, int dir) {
     say(u, "speed: %s", L->mode);
 }
 
+/* Going back (debug/travel.c): 1 when the machine goes there now. */
+static int go_back(struct ui_live *u, enum ui_action a) {
+    static const enum until ev[] = { [ACT_BACK_SWITCH] = UNTIL_SWITCH, [ACT_BACK_PF] = UNTIL_PF,
+                                     [ACT_BACK_HCALL] = UNTIL_HCALL };
+    int r = !u->k.cps ? -1 : a == ACT_INSN_BACK ? control_back(&u->k, 1) :
+            control_back_to_event(&u->k, ev[a], ~0u, 1);
+    if (r < 0) say(u, "cannot go back: %.150s", u->k.cps ? u->k.tr.why : "no checkpoints");
+    if (r == 0) say(u, "%s", "at the start of what can be gone back to");
+    if (r <= 0) return 0;
+    u->asked = a;
+    say(u, "%s", "going back");
+    return 1;
+}
+
 /* A live action: 1 when the machine is to go on now. */
 static int apply(struct ui_live *u, enum ui_action a) {
     struct ui_live_now *L = &u->s.m.live;
@@ -279,6 +316,8 @@ static int apply(struct ui_live *u, enum ui_action a) {
         u->asked = a;
         control_until(&u->k, to[a], ~0u);
         return 1;
+    case ACT_INSN_BACK: case ACT_BACK_SWITCH: case ACT_BACK_PF: case ACT_BACK_HCALL:
+        return go_back(u, a);
     case ACT_FASTER: change_speed(u, 1); return 0;
     case ACT_SLOWER: change_speed(u, -1); return 0;
     case ACT_FRAMES:   /* benchmarks: a script's run gets the window's frames, on its clock */
@@ -405,7 +444,10 @@ static void on_paused(void *ctx) {
     struct ui_live *u = ctx;
     struct ui_live_now *L = &u->s.m.live;
     ran(u);
-    if (L->running) u->frame_started = SDL_GetPerformanceCounter();
+    if (L->running) {
+        u->frame_started = SDL_GetPerformanceCounter();
+        u->frame_cpu = clock();
+    }
     snapshot(u);
     if (guide(u)) return;
     if (L->running && (u->sc.done || frame(u))) {
@@ -582,6 +624,22 @@ struct ui_live *ui_live_open(struct lguest *lg, const struct symtab *symbols,
     return u;
 }
 
+void ui_live_checkpoints(struct ui_live *u, const struct control_checkpoints *cps) {
+    u->k.cps = cps;
+}
+
+/* The checkpoint in place: the records after it go from the window's run (the machine writes
+ * them again as it runs on, the same ones: it is deterministic). */
+int ui_live_travel(struct ui_live *u, char *err, size_t errlen) {
+    int due = u->k.tr.phase != TR_IDLE && u->k.tr.restore_due;
+    if (control_travel_between(&u->k)) {
+        snprintf(err, errlen, "%s", u->k.tr.why);
+        return -1;
+    }
+    if (due) run_truncate(&u->s.run, control_records(&u->k));
+    return 0;
+}
+
 void ui_live_restart(struct ui_live *u, struct lguest *lg, const struct symtab *symbols) {
     if (!lg) {
         control_close(&u->k);
@@ -593,6 +651,7 @@ void ui_live_restart(struct ui_live *u, struct lguest *lg, const struct symtab *
     u->k.stepping = was.stepping;
     u->k.until = was.until;
     u->k.budget = was.budget;
+    u->k.cps = was.cps;
     control_resume(&u->k);
     u->deliveries_at_exit = 0;
     snprintf(u->s.m.status, sizeof(u->s.m.status), "the guest restarts: a new Host, the same "

@@ -61,7 +61,8 @@ struct launcher_options {
     /* Console input from elsewhere than stdin (the live window, lgsim --ui): up to cap bytes,
      * waiting at most timeout_ms (-1: as long as it takes); 0: none came, -1: no more will.
      * console_read_tty: they come as from a terminal (paced in real time, taken as they
-     * come), else as from a pipe (a line at a time, however long it takes). */
+     * come), else a line at a time, waited for however long it takes (a script's keys:
+     * the same run each time; stdin itself is paced, devices.c). */
     int (*console_read)(void *ctx, uint8_t *buf, uint32_t cap, int timeout_ms);
     void *console_read_ctx;
     int console_read_tty;

@@ -8,8 +8,9 @@ pseudo-terminal lgsim draws a status line (virtual time, world switches per seco
 eip and symbol) once the run has lasted a second; the test waits for it (no clock decides
 anything), then types ^C.  What the terminal shows afterwards, replayed by a tiny terminal
 model, holds no status line: each was erased before lgsim's next line.  The trace of that run
-is the one its replay writes with stderr on a pipe (the line never goes into a trace).  With
-stderr on a pipe, or with --quiet on the terminal, no status line is drawn at all.
+is the one its replay writes with stderr on a pipe (the line never goes into a trace), and
+with stdout sent to a file the line is on the terminal, not in the file.  With stderr on a
+pipe, or with --quiet on the terminal, no status line is drawn at all.
 """
 import fcntl, os, pty, re, select, struct, subprocess, sys, termios, time
 
@@ -28,12 +29,15 @@ def check(cond, what):
     print("ok:", what)
 
 
-def on_terminal(argv, columns, until=None):
-    """argv under a pseudo-terminal `columns` wide; ^C once `until` matches its output.
-    Returns (exit status, everything it wrote to the terminal)."""
+def on_terminal(argv, columns, until=None, stdout_file=None):
+    """argv under a pseudo-terminal `columns` wide (stdout into stdout_file instead, if
+    named); ^C once `until` matches its output.  Returns (exit status, everything it wrote
+    to the terminal)."""
     pid, fd = pty.fork()
     if pid == 0:
-        fcntl.ioctl(1, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
+        fcntl.ioctl(2, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
+        if stdout_file:
+            os.dup2(os.open(stdout_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644), 1)
         os.execv(argv[0], argv)
     out, sent, deadline = b"", until is None, time.monotonic() + WAIT_S
     while time.monotonic() < deadline:
@@ -100,6 +104,14 @@ def main():
     d = subprocess.run([lgsim, "trace", "diff", trace, replayed], capture_output=True, text=True)
     check(d.returncode == 0 and "traces are the same" in d.stdout,
           "the run that showed the status line has the same trace as its replay")
+
+    out_file = os.path.join(work, "stdout.txt")
+    code, out = on_terminal([lgsim, "64", guest, "spin-forever"], 120, until=STATUS,
+                            stdout_file=out_file)
+    with open(out_file, "rb") as f:
+        stdout = f.read()
+    check(STATUS.search(out) and not STATUS.search(stdout) and b"\r" not in stdout,
+          "stdout elsewhere: the status line is on the terminal's stderr, never on stdout")
 
     # At least as much virtual time as the run above needed to show its line.
     long_enough = "--max-time=%d" % (2 * virtual_ms + 1)
