@@ -144,7 +144,7 @@ static void note_host_write(struct control *k, const struct point *p, uint32_t g
     if (k->symbols) symtab_tag(k->symbols, p->addr, tag, sizeof(tag));
     snprintf(k->stop_note, sizeof(k->stop_note), "host wrote %u byte%s at guest-physical %#x "
              "(watchpoint %#x%s) in %s\n", len, len == 1 ? "" : "s", gpa, p->addr, tag, writer);
-    fprintf(stderr, "lgsim: gdb: %s", k->stop_note);
+    if (k->tr.phase == TR_IDLE) fprintf(stderr, "lgsim: gdb: %s", k->stop_note);
 }
 
 /* The Host wrote guest-physical [gpa, gpa + len) (lg->write_watcher): a write or access

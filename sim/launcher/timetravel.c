@@ -172,6 +172,12 @@ static uint8_t *rebuild(const struct timetravel *tt, int k, size_t *len) {
 
 int tt_count(const struct launcher *l) { return l->tt ? l->tt->n : 0; }
 
+int tt_first_usable(const struct launcher *l) {
+    int i = tt_count(l);
+    while (i > 0 && l->tt->cp[i - 1].n_inputs == l->n_inputs) i--;
+    return i;
+}
+
 uint64_t tt_time(const struct launcher *l, int i) { return l->tt->cp[i].t; }
 
 int tt_restore(struct launcher *l, int k, char *err, size_t errlen) {

@@ -36,6 +36,7 @@ static int k_back, target, same, tries, near_run, started, n_checkpoints;
 static uint64_t here;
 
 static int cp_count(void *l) { return tt_count(l); }
+static int cp_first(void *l) { return tt_first_usable(l); }
 static uint64_t cp_time(void *l, int i) { return tt_time(l, i); }
 static int cp_restore(void *l, int i, char *err, size_t n) { return tt_restore(l, i, err, n); }
 
@@ -156,7 +157,7 @@ static void paused(void *ctx) {
 
 static void forward_and_back(void) {
     start(travelled);
-    cps = (struct control_checkpoints){ &L, cp_count, cp_time, cp_restore };
+    cps = (struct control_checkpoints){ &L, cp_count, cp_first, cp_time, cp_restore };
     control_open(&K, L.lg, NULL, &(struct control_client){ paused, NULL, NULL });
     K.cps = &cps;
     K.attached = 1;
