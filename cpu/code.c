@@ -15,8 +15,9 @@
  * physical one (the same care as cpu_hooks_del() in hooks.c).  The mark is cleared then: the
  * page has no translations left.
  *
- * Writes that do not come through cpu_host_wrote() (the Launcher's devices filling buffers)
- * still leave old translations running; cpu_code_changed() drops them all.
+ * The Launcher's devices report what they wrote the same way (lguest_wrote() at the door);
+ * writes that come through neither (a debugger's, a restored machine) are announced with
+ * cpu_code_changed(), which drops every translation.
  */
 
 #define PAGES (1u << 20)   /* 4 GiB of physical address space in 4 KiB pages */

@@ -327,6 +327,22 @@ static int add_hooks(struct cpu *c) {
 
 #define CPU_TCG_BUFFER_SIZE (32u << 20)
 
+/*
+ * Unicorn 2.1.1's tcg_region_init() leaves the count of regions handed out at 0, so the first
+ * time the translation buffer fills up, tcg_tb_alloc() is handed the same buffer again: it is
+ * cleared and written over without tb_flush(), while the page descriptors, the hash table and
+ * the jump cache still point at the translations that were there.  The next store into a page
+ * of code follows those pointers into new host code, and lgsim dies of SIGBUS or SIGSEGV in
+ * libunicorn (later Unicorns make that first allocation in tcg_region_init() itself).  One
+ * flush before anything is translated does what tcg_region_init() leaves undone
+ * (tcg_region_reset_all() counts the region as handed out); from then on a full buffer makes
+ * Unicorn flush every translation and go on translating at the same instruction, as QEMU
+ * does, which nothing the program can see depends on.
+ */
+static void start_translation_buffer(struct cpu *c) {
+    uc_ctl_flush_tb(c->uc);
+}
+
 int cpu_open(struct cpu *c, struct phys *phys, const struct cpu_hooks *hooks,
              char *err, size_t errlen) {
     memset(c, 0, sizeof(*c));
@@ -363,6 +379,7 @@ int cpu_open(struct cpu *c, struct phys *phys, const struct cpu_hooks *hooks,
         return -1;
     }
     cs_option(c->dis, CS_OPT_DETAIL, CS_OPT_ON);
+    start_translation_buffer(c);
     if (cpu_sites_open(c)) {
         snprintf(err, errlen, "cannot hook the instructions Unicorn gets wrong");
         cpu_close(c);

@@ -197,7 +197,7 @@ struct cpu {
     /* Every run ends (progress.c): translations per window of virtual time, and a watchdog
      * thread that stops an engine whose clock stands still. */
     uint64_t tr_window_start, tr_window_n, tr_at_flush, n_buffer_flushes;
-    uint32_t *recent_pc;               /* addresses translated lately, + 1 */
+    uint64_t *recent_pc;               /* addresses translated lately (progress.c) */
     uint8_t *code_pages;               /* physical pages translations were made from (code.c) */
     uint64_t n_code_drops;
     struct watchdog *watchdog;

@@ -16,11 +16,12 @@
  *    clock: more than CPU_RETRANSLATION_LIMIT in one window of CPU_TRANSLATION_WINDOW_NS stops
  *    the run as CPU_STOP_NO_PROGRESS, naming the address.  Ordinary code translates a block
  *    once and then runs it; a loop that rewrites itself retranslates every ten nanoseconds or
- *    so.  Same inputs, same count, same stop.  It also keeps Unicorn from dying: 2.1.1 crashes
- *    (SIGBUS or SIGSEGV in libunicorn) when its 32 MiB translation buffer fills up in the
- *    middle of such a storm, after about 87,000 translations; the storm is stopped after a
- *    thousand, and between runs a buffer that has taken CPU_FLUSH_AFTER translations is
- *    emptied while nothing runs.
+ *    so.  Same inputs, same count, same stop.  An address's first retranslation is not
+ *    counted: code is also translated again once when Unicorn empties a full translation
+ *    buffer in the middle of a run (cpu.c, which nobody is told of) or when sites.c drops a
+ *    block to hook it; a storm translates the same block again and again.  Between runs a
+ *    buffer that has taken CPU_FLUSH_AFTER translations is emptied while nothing runs, so
+ *    that ordinary code seldom fills it in the middle of one.
  *
  * 2. A safety net on the wall clock: a thread looks every second at the virtual time the CPU
  *    noted at its last block start; if it stood
@@ -36,15 +37,21 @@
 #define CPU_RETRANSLATION_LIMIT 1000u
 #define CPU_FLUSH_AFTER 50000u               /* translations; the buffer holds about 87,000 */
 #define RECENT_SLOTS 4096u                   /* a power of two */
+#define AGAIN 1u                             /* recent_pc: translated again since first seen */
 
 void cpu_progress_translated(struct cpu *c, uint32_t pc) {
     if (c->now_ns - c->tr_window_start >= CPU_TRANSLATION_WINDOW_NS) {
         c->tr_window_start = c->now_ns;
         c->tr_window_n = 0;
     }
-    uint32_t *slot = &c->recent_pc[(pc * 2654435761u) >> 20 & (RECENT_SLOTS - 1)];
-    if (*slot != pc + 1) {   /* +1: an empty slot is 0 */
-        *slot = pc + 1;
+    uint64_t *slot = &c->recent_pc[(pc * 2654435761u) >> 20 & (RECENT_SLOTS - 1)];
+    uint64_t seen = ((uint64_t)pc + 1) << 1;   /* +1: an empty slot is 0 */
+    if ((*slot & ~(uint64_t)AGAIN) != seen) {
+        *slot = seen;
+        return;
+    }
+    if (!(*slot & AGAIN)) {   /* the first time again: perhaps a flush's (see above) */
+        *slot |= AGAIN;
         return;
     }
     if (++c->tr_window_n <= CPU_RETRANSLATION_LIMIT || c->stopping)

@@ -45,6 +45,30 @@ void take_connections(struct debugger *d) {
     }
 }
 
+int stop_signal(const struct debugger *d) {
+    return d->opt.stop_signal ? *d->opt.stop_signal : 0;
+}
+
+/* --gdb-wait: hold the first instruction until a debugger attaches, or until a stop signal
+ * says the run is to end; then it ends as any run stopped by a signal does, at the Launcher's
+ * next turn ("stopped by signal N", exit 128 + N), after the one trip into the Guest the CPU
+ * was starting. */
+static void wait_for_debugger(struct debugger *d) {
+    fprintf(stderr, "lgsim: gdb: waiting for a debugger to attach (a stop signal, such as "
+            "Ctrl-C, ends the run)\n");
+    while (d->conn < 0) {
+        int sig = stop_signal(d);
+        if (sig) {
+            fprintf(stderr, "lgsim: gdb: signal %d while waiting for a debugger (--gdb-wait): "
+                    "no debugger attached, the run ends\n", sig);
+            d->opt.wait = 0;
+            return;
+        }
+        net_wait(d->listener, -1, WAIT_SLICE_MS);
+        take_connections(d);
+    }
+}
+
 /* The CPU paused for attention while gdb waited: was it Ctrl-C?  (2, or 0: nothing for gdb,
  * e.g. a second connection that was refused.) */
 static int interrupted(struct debugger *d) {
@@ -61,10 +85,7 @@ static void paused(void *ctx) {
     int why = d->k.stop_sig;   /* 0: nobody stopped the CPU on purpose; it was asked for attention */
     int had = d->conn >= 0;
     take_connections(d);
-    while (d->conn < 0 && d->opt.wait && !d->attached_once) {   /* --gdb-wait */
-        net_wait(d->listener, -1, -1);
-        take_connections(d);
-    }
+    if (d->conn < 0 && d->opt.wait && !d->attached_once) wait_for_debugger(d);
     if (d->conn >= 0 && !had) why = 5;   /* a new debugger finds the CPU stopped */
     else if (d->conn >= 0 && !why) why = d->monitor_waiting ? 5 : interrupted(d);
     if (d->conn >= 0 && why) {

@@ -1,6 +1,7 @@
 /* debug.h - lgsim --gdb: a GDB remote stub inside the simulator (what the launcher calls). */
 #ifndef LGSIM_DEBUG_H
 #define LGSIM_DEBUG_H
+#include <signal.h>
 #include <stddef.h>
 #include "cpu/cpu.h"
 #include "debug/control.h"
@@ -15,6 +16,9 @@ struct debug_options {
     int skip_irqs;     /* --gdb-step-over-irqs: a step runs an interrupt through to its end */
     const char *kernel_path, *switcher_obj, *host_elf;   /* for the printed gdb commands */
     const struct symtab *symbols;    /* the Guest kernel's names; NULL: none */
+    /* The Launcher's stop signal (SIGINT, SIGTERM, SIGHUP), 0 until one comes: --gdb-wait
+     * gives up waiting when it does.  NULL: never. */
+    const volatile sig_atomic_t *stop_signal;
 };
 
 /* Listen (127.0.0.1 only) and tell the CPU whom to ask when it pauses. */

@@ -11,6 +11,9 @@
 #include "traces/format.h"
 
 #define DEBUG_RING 64           /* trace records kept for "monitor trace" */
+/* How often a wait for gdb looks for a stop signal: a signal need not interrupt the wait (it
+ * may be delivered to another thread, and on Windows it comes on a thread of its own). */
+#define WAIT_SLICE_MS 100
 
 struct debugger {
     struct control k;                /* the machine, as every client controls it */
@@ -65,8 +68,10 @@ int monitor_address(struct debugger *d, const char *arg, uint64_t max, uint64_t 
 /* pt.c: "monitor pt [FROM TO]". */
 int monitor_pt(struct debugger *d, const char *arg, struct monitor_out *out);
 
-/* debug.c: accept a waiting debugger, or refuse it when one is attached. */
+/* debug.c: accept a waiting debugger, or refuse it when one is attached; the Launcher's stop
+ * signal (SIGINT, SIGTERM, SIGHUP), or 0. */
 void take_connections(struct debugger *d);
+int stop_signal(const struct debugger *d);
 
 /* gdbstub.c: answer packets until gdb lets the CPU go (1) or leaves (0). */
 int stub_serve(struct debugger *d);

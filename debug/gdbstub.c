@@ -37,7 +37,26 @@ static void reply_n(struct debugger *d, const char *payload, size_t n) {
 
 static void reply(struct debugger *d, const char *payload) { reply_n(d, payload, strlen(payload)); }
 
-/* Read until a whole packet is in d->rd.data: 1; 2 for Ctrl-C; 0 when gdb is gone. */
+/* A stop signal (SIGTERM, Ctrl-C on lgsim's terminal) while gdb holds the CPU: gdb hears that
+ * the process ends by that signal and is let go; the run ends at the Launcher's next turn, as
+ * any run a signal stops ("stopped by signal N", exit 128 + N). */
+static int let_go_on_signal(struct debugger *d) {
+    int sig = stop_signal(d);
+    if (!sig) return 0;
+    char s[8];
+    snprintf(s, sizeof(s), "X%02x", sig & 0xFF);
+    reply(d, s);
+    fprintf(stderr, "lgsim: gdb: signal %d while the debugger held the machine: the debugger is "
+            "let go, the run ends\n", sig);
+    net_close(d->conn);
+    d->conn = -1;
+    d->awaiting_stop = 0;
+    d->no_ack = 0;
+    points_clear(&d->k);
+    return 1;
+}
+
+/* Read until a whole packet is in d->rd.data: 1; 2 for Ctrl-C; 0 when gdb is gone or let go. */
 int stub_next_packet(struct debugger *d) {
     for (;;) {
         while (d->in_used < d->in_have) {
@@ -56,7 +75,10 @@ int stub_next_packet(struct debugger *d) {
             if (d->conn < 0) return 0;
         }
         if (d->conn < 0) return 0;
-        if (net_wait(d->conn, d->listener, -1) == 2) {   /* someone else knocks meanwhile */
+        int ready = net_wait(d->conn, d->listener, WAIT_SLICE_MS);
+        if (!ready && let_go_on_signal(d)) return 0;
+        if (!ready) continue;
+        if (ready == 2) {   /* someone else knocks meanwhile */
             take_connections(d);
             continue;
         }

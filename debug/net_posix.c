@@ -140,7 +140,16 @@ struct net_watcher *net_watch_start(void (*notify)(void *ctx), void *ctx) {
     w->listener = w->conn = -1;
     pthread_mutex_init(&w->lock, NULL);
     pthread_cond_init(&w->cond, NULL);
-    if (pipe(w->wake) || pthread_create(&w->thread, NULL, watch, w)) {
+    /* The stop signals go to the CPU thread, whose waits they end, never to this one. */
+    sigset_t stop, was;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGINT);
+    sigaddset(&stop, SIGTERM);
+    sigaddset(&stop, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &stop, &was);
+    int failed = pipe(w->wake) || pthread_create(&w->thread, NULL, watch, w);
+    pthread_sigmask(SIG_SETMASK, &was, NULL);
+    if (failed) {
         free(w);
         return NULL;
     }

@@ -125,14 +125,13 @@ static void on_mem(void *ctx, int is_write, uint32_t paddr, int size) {
 /* Does the Guest's own page table put part of watchpoint p in guest-physical [gpa, gpa+len)? */
 static int watched_guest_physical(struct control *k, const struct point *p, uint32_t gpa,
                                   uint32_t len) {
-    for (uint64_t la = p->addr; la < (uint64_t)p->addr + p->len;) {
-        uint64_t next = ((la | 0xFFFu) + 1 < (uint64_t)p->addr + p->len) ? (la | 0xFFFu) + 1 :
-                        (uint64_t)p->addr + p->len;
+    uint64_t end = (uint64_t)p->addr + p->len, next;
+    for (uint64_t la = p->addr; la < end; la = next) {   /* page by page */
+        next = (la | 0xFFFu) + 1 < end ? (la | 0xFFFu) + 1 : end;
         uint32_t pde, pte, at;
-        if (!guest_walk(k, (uint32_t)la, &pde, &pte, &at) && at < gpa + (uint64_t)len &&
+        if (!guest_walk(k, (uint32_t)la, &pde, &pte, &at) && at < (uint64_t)gpa + len &&
             gpa < at + (next - la))
             return 1;
-        la = next;
     }
     return 0;
 }

@@ -1,4 +1,4 @@
-/* pt.c - "monitor pt": the Guest's page tables and the shadow over an address range, side by side. */
+/* pt.c - "monitor pt": the Guest's page tables and the shadow over a range, side by side. */
 #include "debugger.h"
 #include "sim/host/layout.h"
 #include <string.h>

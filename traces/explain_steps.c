@@ -1,5 +1,6 @@
 /* explain_steps.c - each record of a page-fault round trip, told as a step a learner can follow. */
 #include "traces/explain.h"
+#include "abi/lguest.h"
 #include <string.h>
 
 #define SWITCHER_BASE 0xFFC00000u   /* never demand-paged: see mmu/shadow.c */
@@ -16,6 +17,36 @@ static const char *nm(struct explain *e, uint32_t addr) {
 static void say(struct explain *e, uint64_t t, struct text *w) {
     explain_say(e, t, w);
     text_clear(w);
+}
+
+/* Where in lgsim a host step is done, for a learner to open the code there: " [lgsim:
+ * FILE FUNCTION(), ...]" at the end of the step.  tests/traces/explain_code.cmake checks that
+ * each function named is defined in the file named. */
+static void code(struct text *w, const char *where) { text_add(w, " [lgsim: %s]", where); }
+
+/* The host's code for hypercall nr (sim/host/hypercalls.c do_hcall() sends each on). */
+static const char *hcall_code(uint32_t nr, uint32_t arg1) {
+    switch (nr) {
+    case LHCALL_LGUEST_INIT: return "sim/host/hypercalls.c initialize()";
+    case LHCALL_SHUTDOWN: return "sim/host/hypercalls.c shutdown()";
+    case LHCALL_NEW_PGTABLE:
+        return "sim/host/page_tables.c do_pagetable_hcall(), mmu/shadow.c shadow_new_pgtable()";
+    case LHCALL_FLUSH_TLB:
+        return arg1 ? "sim/host/page_tables.c do_pagetable_hcall(), mmu/shadow.c "
+                      "shadow_clear_all()"
+                    : "sim/host/page_tables.c do_pagetable_hcall(), mmu/shadow.c "
+                      "shadow_flush_user()";
+    case LHCALL_LOAD_IDT_ENTRY: return "sim/host/interrupts_and_traps.c load_guest_idt_entry()";
+    case LHCALL_SET_STACK: return "sim/host/hypercalls.c guest_set_stack()";
+    case LHCALL_SET_CLOCKEVENT: return "sim/host/interrupts_and_traps.c guest_set_clockevent()";
+    case LHCALL_SET_PTE:
+        return "sim/host/page_tables.c do_pagetable_hcall(), mmu/shadow.c shadow_set_pte()";
+    case LHCALL_SET_PGD:
+        return "sim/host/page_tables.c do_pagetable_hcall(), mmu/shadow.c shadow_set_pgd()";
+    case LHCALL_LOAD_TLS: return "sim/host/segments.c guest_load_tls()";
+    case LHCALL_LOAD_GDT_ENTRY: return "sim/host/segments.c load_guest_gdt_entry()";
+    default: return "sim/host/hypercalls.c do_hcall()";   /* FLUSH_ASYNC, HALT, TS, ... */
+    }
 }
 
 /* --- the host's side effects, told with the decision that caused them --- */
@@ -76,6 +107,8 @@ static void flush_io(struct explain *e) {
     text_add(&w, ", instructions ring 1 may not run. Each one was a #GP exit to the host (%u "
              "in all, %u world switches with the way back) that the launcher emulated.",
              io->exits, 2 * io->exits);
+    code(&w, "sim/host/x86_core.c lguest_arch_handle_trap(), sim/launcher/emulate.c "
+         "emulate_insn()");
     say(e, io->t, &w);
     memset(io, 0, sizeof(*io));
 }
@@ -117,6 +150,11 @@ static void tell_exit(struct explain *e) {
         text_add(&w, "The guest left for the host: %s (vector %u) at eip %#010x%s (%s).",
                  v ? v : "a trap", f[TH_VECTOR], f[TH_EIP], nm(e, f[TH_EIP]),
                  describe_ring(f[TH_CS]));
+    code(&w, f[TH_VECTOR] >= 32 && f[TH_VECTOR] != 0x80 ?
+         "switcher-model/switcher.S deliver_to_host, sim/host/x86_core.c "
+         "lguest_arch_handle_trap()" :
+         "switcher-model/switcher.S return_to_host, sim/host/x86_core.c "
+         "lguest_arch_handle_trap()");
     e->exit_open = 0;
     say(e, e->exit.t, &w);
 }
@@ -144,6 +182,7 @@ static void tell_fault(struct explain *e, const struct trace_rec *r) {
              "Switcher saved the guest's registers on the regs page (struct lguest_regs), loaded "
              "the host's CR3, GDT, IDT and TSS, and returned to the host's run loop.",
              f[TH_SWITCHER_NS]);
+    code(&w, "switcher-model/switcher.S return_to_host, sim/host/x86_core.c run_guest_once()");
     say(e, r->t, &w);
 }
 
@@ -154,6 +193,7 @@ static void tell_refault(struct explain *e, const struct trace_rec *r) {
     describe_pf_err(&w, r->f[TH_ERR]);
     text_add(&w, ". The same round trip goes on: through the Switcher (%u ns) to the host.",
              r->f[TH_SWITCHER_NS]);
+    code(&w, "switcher-model/switcher.S return_to_host");
     say(e, r->t, &w);
 }
 
@@ -227,6 +267,7 @@ static void tell_decision(struct explain *e, const struct trace_rec *r, int own,
                  f[PF_CR2]);
         break;
     }
+    code(&w, "sim/host/x86_core.c handle_page_fault(), mmu/shadow.c shadow_demand_page()");
     say(e, r->t, &w);
 }
 
@@ -239,6 +280,7 @@ static void tell_nested_fault(struct explain *e, const struct trace_rec *r) {
              f[PF_ERR]);
     describe_pf_err(&w, f[PF_ERR]);
     text_add(&w, "), out through the Switcher (%u ns).", e->exit.f[TH_SWITCHER_NS]);
+    code(&w, "switcher-model/switcher.S return_to_host");
     say(e, e->exit.t, &w);
     tell_decision(e, r, 0, e->exit.f[TH_PGDIR]);
 }
@@ -277,6 +319,7 @@ static void tell_reflect(struct explain *e, const struct trace_rec *r) {
              "%#010x%s, its handler in IDT entry %u.", from_user ? "kernel stack (the one "
              "SET_STACK named: the trap came from ring 3)" : "current stack", f[RF_ESP],
              f[RF_HANDLER], nm(e, f[RF_HANDLER]), f[RF_VECTOR]);
+    code(&w, "sim/host/interrupts_and_traps.c deliver_trap()");
     say(e, r->t, &w);
     if (f[RF_VECTOR] == 14 && e->decided && !e->in_handler) e->in_handler = 1;
 }
@@ -293,6 +336,7 @@ static void tell_entry(struct explain *e, const struct trace_rec *r) {
     if (f[TG_EIP] == e->eip && f[TG_CS] == e->cs) text_add(&w, ", the faulting instruction");
     else if (e->in_handler && e->to_guest == 1) text_add(&w, ", the guest's handler");
     text_add(&w, ".");
+    code(&w, "sim/host/x86_core.c run_guest_once(), switcher-model/switcher.S switch_to_guest");
     say(e, r->t, &w);
 }
 
@@ -333,6 +377,14 @@ static void on_hcall(struct explain *e, const struct trace_rec *r) {
     if (f[HC_OUTCOME] == HC_KILLED)
         text_add(&w, f[HC_NR] == 2 ? " The host stops the guest, as asked."
                                    : " The host killed the guest for it.");
+    if (f[HC_OUTCOME] == HC_POSTPONED) code(&w, "sim/host/hypercalls.c do_hypercalls()");
+    else if (f[HC_ASYNC]) {
+        text_add(&w, " [lgsim: sim/host/hypercalls.c do_async_hcalls(), %s]",
+                 hcall_code(f[HC_NR], f[HC_ARG1]));
+    } else {
+        text_add(&w, " [lgsim: sim/host/hypercalls.c do_hypercalls(), %s]",
+                 hcall_code(f[HC_NR], f[HC_ARG1]));
+    }
     say(e, r->t, &w);
 }
 
@@ -353,6 +405,9 @@ static void on_irq(struct explain *e, const struct trace_rec *r) {
     struct text w;
     text_clear(&w);
     if (a < sizeof(what) / sizeof(what[0])) text_add(&w, what[a], r->f[IQ_IRQ]);
+    code(&w, a == IRQ_RAISED ? "sim/host/interrupts_and_traps.c set_interrupt()" :
+             a == IRQ_MASKED ? "sim/host/interrupts_and_traps.c interrupt_pending()" :
+                               "sim/host/interrupts_and_traps.c try_deliver_interrupt()");
     say(e, r->t, &w);
 }
 
@@ -388,6 +443,18 @@ static void device_step(struct text *w, const uint32_t *f) {
     default:
         text_add(w, "The console's input (stdin) has ended.");
     }
+    static const char *const where[] = {
+        [LN_MMIO_READ] = "sim/launcher/emulate.c emulate_mmio()",
+        [LN_MMIO_WRITE] = "sim/launcher/emulate.c emulate_mmio()",
+        [LN_NOTIFY] = "virtio/virtio.c notify()",
+        [LN_USED] = "virtio/vring.c vq_push()",
+        [LN_DEVICE_IRQ] = "virtio/vring.c vq_trigger()",
+        [LN_BLOCK] = "virtio/block.c blk_one()",
+        [LN_NET_TX] = "virtio/net.c net_output()",
+        [LN_INPUT_EOF] = "sim/launcher/devices.c read_more()",
+    };
+    if (f[LN_WHAT] < sizeof(where) / sizeof(where[0]) && where[f[LN_WHAT]])
+        code(w, where[f[LN_WHAT]]);
 }
 
 static void on_launcher(struct explain *e, const struct trace_rec *r) {
@@ -416,6 +483,8 @@ static void on_launcher(struct explain *e, const struct trace_rec *r) {
                  "guest.", f[LN_ADDR]);
     else
         text_add(&w, "The guest has no handler for trap %u: the launcher gives up.", f[LN_ADDR]);
+    if (what == LN_MMIO) code(&w, "sim/launcher/emulate.c emulate_mmio()");
+    else if (what == LN_REINJECT || what == LN_FAILED) code(&w, "sim/launcher/emulate.c reinject()");
     say(e, r->t, &w);
 }
 
@@ -481,7 +550,8 @@ void explain_record(struct explain *e, const struct trace_rec *r) {
         text_clear(&w);
         if (r->kind == TK_HALT)
             text_add(&w, "The guest halted; the host idles %u ns until the next timer "
-                     "interrupt.", r->f[HL_IDLE_NS]);
+                     "interrupt. [lgsim: sim/launcher/launcher.c idle(), sim/host/lguest_user.c "
+                     "lguest_sleep()]", r->f[HL_IDLE_NS]);
         else
             text_add(&w, "Record: %s", line);
         say(e, r->t, &w);

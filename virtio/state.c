@@ -52,7 +52,6 @@ void virtio_state_restore(struct virtio_dev *d, const uint8_t in[VIRTIO_STATE_SI
         vq->last_avail = get16(&c);
         vq->pending_used = get32(&c);
         vq->started = (int)get32(&c);
-        free(vq->bufs);   /* room for one chain, as vq_check() makes it */
-        vq->bufs = vq->num ? calloc(vq->num, sizeof(*vq->bufs)) : NULL;
+        vq_make_room(vq);   /* room for one chain, as vq_check() makes it */
     }
 }

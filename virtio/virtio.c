@@ -346,6 +346,7 @@ void virtio_reset(struct virtio_dev *d) {
 void virtio_free(struct virtio_dev *d) {
     for (int i = 0; i < d->nvq; i++) {
         free(d->vq[i].bufs);
-        d->vq[i].bufs = NULL;
+        free(d->vq[i].written);
+        d->vq[i].bufs = d->vq[i].written = NULL;
     }
 }

@@ -140,6 +140,13 @@ void lguest_sleep(struct lguest *lg, uint64_t wake) {
     fire_timers(lg, lg->cpu.now_ns);   /* the host was asleep: no interrupt reaches the CPU */
 }
 
+/* --- the Launcher's stores --- */
+
+void lguest_wrote(struct lguest *lg, uint32_t gpa, uint32_t len) {
+    if (!len || gpa >= lg->guest_bytes || len > lg->guest_bytes - gpa) return;
+    cpu_host_wrote(&lg->cpu, lguest_guest_base(lg) + gpa, len);   /* code there runs anew */
+}
+
 /* --- what is left when the Guest has died --- */
 
 struct lguest_death lguest_death(const struct lguest *lg) {

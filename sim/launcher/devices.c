@@ -39,6 +39,11 @@ static void on_given(void *ctx, unsigned irq, const uint8_t *bytes, uint32_t len
     l->n_inputs++;
 }
 
+static void on_wrote(void *ctx, uint32_t gpa, uint32_t len) {
+    struct launcher *l = ctx;
+    lguest_wrote(l->lg, gpa, len);
+}
+
 static int add_device(struct launcher *l, const struct launcher_device *dev, char *err,
                       size_t errlen) {
     if (dev->kind == DEV_NET_USER || dev->kind == DEV_NET_TAP)
@@ -73,7 +78,7 @@ int devices_init(struct launcher *l, char *err, size_t errlen) {
     l->dev_env = (struct dev_env){ .ram = l->guest_base,
                                    .ram_size = l->mem, .ctx = l, .interrupt = on_interrupt,
                                    .fatal = on_fatal, .note = on_note, .eip = on_eip,
-                                   .given = on_given };
+                                   .given = on_given, .wrote = on_wrote };
     pci_bus_init(&l->pci, &l->dev_env, l->mem + DEVICE_PAGES * 0x1000);
     virtio_console_init(&l->console, &l->pci, console_out, l);
     for (int i = 0; i < l->opt.n_devices; i++)
@@ -222,11 +227,16 @@ static int wait_once(struct launcher *l, int read_stdin, int timeout_ms, int *in
 
 /*
  * The Guest is halted until *wake.  Input goes in only now, at the virtual time it halted:
- * stdin as the README's rule says, and frames from the network backends.  From a pipe or
- * file lgsim waits for a whole line, however long that takes in real time - unless the
- * network is live (a connection, a port forward, a TAP): then, as from a terminal, it waits
- * in real time at most until *wake, so the Guest's timers keep pace with the world it talks
- * to.  A backend timer due before the Guest's brings *wake forward.
+ * stdin as the README's rule says, and frames from the network backends.  Whatever stdin is,
+ * lgsim waits for it in real time at most until *wake (the Guest's next timer, or a network
+ * backend's), then lets the clock go on: real lguest's Guest sleeps on its timer, not on its
+ * console, and a program that writes a line and waits for the Guest's answer must get it
+ * (a Linux shell's command needs ticks to run: a frozen clock would wait for the next line
+ * forever).  Input already there is given at once, and from a pipe or file a whole line at
+ * a time, so a script that is written before the Guest asks for it gives the same run however
+ * it was cut into writes.  With no timer armed nothing else can wake the Guest: lgsim waits
+ * as long as it takes.  The window's scripted keys (console_read, not as a terminal) are the
+ * exception: they are waited for a whole line at a time, however long.
  */
 enum idle_input devices_idle_input(struct launcher *l, uint64_t *wake) {
     if (l->replay) return replay_idle_input(l, wake);
@@ -247,7 +257,7 @@ enum idle_input devices_idle_input(struct launcher *l, uint64_t *wake) {
     for (;;) {
         if (want && have_chunk(in)) return deliver(l);
         int read_stdin = want && !in->eof && in->len < sizeof(in->buf);
-        int paced = in->tty || live;
+        int paced = !l->opt.console_read || in->tty || live;
         if (!read_stdin && !live) break;   /* nothing can come: the clock jumps */
         uint64_t spent = term_wall_ms() - start;
         int timeout = !paced || budget < 0 ? -1 :

@@ -714,7 +714,7 @@ int main(int argc, char **argv) {
     static struct cli c;
     c.opt = (struct launcher_options){ .console = stdout, .console_stdin = 1 };
     machine_args(&c, argc, argv);
-    c.dbg = (struct debug_options){ .port = 1234 };
+    c.dbg = (struct debug_options){ .port = 1234, .stop_signal = term_stop_flag() };
     if (!(c.pos = calloc((size_t)argc, sizeof(*c.pos)))) return 2;
     int rc = parse_command_line(&c, argc, argv);
     if (rc == 2) {

@@ -22,6 +22,7 @@ static int wanted(const struct trace_rec *r) { return is_input(r) || r->kind == 
 
 /* A run stopped by a signal ends with "stopped by signal N", status 128 + N. */
 static void note_end(struct replay *rp, const struct trace_rec *last) {
+    rp->end_t = last->kind == TK_NONE ? 0 : last->t;
     rp->stopped = last->kind == TK_DEATH && last->f[DT_EXIT_CODE] > 128 &&
                   !strncmp(last->text, "stopped by signal", 17);
     if (!rp->stopped) return;

@@ -14,6 +14,7 @@ struct replay {
     int have, failed;
     uint64_t console_left;        /* console_in and input_eof records not yet taken */
     uint64_t inputs_left;         /* every input record not yet taken */
+    uint64_t end_t;               /* the virtual time the recorded run ended at */
     int stopped;                  /* the recorded run was stopped from outside (a signal) */
     uint64_t stop_t;              /* ... at this virtual time, */
     uint32_t stop_code;           /* with this exit status */

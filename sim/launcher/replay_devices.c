@@ -106,7 +106,10 @@ enum idle_input replay_idle_input(struct launcher *l, uint64_t *wake) {
     if (want && r && r->kind == TK_CONSOLE_IN) return give_console(l);
     if (r && r->kind == TK_NET_IN && give_frames(l)) return INPUT_DELIVERED;
     if (l->dead) return INPUT_INTERRUPTED;
-    if (want && !l->in.eof && !rp->console_left) input_ended(l);   /* as if stdin ended */
+    /* Past the recorded run's end, its input all given: as if stdin ended.  Before, a halt
+     * without input is one the recorded run also waited through, its stdin still open. */
+    if (want && !l->in.eof && !rp->console_left && lguest_time(l->lg) >= rp->end_t)
+        input_ended(l);
     r = due(l);
     if (r && r->kind == TK_HALT) {   /* a backend's timer woke the recorded run here */
         uint64_t end = r->t + r->f[HL_IDLE_NS];

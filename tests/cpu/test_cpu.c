@@ -1071,6 +1071,52 @@ static void host_write_runs_new_code(void) {
     rig_close(&M);
 }
 
+/*
+ * One run that translates more code than the translation buffer holds, then stores into the
+ * pages it translated first: Unicorn must empty the full buffer and go on (cpu.c
+ * start_translation_buffer()), not write new code over translations it still lists.
+ * FILL_BYTES of pusha/popa pairs (about a kilobyte of host code per guest byte) fill the
+ * 32 MiB buffer; the SMALL_BLOCKS blocks of different lengths after them are translated
+ * where the first translations were; then a store into each page of the pusha/popa code
+ * makes Unicorn look up that page's translations (Unicorn 2.1.1 alone dies of SIGBUS here).
+ */
+#define FILL_AT 0x900000u
+#define FILL_BYTES 0xC000u
+#define SMALL_BLOCKS 30000u
+static void run_filling_translation_buffer_goes_on(void) {
+    OPEN(PAGING_OFF);
+    uint8_t *p = M.ram + FILL_AT;
+    for (uint32_t i = 0; i < FILL_BYTES; i += 2) {
+        *p++ = 0x60;   /* pusha */
+        *p++ = 0x61;   /* popa */
+    }
+    uint32_t incs = 0;
+    for (uint32_t i = 0; i < SMALL_BLOCKS; i++) {
+        for (uint32_t j = 0; j <= i % 7; j++, incs++)
+            *p++ = 0x43;   /* inc %ebx */
+        *p++ = 0xEB;       /* jmp to the next block */
+        *p++ = 0x00;
+    }
+    for (uint32_t page = 0; page < FILL_BYTES / 0x1000; page++) {
+        uint32_t at = FILL_AT + page * 0x1000 + 1;   /* a popa run before: store its byte */
+        uint8_t store[] = { 0xC6, 0x05, (uint8_t)at, (uint8_t)(at >> 8), (uint8_t)(at >> 16),
+                            (uint8_t)(at >> 24), 0x61 };   /* movb $0x61, at */
+        memcpy(p, store, sizeof(store));
+        p += sizeof(store);
+    }
+    static const uint8_t tail[] = { 0xB8, 0x78, 0x56, 0x34, 0x12 };   /* mov $0x12345678, %eax */
+    memcpy(p, tail, sizeof(tail));
+    uint32_t end = (uint32_t)(p + sizeof(tail) - M.ram);
+    rig_enter(&M, 0, 0x2);
+    cpu_set(&M.cpu, CPU_REG_EBX, 0);
+    CHECK_EQ(cpu_run(&M.cpu, FILL_AT, end), CPU_STOP_UNTIL);
+    CHECK_EQ(reg(CPU_REG_EIP), end);
+    CHECK_EQ(reg(CPU_REG_EBX), incs);
+    CHECK_EQ(reg(CPU_REG_EAX), 0x12345678);
+    CHECK_EQ(reg(CPU_REG_ESP), R0_PROG_STACK);
+    rig_close(&M);
+}
+
 /* ================= the cpu/ API itself ================= */
 
 /* cpu_run stops at 'until' even inside a block translated by an earlier run that stopped
@@ -1182,6 +1228,7 @@ int main(void) {
     RUN(tlb_host_pte_change_after_cr3_reload);
     RUN(code_changed_runs_new_code);
     RUN(host_write_runs_new_code);
+    RUN(run_filling_translation_buffer_goes_on);
     RUN(run_stops_inside_block_translated_before);
     RUN(cr2_write_keeps_cr3);
     return check_report("cpu");

@@ -9,7 +9,7 @@ disconnects in the middle of a step: lgsim answers each cleanly, and the guest s
 with the same output and the same trace as a run without any debugger, with no hook of the
 debugger's called after it left.
 """
-import os, re, socket, subprocess, sys, time
+import os, re, signal, socket, subprocess, sys, time
 
 def frame(payload):
     data = payload.encode("latin-1") if isinstance(payload, str) else payload
@@ -130,6 +130,9 @@ def main():
     killed_by_debugger(lgsim, kernel, work)
     host_memory_writes(lgsim, kernel, work)
     monitor_numbers(lgsim, kernel, work)
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        stop_signal_while_waiting(lgsim, kernel, work, sig)
+    stop_signal_while_held(lgsim, kernel, work)
     return 0
 
 def peak_memory_mib(pid):
@@ -264,6 +267,53 @@ def killed_by_debugger(lgsim, kernel, work):
                           text=True, timeout=60)
     check(dump.returncode == 0 and '"killed by the debugger"' in dump.stdout,
           "the killed run's trace is whole and ends with its death")
+
+def stop_signal_while_waiting(lgsim, kernel, work, sig):
+    """--gdb-wait with no debugger ends on SIGTERM or SIGINT as any run does: a line that says
+    so, "stopped by signal N", exit 128 + N, and a whole trace."""
+    trace = os.path.join(work, "protocol.signal.trace")
+    proc = subprocess.Popen([lgsim, "--gdb=0", "--gdb-wait", "--trace=" + trace, "64", kernel],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    seen = []
+    for line in proc.stderr:   # the wait has begun once it says so
+        seen.append(line)
+        if "waiting for a debugger to attach" in line:
+            break
+    proc.send_signal(sig)
+    try:
+        out, err = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        sys.exit("FAIL: lgsim --gdb-wait did not end on signal %d" % sig)
+    err = "".join(seen) + err
+    check(proc.returncode == 128 + sig and
+          "lgsim: gdb: signal %d while waiting for a debugger (--gdb-wait): no debugger "
+          "attached, the run ends" % sig in err and "lgsim: stopped by signal %d" % sig in err,
+          "--gdb-wait ends on signal %d with a line saying so (exit %d)" % (sig, proc.returncode))
+    dump = subprocess.run([lgsim, "trace", "dump", "--kind=death", trace], capture_output=True,
+                          text=True, timeout=60)
+    check(dump.returncode == 0 and '"stopped by signal %d"' % sig in dump.stdout,
+          "the run stopped while waiting has a whole trace")
+
+def stop_signal_while_held(lgsim, kernel, work):
+    """SIGTERM while a debugger holds the machine stopped: gdb is told the process ended by it
+    (X0f) and let go, and the run ends as a signal ends it."""
+    proc = subprocess.Popen([lgsim, "--gdb=0", "--gdb-wait", "64", kernel],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    port = int(re.search(r"127\.0\.0\.1:(\d+)", proc.stderr.readline()).group(1))
+    c = Client(port)
+    check(c.packet("?").startswith(b"T05"), "the debugger holds the machine")
+    proc.send_signal(signal.SIGTERM)
+    check(c.read_until(rb"\$(X[0-9a-f]{2})#").group(1) == b"X0f",
+          "SIGTERM while the debugger holds the machine: gdb hears X0f")
+    try:
+        out, err = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        sys.exit("FAIL: lgsim held by a debugger did not end on SIGTERM")
+    check(proc.returncode == 143 and "signal 15 while the debugger held the machine" in err and
+          "lgsim: stopped by signal 15" in err,
+          "and the run ends as a signal ends it (exit %d)" % proc.returncode)
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """fuzz.py - run the fuzz guest from many seeds and classify every run.
 
-usage: fuzz.py LGSIM FUZZ_GUEST --seeds=A-B [--max-time=MS] [--wall=S] [--jobs=N]
+usage: fuzz.py LGSIM FUZZ_GUEST --seeds=A-B[,C[-D]...] [--max-time=MS] [--wall=S] [--jobs=N]
                [--work=DIR] [--log=FILE]
 
 Each seed is one run: lgsim --max-time=MS --rng --block=IMG 64 FUZZ_GUEST seed=N, with a
@@ -18,6 +18,15 @@ import concurrent.futures, os, re, signal, subprocess, sys, time
 BAD_WORDS = re.compile(r"simulator bug|host memory at|AddressSanitizer|LeakSanitizer|"
                        r"runtime error|UndefinedBehaviorSanitizer|ThreadSanitizer")
 
+SEEDS = r"\d+(-\d+)?(,\d+(-\d+)?)*"   # seeds and ranges of seeds, e.g. 1-200,25647
+
+def seed_list(spec):
+    seeds = []
+    for part in spec.split(","):
+        first, _, last = part.partition("-")
+        seeds.extend(range(int(first), int(last or first) + 1))
+    return seeds
+
 def parse(argv):
     opt = {"max-time": "20", "wall": "60", "jobs": "1", "work": "fuzz-work", "log": ""}
     pos = []
@@ -29,7 +38,7 @@ def parse(argv):
             opt[k] = v
         else:
             pos.append(a)
-    if len(pos) != 2 or "seeds" not in opt or not re.fullmatch(r"\d+-\d+", opt["seeds"]):
+    if len(pos) != 2 or "seeds" not in opt or not re.fullmatch(SEEDS, opt["seeds"]):
         sys.exit(__doc__.strip().split("\n\n")[1])
     for k in ("max-time", "wall", "jobs"):
         if not opt[k].isdigit() or int(opt[k]) < 1:
@@ -82,14 +91,14 @@ def run_one(lgsim, guest, seed, opt, worker_dir):
 
 def main():
     lgsim, guest, opt = parse(sys.argv[1:])
-    first, last = (int(x) for x in opt["seeds"].split("-"))
+    seeds = seed_list(opt["seeds"])
     os.makedirs(opt["work"], exist_ok=True)
-    log = open(opt["log"], "a") if opt["log"] else None
+    log = open(opt["log"], "a", buffering=1) if opt["log"] else None   # a line at a time
     counts = {"killed": 0, "powered-off": 0, "max-time": 0, "BAD": 0}
     start = time.time()
     with concurrent.futures.ThreadPoolExecutor(int(opt["jobs"])) as pool:
         futures = [pool.submit(run_one, lgsim, guest, s, opt, opt["work"])
-                   for s in range(first, last + 1)]
+                   for s in seeds]
         for f in futures:
             seed, kind, why, cmd = f.result()
             counts[kind] += 1
@@ -99,8 +108,8 @@ def main():
                 log.write("%d %s %s\n" % (seed, kind, why))
     took = time.time() - start
     total = sum(counts.values())
-    summary = ("fuzz: %d runs (seeds %d-%d) in %.0f s, %.0f runs/hour: %d killed, %d powered "
-               "off, %d max-time, %d BAD" % (total, first, last, took, total * 3600 / took,
+    summary = ("fuzz: %d runs (seeds %s) in %.0f s, %.0f runs/hour: %d killed, %d powered "
+               "off, %d max-time, %d BAD" % (total, opt["seeds"], took, total * 3600 / took,
                counts["killed"], counts["powered-off"], counts["max-time"], counts["BAD"]))
     print(summary)
     if log:

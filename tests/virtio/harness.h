@@ -17,6 +17,8 @@ struct fake {
     char why[300];           /* the fatal error, "" when none */
     uint8_t out[8192];       /* console output */
     uint32_t out_len;
+    uint32_t wrote_gpa[8], wrote_len[8];   /* the first writes the devices reported */
+    unsigned n_wrote;
 };
 
 static inline void fake_irq(void *ctx, unsigned irq) {
@@ -33,13 +35,23 @@ static inline void fake_out(void *ctx, const uint8_t *b, uint32_t n) {
     for (uint32_t i = 0; i < n && f->out_len < sizeof(f->out); i++) f->out[f->out_len++] = b[i];
 }
 
+static inline void fake_wrote(void *ctx, uint32_t gpa, uint32_t len) {
+    struct fake *f = ctx;
+    if (f->n_wrote < 8) {
+        f->wrote_gpa[f->n_wrote] = gpa;
+        f->wrote_len[f->n_wrote] = len;
+    }
+    f->n_wrote++;
+}
+
 static inline void fake_init(struct fake *f) {
     static uint8_t *ram;
     if (!ram) ram = malloc(RAM_SIZE);
     memset(ram, 0, RAM_SIZE);
     memset(f, 0, sizeof(*f));
     f->env = (struct dev_env){ .ram = ram, .ram_size = RAM_SIZE, .ctx = f,
-                               .interrupt = fake_irq, .fatal = fake_fatal };
+                               .interrupt = fake_irq, .fatal = fake_fatal,
+                               .wrote = fake_wrote };
     pci_bus_init(&f->bus, &f->env, MMIO_BASE);
 }
 static inline uint8_t *gp(struct fake *f, uint32_t gpa) { return f->env.ram + gpa; }

@@ -7,6 +7,11 @@
  * lines (tests/sim/launcher/kill_safety.py): every block printed durable before the kill must
  * be in the image afterwards, and no block may hold anything but zeros or its pattern.
  *
+ * With "code-from-disk" on its command line it checks instead that code the device reads over
+ * code the Guest has run is the code that runs next: it runs a page holding "mov $1, %eax;
+ * ret", writes "mov $2, %eax; ret" to sector 0, reads sector 0 into that page and runs it
+ * again, and prints both results (tests/sim/launcher: "ran 1, then 2").
+ *
  * The driver is the smallest virtio 1.0 PCI one: all of BAR0 through the PCI configuration
  * window capability (port I/O, like the early console), one queue of 16 descriptors, polled.
  */
@@ -109,14 +114,15 @@ static void put_desc(int i, const volatile void *p, uint32_t len, uint16_t flags
     ring_desc[i] = (struct desc){ (uint32_t)p, 0, len, flags, (uint16_t)(i + 1) };
 }
 
-/* One request: the header, optionally the block, the status; 0 when the device said OK. */
-static int request(uint32_t type, uint32_t sector) {
+/* One request: the header, the sector at data unless NULL (read into for VIRTIO_BLK_T_IN,
+ * 0, written from for VIRTIO_BLK_T_OUT, 1), the status; 0 when the device said OK. */
+static int request(uint32_t type, uint32_t sector, volatile void *data) {
     req_hdr.type = type;
     req_hdr.sector_lo = sector;
     req_status = 0xFF;
     int n = 0;
     put_desc(n++, &req_hdr, sizeof(req_hdr), 1);
-    if (type == 1) put_desc(n++, block, SECTOR, 1);
+    if (data) put_desc(n++, data, SECTOR, type == 0 ? 1 | 2 : 1);
     put_desc(n++, &req_status, 1, 2);                       /* device-writable, last */
     ring_avail.ring[next_avail % QSIZE] = 0;
     __asm__ volatile("" ::: "memory");
@@ -129,23 +135,47 @@ static int request(uint32_t type, uint32_t sector) {
 
 static uint8_t pattern(uint32_t k, uint32_t i) { return (uint8_t)(k * 131 + i * 7 + 0x5A); }
 
+/* A page of its own for code: the device reads into it, nothing else is stored there. */
+static volatile uint8_t code_page[4096] __attribute__((aligned(4096)));
+
+static uint32_t run_code_page(void) { return ((uint32_t (*)(void))(uintptr_t)code_page)(); }
+
+static void put_code(volatile uint8_t *at, uint8_t value) {   /* mov $value, %eax; ret */
+    static const uint8_t insn[6] = { 0xB8, 0, 0, 0, 0, 0xC3 };
+    for (int i = 0; i < 6; i++) at[i] = insn[i];
+    at[1] = value;
+}
+
+static void code_from_disk(void) {
+    put_code(code_page, 1);
+    uint32_t first = run_code_page();
+    for (uint32_t i = 0; i < SECTOR; i++) block[i] = 0;
+    put_code(block, 2);
+    if (request(1, 0, block) < 0) shutdown("durable guest: a write failed");
+    if (request(0, 0, code_page) < 0) shutdown("durable guest: a read failed");
+    uint32_t second = run_code_page();
+    gprintf("code from the disk: ran %u, then %u\n", first, second);
+    shutdown("durable guest: code read from the disk run");
+}
+
 void guest_main(const uint8_t *boot_params);
 void guest_main(const uint8_t *boot_params) {
-    (void)boot_params;
+    const char *cmd = (const char *)*(const uint32_t *)(boot_params + 0x228);
     extern char lguest_noirq_iret[];
     lguest_data.noirq_iret = (uint32_t)lguest_noirq_iret;
     hcall(LHCALL_LGUEST_INIT, (uint32_t)&lguest_data, 0, 0, 0);
     if (console_probe() < 0) shutdown("no early console");
     if (find_block_device() < 0) shutdown("durable guest: no virtio block device");
     if (device_init() < 0) shutdown("durable guest: the block device refused set-up");
+    if (streq(cmd, "code-from-disk")) code_from_disk();
     uint32_t sectors = bar_read(60, 4);                     /* capacity, low half */
     gprintf("durable guest: %u sectors\n", sectors);
     for (uint32_t k = 0; k < sectors; k++) {
         for (uint32_t i = 0; i < SECTOR; i++) block[i] = pattern(k, i);
         *(uint32_t *)block = DURABLE_MAGIC;
         *(uint32_t *)(block + 4) = k;
-        if (request(1, k) < 0) shutdown("durable guest: a write failed");
-        if (request(4, 0) < 0) shutdown("durable guest: a flush failed");
+        if (request(1, k, block) < 0) shutdown("durable guest: a write failed");
+        if (request(4, 0, NULL) < 0) shutdown("durable guest: a flush failed");
         gprintf("durable %u\n", k);
     }
     shutdown("durable guest: every block written and flushed");
