@@ -74,6 +74,8 @@ struct control_travel {
     enum control_stop hit_kind;
     char hit_info[48];
     char hit_note[200];              /* the Host's write that hit, as stop_note says it */
+    uint64_t last_guest_n;           /* reverse continue: the last Guest instruction begun */
+    int seen_guest;
     uint64_t target;                 /* TR_ARRIVE: stop before this instruction */
     char arrive_info[64];            /* what the arrival says (gdb's stop reply) */
     char arrive_note[200];           /* ... and its line for the client (stop_note) */
@@ -177,8 +179,10 @@ int control_travel_between(struct control *k);
  * called, armed for control_travel_between(); 0, or -1. */
 int control_to_turn(struct control *k);
 int control_return_here(struct control *k);
-/* travel.c's share of the every-instruction hook while a pass runs. */
+/* travel.c's share of the every-instruction hook while a pass runs, and of the watchpoints
+ * (a hit: the point, and the Host's write as its note says it, or NULL for the CPU's). */
 void travel_insn(struct control *k, uint32_t eip);
+void travel_watch_hit(struct control *k, const struct point *p, const char *host_note);
 /* After a pass stopped: 1 when the client is to be told (arrived, or failed). */
 int travel_paused(struct control *k);
 

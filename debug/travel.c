@@ -140,7 +140,7 @@ int control_travel_between(struct control *k) {
         return -1;
     }
     k->tr.n = 0;
-    k->tr.have_hit = 0;
+    k->tr.have_hit = k->tr.seen_guest = 0;
     k->tr.n_passes++;
     k->watch_hit = k->host_watch_hit = 0;
     points_arm(k);
@@ -165,26 +165,23 @@ static void note_hit(struct control *k, uint64_t n, enum control_stop kind, cons
     snprintf(k->tr.hit_note, sizeof(k->tr.hit_note), "%s", note);
 }
 
-/* The Guest's write to a watched address was made by the instruction before this one: going
- * back stops before it.  The Host's write (points_host_wrote) stops where going forwards
- * did, at the Guest's first instruction after it (checked once the place is known not to be
- * here: a hit must come before it). */
-static void cpu_watch_hit(struct control *k) {
-    if (!k->watch_hit) return;
-    k->watch_hit = 0;
-    if (k->tr.to_hit && k->tr.n > 0) note_hit(k, k->tr.n - 1, CS_WATCH, "");
-}
-
-static void host_watch_hit(struct control *k) {
-    if (!k->host_watch_hit || cpu_cpl(k->c) == 0) return;
-    k->host_watch_hit = 0;
-    if (k->tr.to_hit) note_hit(k, k->tr.n, CS_WATCH, k->stop_note);
+/* A watched address was touched.  By the instruction the CPU is in (on_mem): going back stops
+ * before it, where the old value is still there, as gdb wants a watchpoint going backwards.
+ * By the Host between two runs (points_host_wrote, host_note says it): going back stops
+ * before the Guest's last instruction (the one that left for the Host), where the Guest's
+ * address space shows the old value; the host routine's has no Guest address in it. */
+void travel_watch_hit(struct control *k, const struct point *p, const char *host_note) {
+    struct control_travel *t = &k->tr;
+    if (t->phase != TR_MEASURE || !t->to_hit || t->done) return;
+    if (host_note ? !t->seen_guest : t->n == 0) return;
+    k->watch = *p;
+    k->watch_at = p->addr;
+    note_hit(k, host_note ? t->last_guest_n : t->n - 1, CS_WATCH, host_note ? host_note : "");
 }
 
 static void measure_insn(struct control *k, uint32_t eip) {
     struct control_travel *t = &k->tr;
     uint64_t now = k->c->now_ns;
-    cpu_watch_hit(k);
     if (t->exact ? now == t->now_ns && eip == t->eip : now > t->now_ns) {
         pass_done(k, eip);
         return;
@@ -196,8 +193,11 @@ static void measure_insn(struct control *k, uint32_t eip) {
         cpu_pause_now(k->c, eip);
         return;
     }
-    host_watch_hit(k);
     if (t->to_hit && points_is_breakpoint(k, eip)) note_hit(k, t->n, CS_BREAKPOINT, "");
+    if (t->to_hit && k->n_pt && cpu_cpl(k->c) != 0) {   /* for the Host's writes */
+        t->last_guest_n = t->n;
+        t->seen_guest = 1;
+    }
     t->n++;
 }
 
