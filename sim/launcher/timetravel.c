@@ -35,6 +35,12 @@ struct timetravel {
     size_t scratch_cap;
     uint64_t next_ns;         /* --checkpoints: the next one is due here */
     struct tt_stats st;
+    /* The last checkpoint rebuilt, kept whole: a debugger going back puts the same one in
+     * place pass after pass (debug/travel.c), and rebuilding it each time costs as much as
+     * the restore itself.  Checkpoints never change once taken. */
+    uint8_t *built;
+    size_t built_len;
+    int built_k;
 };
 
 static size_t host_section_len(const uint8_t *p) {
@@ -191,15 +197,16 @@ int tt_restore(struct launcher *l, int k, char *err, size_t errlen) {
                  "going back over it is not supported yet", tt->cp[k].t / 1e6);
         return -1;
     }
-    size_t len;
-    uint8_t *state = rebuild(tt, k, &len);
-    if (!state) {
+    if (!tt->built || tt->built_k != k) {
+        free(tt->built);
+        tt->built = rebuild(tt, k, &tt->built_len);
+        tt->built_k = k;
+    }
+    if (!tt->built) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    int rc = machine_restore(l, state, len, 0, err, errlen);
-    free(state);
-    if (rc) return -1;
+    if (machine_restore(l, tt->built, tt->built_len, 0, err, errlen)) return -1;
     if (l->opt.checkpoint_ns)
         tt->next_ns = (tt->cp[k].t / l->opt.checkpoint_ns + 1) * l->opt.checkpoint_ns;
     return 0;
@@ -243,6 +250,7 @@ void tt_free(struct launcher *l) {
     free(tt->cp);
     free(tt->last);
     free(tt->scratch);
+    free(tt->built);
     free(tt);
     l->tt = NULL;
 }
