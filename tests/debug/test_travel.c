@@ -32,7 +32,7 @@ static struct control_checkpoints cps;
 static uint64_t pos[POINTS], hash[POINTS];
 static int in_switcher[POINTS], in_round_trip[POINTS], n_points;
 static enum { FORWARD, BACK, SCRAMBLED, ON_AGAIN, TO_END } phase;
-static int k_back, target, same, tries, near_run, started, n_checkpoints;
+static int k_back, target, same, tries, near_run, started, n_checkpoints, k_open;
 static uint64_t here;
 
 static int cp_count(void *l) { return tt_count(l); }
@@ -62,6 +62,8 @@ static void start(const char *trace) {
 static int finish(void) {
     char err[300] = "";
     int code = launcher_run(&L);
+    if (k_open) control_close(&K);   /* before the Host goes */
+    k_open = 0;
     CHECK_EQ(launcher_close_trace(&L, err, sizeof(err)), 0);
     fclose(L.opt.console);
     launcher_free(&L);
@@ -159,12 +161,12 @@ static void forward_and_back(void) {
     start(travelled);
     cps = (struct control_checkpoints){ &L, cp_count, cp_first, cp_time, cp_restore };
     control_open(&K, L.lg, NULL, &(struct control_client){ paused, NULL, NULL });
+    k_open = 1;
     K.cps = &cps;
     K.attached = 1;
     L.travel = travel;
     control_pause_soon(&K);   /* the first block pauses: the first stop */
     CHECK_EQ(finish(), 0);    /* the demo powers off */
-    control_close(&K);
     int sw = 0, rt = 0;
     for (int i = 0; i < n_points; i++) sw += in_switcher[i], rt += in_round_trip[i];
     printf("travel: %d stops over %llu instructions, %d in the Switcher, %d in a page-fault "
