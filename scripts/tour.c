@@ -32,6 +32,7 @@ struct stop {
     int line;
     char *title;
     char *text;
+    int seq;   /* the order it was read in: equal stops keep it, whatever the C library's qsort */
 };
 
 static struct stop stops[MAX_STOPS];
@@ -159,8 +160,9 @@ static void parse_file(const char *root, const char *file) {
             error(file, line, "too many stops", NULL);
             break;
         }
-        struct stop *s = &stops[n_stops++];
-        *s = (struct stop){ .chapter = ch, .number = number, .file = file, .line = line };
+        struct stop *s = &stops[n_stops];
+        *s = (struct stop){ .chapter = ch, .number = number, .file = file, .line = line,
+                            .seq = n_stops++ };
         s->title = malloc((size_t)(title_end - title) + 1);
         memcpy(s->title, title, (size_t)(title_end - title));
         s->title[title_end - title] = 0;
@@ -172,7 +174,8 @@ static void parse_file(const char *root, const char *file) {
 static int by_place(const void *a, const void *b) {
     const struct stop *x = a, *y = b;
     if (x->chapter != y->chapter) return x->chapter - y->chapter;
-    return x->number < y->number ? -1 : x->number > y->number;
+    if (x->number != y->number) return x->number < y->number ? -1 : 1;
+    return x->seq - y->seq;   /* qsort is not stable (msvcrt's puts equals either way) */
 }
 
 static void check_duplicates(void) {

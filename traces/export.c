@@ -1,4 +1,5 @@
 /* export.c - "lgsim trace export": Chrome trace-event JSON for Perfetto and chrome://tracing. */
+#include "traces/filter.h"
 #include "traces/json.h"
 #include "traces/tool.h"
 #include <inttypes.h>
@@ -6,17 +7,25 @@
 #include <string.h>
 
 /*
- * One process, four lanes (threads).  Complete events ("X") cover the time each side of a
- * world switch holds the CPU: the guest from the end of a to_guest's Switcher share to the
- * next to_host, the Switcher for its share of each switch, the host in between.  Everything
- * else is an instant ("i") in the lane that did it.  Each page-fault round trip becomes one
- * flow ("s", "t"..., "f"), id = the round trip's number, through the middle of every Switcher
- * slice of the round trip and the retry, so an arrow leads from the fault to the retry.
- * Events are written one per line, in the trace's order, as the records stream past.
+ * One process, four lanes (threads).  Complete events ("X") cover the virtual time each side
+ * of a world switch holds the CPU: the guest from the end of a to_guest's Switcher share to
+ * the next to_host, the Switcher for its share of each switch, and the host's idle time while
+ * the guest is halted.  The host's handling of an exit costs no virtual time in lgsim (its
+ * duration is not modelled): it is an instant ("i") named "host handles ...", as are the
+ * records it writes, never a sliver that looks free.  A guest stretch that entered one ring
+ * and left from the other (the guest's own iret or trap changes ring without a world switch,
+ * unrecorded) goes into the lane of the ring it left from, the one its exit proves, and says
+ * so; a round trip's retry record splits it where it is known.  Each page-fault round trip
+ * becomes one flow ("s", "t"..., "f"), id = the round trip's number, through the middle of
+ * every Switcher slice of the round trip and the retry, so an arrow leads from the fault to
+ * the retry.  The dump filters choose what is written (every record still shapes the lanes):
+ * a slice when the record that opened it passes the kind, vector, hypercall and round-trip
+ * filters and it overlaps --from..--to (cut to it), an instant or flow point when its record
+ * passes.  Events are written one per line, in the trace's order, as the records stream past.
  */
 enum lane { LANE_HOST = 1, LANE_SWITCHER, LANE_KERNEL, LANE_USER };
 static const char *const lane_names[] = {
-    [LANE_HOST] = "host", [LANE_SWITCHER] = "Switcher",
+    [LANE_HOST] = "host (its work takes no virtual time: instants)", [LANE_SWITCHER] = "Switcher",
     [LANE_KERNEL] = "guest kernel (ring 1)", [LANE_USER] = "guest user (ring 3)",
 };
 
@@ -30,14 +39,22 @@ struct flow_point { enum lane lane; uint64_t t; int retry; };
 
 struct exporter {
     FILE *out;
-    struct slice guest, host;
+    struct slice guest;
     enum lane guest_lane;
     uint32_t rt, rt_cs;        /* the round trip the flow follows, and its faulting cs */
     unsigned rt_points;
     struct flow_point pending; /* written when the next point shows it is not the last */
     uint64_t last_t;
     struct trace_namer names;  /* code addresses get an "eip_symbol" (etc.) arg */
+    struct trace_filter flt;   /* what is written (the dump filters) */
+    struct trace_filter kinds; /* the same without its time range */
 };
+
+/* Whether the event record r gives, over virtual times from..to, is written. */
+static int wanted(const struct exporter *x, const struct trace_rec *r, uint64_t from,
+                  uint64_t to) {
+    return trace_filter_match(&x->kinds, r) && to >= x->flt.from_ns && from <= x->flt.to_ns;
+}
 
 static enum lane guest_lane_of(uint32_t cs) {
     return (cs & 3) == 3 ? LANE_USER : LANE_KERNEL;
@@ -69,6 +86,9 @@ static void args_of(struct exporter *x, const struct trace_rec *r) {
 
 static void complete(struct exporter *x, const char *name, enum lane lane, uint64_t from,
                      uint64_t to, const struct trace_rec *r) {
+    if (!wanted(x, r, from, to)) return;
+    if (from < x->flt.from_ns) from = x->flt.from_ns;
+    if (to > x->flt.to_ns) to = x->flt.to_ns;
     event(x, name, "X", lane, from);
     fputs(",\"dur\":", x->out);
     json_us(x->out, to > from ? to - from : 0);
@@ -77,6 +97,7 @@ static void complete(struct exporter *x, const char *name, enum lane lane, uint6
 
 static void instant(struct exporter *x, const char *name, enum lane lane,
                     const struct trace_rec *r) {
+    if (!wanted(x, r, r->t, r->t)) return;
     event(x, name, "i", lane, r->t);
     fputs(",\"s\":\"t\"", x->out);
     args_of(x, r);
@@ -100,7 +121,8 @@ static uint64_t point_time(const struct flow_point *p, uint64_t until) {
 }
 
 static void flow_point(struct exporter *x, enum lane lane, uint64_t t, int retry,
-                       uint64_t until) {
+                       uint64_t until, const struct trace_rec *r) {
+    if (!wanted(x, r, t, t)) return;
     if (x->rt_points)
         flow_write(x, &x->pending, x->rt_points == 1 ? "s" : "t",
                    point_time(&x->pending, until));
@@ -124,30 +146,41 @@ static void switcher_slice(struct exporter *x, const char *name, const struct tr
         x->rt = r->rt;
         x->rt_cs = r->kind == TK_TO_HOST ? r->f[TH_CS] : 3;
     }
-    flow_point(x, LANE_SWITCHER, r->t + ns / 2, 0, r->t);
+    flow_point(x, LANE_SWITCHER, r->t + ns / 2, 0, r->t, r);
 }
 
 /* --- the lanes' slices --- */
 
-static void close_guest(struct exporter *x, uint64_t t) {
+/* The guest's stretch up to t; exit: the to_host that ends it (NULL: the trace ends). */
+static void close_guest(struct exporter *x, uint64_t t, const struct trace_rec *exit) {
     if (!x->guest.open) return;
-    complete(x, x->guest_lane == LANE_USER ? "guest user code" : "guest kernel", x->guest_lane,
-             x->guest.from, t, &x->guest.why);
+    enum lane lane = exit ? guest_lane_of(exit->f[TH_CS]) : x->guest_lane;
+    const char *name = lane == LANE_USER ? "guest user code" : "guest kernel";
+    if (lane != x->guest_lane)
+        name = lane == LANE_USER ? "guest user code (entered in ring 1: when the guest's own "
+                                   "iret reached ring 3 is not recorded)"
+                                 : "guest kernel (entered in ring 3: when the guest trapped "
+                                   "to ring 1 by itself is not recorded)";
+    complete(x, name, lane, x->guest.from, t, &x->guest.why);
     x->guest.open = 0;
 }
 
-static void close_host(struct exporter *x, uint64_t t) {
-    if (!x->host.open) return;
-    const char *v = trace_vector_name(x->host.why.f[TH_VECTOR]);
-    char name[48];
+/* The host saw to an exit: in no virtual time, so an instant where the Switcher let it in. */
+static void host_handles(struct exporter *x, const struct trace_rec *exit, uint64_t at) {
+    const char *v = trace_vector_name(exit->f[TH_VECTOR]);
+    char name[64];
     snprintf(name, sizeof(name), "host handles %s", v ? v : "a trap");
-    complete(x, name, LANE_HOST, x->host.from, t, &x->host.why);
-    x->host.open = 0;
+    if (!wanted(x, exit, at, at)) return;
+    event(x, name, "i", LANE_HOST, at);
+    fputs(",\"s\":\"t\"", x->out);
+    fputs(",\"args\":{\"duration\":\"not modelled: lgsim's host work takes no virtual time\",",
+          x->out);
+    json_record_fields(x->out, exit);
+    fputs("}}", x->out);
 }
 
 static void on_to_guest(struct exporter *x, const struct trace_rec *r) {
     uint32_t ns = r->f[TG_SWITCHER_NS];
-    close_host(x, r->t);
     switcher_slice(x, "enter the guest", r, ns);
     x->guest = (struct slice){ 1, r->t + ns, *r };
     x->guest_lane = guest_lane_of(r->f[TG_CS]);
@@ -157,22 +190,22 @@ static void on_to_host(struct exporter *x, const struct trace_rec *r) {
     uint32_t ns = r->f[TH_SWITCHER_NS];
     const char *v = trace_vector_name(r->f[TH_VECTOR]);
     char name[48];
-    close_guest(x, r->t);
+    close_guest(x, r->t, r);
     snprintf(name, sizeof(name), "exit to the host: %s", v ? v : "trap");
     switcher_slice(x, name, r, ns);
-    x->host = (struct slice){ 1, r->t + ns, *r };
+    host_handles(x, r, r->t + ns);
 }
 
 /* The retry: the guest is back in the faulting ring, maybe by its own iret. */
 static void on_retry(struct exporter *x, const struct trace_rec *r) {
     enum lane lane = guest_lane_of(x->rt_cs);
     if (x->guest.open && lane != x->guest_lane) {
-        close_guest(x, r->t);
+        close_guest(x, r->t, NULL);
         x->guest = (struct slice){ 1, r->t, *r };
         x->guest_lane = lane;
     }
     instant(x, "retry", lane, r);
-    if (r->rt == x->rt) flow_point(x, lane, r->t, 1, r->t);
+    if (r->rt == x->rt) flow_point(x, lane, r->t, 1, r->t, r);
 }
 
 /* --- instants --- */
@@ -257,27 +290,35 @@ static void begin_file(struct exporter *x) {
 
 static void end_file(struct exporter *x, const struct trace_header *h) {
     static char line[4096];
-    close_guest(x, x->last_t);
-    close_host(x, x->last_t);
+    close_guest(x, x->last_t, NULL);
     flow_end(x, x->last_t);
     trace_format_header(h, line, sizeof(line));
     fputs("\n],\n\"displayTimeUnit\":\"ns\",\n\"otherData\":{\"trace\":", x->out);
     json_cstring(x->out, line);
-    fputs(",\"time\":\"virtual: 1 us in this file is 1000 ns of the guest's clock\"}}\n",
-          x->out);
+    fputs(",\"time\":\"virtual: 1 us in this file is 1000 ns of the guest's clock\","
+          "\"host\":\"the host's handling of an exit takes no virtual time in lgsim (not "
+          "modelled): each is an instant, never a slice\"}}\n", x->out);
 }
 
 static void usage(FILE *f) {
-    fprintf(f, "usage: lgsim trace export --format=chrome [-o OUT] FILE\n"
+    fprintf(f, "usage: lgsim trace export --format=chrome [filters] [-o OUT] FILE\n"
                "  Chrome trace-event JSON: open it in https://ui.perfetto.dev or\n"
                "  chrome://tracing.  Lanes: host, Switcher, guest kernel, guest user; an\n"
-               "  arrow per page-fault round trip.  Default output: stdout.\n");
+               "  arrow per page-fault round trip.  The host's work takes no virtual time:\n"
+               "  each exit it handles is an instant.  Default output: stdout.\n"
+               "  The filters are dump's: a slice is written when the record that opened it\n"
+               "  passes them (cut to --from..--to), an instant when its record does.\n%s",
+            trace_filter_help);
 }
 
-static int parse_args(int argc, char **argv, const char **in, const char **out) {
+static int parse_args(int argc, char **argv, const char **in, const char **out,
+                      struct trace_filter *flt) {
     int chrome = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
+        int taken = trace_filter_arg(flt, a);
+        if (taken < 0) return -1;
+        if (taken) continue;
         if (!strcmp(a, "--help")) { usage(stdout); exit(0); }
         if (!strncmp(a, "--format=", 9)) chrome = !strcmp(a + 9, "chrome") ? 1 : -1;
         else if (!strcmp(a, "--format") && i + 1 < argc)
@@ -308,10 +349,18 @@ static int export_all(struct trace_reader *rd, struct exporter *x) {
 int trace_export(int argc, char **argv) {
     static struct exporter x;
     const char *in = NULL, *out = NULL;
-    if (parse_args(argc, argv, &in, &out)) return 2;
+    memset(&x, 0, sizeof(x));
+    trace_filter_init(&x.flt);
+    if (parse_args(argc, argv, &in, &out, &x.flt)) return 2;
+    if (x.flt.from_ns > x.flt.to_ns) {
+        fprintf(stderr, "lgsim trace: --from is after --to: nothing to export\n");
+        return 2;
+    }
+    x.kinds = x.flt;
+    x.kinds.from_ns = 0;
+    x.kinds.to_ns = UINT64_MAX;
     struct trace_reader rd;
     if (tool_open(&rd, in)) return 2;
-    memset(&x, 0, sizeof(x));
     if (tool_names(&x.names, &rd, in)) {
         trace_reader_close(&rd);
         return 2;

@@ -34,6 +34,9 @@ struct disk *disk_open(const char *path, int *readonly, uint64_t *size, char *er
         snprintf(err, errlen, "cannot open %s: %s", path, strerror(EISDIR));
         return NULL;
     }
+    /* A read-only file is offered read-only, as one the user cannot write is on POSIX: the
+     * attribute says so, rather than the open's refusal (which Wine run as root never gives). */
+    if (attr != INVALID_FILE_ATTRIBUTES && (attr & FILE_ATTRIBUTE_READONLY)) *readonly = 1;
     HANDLE h = *readonly ? INVALID_HANDLE_VALUE : open_file(path, GENERIC_READ | GENERIC_WRITE);
     DWORD e = GetLastError();
     if (*readonly || (h == INVALID_HANDLE_VALUE &&

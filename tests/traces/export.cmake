@@ -33,7 +33,7 @@ endfunction()
 
 file(STRINGS ${J} first LIMIT_COUNT 1)
 expect("${first}" "first line" "^{\"traceEvents\":\\[$")
-foreach(lane "1,\"args\":{\"name\":\"host\"" "2,\"args\":{\"name\":\"Switcher\""
+foreach(lane "1,\"args\":{\"name\":\"host \\(its work takes no virtual time: instants\\)\"" "2,\"args\":{\"name\":\"Switcher\""
              "3,\"args\":{\"name\":\"guest kernel \\(ring 1\\)\""
              "4,\"args\":{\"name\":\"guest user \\(ring 3\\)\"")
   count(n "\"thread_name\",\"ph\":\"M\",\"pid\":1,\"tid\":${lane}")
