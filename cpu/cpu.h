@@ -139,6 +139,8 @@ struct cpu_user_hook {
     size_t engine_hook;        /* Unicorn's handle; 0 when the slot is free */
 };
 
+#define CPU_IO_MEMO 32
+#define CPU_IO_MEMO_BYTES 64
 struct cpu {
     void *uc;                  /* the Unicorn engine: only cpu/ touches it */
     struct phys *phys;
@@ -175,6 +177,11 @@ struct cpu {
     uint32_t cur_block;        /* linear address of the block now executing */
     uint32_t io_block;
     uint32_t io_saved_dr6;
+    struct cpu_io_memo {       /* a block's bytes and its I/O instruction, decoded (io.c) */
+        uint32_t start, len, found;
+        uint8_t code[CPU_IO_MEMO_BYTES];
+    } io_memo[CPU_IO_MEMO];
+    unsigned io_memo_next;     /* the entry the next new block replaces */
 
     uint32_t last_until;       /* the stop address translated code knows about (cpu_run) */
     int cr4_tsd;               /* CR4.TSD as software set it; the hardware bit is always on */

@@ -76,20 +76,50 @@ void cpu_io_install(struct cpu *c) {
     cpu_set(c, UC_X86_REG_DR7, DR7_IO_BREAKPOINT_0);
 }
 
-/* The instruction of the block at 'start' that ends at 'next'. */
-static uint32_t insn_ending_at(struct cpu *c, uint32_t start, uint32_t next) {
-    uint8_t code[4096];
-    uint32_t len = next - start, found = next - 1;
-    if (len == 0 || len > sizeof(code) || cpu_read_linear(c, start, code, len))
-        return found;
+/* The instruction of the block at 'start' that ends at 'next', decoded. */
+static uint32_t decode_insn_ending_at(struct cpu *c, const uint8_t *code, uint32_t start,
+                                      uint32_t next) {
+    uint32_t found = next - 1;
     cs_insn *insn = cs_malloc(c->dis);
     const uint8_t *p = code;
-    size_t left = len;
+    size_t left = next - start;
     uint64_t addr = start;
     while (cs_disasm_iter(c->dis, &p, &left, &addr, insn))
         if (addr == next) found = (uint32_t)insn->address;
     cs_free(insn, 1);
     return found;
+}
+
+/* Every denied access would decode its block again, a few instructions of Capstone each time,
+ * though a Linux boot makes its 34,000 port accesses from a dozen places.  The answer depends
+ * only on the block's address and bytes, so it is remembered for exactly those. */
+static struct cpu_io_memo *io_memo_find(struct cpu *c, uint32_t start, uint32_t len,
+                                        const uint8_t *code) {
+    for (int i = 0; i < CPU_IO_MEMO; i++) {
+        struct cpu_io_memo *m = &c->io_memo[i];
+        if (m->start == start && m->len == len && memcmp(m->code, code, len) == 0)
+            return m;
+    }
+    return NULL;
+}
+
+/* The instruction of the block at 'start' that ends at 'next'. */
+static uint32_t insn_ending_at(struct cpu *c, uint32_t start, uint32_t next) {
+    uint8_t code[4096];
+    uint32_t len = next - start;
+    if (len == 0 || len > sizeof(code) || cpu_read_linear(c, start, code, len))
+        return next - 1;
+    if (len > CPU_IO_MEMO_BYTES)
+        return decode_insn_ending_at(c, code, start, next);
+    struct cpu_io_memo *m = io_memo_find(c, start, len, code);
+    if (!m) {   /* the oldest entry makes room */
+        m = &c->io_memo[c->io_memo_next++ % CPU_IO_MEMO];
+        m->start = start;
+        m->len = len;
+        memcpy(m->code, code, len);
+        m->found = decode_insn_ending_at(c, code, start, next);
+    }
+    return m->found;
 }
 
 /* Called for #DB: was it our I/O breakpoint?  Then it is really #GP(0) on the I/O insn. */

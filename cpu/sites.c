@@ -299,6 +299,23 @@ static void do_iret(struct cpu *c, int operand16) {
     c->n_vm_refused++;
 }
 
+/* How many of the 'max' bytes at addr can be read, up to the first that cannot: a page
+ * at a time (one walk each, where a site runs thousands of times a second), byte by byte
+ * only from a page that fails as a whole. */
+static uint32_t readable_code(struct cpu *c, uint32_t addr, uint8_t *code, uint32_t max) {
+    uint32_t got = 0;
+    while (got < max) {
+        uint32_t chunk = 0x1000 - ((addr + got) & 0xFFF);
+        if (chunk > max - got) chunk = max - got;
+        if (cpu_read_linear(c, addr + got, code + got, chunk) != 0)
+            break;
+        got += chunk;
+    }
+    while (got < max && cpu_read_linear(c, addr + got, code + got, 1) == 0)
+        got++;
+    return got;
+}
+
 static void on_site(uc_engine *uc, uint64_t addr, uint32_t size, void *user) {
     struct cpu *c = user;
     int at = find_site(c->sites, (uint32_t)addr);
@@ -309,9 +326,7 @@ static void on_site(uc_engine *uc, uint64_t addr, uint32_t size, void *user) {
     if (!(kind & ~SITE_AFTER_SEG))
         return;
     uint8_t code[15];
-    uint32_t got = 0;
-    while (got < sizeof(code) && cpu_read_linear(c, (uint32_t)addr + got, code + got, 1) == 0)
-        got++;
+    uint32_t got = readable_code(c, (uint32_t)addr, code, sizeof(code));
     int o16;
     switch (classify(code, got, &o16)) {   /* the code may have changed since the scan */
     case SITE_SYSENTER: do_sysenter(c, (uint32_t)addr); break;

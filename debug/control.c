@@ -35,8 +35,25 @@ static int from_guest_to_switcher(const struct cpu_delivery *dv) {
     return dv->from_cpl != 0 && dv->to_eip >= SWITCHER_ADDR && dv->to_eip < SWITCHER_ADDR + 0x1000;
 }
 
-/* Every delivery through the IDT (stepping into traps, "until"): the Host calls it through
- * lg->delivery_watcher (sim/host/switches.c). */
+/* Is delivery dv one of event u's (a hypercall: of number nr, ~0 any)? */
+static int delivery_is(struct control *k, const struct cpu_delivery *dv, enum until u,
+                       uint32_t nr) {
+    switch (u) {
+    case UNTIL_SWITCH: return from_guest_to_switcher(dv);
+    case UNTIL_PF: return dv->ev.vector == 14;
+    case UNTIL_HCALL:
+        return from_guest_to_switcher(dv) && dv->ev.vector == LGUEST_TRAP_ENTRY &&
+               (nr == ~0u || cpu_get(k->c, CPU_REG_EAX) == nr);
+    default: return 0;
+    }
+}
+
+int control_event_here(struct control *k, enum until ev, uint32_t eip, int delivered) {
+    return delivered || (ev == UNTIL_SWITCH && eip == k->lg->sw.switch_to_guest);
+}
+
+/* Every delivery through the IDT (stepping into traps, "until", going back to an event): the
+ * Host calls it through lg->delivery_watcher (sim/host/switches.c). */
 static void delivered(void *ctx, const struct cpu_delivery *dv) {
     struct control *k = ctx;
     k->last_delivery = *dv;
@@ -47,17 +64,11 @@ static void delivered(void *ctx, const struct cpu_delivery *dv) {
         k->ret_eip = dv->ev.eip;
         k->ret_cs = dv->from_cs;
     }
-    int hit = 0;
-    switch (k->until) {
-    case UNTIL_SWITCH: hit = from_guest_to_switcher(dv); break;
-    case UNTIL_PF: hit = dv->ev.vector == 14; break;
-    case UNTIL_HCALL:
-        hit = from_guest_to_switcher(dv) && dv->ev.vector == LGUEST_TRAP_ENTRY &&
-              (k->until_nr == ~0u || cpu_get(k->c, CPU_REG_EAX) == k->until_nr);
-        break;
-    default: break;
-    }
-    if (hit) k->until_hit = 1;   /* the stop comes at the handler's first instruction */
+    /* the stop comes at the handler's first instruction */
+    if (k->until != UNTIL_NONE && delivery_is(k, dv, k->until, k->until_nr)) k->until_hit = 1;
+    if (k->tr.phase != TR_IDLE && k->tr.to_hit == TRAVEL_TO_EVENT &&
+        delivery_is(k, dv, k->tr.ev, k->tr.ev_nr))
+        k->tr.ev_due = 1;
 }
 
 /* Every trace record: the client sees it; a round trip's end is an event to run to (the
@@ -145,6 +156,10 @@ uint32_t control_console_pending(struct control *k, char *buf, uint32_t cap) {
     uint32_t n = r->con_len < cap ? r->con_len : cap;
     memcpy(buf, r->con, n);
     return n;
+}
+
+uint64_t control_records(struct control *k) {
+    return k->lg->rec->w ? k->lg->rec->w->n_records : 0;
 }
 
 int control_guest_ring(struct control *k) {

@@ -56,6 +56,8 @@ struct control_checkpoints {
  * "measure" pass first finds how many instructions after the checkpoint the CPU is now, an
  * "arrive" pass stops at the place wanted. */
 enum travel_phase { TR_IDLE, TR_MEASURE, TR_ARRIVE, TR_TURN };
+#define TRAVEL_TO_EVENT 2            /* to_hit: back to an event, not a breakpoint */
+#define CONTROL_BACK_EVENTS 4096     /* the most events control_back_to_event goes back over */
 struct control_travel {
     enum travel_phase phase;
     int from;                        /* the checkpoint this pass started from */
@@ -83,6 +85,13 @@ struct control_travel {
     int here_known;                  /* the CPU stands at instruction here_n after here_cp */
     int here_cp;
     uint64_t here_n;
+    /* back to an event (to_hit == TRAVEL_TO_EVENT): the ev_want-th last before here of event
+     * ev (a hypercall: of number ev_nr, ~0 any), at its first instruction as "until" stops */
+    enum until ev;
+    uint32_t ev_nr;
+    uint64_t ev_want, ev_seen;       /* ev_seen: met in this pass so far */
+    int ev_due;                      /* delivered: the next instruction is the event's */
+    uint64_t ev_at[CONTROL_BACK_EVENTS];   /* where the last ones were met (a ring) */
     uint64_t n_passes, n_insns;      /* passes run and instructions they ran, for figures */
     char why[200];                   /* the last failure */
 };
@@ -170,6 +179,15 @@ void control_resume(struct control *k);
  * breakpoint or watchpoint hit before now, or the start. */
 int control_back(struct control *k, uint64_t n);
 int control_reverse_continue(struct control *k);
+/* Back to the n-th last event before now (1 <= n <= CONTROL_BACK_EVENTS): a world switch, page
+ * fault or hypercall (of number nr; ~0: any), at the instruction where control_until() would
+ * have stopped for it going forwards; fewer than n there: the start, as control_back says.
+ * Stopped CS_TRAVEL. */
+int control_back_to_event(struct control *k, enum until ev, uint32_t nr, uint64_t n);
+/* Is the instruction at eip, about to run, where "until ev" stops?  delivered: the last
+ * delivery was one of ev's (then this is its first instruction); a switch into the guest is
+ * also its entry to the Switcher. */
+int control_event_here(struct control *k, enum until ev, uint32_t eip, int delivered);
 /* The Launcher, when the run ended for going back (lguest_unwound()): the checkpoint put in
  * place and the pass armed.  0, or -1 (the reason in k->tr.why; the guest cannot go on). */
 int control_travel_between(struct control *k);
@@ -201,6 +219,8 @@ const char *control_world_name(enum control_world w);
 /* What the guest printed since its last full line (the recorder holds it until the newline):
  * up to cap bytes into buf, how many. */
 uint32_t control_console_pending(struct control *k, char *buf, uint32_t cap);
+/* How many trace records the run has written so far (it goes back with the machine). */
+uint64_t control_records(struct control *k);
 /* The ring the guest's saved registers (struct lguest_regs) hold: where it left, or goes. */
 int control_guest_ring(struct control *k);
 /* The symbol at eip in the world the CPU is in (Switcher, host routine, guest kernel). */

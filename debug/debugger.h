@@ -33,6 +33,7 @@ struct debugger {
                                       * goes there first (MONITOR_GOES) */
     char save_path[1024];            /* "monitor save FILE": saved at the next turn; "" none */
     char save_said[1600];            /* ... and what came of it */
+    enum until back_event;           /* "monitor back" to an event (UNTIL_NONE: instructions) */
 
     enum view view;
 

@@ -8,6 +8,7 @@
 #   lgsim-kernel FILE           the guest kernel's ELF (vmlinux, or a test guest's .elf)
 #   lgsim-system                CR0-CR4 (CR0, CR4 and EFLAGS decoded), GDTR, IDTR, TR, LDTR, CPL
 #   lgsim-back N                go back N instructions (monitor back N), registers read again
+#   lgsim-back-to EVENT [N]     back to the N-th last switch, pf or hcall (monitor back EVENT N)
 #
 # lgsim prints these file names when it starts with --gdb.  Then "break switch_to_guest" and
 # "break lguest_init" (a Linux vmlinux) or "break start_kernel" (the teaching guest) just work.
@@ -52,4 +53,18 @@ define lgsim-back
 end
 document lgsim-back
 Go back N instructions (lgsim's "monitor back N"), and read the registers again.
+end
+
+# Back to the N-th last world switch, page fault or hypercall (monitor back switch|pf|hcall N).
+define lgsim-back-to
+  if $argc == 1
+    monitor back $arg0
+  else
+    monitor back $arg0 $arg1
+  end
+  maintenance flush register-cache
+end
+document lgsim-back-to
+Go back to the N-th last world switch, page fault or hypercall (lgsim's "monitor back switch|pf|hcall N"),
+and read the registers again.
 end

@@ -50,6 +50,9 @@ static void help(struct monitor_out *out) {
 "  trace [N]             the last N trace records (with --trace)\n"
 "  back [N]              go N instructions back (1); gdb then needs\n"
 "                        'maintenance flush register-cache' (lgsim-back N does both)\n"
+"  back switch|pf|hcall[=NR] [N]   go back to the N-th last world switch, page fault or\n"
+"                        hypercall (of number NR) before here (1), to the instruction where\n"
+"                        'until' stops going forwards (lgsim-back-to pf N does the flush too)\n"
 "  save FILE             save the machine at the next turn of the Launcher, for\n"
 "                        lgsim --restore=FILE, and come back here\n"
 "  step-irqs on|off      whether a step goes into interrupts (on) or runs them through\n"
@@ -270,17 +273,42 @@ static int trace(struct debugger *d, const char *arg, struct monitor_out *out) {
     return 0;
 }
 
-/* "back [N]": N instructions back (1 if not said); the reply comes from there. */
+/* "back switch|pf|hcall[=NR] [N]": the event's name, into *u and *nr; 0, or -1 (not one). */
+static int event_name(const char *what, enum until *u, uint32_t *nr) {
+    uint64_t v;
+    *nr = ~0u;
+    if (!strcmp(what, "switch")) *u = UNTIL_SWITCH;
+    else if (!strcmp(what, "pf")) *u = UNTIL_PF;
+    else if (!strncmp(what, "hcall", 5)) *u = UNTIL_HCALL;
+    else return -1;
+    if (*u != UNTIL_HCALL || !what[5]) return 0;
+    if (what[5] != '=' || number_parse(what + 6, 0, 0, ~0u - 1, &v)) return -1;
+    *nr = (uint32_t)v;
+    return 0;
+}
+
+/* "back [N]": N instructions back (1 if not said); "back switch|pf|hcall[=NR] [N]": back to
+ * the N-th last world switch, page fault or hypercall (of number NR), where "until" stops.
+ * The reply comes from there. */
 static int back(struct debugger *d, const char *arg, struct monitor_out *out) {
-    uint64_t n = 1;
-    if (*arg && number_parse(arg, 0, 1, UINT64_MAX, &n)) {
-        say(out, "back: bad number '%s' (back N: N instructions, at least 1)\n", arg);
+    char what[32] = "";
+    int used = 0;
+    enum until ev = UNTIL_NONE;
+    uint32_t nr;
+    sscanf(arg, "%31s %n", what, &used);
+    if (*what && !event_name(what, &ev, &nr)) arg = used ? arg + used : "";
+    uint64_t n = 1, most = ev == UNTIL_NONE ? UINT64_MAX : CONTROL_BACK_EVENTS;
+    if (*arg && number_parse(arg, 0, 1, most, &n)) {
+        say(out, "back: bad argument '%s' (back N: N instructions; back switch|pf|hcall[=NR] "
+            "[N]: the N-th last world switch, page fault or hypercall, N up to %d)\n", arg,
+            CONTROL_BACK_EVENTS);
         return -1;
     }
-    int r = control_back(&d->k, n);
+    int r = ev == UNTIL_NONE ? control_back(&d->k, n) : control_back_to_event(&d->k, ev, nr, n);
     if (r < 0) say(out, "cannot go back: %s\n", d->k.tr.why);
     if (r == 0) say(out, "at the start of what can be gone back to\n");
     d->save_said[0] = 0;
+    d->back_event = ev;
     return r > 0 ? MONITOR_GOES : r;
 }
 
@@ -306,7 +334,9 @@ void monitor_arrived(struct debugger *d) {
     else say(&out, "now %llu instructions after checkpoint %d (%.6f ms)%s\n",
              (unsigned long long)d->k.tr.here_n, d->k.tr.here_cp,
              d->k.cps->time(d->k.cps->ctx, d->k.tr.here_cp) / 1e6,
-             strstr(d->k.stop_info, "replaylog") ? ": the start of what can be gone back to" : "");
+             !strstr(d->k.stop_info, "replaylog") ? "" : d->back_event == UNTIL_NONE ?
+             ": the start of what can be gone back to" : ": fewer of them before here; the "
+             "start of what can be gone back to");
     where(d, &out);
     stub_monitor_reply(d, &out, 0);
 }

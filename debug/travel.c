@@ -99,6 +99,18 @@ static int begin(struct control *k, uint64_t back, int to_hit) {
 int control_back(struct control *k, uint64_t n) { return begin(k, n, 0); }
 int control_reverse_continue(struct control *k) { return begin(k, 0, 1); }
 
+int control_back_to_event(struct control *k, enum until ev, uint32_t nr, uint64_t n) {
+    if (n < 1 || n > CONTROL_BACK_EVENTS || ev == UNTIL_NONE || ev == UNTIL_RT_END) {
+        snprintf(k->tr.why, sizeof(k->tr.why), "back to an event: a world switch, page fault "
+                 "or hypercall, 1 to %d of them", CONTROL_BACK_EVENTS);
+        return -1;
+    }
+    k->tr.ev = ev;
+    k->tr.ev_nr = nr;
+    k->tr.ev_want = n;
+    return begin(k, 0, TRAVEL_TO_EVENT);
+}
+
 int control_to_turn(struct control *k) {
     if (no_checkpoints(k)) return -1;
     quiet(k);
@@ -141,6 +153,8 @@ int control_travel_between(struct control *k) {
     }
     k->tr.n = 0;
     k->tr.have_hit = k->tr.seen_guest = 0;
+    k->tr.ev_seen = 0;
+    k->tr.ev_due = 0;
     k->tr.n_passes++;
     k->watch_hit = k->host_watch_hit = 0;
     points_arm(k);
@@ -172,11 +186,24 @@ static void note_hit(struct control *k, uint64_t n, enum control_stop kind, cons
  * address space shows the old value; the host routine's has no Guest address in it. */
 void travel_watch_hit(struct control *k, const struct point *p, const char *host_note) {
     struct control_travel *t = &k->tr;
-    if (t->phase != TR_MEASURE || !t->to_hit || t->done) return;
+    if (t->phase != TR_MEASURE || t->to_hit != 1 || t->done) return;
     if (host_note ? !t->seen_guest : t->n == 0) return;
     k->watch = *p;
     k->watch_at = p->addr;
     note_hit(k, host_note ? t->last_guest_n : t->n - 1, CS_WATCH, host_note ? host_note : "");
+}
+
+/* Going back to an event: the instruction about to run is the event's (as "until" would stop
+ * there going forwards): where it is, and the ev_want-th last one so far is the one to go to. */
+static void event_met(struct control *k, uint32_t eip) {
+    struct control_travel *t = &k->tr;
+    int due = t->ev_due;
+    t->ev_due = 0;
+    if (!control_event_here(k, t->ev, eip, due)) return;
+    t->ev_at[t->ev_seen % CONTROL_BACK_EVENTS] = t->n;
+    t->ev_seen++;
+    if (t->ev_seen >= t->ev_want)
+        note_hit(k, t->ev_at[(t->ev_seen - t->ev_want) % CONTROL_BACK_EVENTS], CS_TRAVEL, "");
 }
 
 static void measure_insn(struct control *k, uint32_t eip) {
@@ -193,8 +220,9 @@ static void measure_insn(struct control *k, uint32_t eip) {
         cpu_pause_now(k->c, eip);
         return;
     }
-    if (t->to_hit && points_is_breakpoint(k, eip)) note_hit(k, t->n, CS_BREAKPOINT, "");
-    if (t->to_hit && k->n_pt && cpu_cpl(k->c) != 0) {   /* for the Host's writes */
+    if (t->to_hit == TRAVEL_TO_EVENT) event_met(k, eip);
+    else if (t->to_hit && points_is_breakpoint(k, eip)) note_hit(k, t->n, CS_BREAKPOINT, "");
+    if (t->to_hit == 1 && k->n_pt && cpu_cpl(k->c) != 0) {   /* for the Host's writes */
         t->last_guest_n = t->n;
         t->seen_guest = 1;
     }

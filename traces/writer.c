@@ -203,8 +203,8 @@ int trace_writer_state_save(struct trace_writer *w, uint8_t *out, int with_file)
                               .bytes_written = w->bytes_written, .chunk_recs = w->chunk_recs,
                               .level = w->level, .failed = w->failed };
     memcpy(out, &x, sizeof(x));
-    memcpy(out + sizeof(x), w->raw, w->raw_len);
-    if (!with_file) return 0;
+    if (w->raw_len) memcpy(out + sizeof(x), w->raw, w->raw_len);
+    if (!with_file || w->nowhere) return 0;
     /* What is in the file so far, read back: the chunks written and the header. */
     if (fflush(w->f)) return -1;
     FILE *f = fopen(w->path, "rb");
@@ -232,9 +232,15 @@ static int set_state(struct trace_writer *w, const struct writer_fixed *x, const
 
 int trace_writer_state_rewind(struct trace_writer *w, const uint8_t *in, size_t len) {
     struct writer_fixed x;
-    if (!w->f || len < sizeof(x)) return -1;
+    if ((!w->f && !w->nowhere) || len < sizeof(x)) return -1;
     memcpy(&x, in, sizeof(x));
     if (len != sizeof(x) + x.raw_len || x.bytes_written > w->bytes_written) return -1;
+    if (w->nowhere) {   /* records numbered, nothing written: the numbering goes back */
+        if (x.raw_len) return -1;
+        w->n_records = x.n_records;
+        w->last_t = x.last_t;
+        return 0;
+    }
     /* The file goes back to where it was: later chunks are written again as they come. */
     if (fflush(w->f) || ftruncate_file(w->f, x.bytes_written) ||
         fseek(w->f, (long)x.bytes_written, SEEK_SET))

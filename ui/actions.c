@@ -25,6 +25,8 @@ static const char *names[ACT_ACTIONS] = {
     [ACT_RUN] = "run", [ACT_PAUSE] = "pause", [ACT_INSN] = "step-instruction",
     [ACT_TO_SWITCH] = "run-to-switch", [ACT_TO_PF] = "run-to-page-fault",
     [ACT_TO_HCALL] = "run-to-hypercall", [ACT_TO_RT_END] = "run-to-round-trip-end",
+    [ACT_INSN_BACK] = "step-instruction-back", [ACT_BACK_SWITCH] = "back-to-switch",
+    [ACT_BACK_PF] = "back-to-page-fault", [ACT_BACK_HCALL] = "back-to-hypercall",
     [ACT_FASTER] = "faster", [ACT_SLOWER] = "slower", [ACT_FRAMES] = "frames", [ACT_CONSOLE] = "console",
 };
 
@@ -83,6 +85,10 @@ static const struct binding keys[] = {
     { "e", 0, ACT_TO_PF, "live: run to the next page fault" },
     { "h", 0, ACT_TO_HCALL, "live: run to the next hypercall" },
     { "u", 0, ACT_TO_RT_END, "live: run to the end of a page-fault round trip" },
+    { "X", 0, ACT_INSN_BACK, "live: one instruction back (the machine goes back)" },
+    { "W", 0, ACT_BACK_SWITCH, "live: back to the last world switch" },
+    { "E", 0, ACT_BACK_PF, "live: back to the last page fault" },
+    { "H", 0, ACT_BACK_HCALL, "live: back to the last hypercall" },
     { "]", 0, ACT_FASTER, "live: more instructions per frame while running" },
     { "[", 0, ACT_SLOWER, "live: fewer instructions per frame (slower)" },
     { "Tab", 0, ACT_CONSOLE, "live: type into the guest's console (Escape leaves)" },

@@ -12,6 +12,7 @@ enum ui_action {
     ACT_QUIT, ACT_BIGGER, ACT_SMALLER,
     /* live (lgsim --ui): the model only asks (m->request); ui/live.c drives the machine */
     ACT_RUN, ACT_PAUSE, ACT_INSN, ACT_TO_SWITCH, ACT_TO_PF, ACT_TO_HCALL, ACT_TO_RT_END,
+    ACT_INSN_BACK, ACT_BACK_SWITCH, ACT_BACK_PF, ACT_BACK_HCALL,
     ACT_FASTER, ACT_SLOWER, ACT_FRAMES, ACT_CONSOLE, ACT_ACTIONS
 };
 /* The live actions: what a key asks of the machine. */

@@ -90,6 +90,20 @@ static void describe_delivery(struct ui_live *u, char *buf, size_t len) {
                  ", to the handler at 0x%08x", dv->to_eip);
 }
 
+/* Where going back arrived: the place, as a checkpoint and the instructions after it. */
+static void went_back(struct ui_live *u, char *buf, size_t len) {
+    static const char *to[] = { [ACT_INSN_BACK] = "one instruction back",
+        [ACT_BACK_SWITCH] = "back at the last world switch",
+        [ACT_BACK_PF] = "back at the first instruction after the last page fault's delivery",
+        [ACT_BACK_HCALL] = "back at the first instruction after the last hypercall's trap" };
+    const struct control *k = &u->k;
+    int start = strstr(k->stop_info, "replaylog") != NULL;
+    snprintf(buf, len, "%s (%llu instructions after the checkpoint at %.3f ms)",
+             start ? "back at the start of what can be gone back to" :
+             u->asked >= ACT_INSN_BACK && u->asked <= ACT_BACK_HCALL ? to[u->asked] : "back",
+             (unsigned long long)k->tr.here_n, k->cps->time(k->cps->ctx, k->tr.here_cp) / 1e6);
+}
+
 static void describe_stop(struct ui_live *u, char *buf, size_t len) {
     static const char *until[] = { [ACT_TO_SWITCH] = "at the next world switch",
         [ACT_TO_PF] = "at the first instruction after a page fault's delivery",
@@ -103,6 +117,7 @@ static void describe_stop(struct ui_live *u, char *buf, size_t len) {
     else if (k->stopped == CS_BUDGET)
         snprintf(buf, len, "after %llu instructions", (unsigned long long)u->asked_n);
     else if (k->stopped == CS_BREAKPOINT) snprintf(buf, len, "at a breakpoint");
+    else if (k->stopped == CS_TRAVEL) went_back(u, buf, len);
     else snprintf(buf, len, "paused");
 }
 
@@ -260,6 +275,20 @@ static void change_speed(struct ui_live *u, int dir) {
     say(u, "speed: %s", L->mode);
 }
 
+/* Going back (debug/travel.c): 1 when the machine goes there now. */
+static int go_back(struct ui_live *u, enum ui_action a) {
+    static const enum until ev[] = { [ACT_BACK_SWITCH] = UNTIL_SWITCH, [ACT_BACK_PF] = UNTIL_PF,
+                                     [ACT_BACK_HCALL] = UNTIL_HCALL };
+    int r = !u->k.cps ? -1 : a == ACT_INSN_BACK ? control_back(&u->k, 1) :
+            control_back_to_event(&u->k, ev[a], ~0u, 1);
+    if (r < 0) say(u, "cannot go back: %.150s", u->k.cps ? u->k.tr.why : "no checkpoints");
+    if (r == 0) say(u, "%s", "at the start of what can be gone back to");
+    if (r <= 0) return 0;
+    u->asked = a;
+    say(u, "%s", "going back");
+    return 1;
+}
+
 /* A live action: 1 when the machine is to go on now. */
 static int apply(struct ui_live *u, enum ui_action a) {
     struct ui_live_now *L = &u->s.m.live;
@@ -279,6 +308,8 @@ static int apply(struct ui_live *u, enum ui_action a) {
         u->asked = a;
         control_until(&u->k, to[a], ~0u);
         return 1;
+    case ACT_INSN_BACK: case ACT_BACK_SWITCH: case ACT_BACK_PF: case ACT_BACK_HCALL:
+        return go_back(u, a);
     case ACT_FASTER: change_speed(u, 1); return 0;
     case ACT_SLOWER: change_speed(u, -1); return 0;
     case ACT_FRAMES:   /* benchmarks: a script's run gets the window's frames, on its clock */
@@ -582,6 +613,22 @@ struct ui_live *ui_live_open(struct lguest *lg, const struct symtab *symbols,
     return u;
 }
 
+void ui_live_checkpoints(struct ui_live *u, const struct control_checkpoints *cps) {
+    u->k.cps = cps;
+}
+
+/* The checkpoint in place: the records after it go from the window's run (the machine writes
+ * them again as it runs on, the same ones: it is deterministic). */
+int ui_live_travel(struct ui_live *u, char *err, size_t errlen) {
+    int due = u->k.tr.phase != TR_IDLE && u->k.tr.restore_due;
+    if (control_travel_between(&u->k)) {
+        snprintf(err, errlen, "%s", u->k.tr.why);
+        return -1;
+    }
+    if (due) run_truncate(&u->s.run, control_records(&u->k));
+    return 0;
+}
+
 void ui_live_restart(struct ui_live *u, struct lguest *lg, const struct symtab *symbols) {
     if (!lg) {
         control_close(&u->k);
@@ -593,6 +640,7 @@ void ui_live_restart(struct ui_live *u, struct lguest *lg, const struct symtab *
     u->k.stepping = was.stepping;
     u->k.until = was.until;
     u->k.budget = was.budget;
+    u->k.cps = was.cps;
     control_resume(&u->k);
     u->deliveries_at_exit = 0;
     snprintf(u->s.m.status, sizeof(u->s.m.status), "the guest restarts: a new Host, the same "

@@ -45,6 +45,18 @@ int ui_live_console_tty(const struct ui_live *u) {
     return 0;
 }
 
+void ui_live_checkpoints(struct ui_live *u, const struct control_checkpoints *cps) {
+    (void)u;
+    (void)cps;
+}
+
+int ui_live_travel(struct ui_live *u, char *err, size_t errlen) {
+    (void)u;
+    (void)err;
+    (void)errlen;
+    return 0;
+}
+
 void ui_live_restart(struct ui_live *u, struct lguest *lg, const struct symtab *symbols) {
     (void)u;
     (void)lg;

@@ -70,6 +70,28 @@ int run_append(struct run *run, const struct trace_rec *r) {
     return 0;
 }
 
+/* Round trips begun before record n, each with its last record before n. */
+static void truncate_round_trips(struct run *run, uint64_t n) {
+    while (run->n_rt && (run->rt_first[run->n_rt - 1] == UINT64_MAX ||
+                         run->rt_first[run->n_rt - 1] >= n))
+        run->n_rt--;
+    for (uint32_t k = 0; k < run->n_rt; k++) {
+        if (run->rt_first[k] == UINT64_MAX || run->rt_last[k] < n) continue;
+        uint64_t i = n - 1;
+        while (i > run->rt_first[k] && run->rec[i].rt != k + 1) i--;
+        run->rt_last[k] = i;
+    }
+}
+
+void run_truncate(struct run *run, uint64_t n) {
+    if (n >= run->n) return;
+    run->text_len = run->rec[n].text;
+    truncate_round_trips(run, n);
+    run->n_con = run_consoles_before(run, n);
+    run->n = n;
+    summary_truncate(run);
+}
+
 int run_load(struct run *run, const char *path, char *err, size_t errlen) {
     static struct trace_rec rec;
     struct trace_reader rd;

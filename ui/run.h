@@ -45,6 +45,9 @@ struct run {
     struct run_summary sum;
 };
 
+/* Only the first n records are kept (live: the machine went back to before the others; they
+ * come again as it runs on). */
+void run_truncate(struct run *run, uint64_t n);
 /* Read a whole trace: 0, or -1 with the reader's message (byte offset and record) in err. */
 int run_load(struct run *run, const char *path, char *err, size_t errlen);
 /* One more record at the end: 0, -1 when memory runs out, -2 for an impossible round-trip id. */
@@ -63,6 +66,7 @@ uint64_t run_consoles_before(const struct run *run, uint64_t i);
 
 /* summary.c: the last record appended, into the summary; its memory. */
 void summary_append(struct run *run);
+void summary_truncate(struct run *run);   /* after run_truncate(): what is settled still */
 void summary_free(struct run_summary *s);
 /* The lanes and events (as the summary's bits) of records a..b, all wholly inside a column. */
 uint16_t summary_or(const struct run *run, uint64_t a, uint64_t b);

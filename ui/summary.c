@@ -58,6 +58,17 @@ void summary_append(struct run *run) {
         s->b4096[s->n4096] = or_of(s->b64 + s->n4096 * (B2 / B1), B2 / B1);
 }
 
+/* The records after the last exit before the run's new end are not settled any more. */
+void summary_truncate(struct run *run) {
+    struct run_summary *s = &run->sum;
+    uint64_t stable = 0;
+    for (uint64_t i = run->n; i > 0 && !stable; i--)
+        if (run->rec[i - 1].kind == TK_TO_HOST) stable = i;
+    if (stable < s->stable) s->stable = stable;
+    if (s->n64 > s->stable / B1) s->n64 = s->stable / B1;
+    if (s->n4096 > s->n64 / (B2 / B1)) s->n4096 = s->n64 / (B2 / B1);
+}
+
 uint16_t summary_or(const struct run *run, uint64_t a, uint64_t b) {
     const struct run_summary *s = &run->sum;
     uint16_t acc = 0;

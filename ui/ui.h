@@ -41,6 +41,12 @@ struct ui_live *ui_live_open(struct lguest *lg, const struct symtab *symbols,
  * (the window), or as from a pipe (a script: the same trace as with the lines on stdin). */
 int ui_live_console_read(void *ctx, uint8_t *buf, uint32_t cap, int timeout_ms);
 int ui_live_console_tty(const struct ui_live *u);
+/* Going back (the window's step-back keys): the checkpoints it goes back to, kept, not
+ * copied; and, when the run was ended for it (lguest_unwound()), the checkpoint put in place
+ * and the records after it dropped from the window's run.  0, or -1 with err. */
+struct control_checkpoints;
+void ui_live_checkpoints(struct ui_live *u, const struct control_checkpoints *cps);
+int ui_live_travel(struct ui_live *u, char *err, size_t errlen);
 /* The guest restarts (LGUEST_SHUTDOWN_RESTART): its old Host goes (lg NULL), a new one comes;
  * the window and its records stay. */
 void ui_live_restart(struct ui_live *u, struct lguest *lg, const struct symtab *symbols);

@@ -1,6 +1,7 @@
 /* machine.c - the whole machine as bytes: Host, CPU, memory, devices, clock, input, trace. */
 #include "sim/launcher/launcher.h"
 #include "virtio/state.h"
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -69,6 +70,7 @@ static void save_launcher(struct launcher *l, struct sbuf *b) {
 static void save_recorder(struct launcher *l, struct sbuf *b) {
     struct recorder r = l->rec;
     r.switches = NULL;
+    r.names = (struct trace_namer){ NULL, NULL };
     r.w = NULL;
     r.tap = NULL;
     r.tap_ctx = NULL;
@@ -210,6 +212,31 @@ static size_t devices_bytes(struct launcher *l, const uint8_t *p, size_t len) {
     return n;
 }
 
+/* Counts that index buffers, taken from the file, must fit them: a file whose checksums hold
+ * may still not be one lgsim wrote.  Byte offsets are the machine state's (split()'s). */
+static int bad_values(const struct sections *s, char *err, size_t errlen) {
+    struct launcher_own o;
+    struct recorder r;
+    memcpy(&o, s->at[1], sizeof(o));
+    memcpy(&r, s->at[2], sizeof(r));
+    const char *what = NULL;
+    const uint8_t *at = NULL;
+    if (o.in.len > sizeof(o.in.buf)) {
+        what = "the console input waiting";
+        at = s->at[1] + offsetof(struct launcher_own, in.len);
+    } else if (r.con_len >= TRACE_TEXT_MAX) {
+        what = "the console output waiting";
+        at = s->at[2] + offsetof(struct recorder, con_len);
+    } else if (r.rt_state > RT_RETRIED) {
+        what = "the round trip's state";
+        at = s->at[2] + offsetof(struct recorder, rt_state);
+    }
+    if (!what) return 0;
+    snprintf(err, errlen, "%s is out of range at byte %zu of the machine state: not a state "
+             "lgsim saved", what, (size_t)(at - (s->at[0] - 12)));
+    return -1;
+}
+
 static int check(struct launcher *l, const struct sections *s, int want_trace_file, char *err,
                  size_t errlen) {
     size_t want[4] = { lguest_state_size(l->lg), sizeof(struct launcher_own),
@@ -220,6 +247,7 @@ static int check(struct launcher *l, const struct sections *s, int want_trace_fi
                      "state of this machine", tags[i], s->len[i], want[i]);
             return -1;
         }
+    if (bad_values(s, err, errlen)) return -1;
     if (want_trace_file && l->opt.trace_path && !s->len[4]) {
         snprintf(err, errlen, "--trace: the saved run had no trace to go on with");
         return -1;
@@ -285,6 +313,7 @@ int machine_restore(struct launcher *l, const uint8_t *p, size_t len, int from_f
     struct recorder r;
     memcpy(&r, s.at[2], sizeof(r));
     r.switches = l->rec.switches;
+    r.names = l->rec.names;   /* this process's, as the other pointers: never the file's */
     r.w = l->rec.w;
     r.tap = l->rec.tap;
     r.tap_ctx = l->rec.tap_ctx;

@@ -192,6 +192,15 @@ static int restore_machine(struct launcher *l, char *err, size_t errlen) {
     return 0;
 }
 
+/* --ui going back (the window's step-back keys): the checkpoint put in place. */
+static void ui_travel(void *ctx, struct launcher *l) {
+    char err[300];
+    if (ui_live_travel(ctx, err, sizeof(err))) {
+        launcher_quit(l, "going back: %s", err);
+        l->exit_code = 2;
+    }
+}
+
 /* --ui across a restart: the same window, the new Host's machine under it. */
 static void ui_restarting(void *ctx, struct launcher *l, int started) {
     ui_live_restart(ctx, started ? l->lg : NULL, &l->syms);
@@ -210,7 +219,7 @@ static int run(struct launcher_options *opt, int stats, struct debug_options *db
         }
     }
     /* gdb can go back (reverse-stepi...) as far as the checkpoints go: on unless asked for */
-    if (dbg && !opt->checkpoint_ns) opt->checkpoint_ns = GDB_CHECKPOINT_NS;
+    if ((dbg || ui_for_run) && !opt->checkpoint_ns) opt->checkpoint_ns = GDB_CHECKPOINT_NS;
     if (launcher_init(&l, opt, err, sizeof(err)) ||
         (restoring && restore_machine(&l, err, sizeof(err)))) {
         fprintf(stderr, "lgsim: %s\n", err);
@@ -243,6 +252,9 @@ static int run(struct launcher_options *opt, int stats, struct debug_options *db
         l.opt.console_read = ui_live_console_read;   /* the console pane's keys, not stdin */
         l.opt.console_read_ctx = u;
         l.opt.console_read_tty = ui_live_console_tty(u);
+        ui_live_checkpoints(u, &cps);
+        l.travel = ui_travel;
+        l.travel_ctx = u;
     }
     int code = launcher_run(&l);
     debug_close(g.d, code);

@@ -3,6 +3,9 @@
 #include "sim/launcher/launcher.h"
 #include <stdlib.h>
 
+void saved_fix_crcs(uint8_t *p, size_t n);   /* fuzz_saved_machine.c */
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
 static uint8_t *file;
 static size_t len;
 
@@ -64,6 +67,42 @@ static void every_flip_refused(void) {
     free(copy);
 }
 
+/* The same flips with the checksums put right after them, as the fuzz target does: what is
+ * behind the checksums (the header's fields, the zlib stream) is checked on its own; a flip
+ * there is read as a file that says something else, or refused with the byte.  The fuzz
+ * entry itself goes through each, both ways. */
+static void every_flip_behind_the_checksums(void) {
+    uint8_t *copy = malloc(len + 1);
+    int read = 0, refusals = 0;
+    size_t z_at = 16 + (size_t)le32(file + 12) + 16;
+    /* each one reads the whole state (tens of MiB): some places in every field, a few in
+     * the zlib stream */
+    for (size_t at = 8; at < len; at += at < z_at ? z_at / 24 + 1 : (len - z_at) / 6 + 1) {
+        memcpy(copy + 1, file, len);
+        copy[1 + at] ^= 0x5A;
+        copy[0] = 0;
+        LLVMFuzzerTestOneInput(copy, len + 1);   /* read as it is: no LGSIMSAV at byte 0 */
+        saved_fix_crcs(copy + 1, len);
+        struct saved_machine m;
+        char err[600] = "";
+        if (machine_file_parse(copy + 1, len, &m, err, sizeof(err)) == 0) {
+            machine_file_free(&m);
+            read++;
+        } else {
+            CHECK_STR_CONTAINS(err, " at byte ");
+            CHECK(m.state == NULL && m.argv == NULL);
+            refusals++;
+        }
+    }
+    copy[0] = 1;   /* the fuzz entry's own way: the checksums put right */
+    memcpy(copy + 1, file, len);
+    copy[1 + z_at + 100] ^= 0x5A;
+    LLVMFuzzerTestOneInput(copy, len + 1);
+    CHECK(refusals > 0);   /* the lengths, the zlib stream */
+    CHECK(read > 0);       /* a letter of the version or the options: a file that says so */
+    free(copy);
+}
+
 static void messages_name_the_byte(void) {
     char err[600];
     struct saved_machine m;
@@ -109,6 +148,7 @@ int main(int argc, char **argv) {
     RUN(whole_file_reads);
     RUN(every_cut_refused);
     RUN(every_flip_refused);
+    RUN(every_flip_behind_the_checksums);
     RUN(messages_name_the_byte);
     RUN(noise_refused);
     free(file);
