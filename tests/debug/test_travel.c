@@ -182,24 +182,13 @@ static void forward_and_back(void) {
     CHECK(tries > POINTS);
 }
 
-static uint8_t *slurp(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    *len = (size_t)ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *p = malloc(*len + 1);
-    if (p && fread(p, 1, *len, f) != *len) { free(p); p = NULL; }
-    fclose(f);
-    return p;
-}
-
 /* Gone back and forth, the run ends with the straight run's trace. */
 static void trace_unchanged(void) {
     start(straight);
     CHECK_EQ(finish(), 0);
     size_t a = 0, b = 0;
-    uint8_t *x = slurp(straight, &a), *y = slurp(travelled, &b);
+    uint8_t *x = launcher_read_file(straight, &a, NULL, 0),
+            *y = launcher_read_file(travelled, &b, NULL, 0);
     CHECK(x && y && a == b && !memcmp(x, y, a));
     free(x);
     free(y);
