@@ -287,8 +287,12 @@ static void on_intr(uc_engine *uc, uint32_t intno, void *user) {
     c->ctx_fresh = 0;   /* the CPU runs on */
 }
 
-/* Unicorn reports #UD here first; answering "handled" makes it call on_intr with vector 6. */
+/* Unicorn reports #UD here first.  Up to 2.1.1, answering "handled" makes it call on_intr
+ * with vector 6; from 2.1.2 on, it drops the exception and runs on at the same instruction
+ * (ud2 would then run for ever), so the #UD is delivered here, as on_intr would. */
 static bool on_invalid(uc_engine *uc, void *user) {
+    struct cpu *c = user;
+    if (c->ud_is_ours) on_intr(uc, 6, c);
     return true;
 }
 
@@ -364,6 +368,7 @@ int cpu_open(struct cpu *c, struct phys *phys, const struct cpu_hooks *hooks,
      * the whole GiB, seconds of page clearing.  32 MiB holds a Linux boot's code; set before
      * the engine's lazy set-up, which the first context or mapping triggers. */
     uc_ctl_set_tcg_buffer_size(uc, CPU_TCG_BUFFER_SIZE);
+    c->ud_is_ours = uc_version(NULL, NULL) >= 0x02010200u;   /* 2.1.2 (see on_invalid) */
     uc_context *ctx = NULL;
     int no_ctx = uc_context_alloc(c->uc, &ctx) != UC_ERR_OK;
     c->ctx = ctx;

@@ -148,6 +148,7 @@ struct cpu {
     struct cpu_layout lay;
     void *ctx;                 /* scratch context for reading/patching private state */
     int ctx_fresh;             /* ctx holds the CPU's state as it is now (see cpu_force_cpl) */
+    int ud_is_ours;            /* Unicorn >= 2.1.2 drops a #UD its hook handled: on_invalid delivers */
     csh dis;                   /* Capstone, with operand details, for the trap paths */
 
     /* Deterministic virtual time: one nanosecond per byte of code executed. */

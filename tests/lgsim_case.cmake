@@ -1,17 +1,25 @@
 # lgsim_case.cmake - what most tests share: lgsim and the guests it runs, and lgsim_case(), one
 # whole run of lgsim checked for exit status and output as a user would (run_check.cmake).
-set(LGSIM $<TARGET_FILE:lgsim>)   # (the tests of every folder below run this one)
-# A cross build's tests run on the build machine: the test scripts run lgsim through the
-# emulator (Wine, from cmake/mingw-w64.cmake) by a one-line script they can run as a program,
-# beside lgsim.exe as the files some tests find next to lgsim are (lgsim.gdb).
-if(CMAKE_CROSSCOMPILING AND CMAKE_CROSSCOMPILING_EMULATOR AND NOT CMAKE_VERSION VERSION_LESS 3.20)
-  list(JOIN CMAKE_CROSSCOMPILING_EMULATOR "\" \"" emulator)
-  file(GENERATE OUTPUT ${PROJECT_BINARY_DIR}/sim/lgsim-emulated
-       CONTENT "#!/bin/sh\nWINEDEBUG=-all exec \"${emulator}\" \"$<TARGET_FILE:lgsim>\" \"$@\"\n"
-       FILE_PERMISSIONS OWNER_READ OWNER_WRITE OWNER_EXECUTE GROUP_READ GROUP_EXECUTE
-                        WORLD_READ WORLD_EXECUTE)
-  set(LGSIM ${PROJECT_BINARY_DIR}/sim/lgsim-emulated)
-endif()
+
+# lgsim_runnable(VAR TARGET DIR): how a test script runs program TARGET.  A cross build's tests
+# run on the build machine: through the emulator (Wine, from cmake/mingw-w64.cmake), by a
+# one-line script in DIR they can run as a program.
+function(lgsim_runnable var target dir)
+  if(CMAKE_CROSSCOMPILING AND CMAKE_CROSSCOMPILING_EMULATOR AND NOT CMAKE_VERSION VERSION_LESS 3.20)
+    list(JOIN CMAKE_CROSSCOMPILING_EMULATOR "\" \"" emulator)
+    file(GENERATE OUTPUT ${dir}/${target}-emulated
+         CONTENT "#!/bin/sh\nWINEDEBUG=-all exec \"${emulator}\" \"$<TARGET_FILE:${target}>\" \"$@\"\n"
+         FILE_PERMISSIONS OWNER_READ OWNER_WRITE OWNER_EXECUTE GROUP_READ GROUP_EXECUTE
+                          WORLD_READ WORLD_EXECUTE)
+    set(${var} ${dir}/${target}-emulated PARENT_SCOPE)
+  else()
+    set(${var} $<TARGET_FILE:${target}> PARENT_SCOPE)
+  endif()
+endfunction()
+# lgsim, which the tests of every folder below run; its wrapper sits beside lgsim.exe, as the
+# files some tests find next to lgsim are (lgsim.gdb).
+lgsim_runnable(LGSIM lgsim ${PROJECT_BINARY_DIR}/sim)
+lgsim_runnable(TRACE_VARIANT trace_variant ${PROJECT_BINARY_DIR}/tests/golden)
 set(GUEST ${PROJECT_BINARY_DIR}/tests/guests/hello_guest.elf)     # tests/guests/hello
 set(MECH ${PROJECT_BINARY_DIR}/tests/guests/mech_guest.elf)       # tests/guests/mech
 set(RESTART_GUEST ${PROJECT_BINARY_DIR}/tests/guests/restart_guest.elf)   # tests/guests/restart

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """kill_safety.py - data safety under kills: what the guest was told is on the disk, is.
 
-usage: kill_safety.py LGSIM DURABLE_GUEST WORKDIR
+usage: kill_safety.py LGSIM DURABLE_GUEST WORKDIR [--no-sigterm]
 
 The durable guest (tests/guests/durable) writes block k of its virtio disk, flushes, and prints
 "durable k" once the device has completed both.  lgsim is stopped with SIGKILL, SIGINT and
@@ -9,7 +9,8 @@ SIGTERM right after it printed "durable K", for a fixed list of K: no timer deci
 Afterwards every block printed durable holds its pattern, and every other block holds its
 pattern or zeros: nothing torn, nothing lost, nothing else written.  SIGINT and SIGTERM end
 the run the orderly way (exit 128 + signal, "stopped by signal N"), unless the guest had
-finished first.
+finished first.  --no-sigterm leaves SIGTERM out, for a Windows lgsim.exe (run through Wine):
+Windows has no such signal, and Wine ends the process on it.
 """
 import os, re, signal, subprocess, sys
 
@@ -70,10 +71,13 @@ def one_run(lgsim, guest, image, sig, after):
 
 def main():
     lgsim, guest, work = sys.argv[1:4]
+    signals = [signal.SIGKILL, signal.SIGINT]
+    if "--no-sigterm" not in sys.argv[4:]:
+        signals.append(signal.SIGTERM)
     os.makedirs(work, exist_ok=True)
     image = os.path.join(work, "kill_safety.img")
     runs = 0
-    for sig in (signal.SIGKILL, signal.SIGINT, signal.SIGTERM):
+    for sig in signals:
         for after in KILL_AFTER:
             n, finished = one_run(lgsim, guest, image, sig, after)
             runs += 1
