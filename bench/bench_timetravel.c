@@ -1,5 +1,6 @@
 /* bench_timetravel.c - what time travel costs: checkpoints, going back, saving and restoring. */
 #define _POSIX_C_SOURCE 200809L
+#include "debug/control.h"
 #include "sim/launcher/launcher.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -90,6 +91,59 @@ static void going_back(void) {
     stop();
 }
 
+/* reverse-stepi as gdb makes it (debug/travel.c): from a stop anywhere in the run, one
+ * instruction back (a pass measuring where the CPU is, one arriving), then one more (the place
+ * is known: one pass). */
+static struct control K;
+static int back_state;
+static double back_t0, back_first[16], back_again[16];
+static int n_backs;
+
+static int cp_count(void *l) { return tt_count(l); }
+static int cp_first(void *l) { return tt_first_usable(l); }
+static uint64_t cp_time(void *l, int i) { return tt_time(l, i); }
+static int cp_restore(void *l, int i, char *err, size_t n) { return tt_restore(l, i, err, n); }
+
+static void travel(void *ctx, struct launcher *l) {
+    if (control_travel_between(&K)) { fprintf(stderr, "%s\n", K.tr.why); exit(1); }
+}
+
+static void back_paused(void *ctx) {
+    double t = now_s();
+    if (back_state == 1) back_first[n_backs] = t - back_t0;
+    if (back_state == 2) back_again[n_backs++] = t - back_t0;
+    if (back_state == 2) {
+        back_state = 0;
+        control_continue(&K);
+        return;
+    }
+    back_state++;
+    back_t0 = now_s();
+    if (control_back(&K, 1) != 1) { fprintf(stderr, "cannot go back: %s\n", K.tr.why); exit(1); }
+}
+
+static void reverse_stepi(void) {
+    struct control_checkpoints cps = { &L, cp_count, cp_first, cp_time, cp_restore };
+    start(10000000);
+    control_open(&K, L.lg, NULL, &(struct control_client){ back_paused, NULL, NULL });
+    K.cps = &cps;
+    K.attached = 1;
+    L.travel = travel;
+    for (uint64_t t = 3000000; t < 95000000 && n_backs < 16; t += 6100000) {
+        launcher_run_until(&L, t);
+        control_pause_soon(&K);   /* the next block stops: a place in the middle of a run */
+        launcher_run_until(&L, t + 100000);
+    }
+    qsort(back_first, (size_t)n_backs, sizeof(double), cmp_double);
+    qsort(back_again, (size_t)n_backs, sizeof(double), cmp_double);
+    printf("reverse-stepi (--checkpoints=10), %d places from 3 to 95 ms: the first %.1f ms "
+           "median, %.1f ms the slowest; the next one %.1f ms median, %.1f ms the slowest\n",
+           n_backs, back_first[n_backs / 2] * 1e3, back_first[n_backs - 1] * 1e3,
+           back_again[n_backs / 2] * 1e3, back_again[n_backs - 1] * 1e3);
+    control_close(&K);
+    stop();
+}
+
 /* A saved file at 50 ms and a restore from it (reading, checking, building the machine). */
 static void save_and_restore(void) {
     char err[400], path[] = "/tmp/lgsim-bench-XXXXXX";
@@ -132,6 +186,7 @@ int main(void) {
     forward_slowdown(10, 3);
     forward_slowdown(50, 3);
     going_back();
+    reverse_stepi();
     save_and_restore();
     return 0;
 }

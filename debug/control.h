@@ -21,6 +21,7 @@
 struct lguest;
 
 #define CONTROL_MAX_POINTS 32
+#define CONTROL_GOING_EVERY 65536u
 
 enum point_kind { PT_EXEC, PT_WRITE, PT_READ, PT_ACCESS };
 struct point { int kind; uint32_t addr, len; };
@@ -39,10 +40,12 @@ enum control_stop { CS_ATTENTION, CS_STEP, CS_UNTIL, CS_BREAKPOINT, CS_WATCH, CS
                     CS_TRAVEL };   /* arrived where control_back() or ..._reverse_continue() went */
 
 /* The checkpoints a client can go back to (the Launcher's, sim/launcher/timetravel.c): how
- * many, when each was taken (virtual ns), and one of them put in place of the machine. */
+ * many, the first that can be put back (none before input was given), when each was taken
+ * (virtual ns), and one of them put in place of the machine. */
 struct control_checkpoints {
     void *ctx;
     int (*count)(void *ctx);
+    int (*first)(void *ctx);
     uint64_t (*time)(void *ctx, int i);
     int (*restore)(void *ctx, int i, char *err, size_t errlen);
 };
@@ -73,8 +76,12 @@ struct control_travel {
     uint64_t hit_n;
     enum control_stop hit_kind;
     char hit_info[48];
+    char hit_note[200];              /* the Host's write that hit, as stop_note says it */
+    uint64_t last_guest_n;           /* reverse continue: the last Guest instruction begun */
+    int seen_guest;
     uint64_t target;                 /* TR_ARRIVE: stop before this instruction */
     char arrive_info[64];            /* what the arrival says (gdb's stop reply) */
+    char arrive_note[200];           /* ... and its line for the client (stop_note) */
     enum control_stop arrive_stop;
     int here_known;                  /* the CPU stands at instruction here_n after here_cp */
     int here_cp;
@@ -145,6 +152,9 @@ struct control {
     uint64_t n_deliveries;
 
     const struct control_checkpoints *cps;   /* NULL: no going back */
+    /* NULL, or the client's: going back has run another CONTROL_GOING_EVERY instructions (a
+     * client waiting for it keeps its peer from giving up on a long way back) */
+    void (*going)(void *client_ctx);
     struct control_travel tr;
 };
 
@@ -191,8 +201,10 @@ int control_travel_between(struct control *k);
  * called, armed for control_travel_between(); 0, or -1. */
 int control_to_turn(struct control *k);
 int control_return_here(struct control *k);
-/* travel.c's share of the every-instruction hook while a pass runs. */
+/* travel.c's share of the every-instruction hook while a pass runs, and of the watchpoints
+ * (a hit: the point, and the Host's write as its note says it, or NULL for the CPU's). */
 void travel_insn(struct control *k, uint32_t eip);
+void travel_watch_hit(struct control *k, const struct point *p, const char *host_note);
 /* After a pass stopped: 1 when the client is to be told (arrived, or failed). */
 int travel_paused(struct control *k);
 

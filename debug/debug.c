@@ -108,6 +108,9 @@ static void attention(void *ctx) {
     control_pause_soon(&d->k);
 }
 
+/* Going back runs on (debug/travel.c): gdb, waiting for "monitor back", hears it does. */
+static void going(void *ctx) { stub_monitor_alive(ctx); }
+
 struct debugger *debug_open(struct lguest *lg, const struct debug_options *o,
                             char *err, size_t errlen) {
     struct debugger *d = calloc(1, sizeof(*d));
@@ -132,6 +135,7 @@ struct debugger *debug_open(struct lguest *lg, const struct debug_options *o,
     }
     control_open(&d->k, lg, o->symbols,
                  &(struct control_client){ paused, monitor_note_record, d });
+    d->k.going = going;
     d->k.skip_irqs = o->skip_irqs;
     fprintf(stderr, "lgsim: gdb: listening on 127.0.0.1:%d%s\n", d->port,
             o->wait ? "; the machine waits for a debugger before its first instruction" : "");

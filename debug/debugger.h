@@ -80,4 +80,5 @@ int stub_next_packet(struct debugger *d);
 void stub_stop_reply(struct debugger *d);
 /* A monitor command's output as 'O' packets, then OK (E01: bad). */
 void stub_monitor_reply(struct debugger *d, struct monitor_out *out, int bad);
+void stub_monitor_alive(struct debugger *d);   /* a long "monitor back": gdb waits on */
 #endif

@@ -247,6 +247,14 @@ static void monitor(struct debugger *d, const char *hex) {
     stub_monitor_reply(d, &out, bad);
 }
 
+/* gdb waits for a monitor command's reply only remotetimeout seconds (2) between packets, then
+ * gives up on it and takes a later reply for it: while "monitor back" goes a long way, an
+ * empty output packet every CONTROL_GOING_EVERY instructions run (gdb prints nothing for it)
+ * tells it the command runs on. */
+void stub_monitor_alive(struct debugger *d) {
+    if (d->monitor_waiting) reply(d, "O");
+}
+
 void stub_monitor_reply(struct debugger *d, struct monitor_out *out, int bad) {
     for (size_t at = 0; at < out->len; at += 512) {
         size_t k = out->len - at < 512 ? out->len - at : 512;

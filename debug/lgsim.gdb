@@ -26,7 +26,10 @@ document lgsim-system
 The system registers: CR0 (decoded), CR2, CR3, CR4 (decoded), GDTR, IDTR, TR, LDTR and the CPL.
 end
 
+# lgsim may take seconds to answer: a checkpoint of a big machine before the first
+# instruction, a pass going back (reverse-stepi, monitor back), a slow (sanitizer) build.
 define lgsim-connect
+  set remotetimeout 60
   target remote 127.0.0.1:$arg0
 end
 
@@ -62,6 +65,6 @@ define lgsim-back-to
   maintenance flush register-cache
 end
 document lgsim-back-to
-Go back to the N-th last world switch, page fault or hypercall (lgsim's "monitor back switch|pf|hcall N"),
-and read the registers again.
+Go back to the N-th last world switch, page fault or hypercall (lgsim's
+"monitor back switch|pf|hcall N"), and read the registers again.
 end

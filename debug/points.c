@@ -116,6 +116,10 @@ static void on_mem(void *ctx, int is_write, uint32_t paddr, int size) {
         if (p->kind == PT_EXEC || watched_physical(k, p, &pg, &pa)) continue;
         if (!(paddr < pa + p->len && pa < paddr + (uint32_t)size)) continue;
         if ((p->kind == PT_WRITE && !is_write) || (p->kind == PT_READ && is_write)) continue;
+        if (k->tr.phase != TR_IDLE) {   /* going back: a hit to go back to (travel.c) */
+            travel_watch_hit(k, p, NULL);
+            return;
+        }
         k->watch_hit = 1;
         k->watch = *p;
         k->watch_at = p->addr;
@@ -143,7 +147,7 @@ static void note_host_write(struct control *k, const struct point *p, uint32_t g
     if (k->symbols) symtab_tag(k->symbols, p->addr, tag, sizeof(tag));
     snprintf(k->stop_note, sizeof(k->stop_note), "host wrote %u byte%s at guest-physical %#x "
              "(watchpoint %#x%s) in %s\n", len, len == 1 ? "" : "s", gpa, p->addr, tag, writer);
-    fprintf(stderr, "lgsim: gdb: %s", k->stop_note);
+    if (k->tr.phase == TR_IDLE) fprintf(stderr, "lgsim: gdb: %s", k->stop_note);
 }
 
 /* The Host wrote guest-physical [gpa, gpa + len) (lg->write_watcher): a write or access
@@ -157,10 +161,14 @@ void points_host_wrote(void *ctx, uint32_t gpa, uint32_t len, const char *writer
         if ((p->kind != PT_WRITE && p->kind != PT_ACCESS) ||
             !watched_guest_physical(k, p, gpa, len))
             continue;
+        note_host_write(k, p, gpa, len, writer);
+        if (k->tr.phase != TR_IDLE) {   /* going back: a hit to go back to (travel.c) */
+            travel_watch_hit(k, p, k->stop_note);
+            return;
+        }
         k->host_watch_hit = 1;
         k->watch = *p;
         k->watch_at = p->addr;
-        note_host_write(k, p, gpa, len, writer);
         return;
     }
 }

@@ -20,6 +20,10 @@
  *   - arrive: put the checkpoint back again and stop before the instruction wanted.  The place
  *     is then known, so going back again from it needs only this pass.
  *
+ * Input given to the Guest (console, network) is not fed again yet: the first checkpoint that
+ * can be put back is the one after the last input, and is the start of what can be gone back
+ * to.
+ *
  * A pass begins in the middle of a run of the CPU (wherever the client paused it): the Host
  * ends that run at once (lguest_unwind()), and the Launcher, between two runs, puts the
  * checkpoint in place and calls control_travel_between().
@@ -28,9 +32,11 @@
 /* The latest checkpoint before the place noted (note_here).  One taken at the same reading
  * of the clock may come after an exact place (the block ran on to the Launcher's turn), never
  * after a place before an uncharged block (the block is charged before any turn). */
+static int first(struct control *k) { return k->cps->first(k->cps->ctx); }
+
 static int latest_before(struct control *k) {
     int j = -1, n = k->cps->count(k->cps->ctx);
-    for (int i = 0; i < n; i++) {
+    for (int i = first(k); i < n; i++) {
         uint64_t t = k->cps->time(k->cps->ctx, i);
         if (t < k->tr.now_ns || (!k->tr.exact && t == k->tr.now_ns)) j = i;
     }
@@ -76,6 +82,7 @@ static int begin(struct control *k, uint64_t back, int to_hit) {
     k->tr.back = back;
     k->tr.to_hit = to_hit;
     k->tr.arrive_info[0] = 0;
+    k->tr.arrive_note[0] = 0;
     k->tr.arrive_stop = CS_TRAVEL;
     if (!to_hit && k->tr.here_known && k->tr.here_n >= back) {
         k->tr.target = k->tr.here_n - back;
@@ -84,7 +91,7 @@ static int begin(struct control *k, uint64_t back, int to_hit) {
     }
     note_here(k);
     int j = k->tr.here_known ? k->tr.here_cp : latest_before(k);
-    if (j < 0) return 0;   /* nothing ran since the first checkpoint: the start */
+    if (j < 0) return 0;   /* nothing ran since the first usable checkpoint: the start */
     go(k, TR_MEASURE, j);
     return 1;
 }
@@ -119,6 +126,7 @@ int control_return_here(struct control *k) {
     t->back = 0;
     t->to_hit = 0;
     t->arrive_info[0] = 0;
+    t->arrive_note[0] = 0;
     t->arrive_stop = CS_TRAVEL;
     t->done = 0;
     t->restore_due = 1;
@@ -144,11 +152,11 @@ int control_travel_between(struct control *k) {
         return -1;
     }
     k->tr.n = 0;
-    k->tr.have_hit = 0;
+    k->tr.have_hit = k->tr.seen_guest = 0;
     k->tr.ev_seen = 0;
     k->tr.ev_due = 0;
     k->tr.n_passes++;
-    k->watch_hit = 0;
+    k->watch_hit = k->host_watch_hit = 0;
     points_arm(k);
     k->c->pause.on = 1;   /* the pass stops in the middle of a block */
     return 0;
@@ -159,11 +167,30 @@ static void pass_done(struct control *k, uint32_t eip) {
     cpu_pause_now(k->c, eip);
 }
 
-static void note_hit(struct control *k, uint64_t n, enum control_stop kind, const char *info) {
+static void note_hit(struct control *k, uint64_t n, enum control_stop kind, const char *note) {
+    static const char *names[] = { "", "watch", "rwatch", "awatch" };
     k->tr.have_hit = 1;
     k->tr.hit_n = n;
     k->tr.hit_kind = kind;
-    snprintf(k->tr.hit_info, sizeof(k->tr.hit_info), "%s", info);
+    k->tr.hit_info[0] = 0;
+    if (kind == CS_WATCH)
+        snprintf(k->tr.hit_info, sizeof(k->tr.hit_info), "%s:%x;", names[k->watch.kind],
+                 k->watch_at);
+    snprintf(k->tr.hit_note, sizeof(k->tr.hit_note), "%s", note);
+}
+
+/* A watched address was touched.  By the instruction the CPU is in (on_mem): going back stops
+ * before it, where the old value is still there, as gdb wants a watchpoint going backwards.
+ * By the Host between two runs (points_host_wrote, host_note says it): going back stops
+ * before the Guest's last instruction (the one that left for the Host), where the Guest's
+ * address space shows the old value; the host routine's has no Guest address in it. */
+void travel_watch_hit(struct control *k, const struct point *p, const char *host_note) {
+    struct control_travel *t = &k->tr;
+    if (t->phase != TR_MEASURE || t->to_hit != 1 || t->done) return;
+    if (host_note ? !t->seen_guest : t->n == 0) return;
+    k->watch = *p;
+    k->watch_at = p->addr;
+    note_hit(k, host_note ? t->last_guest_n : t->n - 1, CS_WATCH, host_note ? host_note : "");
 }
 
 /* Going back to an event: the instruction about to run is the event's (as "until" would stop
@@ -182,13 +209,6 @@ static void event_met(struct control *k, uint32_t eip) {
 static void measure_insn(struct control *k, uint32_t eip) {
     struct control_travel *t = &k->tr;
     uint64_t now = k->c->now_ns;
-    if (k->watch_hit) {   /* the instruction before this one touched a watched address */
-        static const char *names[] = { "", "watch", "rwatch", "awatch" };
-        char info[48];
-        snprintf(info, sizeof(info), "%s:%x;", names[k->watch.kind], k->watch_at);
-        k->watch_hit = 0;
-        if (t->to_hit == 1 && t->n > 0) note_hit(k, t->n - 1, CS_WATCH, info);
-    }
     if (t->exact ? now == t->now_ns && eip == t->eip : now > t->now_ns) {
         pass_done(k, eip);
         return;
@@ -202,19 +222,23 @@ static void measure_insn(struct control *k, uint32_t eip) {
     }
     if (t->to_hit == TRAVEL_TO_EVENT) event_met(k, eip);
     else if (t->to_hit && points_is_breakpoint(k, eip)) note_hit(k, t->n, CS_BREAKPOINT, "");
+    if (t->to_hit == 1 && k->n_pt && cpu_cpl(k->c) != 0) {   /* for the Host's writes */
+        t->last_guest_n = t->n;
+        t->seen_guest = 1;
+    }
     t->n++;
 }
 
 void travel_insn(struct control *k, uint32_t eip) {
     struct control_travel *t = &k->tr;
     if (t->done) return;   /* stopped already; the CPU is on its way out */
-    t->n_insns++;
+    if (!(++t->n_insns % CONTROL_GOING_EVERY) && k->going) k->going(k->client.ctx);
     if (t->phase == TR_TURN) return;   /* on to the turn: nothing stops it */
     if (t->phase == TR_MEASURE) {
         measure_insn(k, eip);
         return;
     }
-    k->watch_hit = 0;
+    k->watch_hit = k->host_watch_hit = 0;
     if (t->n == t->target) pass_done(k, eip);
     else t->n++;
 }
@@ -225,17 +249,19 @@ static void after_measure(struct control *k) {
     uint64_t here = t->n;
     if (t->to_hit ? t->have_hit : here >= t->back) {
         t->target = t->to_hit ? t->hit_n : here - t->back;
+        t->arrive_note[0] = 0;
         if (t->to_hit) {
             t->arrive_stop = t->hit_kind;
             snprintf(t->arrive_info, sizeof(t->arrive_info), "%s", t->hit_info);
+            snprintf(t->arrive_note, sizeof(t->arrive_note), "%s", t->hit_note);
         }
         go(k, TR_ARRIVE, t->from);
-    } else if (t->from > 0) {
+    } else if (t->from > first(k)) {
         go(k, TR_MEASURE, t->from - 1);
     } else {   /* the place is before the first checkpoint: its start is as far as it goes */
         t->target = 0;
         snprintf(t->arrive_info, sizeof(t->arrive_info), "replaylog:begin;");
-        go(k, TR_ARRIVE, 0);
+        go(k, TR_ARRIVE, t->from);
     }
 }
 
@@ -247,7 +273,7 @@ int travel_paused(struct control *k) {
         t->here_known = 0;
         k->stopped = CS_TRAVEL;
         k->stop_sig = 5;
-        snprintf(k->stop_info, sizeof(k->stop_info), "%s", "");
+        k->stop_info[0] = k->stop_note[0] = 0;
         fprintf(stderr, "lgsim: going back failed: %s\n", t->why);
         return 1;
     }
@@ -262,5 +288,6 @@ int travel_paused(struct control *k) {
     k->stopped = t->arrive_stop;
     k->stop_sig = 5;
     snprintf(k->stop_info, sizeof(k->stop_info), "%s", t->arrive_info);
+    snprintf(k->stop_note, sizeof(k->stop_note), "%s", t->arrive_note);
     return 1;
 }

@@ -72,10 +72,26 @@ void lguest_data_put_by(struct lguest *lg, uint32_t off, uint32_t v, const char 
     if (lg->initialized) lguest_write_by(lg, lg->lguest_data + off, b, 4, writer);
 }
 
-/* Up to max bytes at guest-virtual eip through the Guest's tables; how many could be read. */
-uint32_t guest_fetch(struct lguest *lg, uint32_t eip, uint8_t *buf, uint32_t max) {
-    uint32_t n = 0, gpa;
+/* The bytes from eip to the end of its page (at most max) in one walk of the Guest's tables,
+ * or 0 when that page, or any byte of that run, cannot be read. */
+static uint32_t guest_fetch_page(struct lguest *lg, uint32_t eip, uint8_t *buf, uint32_t max) {
+    uint32_t run = 0x1000 - (eip & 0xFFF), gpa;
     uint8_t *p;
+    if (run > max) run = max;
+    if (shadow_guest_pa(&lg->shadow, eip, &gpa) || !(p = shadow_guest_ptr(&lg->shadow, gpa, run)))
+        return 0;
+    memcpy(buf, p, run);
+    return run;
+}
+
+/* Up to max bytes at guest-virtual eip through the Guest's tables; how many could be read.
+ * A page at a time; byte by byte only from a run that cannot be read whole, to find where
+ * the readable bytes end. */
+uint32_t guest_fetch(struct lguest *lg, uint32_t eip, uint8_t *buf, uint32_t max) {
+    uint32_t n = 0, gpa, got;
+    uint8_t *p;
+    while (n < max && (got = guest_fetch_page(lg, eip + n, buf + n, max - n)) != 0)
+        n += got;
     for (; n < max; n++) {
         if (shadow_guest_pa(&lg->shadow, eip + n, &gpa) ||
             !(p = shadow_guest_ptr(&lg->shadow, gpa, 1)))

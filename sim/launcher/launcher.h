@@ -228,6 +228,7 @@ int tt_back(struct launcher *l, uint64_t t, char *err, size_t errlen);
  * many, checkpoint i's virtual time, and checkpoint i put in place (the trace cut back) without
  * running on; 0, or -1 with the reason. */
 int tt_count(const struct launcher *l);
+int tt_first_usable(const struct launcher *l);   /* the first with no input given since */
 uint64_t tt_time(const struct launcher *l, int i);
 int tt_restore(struct launcher *l, int i, char *err, size_t errlen);
 /* FNV-1a 64 of the CPU's registers and state and all memory: "the same machine". */

@@ -158,6 +158,7 @@ static void gdb_restarting(void *ctx, struct launcher *l, int started) {
 
 /* --gdb going back: the Launcher's checkpoints, as the debugger asks for them. */
 static int cp_count(void *l) { return tt_count(l); }
+static int cp_first(void *l) { return tt_first_usable(l); }
 static uint64_t cp_time(void *l, int i) { return tt_time(l, i); }
 static int cp_restore(void *l, int i, char *err, size_t n) { return tt_restore(l, i, err, n); }
 
@@ -225,7 +226,7 @@ static int run(struct launcher_options *opt, int stats, struct debug_options *db
         launcher_free(&l);
         return 2;
     }
-    struct control_checkpoints cps = { &l, cp_count, cp_time, cp_restore };
+    struct control_checkpoints cps = { &l, cp_count, cp_first, cp_time, cp_restore };
     struct gdb_follow g = { NULL, dbg, &cps };
     if (dbg) dbg->symbols = &l.syms;
     if (dbg && !(g.d = debug_open(l.lg, dbg, err, sizeof(err)))) {

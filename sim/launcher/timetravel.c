@@ -18,6 +18,7 @@
 
 struct checkpoint {
     uint64_t t, n_inputs;
+    unsigned boots;           /* the Guest's boot it was taken in (a restart starts another) */
     uint64_t *off;            /* where in the HOST section each changed page begins */
     uint32_t *len;            /* and how long it is (pieces end where they end) */
     uint8_t *data;            /* their bytes */
@@ -35,6 +36,12 @@ struct timetravel {
     size_t scratch_cap;
     uint64_t next_ns;         /* --checkpoints: the next one is due here */
     struct tt_stats st;
+    /* The last checkpoint rebuilt, kept whole: a debugger going back puts the same one in
+     * place pass after pass (debug/travel.c), and rebuilding it each time costs as much as
+     * the restore itself.  Checkpoints never change once taken. */
+    uint8_t *built;
+    size_t built_len;
+    int built_k;
 };
 
 static size_t host_section_len(const uint8_t *p) {
@@ -118,6 +125,7 @@ int tt_checkpoint(struct launcher *l, char *err, size_t errlen) {
     memset(c, 0, sizeof(*c));
     c->t = now;
     c->n_inputs = l->n_inputs;
+    c->boots = l->boots;
     c->tail_len = len - host;
     if (!(c->tail = malloc(c->tail_len + 1)) || take_host(tt, l, c, tt->scratch)) {
         free_checkpoint(c);
@@ -172,6 +180,18 @@ static uint8_t *rebuild(const struct timetravel *tt, int k, size_t *len) {
 
 int tt_count(const struct launcher *l) { return l->tt ? l->tt->n : 0; }
 
+/* Going back over input given, or over a restart (a debugger is opened again for the new
+ * Guest), is not done yet: the checkpoints since the last of those are the ones to use. */
+static int usable(const struct launcher *l, int i) {
+    return l->tt->cp[i].n_inputs == l->n_inputs && l->tt->cp[i].boots == l->boots;
+}
+
+int tt_first_usable(const struct launcher *l) {
+    int i = tt_count(l);
+    while (i > 0 && usable(l, i - 1)) i--;
+    return i;
+}
+
 uint64_t tt_time(const struct launcher *l, int i) { return l->tt->cp[i].t; }
 
 int tt_restore(struct launcher *l, int k, char *err, size_t errlen) {
@@ -180,20 +200,22 @@ int tt_restore(struct launcher *l, int k, char *err, size_t errlen) {
         snprintf(err, errlen, "no checkpoint %d", k);
         return -1;
     }
-    if (tt->cp[k].n_inputs != l->n_inputs) {
-        snprintf(err, errlen, "input was given to the guest since the checkpoint at %.6f ms: "
-                 "going back over it is not supported yet", tt->cp[k].t / 1e6);
+    if (!usable(l, k)) {
+        snprintf(err, errlen, "%s since the checkpoint at %.6f ms: going back over it is not "
+                 "supported yet", tt->cp[k].boots != l->boots ? "the guest restarted" :
+                 "input was given to the guest", tt->cp[k].t / 1e6);
         return -1;
     }
-    size_t len;
-    uint8_t *state = rebuild(tt, k, &len);
-    if (!state) {
+    if (!tt->built || tt->built_k != k) {
+        free(tt->built);
+        tt->built = rebuild(tt, k, &tt->built_len);
+        tt->built_k = k;
+    }
+    if (!tt->built) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    int rc = machine_restore(l, state, len, 0, err, errlen);
-    free(state);
-    if (rc) return -1;
+    if (machine_restore(l, tt->built, tt->built_len, 0, err, errlen)) return -1;
     if (l->opt.checkpoint_ns)
         tt->next_ns = (tt->cp[k].t / l->opt.checkpoint_ns + 1) * l->opt.checkpoint_ns;
     return 0;
@@ -237,6 +259,7 @@ void tt_free(struct launcher *l) {
     free(tt->cp);
     free(tt->last);
     free(tt->scratch);
+    free(tt->built);
     free(tt);
     l->tt = NULL;
 }

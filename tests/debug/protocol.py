@@ -131,6 +131,7 @@ def main():
     killed_by_debugger(lgsim, kernel, work)
     host_memory_writes(lgsim, kernel, work)
     monitor_numbers(lgsim, kernel, work)
+    long_way_back(lgsim, kernel, work)
     no_sigterm = "--no-sigterm" in sys.argv[4:]
     for sig in (signal.SIGINT,) if no_sigterm else (signal.SIGTERM, signal.SIGINT):
         stop_signal_while_waiting(lgsim, kernel, work, sig)
@@ -208,6 +209,33 @@ def host_memory_writes(lgsim, kernel, work):
           "the containment check names the debugger as the writer")
     check(err.count("refused a write to host memory") == 7,
           "each refused write says why on lgsim's stderr")
+
+def long_way_back(lgsim, kernel, work):
+    """While "monitor back" goes a long way, gdb hears it is still going (an empty output
+    packet every 65536 instructions run), so it does not give up on the reply."""
+    proc = subprocess.Popen([lgsim, "--gdb=0", "--gdb-wait", "64", kernel],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    port = int(re.search(r"127\.0\.0\.1:(\d+)", proc.stderr.readline()).group(1))
+    c = Client(port)
+    c.packet("QStartNoAckMode")
+    for _ in range(30):   # thirty page faults in: a few hundred thousand instructions
+        monitor(c, "until pf")
+        c.send(frame("c"))
+        c.read_until(rb"\$T05[^#]*#[0-9a-f]{2}")
+    c.send(frame("qRcmd," + b"back 150000".hex()))
+    alive, text = 0, b""
+    while True:
+        r = c.read_until(rb"\$([^#]*)#[0-9a-f]{2}").group(1)
+        if r == b"OK" or r.startswith(b"E"):
+            break
+        if r == b"O":
+            alive += 1
+        text += bytes.fromhex(r[1:].decode())
+    check(alive >= 2 and r == b"OK" and b"instructions after checkpoint 0" in text,
+          "monitor back 150000 says it goes on while it does (%d empty output packets), "
+          "then where it is" % alive)
+    c.send(frame("k"))
+    proc.communicate(timeout=60)
 
 def monitor_numbers(lgsim, kernel, work):
     """The monitor's numbers are digits in range, or refused with a line saying so."""

@@ -1,7 +1,8 @@
 # Reverse execution: reverse-stepi gives back exactly the registers met going forwards (in
 # the Switcher, across a page fault), reverse-continue finds the breakpoint hits before now
 # and stops at the start of the history; reverse-step and reverse-nexti over source lines;
-# monitor back N; monitor save (restored by session.py afterwards) comes back where it was.
+# monitor back N; monitor save (restored by session.py afterwards) comes back where it was;
+# reverse-continue to the writes a watchpoint saw, the Host's and the Guest's.
 source @GDBINIT@
 lgsim-connect @PORT@
 lgsim-switcher @SWITCHER@
@@ -70,5 +71,14 @@ reverse-nexti
 reverse-continue
 reverse-continue
 continue
+delete
+# watchpoints backwards: the Host's write (an interrupt's delivery clears irq_enabled), then
+# the Guest's own (lguest_iret puts it back)
+watch *(int *)&lguest_data
+continue
+continue
+reverse-continue
+echo REVERSE-WATCH\n
+reverse-continue
 delete
 detach

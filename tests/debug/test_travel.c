@@ -32,10 +32,11 @@ static struct control_checkpoints cps;
 static uint64_t pos[POINTS], hash[POINTS];
 static int in_switcher[POINTS], in_round_trip[POINTS], n_points;
 static enum { FORWARD, BACK, SCRAMBLED, ON_AGAIN, TO_END } phase;
-static int k_back, target, same, tries, near_run, started, n_checkpoints;
+static int k_back, target, same, tries, near_run, started, n_checkpoints, k_open;
 static uint64_t here;
 
 static int cp_count(void *l) { return tt_count(l); }
+static int cp_first(void *l) { return tt_first_usable(l); }
 static uint64_t cp_time(void *l, int i) { return tt_time(l, i); }
 static int cp_restore(void *l, int i, char *err, size_t n) { return tt_restore(l, i, err, n); }
 
@@ -58,14 +59,13 @@ static void start(const char *trace) {
     if (err[0]) fprintf(stderr, "  (%s)\n", err);
 }
 
-/* Runs the machine to its end; a control opened on it (or NULL) is closed before the machine
- * it watches is freed. */
-static int finish(struct control *k) {
+static int finish(void) {
     char err[300] = "";
     int code = launcher_run(&L);
+    if (k_open) control_close(&K);   /* before the Host goes */
+    k_open = 0;
     CHECK_EQ(launcher_close_trace(&L, err, sizeof(err)), 0);
     fclose(L.opt.console);
-    if (k) control_close(k);
     launcher_free(&L);
     return code;
 }
@@ -159,13 +159,14 @@ static void paused(void *ctx) {
 
 static void forward_and_back(void) {
     start(travelled);
-    cps = (struct control_checkpoints){ &L, cp_count, cp_time, cp_restore };
+    cps = (struct control_checkpoints){ &L, cp_count, cp_first, cp_time, cp_restore };
     control_open(&K, L.lg, NULL, &(struct control_client){ paused, NULL, NULL });
+    k_open = 1;
     K.cps = &cps;
     K.attached = 1;
     L.travel = travel;
     control_pause_soon(&K);   /* the first block pauses: the first stop */
-    CHECK_EQ(finish(&K), 0);    /* the demo powers off */
+    CHECK_EQ(finish(), 0);    /* the demo powers off */
     int sw = 0, rt = 0;
     for (int i = 0; i < n_points; i++) sw += in_switcher[i], rt += in_round_trip[i];
     printf("travel: %d stops over %llu instructions, %d in the Switcher, %d in a page-fault "
@@ -181,24 +182,13 @@ static void forward_and_back(void) {
     CHECK(tries > POINTS);
 }
 
-static uint8_t *slurp(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    *len = (size_t)ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *p = malloc(*len + 1);
-    if (p && fread(p, 1, *len, f) != *len) { free(p); p = NULL; }
-    fclose(f);
-    return p;
-}
-
 /* Gone back and forth, the run ends with the straight run's trace. */
 static void trace_unchanged(void) {
     start(straight);
-    CHECK_EQ(finish(NULL), 0);
+    CHECK_EQ(finish(), 0);
     size_t a = 0, b = 0;
-    uint8_t *x = slurp(straight, &a), *y = slurp(travelled, &b);
+    uint8_t *x = launcher_read_file(straight, &a, NULL, 0),
+            *y = launcher_read_file(travelled, &b, NULL, 0);
     CHECK(x && y && a == b && !memcmp(x, y, a));
     free(x);
     free(y);

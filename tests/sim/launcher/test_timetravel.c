@@ -29,18 +29,6 @@ static void finish(struct launcher *l) {
     launcher_free(l);
 }
 
-static uint8_t *slurp(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    *len = (size_t)ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *p = malloc(*len + 1);
-    if (p && fread(p, 1, *len, f) != *len) { free(p); p = NULL; }
-    fclose(f);
-    return p;
-}
-
 #define POINTS 12
 static uint64_t at[POINTS], hash[POINTS];
 static int in_round_trip[POINTS];
@@ -95,7 +83,8 @@ static void trace_unchanged(void) {
     start(&L, straight, 0);
     finish(&L);
     size_t a = 0, b = 0;
-    uint8_t *x = slurp(straight, &a), *y = slurp(travelled, &b);
+    uint8_t *x = launcher_read_file(straight, &a, NULL, 0),
+            *y = launcher_read_file(travelled, &b, NULL, 0);
     CHECK(x && y);
     CHECK_EQ(a, b);
     CHECK(x && y && a == b && !memcmp(x, y, a));
