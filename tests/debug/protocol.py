@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
 """protocol.py - lgsim's GDB stub against a hostile or clumsy client, over a raw socket.
 
-usage: protocol.py LGSIM KERNEL WORKDIR
+usage: protocol.py LGSIM KERNEL WORKDIR [--no-sigterm]
 
 Bad checksums, unknown and oversized packets, binary junk, a truncated packet, malformed
 arguments, a second connection while one is attached, Ctrl-C while running, and a client that
 disconnects in the middle of a step: lgsim answers each cleanly, and the guest still finishes
 with the same output and the same trace as a run without any debugger, with no hook of the
-debugger's called after it left.
+debugger's called after it left.  --no-sigterm leaves SIGTERM's cases out, for a Windows
+lgsim.exe (run through Wine): Windows has no such signal, and Wine ends the process on it.
 """
 import os, re, signal, socket, subprocess, sys, time
 
@@ -131,9 +132,11 @@ def main():
     host_memory_writes(lgsim, kernel, work)
     monitor_numbers(lgsim, kernel, work)
     long_way_back(lgsim, kernel, work)
-    for sig in (signal.SIGTERM, signal.SIGINT):
+    no_sigterm = "--no-sigterm" in sys.argv[4:]
+    for sig in (signal.SIGINT,) if no_sigterm else (signal.SIGTERM, signal.SIGINT):
         stop_signal_while_waiting(lgsim, kernel, work, sig)
-    stop_signal_while_held(lgsim, kernel, work)
+    if not no_sigterm:
+        stop_signal_while_held(lgsim, kernel, work)
     return 0
 
 def peak_memory_mib(pid):
