@@ -197,11 +197,18 @@ size_t trace_writer_state_size(const struct trace_writer *w, int with_file) {
 }
 
 int trace_writer_state_save(struct trace_writer *w, uint8_t *out, int with_file) {
-    struct writer_fixed x = { .codec = w->codec, .raw_len = w->raw_len,
-                              .chunk_first = w->chunk_first, .chunk_base_t = w->chunk_base_t,
-                              .n_records = w->n_records, .last_t = w->last_t,
-                              .bytes_written = w->bytes_written, .chunk_recs = w->chunk_recs,
-                              .level = w->level, .failed = w->failed };
+    struct writer_fixed x;
+    memset(&x, 0, sizeof(x));   /* its padding too: the same writer is the same bytes */
+    x.codec = w->codec;
+    x.raw_len = w->raw_len;
+    x.chunk_first = w->chunk_first;
+    x.chunk_base_t = w->chunk_base_t;
+    x.n_records = w->n_records;
+    x.last_t = w->last_t;
+    x.bytes_written = w->bytes_written;
+    x.chunk_recs = w->chunk_recs;
+    x.level = w->level;
+    x.failed = w->failed;
     memcpy(out, &x, sizeof(x));
     if (w->raw_len) memcpy(out + sizeof(x), w->raw, w->raw_len);
     if (!with_file || w->nowhere) return 0;

@@ -6,12 +6,12 @@
 
 /*
  * lgsim's own (4.4 has no checkpoints): everything a later lguest_run() depends on, taken
- * between two runs.  In order: struct lguest as it is, the CPU (cpu/snapshot.c), every region
+ * between two runs.  In order: struct lguest (saved_lguest()), the CPU (cpu/snapshot.c), every region
  * of the machine's memory (the host's own pages, the shadow tables, the Switcher's pages, guest
  * RAM and the device window), and the containment check's picture of host memory.  What the
  * set-up built and no run changes (the Switcher image, the host routine's symbols, the hooks,
- * where the records go, a debugger's watcher) is left as the Host being restored has it: a
- * restore goes into a Host opened and initialized for the same machine.
+ * where the records go, a debugger's watcher) is left as the Host being restored has it, and
+ * saved as zero: a restore goes into a Host opened and initialized for the same machine.
  */
 
 static size_t memory_bytes(const struct lguest *lg) {
@@ -24,8 +24,41 @@ size_t lguest_state_size(const struct lguest *lg) {
     return sizeof(*lg) + cpu_state_size(&lg->cpu) + memory_bytes(lg) + host_guard_size();
 }
 
+/* struct lguest as it is saved: everything restore_fields() keeps from the Host it restores
+ * into (the set-up, the connections, every host address) is zero, so the same machine is the
+ * same bytes in any process and a saved file never carries a pointer of the process that
+ * wrote it.  The Switcher symbols of a world switch being recorded are named again from the
+ * instructions (finish_switch_record() names them anyway before they are used). */
+static void saved_lguest(const struct lguest *lg, struct lguest *out) {
+    memcpy(out, lg, sizeof(*out));
+    memset(&out->phys, 0, sizeof(out->phys));
+    memset(&out->cpu, 0, sizeof(out->cpu));           /* cpu_state_save() has its state */
+    memset(&out->sw, 0, sizeof(out->sw));
+    memset(&out->host_elf, 0, sizeof(out->host_elf));
+    out->shadow.phys = NULL;
+    out->shadow.pte_written = NULL;
+    out->shadow.ctx = NULL;
+    memset(&out->turn, 0, sizeof(out->turn));
+    out->rec = NULL;
+    out->count_switcher_insns = 0;
+    out->h_switcher = 0;
+    struct rec_switch *to[2] = { &out->entering, &out->leaving };
+    for (int i = 0; i < 2; i++) {
+        to[i]->first_sym = to[i]->last_sym = NULL;
+        to[i]->first_off = to[i]->last_off = 0;
+    }
+    out->host_snapshot = NULL;                         /* its bytes follow the memory */
+    out->debugger_wrote = NULL;
+    out->delivery_watcher = NULL;
+    out->delivery_watcher_ctx = NULL;
+    out->write_watcher = NULL;
+    out->write_watcher_ctx = NULL;
+}
+
 void lguest_state_save(struct lguest *lg, uint8_t *out) {
-    memcpy(out, lg, sizeof(*lg));
+    struct lguest saved;   /* out need not be aligned for a struct lguest */
+    saved_lguest(lg, &saved);
+    memcpy(out, &saved, sizeof(saved));
     out += sizeof(*lg);
     cpu_state_save(&lg->cpu, out);
     out += cpu_state_size(&lg->cpu);
@@ -57,14 +90,16 @@ static void restore_fields(struct lguest *lg, const uint8_t *saved) {
     lg->delivery_watcher_ctx = keep.delivery_watcher_ctx;
     lg->write_watcher = keep.write_watcher;
     lg->write_watcher_ctx = keep.write_watcher_ctx;
-    /* Symbol names of a world switch being recorded point into the Switcher image: this
-     * Host's own (the same image, so the same names). */
+    lg->debugger_wrote = keep.debugger_wrote;   /* what this debugger wrote, or NULL */
+    /* Symbol names of a world switch being recorded point into the Switcher image: named
+     * again in this Host's own (the same image, so the same names), as
+     * finish_switch_record() names them. */
     struct rec_switch *to[2] = { &lg->entering, &lg->leaving };
     for (int i = 0; i < 2; i++) {
-        to[i]->first_sym = to[i]->first_sym ?
-            switcher_symbolize(&lg->sw, to[i]->first_insn, &to[i]->first_off) : NULL;
-        to[i]->last_sym = to[i]->last_sym ?
-            switcher_symbolize(&lg->sw, to[i]->last_insn, &to[i]->last_off) : NULL;
+        to[i]->first_sym = switcher_symbolize(&lg->sw, to[i]->first_insn, &to[i]->first_off);
+        to[i]->last_sym = switcher_symbolize(&lg->sw, to[i]->last_insn, &to[i]->last_off);
+        if (!to[i]->first_sym) to[i]->first_sym = "?";
+        if (!to[i]->last_sym) to[i]->last_sym = "?";
     }
 }
 
@@ -107,16 +142,20 @@ uint64_t lguest_machine_hash(struct lguest *lg) {
 }
 
 /* lguest_state_save()'s bytes without the copy: the pieces they are made of, in order (the
- * CPU's state is saved into a buffer kept here; the rest is the Host's memory as it is). */
+ * CPU's state and struct lguest as saved are in buffers kept here; the rest is the Host's
+ * memory as it is). */
 int lguest_state_pieces(struct lguest *lg, const uint8_t **p, size_t *n, int max) {
     static uint8_t *cpu, *no_guard;
+    static struct lguest *saved;
     size_t cn = cpu_state_size(&lg->cpu);
     if (!cpu && !(cpu = malloc(cn))) return -1;
+    if (!saved && !(saved = malloc(sizeof(*saved)))) return -1;
     if (!lg->host_snapshot && !no_guard && !(no_guard = calloc(1, host_guard_size()))) return -1;
     if (max < lg->phys.n + 3) return -1;
     cpu_state_save(&lg->cpu, cpu);
+    saved_lguest(lg, saved);
     int k = 0;
-    p[k] = (const uint8_t *)lg;
+    p[k] = (const uint8_t *)saved;
     n[k++] = sizeof(*lg);
     p[k] = cpu;
     n[k++] = cn;

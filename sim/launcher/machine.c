@@ -59,10 +59,16 @@ struct launcher_own {
 };
 
 static void save_launcher(struct launcher *l, struct sbuf *b) {
-    struct launcher_own o = { .in = l->in, .n_gp_emulated = l->n_gp_emulated,
-                              .restart_ns = l->restart_ns, .n_inputs = l->n_inputs,
-                              .console_bytes = l->console_bytes, .boots = l->boots,
-                              .conf_addr = l->pci.conf_addr, .failed = l->dev_env.failed };
+    struct launcher_own o;
+    memset(&o, 0, sizeof(o));   /* its padding too: the same machine is the same bytes */
+    o.in = l->in;
+    o.n_gp_emulated = l->n_gp_emulated;
+    o.restart_ns = l->restart_ns;
+    o.n_inputs = l->n_inputs;
+    o.console_bytes = l->console_bytes;
+    o.boots = l->boots;
+    o.conf_addr = l->pci.conf_addr;
+    o.failed = l->dev_env.failed;
     uint8_t *at = section(b, "LNCH", sizeof(o));
     if (at) memcpy(at, &o, sizeof(o));
 }
@@ -74,6 +80,7 @@ static void save_recorder(struct launcher *l, struct sbuf *b) {
     r.w = NULL;
     r.tap = NULL;
     r.tap_ctx = NULL;
+    r.last.first_sym = r.last.last_sym = NULL;   /* names in the Host's Switcher image */
     uint8_t *at = section(b, "RECD", sizeof(r));
     if (at) memcpy(at, &r, sizeof(r));
 }
@@ -317,6 +324,7 @@ int machine_restore(struct launcher *l, const uint8_t *p, size_t len, int from_f
     r.w = l->rec.w;
     r.tap = l->rec.tap;
     r.tap_ctx = l->rec.tap_ctx;
+    r.last.first_sym = r.last.last_sym = NULL;   /* never read again once recorded */
     l->rec = r;
     if (restore_devices(l, s.at[3])) {
         snprintf(err, errlen, "a disk overlay could not be put back as it was");
