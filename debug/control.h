@@ -70,7 +70,10 @@ struct control_travel {
     uint64_t now_ns;
     uint32_t eip;
     int exact;
-    uint64_t back;                   /* instructions to go back; or */
+    int seg_end;                     /* TR_MEASURE: the pass ends at this checkpoint's turn
+                                      * (where the later pass began); -1: at where the CPU was */
+    uint64_t back;                   /* instructions to go back (still to find before the
+                                      * passes made so far); or */
     int to_hit;                      /* back to the last breakpoint or watchpoint hit */
     int have_hit;
     uint64_t hit_n;
@@ -90,7 +93,8 @@ struct control_travel {
      * ev (a hypercall: of number ev_nr, ~0 any), at its first instruction as "until" stops */
     enum until ev;
     uint32_t ev_nr;
-    uint64_t ev_want, ev_seen;       /* ev_seen: met in this pass so far */
+    uint64_t ev_want, ev_seen;       /* ev_want: still to find before the passes made so far;
+                                      * ev_seen: met in this pass so far */
     int ev_due;                      /* delivered: the next instruction is the event's */
     uint64_t ev_at[CONTROL_BACK_EVENTS];   /* where the last ones were met (a ring) */
     uint64_t n_passes, n_insns;      /* passes run and instructions they ran, for figures */

@@ -16,7 +16,9 @@
  *     one straight block, each at its own address: the pair names one instruction of the run.
  *     The count there is where the CPU stood.  Breakpoints met on the way are noted, for a
  *     reverse continue.  When the place wanted lies before this checkpoint (not enough
- *     instructions, no breakpoint met), the pass is made again from the one before.
+ *     instructions, events, no breakpoint met), a pass is made from the one before, which
+ *     ends at the Launcher's turn where the later one was taken: it counts that stretch only,
+ *     so going back over many checkpoints runs each stretch once.
  *   - arrive: put the checkpoint back again and stop before the instruction wanted.  The place
  *     is then known, so going back again from it needs only this pass.
  *
@@ -63,6 +65,7 @@ static void quiet(struct control *k) {
 static void go(struct control *k, enum travel_phase phase, int from) {
     k->tr.phase = phase;
     k->tr.from = from;
+    k->tr.seg_end = -1;
     k->tr.done = 0;
     k->tr.restore_due = 1;
     lguest_unwind(k->lg);
@@ -137,6 +140,7 @@ int control_return_here(struct control *k) {
         return 0;
     }
     t->phase = TR_MEASURE;
+    t->seg_end = -1;
     t->from = latest_before(k);
     if (t->from >= 0) return 0;
     t->phase = TR_IDLE;
@@ -144,7 +148,22 @@ int control_return_here(struct control *k) {
     return -1;
 }
 
+static void after_measure(struct control *k);
+
+/* A pass over the stretch before a later checkpoint is at that checkpoint's turn: it was
+ * taken at the first turn from its time on, and the run from the one before passes the
+ * same turns. */
+static int stretch_ended(const struct control *k) {
+    const struct control_travel *t = &k->tr;
+    return t->phase == TR_MEASURE && !t->done && !t->restore_due && t->seg_end >= 0 &&
+           k->c->now_ns >= k->cps->time(k->cps->ctx, t->seg_end);
+}
+
 int control_travel_between(struct control *k) {
+    if (stretch_ended(k)) {   /* the next pass, or the arrival (its restore comes next) */
+        after_measure(k);
+        return 0;
+    }
     if (k->tr.phase == TR_IDLE || !k->tr.restore_due) return 0;
     k->tr.restore_due = 0;
     if (k->cps->restore(k->cps->ctx, k->tr.from, k->tr.why, sizeof(k->tr.why))) {
@@ -243,7 +262,19 @@ void travel_insn(struct control *k, uint32_t eip) {
     else t->n++;
 }
 
-/* A measure pass found the count here: where to arrive, or the checkpoint to measure from. */
+/* The stretch before this pass's checkpoint is measured next: what this pass found is
+ * taken off what is still to find there. */
+static void measure_before(struct control *k) {
+    struct control_travel *t = &k->tr;
+    int end = t->from;
+    t->back -= t->to_hit ? 0 : t->n;
+    if (t->to_hit == TRAVEL_TO_EVENT) t->ev_want -= t->ev_seen;
+    go(k, TR_MEASURE, t->from - 1);
+    t->seg_end = end;
+}
+
+/* A measure pass found the count here (or at the end of its stretch): where to arrive, or
+ * the checkpoint to measure from. */
 static void after_measure(struct control *k) {
     struct control_travel *t = &k->tr;
     uint64_t here = t->n;
@@ -257,7 +288,7 @@ static void after_measure(struct control *k) {
         }
         go(k, TR_ARRIVE, t->from);
     } else if (t->from > first(k)) {
-        go(k, TR_MEASURE, t->from - 1);
+        measure_before(k);
     } else {   /* the place is before the first checkpoint: its start is as far as it goes */
         t->target = 0;
         snprintf(t->arrive_info, sizeof(t->arrive_info), "replaylog:begin;");

@@ -140,10 +140,16 @@ static void save_due(struct launcher *l) {
             lguest_time(l->lg) / 1e6, l->opt.save_path);
 }
 
+static void travel(struct launcher *l);
+
 static void take_turn(struct launcher *l) {
     save_due(l);
     tt_checkpoint_due(l);
     if (l->travel) l->travel(l->travel_ctx, l);
+    if (lguest_unwound(l->lg)) {   /* a debugger's pass going back ended at this turn */
+        travel(l);
+        return;
+    }
     if (lguest_time(l->lg) >= l->stop_at_ns) l->stopped = 1;
     if (l->dead || out_of_time(l) || stop_requested(l) || replay_stop_due(l))
         return;
