@@ -118,7 +118,7 @@ struct cpu_floor *cpu_floor_open(int with_block_hook, char *err, size_t errlen) 
     floor_memory(f->ram);
     uc_open(UC_ARCH_X86, UC_MODE_32, &f->uc);
     uc_mem_map_ptr(f->uc, 0, 0x400000, UC_PROT_ALL, f->ram);
-    uc_context_alloc(f->uc, &f->ctx);
+    cpu_context_alloc(f->uc, &f->ctx);
     uc_hook h;
     uc_hook_add(f->uc, &h, UC_HOOK_INTR, (void *)floor_intr, f, 1, 0);
     if (with_block_hook) uc_hook_add(f->uc, &h, UC_HOOK_BLOCK, (void *)floor_block, f, 1, 0);

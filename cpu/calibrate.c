@@ -154,8 +154,8 @@ int cpu_calibrate(struct cpu_layout *lay, char *err, size_t errlen) {
     const char *step = "open";
     int rc = -1;
     if (!ram || uc_open(UC_ARCH_X86, UC_MODE_32, &s.uc)) goto out;
-    if (uc_context_alloc(s.uc, &s.ctx)) goto out;
-    s.size = uc_context_size(s.uc);
+    if (cpu_context_alloc(s.uc, &s.ctx)) goto out;
+    s.size = cpu_context_size(s.uc);
     s.blob = malloc(s.size);
     lay->ctx_size = s.size;
     step = "set-up";

@@ -370,7 +370,7 @@ int cpu_open(struct cpu *c, struct phys *phys, const struct cpu_hooks *hooks,
     uc_ctl_set_tcg_buffer_size(uc, CPU_TCG_BUFFER_SIZE);
     c->ud_is_ours = uc_version(NULL, NULL) >= 0x02010200u;   /* 2.1.2 (see on_invalid) */
     uc_context *ctx = NULL;
-    int no_ctx = uc_context_alloc(c->uc, &ctx) != UC_ERR_OK;
+    int no_ctx = cpu_context_alloc(c->uc, &ctx) != UC_ERR_OK;
     c->ctx = ctx;
     if (no_ctx || map_memory(c, err, errlen) ||
         add_hooks(c)) {
