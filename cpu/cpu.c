@@ -188,32 +188,19 @@ static inline void note_block(struct cpu *c, uint64_t addr, uint32_t size) {
         c->hooks.watched(c->hooks.ctx, (uint32_t)addr, c->now_ns);
 }
 
-/* @tour Mastery 10: The clock
- * Every translated block starts here: the clock advances by the block's size, and only at a
- * block start are timers and interrupts checked.  That is what makes a run repeat, trace for
- * trace: the Guest sees the same time at the same instruction on every machine.
- */
-static void on_block(uc_engine *uc, uint64_t addr, uint32_t size, void *user) {
-    struct cpu *c = user;
-    c->n_blocks++;
-    c->cur_block = (uint32_t)addr;
-    /* for the wall-clock safety net's thread (progress.c): a plain store on the machines
-     * lgsim runs on */
-    atomic_store_explicit(&c->clock_seen, c->now_ns, memory_order_relaxed);
-    if (c->now_ns < c->next_check) {
-        note_block(c, addr, size);
-        c->now_ns += size;
-        return;
-    }
+/* The rare block start where something is due (next_check reached): sites to patch, a pause,
+ * the budget, the deadline, an interrupt to take.  1: the block is not charged here (it starts
+ * again, was paid for already, or an interrupt was delivered instead). */
+static int block_due(struct cpu *c, uint64_t addr, uint32_t size) {
     if (c->sites_due && cpu_sites_block(c, (uint32_t)addr, size)) {
         c->n_blocks--;   /* this start did not run: the block starts again (sites.c) */
-        return;
+        return 1;
     }
     if (cpu_pause_watching(c) && cpu_pause_block(c, (uint32_t)addr, size))
-        return;   /* paused before the block, or a resumed block already paid for */
+        return 1;   /* paused before the block, or a resumed block already paid for */
     if (c->now_ns >= c->budget_end) {
         cpu_request_stop(c, CPU_STOP_BUDGET, "virtual-time budget used up");
-        return;
+        return 1;
     }
     if (c->now_ns >= c->deadline) {
         c->deadline = UINT64_MAX;
@@ -226,9 +213,38 @@ static void on_block(uc_engine *uc, uint64_t addr, uint32_t size, void *user) {
         int taken = maybe_take_interrupt(c, (uint32_t)addr);
         c->ctx_fresh = 0;   /* the CPU runs on */
         if (taken)
-            return;   /* delivered: this block is skipped, time moves on at the handler */
+            return 1;   /* delivered: this block is skipped, time moves on at the handler */
     }
+    return 0;
+}
+
+/* A block start that is due for checks, in or just after the Switcher, or watched: what
+ * on_block does for every block, out of line. */
+CPU_COLD static void block_rare(struct cpu *c, uint64_t addr, uint32_t size) {
+    if (c->now_ns >= c->next_check && block_due(c, addr, size))
+        return;
     note_block(c, addr, size);
+    c->now_ns += size;
+}
+
+/* @tour Mastery 10: The clock
+ * Every translated block starts here: the clock advances by the block's size, and only at a
+ * block start are timers and interrupts checked.  That is what makes a run repeat, trace for
+ * trace: the Guest sees the same time at the same instruction on every machine.
+ */
+static void on_block(uc_engine *uc, uint64_t addr, uint32_t size, void *user) {
+    struct cpu *c = user;
+    c->n_blocks++;
+    c->cur_block = (uint32_t)addr;
+    /* for the wall-clock safety net's thread (progress.c): a plain store on the machines
+     * lgsim runs on */
+    atomic_store_explicit(&c->clock_seen, c->now_ns, memory_order_relaxed);
+    /* one test for everything rare, so that the common block start only adds its size */
+    if (c->now_ns >= c->next_check || c->in_mark || addr == c->watch_addr ||
+        (uint32_t)addr - c->mark_lo < c->mark_size) {
+        block_rare(c, addr, size);
+        return;
+    }
     c->now_ns += size;
 }
 

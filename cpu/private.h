@@ -6,6 +6,14 @@
 
 /* enum cpu_reg is Unicorn's numbering, so the rest of lgsim never needs Unicorn's header. */
 #define CPU_REG_IS_UNICORNS(r) ((int)CPU_REG_##r == (int)UC_X86_REG_##r)
+
+/* A rarely taken path kept out of line, so that the hot function calling it saves no
+ * registers for it (the per-block hook).  Only an optimisation: nothing depends on it. */
+#if defined(__GNUC__)
+#define CPU_COLD __attribute__((noinline, cold))
+#else
+#define CPU_COLD
+#endif
 _Static_assert(CPU_REG_IS_UNICORNS(CS) && CPU_REG_IS_UNICORNS(DS) && CPU_REG_IS_UNICORNS(ES) &&
                CPU_REG_IS_UNICORNS(FS) && CPU_REG_IS_UNICORNS(GS) && CPU_REG_IS_UNICORNS(SS),
                "segment register ids");
