@@ -63,6 +63,8 @@ struct control_travel {
     enum travel_phase phase;
     int from;                        /* the checkpoint this pass started from */
     uint64_t n;                      /* instructions begun in this pass so far */
+    uint64_t pass_deliveries;        /* the control's n_deliveries when this pass began: a
+                                      * delivery since lies between its checkpoint and here */
     int done;                        /* the pass stopped where it was going */
     int restore_due;                 /* the Launcher is to put checkpoint 'from' in place */
     /* TR_MEASURE: where the CPU was (the clock, the next instruction; exact 0: paused before

@@ -171,6 +171,7 @@ int control_travel_between(struct control *k) {
         return -1;
     }
     k->tr.n = 0;
+    k->tr.pass_deliveries = k->n_deliveries;
     k->tr.have_hit = k->tr.seen_guest = 0;
     k->tr.ev_seen = 0;
     k->tr.ev_due = 0;

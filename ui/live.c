@@ -51,6 +51,8 @@ struct ui_live {
     enum ui_action asked;        /* what the machine was last sent to do */
     uint64_t asked_n;
     uint64_t deliveries_at_exit; /* control's count of deliveries at the last exit record */
+    uint64_t deliveries_gone;    /* going back left the machine before all of these */
+    int gone_to_start;           /* ... at the run's start, where none had come yet */
     uint32_t rt_ended;           /* the round trip whose end was recorded last */
     uint64_t frames;             /* drawn while the machine ran */
     int timer_frames;            /* a script asked for the window's frames on its clock */
@@ -80,6 +82,11 @@ static void describe_delivery(struct ui_live *u, char *buf, size_t len) {
     const struct cpu_delivery *dv = &u->k.last_delivery;
     buf[0] = 0;
     if (!u->k.n_deliveries) return;
+    if (u->k.n_deliveries <= u->deliveries_gone) {
+        if (!u->gone_to_start)
+            snprintf(buf, len, "not known here (it came before the checkpoint gone back to)");
+        return;
+    }
     const char *name = trace_vector_name(dv->ev.vector);
     char tag[160];
     symtab_tag(u->s.m.sym, dv->ev.eip, tag, sizeof(tag));
@@ -188,6 +195,12 @@ static void snapshot(struct ui_live *u) {
     else if (off) snprintf(L->sym, sizeof(L->sym), " <%s+%#x>", sym, off);
     else snprintf(L->sym, sizeof(L->sym), " <%s>", sym);
     describe_stop(u, L->stop, sizeof(L->stop));
+    /* Going back ran from a checkpoint: the control's last delivery is the machine's here only
+     * when that last pass met one; else it is one from later on. */
+    if (k->stopped == CS_TRAVEL && k->n_deliveries == k->tr.pass_deliveries) {
+        u->deliveries_gone = k->n_deliveries;
+        u->gone_to_start = k->cps->time(k->cps->ctx, k->tr.from) == 0;
+    }
     describe_delivery(u, L->delivery, sizeof(L->delivery));
     passing(u, L);
     if (k->n_deliveries && k->last_delivery.ev.vector == 14) {
@@ -653,7 +666,7 @@ void ui_live_restart(struct ui_live *u, struct lguest *lg, const struct symtab *
     u->k.budget = was.budget;
     u->k.cps = was.cps;
     control_resume(&u->k);
-    u->deliveries_at_exit = 0;
+    u->deliveries_at_exit = u->deliveries_gone = 0;
     snprintf(u->s.m.status, sizeof(u->s.m.status), "the guest restarts: a new Host, the same "
              "window");
     if (!u->s.m.live.running) control_pause_soon(&u->k);   /* paused: stop at its start too */
@@ -672,6 +685,7 @@ int ui_live_close(struct ui_live *u, const char *why) {
                 all, all > 0 ? 100 * u->run_seconds / all : 0.0,
                 all > 0 ? (double)u->frames / all : 0.0);
     }
+    describe_delivery(u, m->live.delivery, sizeof(m->live.delivery));   /* the run's last */
     control_close(&u->k);
     m->live.ended = 1;
     m->live.running = 0;
