@@ -269,10 +269,27 @@ static SDL_Surface *on_background(struct ui_gfx *g, SDL_Surface *text, struct ui
     return o;
 }
 
+/*
+ * The cache is set-associative: a key may sit in any of its set's TEXT_WAYS entries, and a
+ * new string takes the one drawn longest ago.  Mapped to one entry each, two strings of the
+ * same frame that fell on the same entry pushed each other out and were rendered again every
+ * time their region was drawn.
+ */
+static struct cached_text *entry_for(struct ui_gfx *g, uint64_t key) {
+    struct cached_text *set = &g->cache[(key % (TEXT_CACHE / TEXT_WAYS)) * TEXT_WAYS];
+    struct cached_text *oldest = set;
+    for (int i = 0; i < TEXT_WAYS; i++) {
+        if (set[i].tex && set[i].key == key) return &set[i];
+        if (!set[i].tex) oldest = &set[i];
+        else if (oldest->tex && g->frame - set[i].used > g->frame - oldest->used) oldest = &set[i];
+    }
+    return oldest;
+}
+
 static struct cached_text *rendered(struct ui_gfx *g, const char *s, struct ui_rgb c, int bold,
                                     const struct ui_rgb *bg) {
     uint64_t key = text_key(s, c, bold, bg);
-    struct cached_text *e = &g->cache[key % TEXT_CACHE];
+    struct cached_text *e = entry_for(g, key);
     if (e->tex && e->key == key) return e;
     if (e->tex) SDL_DestroyTexture(e->tex);
     e->tex = NULL;
@@ -289,6 +306,7 @@ static struct cached_text *rendered(struct ui_gfx *g, const char *s, struct ui_r
     e->w = surf->w;
     e->h = surf->h;
     e->key = key;
+    e->used = g->frame;
     SDL_FreeSurface(surf);
     return e->tex ? e : NULL;
 }

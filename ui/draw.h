@@ -7,6 +7,7 @@
 #include "ui/palette.h"
 
 #define TEXT_CACHE 1024
+#define TEXT_WAYS 8              /* entries a string may take in the cache (draw.c) */
 
 /* The parts of the window drawn and kept one by one: the panels, the two bars, the help. */
 enum { R_TOP = P_PANELS, R_BOTTOM, R_HELP, GFX_REGIONS };
