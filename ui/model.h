@@ -75,6 +75,7 @@ struct ui_story {
     enum ui_unit unit;
     uint64_t first, last;        /* the unit's records */
     uint32_t rt;                 /* U_ROUND_TRIP: its id */
+    int told;                    /* steps are the telling of first..last (perhaps none) */
     struct ui_step *steps;
     unsigned n_steps, cap;
     int current;                 /* the step at the position (-1: before the first) */

@@ -159,6 +159,7 @@ void story_free(struct ui_story *s) {
     free(s->steps);
     s->steps = NULL;
     s->n_steps = s->cap = 0;
+    s->told = 0;
 }
 
 static void header(struct ui_model *m, struct ui_text *t) {
@@ -183,13 +184,16 @@ void story_update(struct ui_model *m) {
     uint64_t first, last;
     uint32_t rt;
     find_unit(m, &unit, &first, &last, &rt);
-    if (unit != s->unit || first != s->first || last != s->last || !s->n_steps) {
+    /* Told again only when the records told are others: a unit explain has no step for
+     * is not told again at every frame. */
+    if (unit != s->unit || first != s->first || last != s->last || !s->told) {
         story_free(s);
         s->unit = unit;
         s->first = first;
         s->last = last;
         s->rt = rt;
         tell(m, s);
+        s->told = 1;
     }
     s->current = -1;
     for (unsigned i = 0; i < s->n_steps; i++)
