@@ -124,6 +124,8 @@ struct cpu_pause {
     uint32_t paid_end;           /* the clock has charged the code up to here */
     uint32_t block_end;          /* end of the block running now, as far as it was charged */
     int resuming;                /* the next block, at 'at', is already paid for */
+    uint64_t before_ns;          /* with 'on': pause before the first block whose start puts
+                                  * the clock at or past this, as 'attention' does (0: none) */
     uint64_t n_pauses, n_regrown;   /* regrown: resumed blocks that ran past the paid end */
 };
 
