@@ -103,6 +103,12 @@ static uint64_t window_base(struct control *k, int *from, uint64_t back) {
     return base > k->cps->time(k->cps->ctx, *from) ? base : 0;
 }
 
+/* Here is known as a count from the checkpoint, but a long one: measuring from a window and
+ * arriving costs two short passes where arriving costs one long one. */
+static int window_pays(struct control *k, uint64_t back) {
+    return !k->tr.here_base && back <= TRAVEL_WINDOW_INSNS && k->tr.here_n > 2 * TRAVEL_WINDOW_NS;
+}
+
 static int begin(struct control *k, uint64_t back, int to_hit) {
     if (no_checkpoints(k)) return -1;
     quiet(k);
@@ -111,7 +117,7 @@ static int begin(struct control *k, uint64_t back, int to_hit) {
     k->tr.arrive_info[0] = 0;
     k->tr.arrive_note[0] = 0;
     k->tr.arrive_stop = CS_TRAVEL;
-    if (!to_hit && k->tr.here_known && k->tr.here_n >= back) {
+    if (!to_hit && k->tr.here_known && k->tr.here_n >= back && !window_pays(k, back)) {
         k->tr.target = k->tr.here_n - back;
         go(k, TR_ARRIVE, k->tr.here_cp, k->tr.here_base);
         return 1;
