@@ -139,6 +139,10 @@ int lguest_state_restore(struct lguest *lg, const uint8_t *in, size_t len);
 /* The pieces lguest_state_save() would copy, in order, without copying them (checkpoints
  * compare them with the last one's); how many, or -1. */
 int lguest_state_pieces(struct lguest *lg, const uint8_t **p, size_t *n, int max);
+/* The same pieces to write a checkpoint into, holding the state as it is now; then
+ * lguest_state_pieces_restored() makes what was written the Host's state (0, or -1). */
+int lguest_state_pieces_for_restore(struct lguest *lg, uint8_t **p, size_t *n, int max);
+int lguest_state_pieces_restored(struct lguest *lg);
 /* The run was ended by a debugger going back in time (lguest_unwind()): the machine as it is
  * must not be kept, saved or run on; the Launcher restores a checkpoint. */
 int lguest_unwound(const struct lguest *lg);
