@@ -220,8 +220,10 @@ int points_remove(struct control *k, int kind, uint32_t addr, uint32_t len);
 void points_clear(struct control *k);
 void points_arm(struct control *k);     /* install the hooks this run needs */
 int points_is_breakpoint(struct control *k, uint32_t eip);
-/* The Host wrote guest-physical [gpa, gpa + len) (lg->write_watcher). */
-void points_host_wrote(void *ctx, uint32_t gpa, uint32_t len, const char *writer);
+/* The Host (device NULL) or the Launcher's device wrote guest-physical [gpa, gpa + len), in
+ * the function writer (lg->write_watcher). */
+void points_host_wrote(void *ctx, uint32_t gpa, uint32_t len, const char *device,
+                       const char *writer);
 
 /* --- reading the machine --- */
 enum control_world control_world(struct control *k);
