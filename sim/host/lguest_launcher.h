@@ -108,10 +108,13 @@ void lguest_sleep(struct lguest *lg, uint64_t wake);
 /* --- what lgsim's CPU needs (4.4 has no request for this) --- */
 
 /* The Launcher wrote Guest memory [gpa, gpa+len) (a device filling a buffer the Guest gave
- * it).  In 4.4 those are ordinary stores into memory the Launcher mmap()ed, and the processor
- * running the Guest sees them like any other processor's stores, in code as in data; lgsim's
- * CPU keeps translations of code, so it is told.  A range outside Guest memory is ignored. */
-void lguest_wrote(struct lguest *lg, uint32_t gpa, uint32_t len);
+ * it), in its device named device, in the function writer.  In 4.4 those are ordinary stores
+ * into memory the Launcher mmap()ed, and the processor running the Guest sees them like any
+ * other processor's stores, in code as in data; lgsim's CPU keeps translations of code, so it
+ * is told, and so are a debugger's watchpoints (a data breakpoint fires on another
+ * processor's store too).  A range outside Guest memory is ignored. */
+void lguest_wrote(struct lguest *lg, uint32_t gpa, uint32_t len, const char *device,
+                  const char *writer);
 
 /* --- what a dead Guest leaves for the death report (4.4 gives only the reason) --- */
 

@@ -184,6 +184,8 @@ void devices_poll_input(struct launcher *l);
 /* netdevs.c: the network devices and their backends. */
 int netdevs_add(struct launcher *l, const struct launcher_device *dev, char *err,
                 size_t errlen);
+/* A backend on the machine's clock, its messages with the machine's (launcher_say). */
+void netdevs_attach(struct launcher *l, struct netdev *nd);
 uint64_t netdevs_prepare(struct launcher *l, struct pollset *ps, int *live);
 int netdevs_poll(struct launcher *l, struct pollset *ps);
 void netdevs_close(struct launcher *l);
@@ -275,6 +277,10 @@ void status_start(struct launcher *l);
 int status_wants_turns(const struct launcher *l);
 void status_tick(struct launcher *l);
 void status_erase(struct launcher *l);
+/* Every line lgsim prints on stderr while a run goes on comes through here: the status line
+ * erased first, then the line (fmt has its own "lgsim: " and newline). */
+void launcher_say(struct launcher *l, const char *fmt, ...)
+    __attribute__((format(LGSIM_PRINTF_FORMAT, 2, 3)));
 void status_console_output(struct launcher *l, uint8_t last);
 
 /* summary.c and diagnose.c: what happened, for people. */
