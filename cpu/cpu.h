@@ -298,6 +298,9 @@ int cpu_read_linear(struct cpu *c, uint32_t la, void *buf, uint32_t len);
  * stops before the instruction at eip.  cpu_pause_attention() may be called from any thread:
  * the CPU stops before the next block it starts. */
 void cpu_pause_now(struct cpu *c, uint32_t eip);
+/* Pause before the first block whose start puts the clock at ns or past it (0: none), as
+ * cpu_pause_attention() pauses; blocks before it need not take the slow path. */
+void cpu_pause_before(struct cpu *c, uint64_t ns);
 void cpu_pause_attention(struct cpu *c);
 
 /* The CPU's whole state between two runs (snapshot.c): Unicorn's registers and caches of

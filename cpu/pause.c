@@ -51,6 +51,11 @@ static int time_reached(struct cpu *c, uint32_t size) {
     return 1;
 }
 
+void cpu_pause_before(struct cpu *c, uint64_t ns) {
+    c->pause.before_ns = ns;
+    cpu_recheck(c);
+}
+
 /* A block is starting (the slow path of on_block): 1 when it must not be charged. */
 int cpu_pause_block(struct cpu *c, uint32_t addr, uint32_t size) {
     struct cpu_pause *p = &c->pause;

@@ -211,9 +211,9 @@ int control_travel_between(struct control *k) {
     k->tr.n_passes++;
     k->watch_hit = k->host_watch_hit = 0;
     k->tr.fast = k->tr.base_ns != 0;
-    k->c->pause.before_ns = k->tr.base_ns;
     points_arm(k);   /* no hook on every instruction while fast */
-    k->c->pause.on = 1;   /* the pass stops in the middle of a block */
+    k->c->pause.on = !k->tr.fast;   /* the pass stops in the middle of a block */
+    cpu_pause_before(k->c, k->tr.base_ns);   /* while fast, blocks go by as undebugged */
     return 0;
 }
 
@@ -340,11 +340,12 @@ int travel_paused(struct control *k) {
     if (t->fast && !t->done && !k->c->pause.before_ns) {   /* at base_ns: counting begins */
         t->fast = 0;
         points_arm(k);
+        k->c->pause.on = 1;
         return 0;
     }
     if (!t->done || t->phase == TR_TURN) return 0;   /* attention (Ctrl-C) in the middle of a pass: it goes on */
     t->fast = 0;
-    k->c->pause.before_ns = 0;
+    cpu_pause_before(k->c, 0);
     if (t->done < 0) {
         t->phase = TR_IDLE;
         t->here_known = 0;
