@@ -17,8 +17,8 @@
  * unrecorded) goes into the lane of the ring it left from, the one its exit proves, and says
  * so; a round trip's retry record splits it where it is known.  Each page-fault round trip
  * becomes one flow ("s", "t"..., "f"), id = the round trip's number, through the middle of
- * every Switcher slice of the round trip and the retry, so an arrow leads from the fault to
- * the retry.  The dump filters choose what is written (every record still shapes the lanes):
+ * every Switcher slice of the round trip and of the guest stretch that holds the retry (in the
+ * lane that stretch is drawn in), so an arrow leads from the fault to the retry.  The dump filters choose what is written (every record still shapes the lanes):
  * a slice when the record that opened it passes the kind, vector, hypercall and round-trip
  * filters and it overlaps --from..--to (cut to it), an instant or flow point when its record
  * passes.  Events are written one per line, in the trace's order, as the records stream past.
@@ -44,6 +44,8 @@ struct exporter {
     uint32_t rt, rt_cs;        /* the round trip the flow follows, and its faulting cs */
     unsigned rt_points;
     struct flow_point pending; /* written when the next point shows it is not the last */
+    int end_due;               /* the round trip ended at end_t; its last point, a retry in */
+    uint64_t end_t;            /* the open guest stretch, waits for the lane that stretch takes */
     uint64_t last_t;
     struct trace_namer names;  /* code addresses get an "eip_symbol" (etc.) arg */
     struct trace_filter flt;   /* what is written (the dump filters) */
@@ -130,10 +132,27 @@ static void flow_point(struct exporter *x, enum lane lane, uint64_t t, int retry
     x->rt_points++;
 }
 
-static void flow_end(struct exporter *x, uint64_t t) {
+static void flow_finish(struct exporter *x, uint64_t t) {
     if (x->rt_points > 1) flow_write(x, &x->pending, "f", point_time(&x->pending, t));
     x->rt_points = 0;
     x->rt = 0;
+    x->end_due = 0;
+}
+
+/* A retry in the open guest stretch: the stretch's lane is the ring it leaves from, known at
+ * its exit, and a flow point must lie in a slice of its own lane (a viewer binds it to the
+ * slice around it, or drops it). */
+static int pending_in_open_stretch(const struct exporter *x) {
+    return x->rt_points && x->pending.retry && x->guest.open && x->pending.t >= x->guest.from;
+}
+
+static void flow_end(struct exporter *x, uint64_t t) {
+    if (x->rt_points > 1 && pending_in_open_stretch(x)) {
+        x->end_due = 1;    /* close_guest() finishes it */
+        x->end_t = t;
+        return;
+    }
+    flow_finish(x, t);
 }
 
 /* A Switcher slice, and the round trip's flow through its middle. */
@@ -162,7 +181,9 @@ static void close_guest(struct exporter *x, uint64_t t, const struct trace_rec *
                                  : "guest kernel (entered in ring 3: when the guest trapped "
                                    "to ring 1 by itself is not recorded)";
     complete(x, name, lane, x->guest.from, t, &x->guest.why);
+    if (pending_in_open_stretch(x)) x->pending.lane = lane;
     x->guest.open = 0;
+    if (x->end_due) flow_finish(x, x->end_t);
 }
 
 /* The host saw to an exit: in no virtual time, so an instant where the Switcher let it in. */
