@@ -8,8 +8,8 @@ read it): a traceEvents array; each event a name, a phase, pid and tid, a timest
 microseconds; "X" with a duration >= 0, complete events of one thread nested, never
 overlapping in part; "i" with a scope; flows ("s", "t", "f") with a category and an id, one
 start and one finish per id, in time order, each point ("f" with "bp":"e") inside a slice of
-its own lane, the one a viewer binds it to; metadata ("M") with its args; no displayTimeUnit,
-a display hint that Perfetto before 2022 took as the unit of ts and dur.  Then what lgsim's
+its own lane, the one a viewer binds it to; metadata ("M") with its args; displayTimeUnit "ns",
+the precision at which chrome://tracing compares slice bounds.  Then what lgsim's
 export promises: the host lane has no slice but the idle ones (its work takes no virtual
 time), and the filters (--rt, --from/--to, --kind) write only what they let through.
 """
@@ -42,11 +42,11 @@ def format_errors(doc):
     errs = []
     if not isinstance(doc, dict) or not isinstance(doc.get("traceEvents"), list):
         return ["no traceEvents array"]
-    # A display hint in the format, but older Perfetto reads "ns" as the unit of ts and dur:
-    # the file must mean the same in every viewer, so it has none.
-    if "displayTimeUnit" in doc:
-        errs.append("displayTimeUnit %r: Perfetto before 2022 takes it as the unit of ts"
-                    % doc["displayTimeUnit"])
+    # chrome://tracing nests slices compared at this unit's precision: at its default (ms, to
+    # the microsecond) the Switcher's 83 and 92 ns slices, back to back, would nest.
+    if doc.get("displayTimeUnit") != "ns":
+        errs.append("displayTimeUnit %r, not \"ns\": chrome://tracing would nest sub-"
+                    "microsecond slices" % doc.get("displayTimeUnit"))
     slices, flows, points = {}, {}, []
     for n, e in enumerate(doc["traceEvents"]):
         where = "event %d (%s)" % (n, e.get("name"))

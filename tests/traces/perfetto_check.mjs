@@ -5,7 +5,8 @@
 // LGSIM_TRACE_PROCESSOR names a folder with the Perfetto UI's wasm engine, engine_bundle.js and
 // trace_processor.wasm, as Perfetto v20's UI builds them; unset, the test is skipped (exit 77).
 // The engine runs here in node, fed through its RPC pipe (TraceProcessorRpc, protos/perfetto/
-// trace_processor/trace_processor.proto) as the UI feeds it.  The teaching guest's whole export
+// trace_processor/trace_processor.proto) as the UI feeds it, the file's display hint
+// "displayTimeUnit" left out (v20 took it as the unit of ts).  The teaching guest's whole export
 // and one round trip's (--rt=N) are loaded; SQL on the imported tables must find nothing
 // refused (no error or data-loss stat), the four lanes by name, every slice and instant of the
 // file on its lane with its name, start and duration to the nanosecond, the host's steps, and
@@ -110,8 +111,18 @@ function fatal(replies) {
   for (const msg of replies) for (const [num, , v] of msg) if (num === 5) fail('engine: ' + text.decode(v));
 }
 
+// Without "displayTimeUnit", which the file has for chrome://tracing: ts and dur are
+// microseconds, as the format and Perfetto since 2022 read them, but v20 took "ns" there as
+// their unit.
+function asPerfettoReadsIt(file) {
+  const doc = JSON.parse(fs.readFileSync(file, 'utf8'));
+  if (doc.displayTimeUnit !== 'ns') fail(file + ': displayTimeUnit is not "ns"');
+  delete doc.displayTimeUnit;
+  return Buffer.from(JSON.stringify(doc));
+}
+
 function load(rpc, file) {
-  const data = fs.readFileSync(file), chunk = 16 << 20;
+  const data = asPerfettoReadsIt(file), chunk = 16 << 20;
   for (let off = 0; off < data.length; off += chunk) {
     const replies = rpc(TPM_APPEND, 101, data.subarray(off, off + chunk));
     fatal(replies);
