@@ -326,7 +326,7 @@ static void end_file(struct exporter *x, const struct trace_header *h) {
 }
 
 static void usage(FILE *f) {
-    fprintf(f, "usage: lgsim trace export --format=chrome [filters] [-o OUT] FILE\n"
+    fprintf(f, "usage: lgsim trace export [--format=chrome] [filters] [-o OUT] FILE\n"
                "  Chrome trace-event JSON: open it in https://ui.perfetto.dev or\n"
                "  chrome://tracing.  Lanes: host, Switcher, guest kernel, guest user; an\n"
                "  arrow per page-fault round trip.  The host's work takes no virtual time:\n"
@@ -336,9 +336,10 @@ static void usage(FILE *f) {
             trace_filter_help);
 }
 
+/* Chrome's trace-event JSON is the one format there is: --format=chrome may be left out. */
 static int parse_args(int argc, char **argv, const char **in, const char **out,
                       struct trace_filter *flt) {
-    int chrome = 0;
+    int chrome = 1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         int taken = trace_filter_arg(flt, a);
@@ -351,14 +352,16 @@ static int parse_args(int argc, char **argv, const char **in, const char **out,
         else if (!strcmp(a, "-o") && i + 1 < argc) *out = argv[++i];
         else if (!strncmp(a, "--output=", 9)) *out = a + 9;
         else if (a[0] != '-' && !*in) *in = a;
-        else { usage(stderr); return -1; }
+        else {
+            fprintf(stderr, "lgsim trace: export: unknown argument '%s' (lgsim trace export "
+                    "--help)\n", a);
+            return -1;
+        }
     }
     if (chrome < 0) fprintf(stderr, "lgsim trace: export knows one format: --format=chrome\n");
-    if (chrome <= 0 || !*in) {
-        if (!chrome) usage(stderr);
-        return -1;
-    }
-    return 0;
+    else if (!*in) fprintf(stderr, "lgsim trace: export: which trace? (lgsim trace export "
+                           "[--format=chrome] [filters] [-o OUT] FILE)\n");
+    return chrome < 0 || !*in ? -1 : 0;
 }
 
 static int export_all(struct trace_reader *rd, struct exporter *x) {
