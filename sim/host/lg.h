@@ -67,6 +67,8 @@ struct lguest {
     int trapped;                  /* this run left the Guest through the Switcher */
     int running;                  /* inside cpu_run: the saved registers are stale */
     int unwinding;                /* lguest_unwind(): this run ends now, its state unused */
+    int stopped_inside;           /* a run was stopped on purpose in the Guest or the Switcher,
+                                   * between switch_to_guest and the way back (guard.c) */
     int turn_wanted;              /* lguest_want_turn(): the Launcher's turn at the next pass */
     uint64_t switch_insns_now;
     struct rec_switch entering, leaving;   /* the world switches being recorded */
