@@ -29,9 +29,9 @@
  * instructions after it.  Fewer instructions than wanted since base_ns (the CPU halted in
  * that time): the pass is made again counting from the checkpoint.
  *
- * Input given to the Guest (console, network) is not fed again yet: the first checkpoint that
- * can be put back is the one after the last input, and is the start of what can be gone back
- * to.
+ * Console input given to the Guest since a checkpoint is given again on the way forward, at
+ * the same points (sim/launcher/refeed.c); the first checkpoint that can be put back is the
+ * one after the last restart.
  *
  * A pass begins in the middle of a run of the CPU (wherever the client paused it): the Host
  * ends that run at once (lguest_unwind()), and the Launcher, between two runs, puts the

@@ -75,6 +75,7 @@ int launcher_init(struct launcher *l, const struct launcher_options *opt, char *
 void launcher_free(struct launcher *l) {
     char ignored[8];
     tt_free(l);
+    refeed_free(l);
     launcher_close_trace(l, ignored, sizeof(ignored));
     if (l->replay) replay_close(l->replay);
     l->replay = NULL;

@@ -180,10 +180,10 @@ void tt_checkpoint_due(struct launcher *l) {
 
 int tt_count(const struct launcher *l) { return l->tt ? l->tt->n : 0; }
 
-/* Going back over input given, or over a restart (a debugger is opened again for the new
- * Guest), is not done yet: the checkpoints since the last of those are the ones to use. */
+/* Input given since is given again (refeed.c); going back over a restart (a debugger is
+ * opened again for the new Guest) is not done yet: the checkpoints since it are the ones. */
 static int usable(const struct launcher *l, int i) {
-    return l->tt->cp[i].n_inputs == l->n_inputs && l->tt->cp[i].boots == l->boots;
+    return l->tt->cp[i].boots == l->boots;
 }
 
 int tt_first_usable(const struct launcher *l) {
@@ -218,11 +218,11 @@ int tt_restore(struct launcher *l, int k, char *err, size_t errlen) {
         return -1;
     }
     if (!usable(l, k)) {
-        snprintf(err, errlen, "%s since the checkpoint at %.6f ms: going back over it is not "
-                 "supported yet", tt->cp[k].boots != l->boots ? "the guest restarted" :
-                 "input was given to the guest", tt->cp[k].t / 1e6);
+        snprintf(err, errlen, "the guest restarted since the checkpoint at %.6f ms: going "
+                 "back over it is not supported yet", tt->cp[k].t / 1e6);
         return -1;
     }
+    refeed_begin(l);   /* the input given since comes again from the log */
     if (machine_restore_but_host(l, tt->cp[k].tail, tt->cp[k].tail_len, put_host, &tt->cp[k],
                                  err, errlen))
         return -1;
