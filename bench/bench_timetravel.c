@@ -21,17 +21,16 @@ static double clock_s(clockid_t id) {
 static double now_s(void) { return clock_s(CLOCK_MONOTONIC); }
 static double cpu_s(void) { return clock_s(CLOCK_PROCESS_CPUTIME_ID); }
 
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
 static double median(double *v, int n) {
-    int cmp_double(const void *, const void *);
     qsort(v, (size_t)n, sizeof(double), cmp_double);
     return n ? v[n / 2] : 0;
 }
 
-int cmp_double(const void *a, const void *b);
-int cmp_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
 
 /* The guest a figure is for: the teaching guest to its end, or a Linux 4.4 boot (kernel and
  * initramfs named as the tests name them) to end_ns, the shell waiting for input by then. */
