@@ -8,8 +8,13 @@
  * A checkpoint is machine_save()'s bytes at a turn of the Launcher.  Nearly all of them are the
  * HOST section (the machine's memory), and little of that changes between two checkpoints, so
  * each keeps only the 4 KiB pages of it that differ from the checkpoint before (the first keeps
- * all), and the rest of the bytes (the small sections after HOST) whole.  The latest full
- * bytes are kept to compare against.  Going back rebuilds a checkpoint from the first one and
+ * those that are not all zero: before it the bytes count as zero), and the rest of the bytes
+ * (the small sections after HOST) whole.  The latest full bytes are kept to compare against,
+ * in memory that starts zero and is never touched where the machine's has been zero all
+ * along: such a page is compared with a zero page instead.  Most of a guest's RAM is never
+ * touched; taking every page of 83 MiB into the first checkpoint, twice, and reading them
+ * all again at every later one, was most of what checkpoints cost a Linux boot under the
+ * window.  Going back rebuilds a checkpoint from the first one and
  * the changes since, restores it (the trace file is cut back to where it was), and runs the
  * machine forward: lgsim is deterministic, so it passes the same states again.
  */
@@ -31,6 +36,8 @@ struct timetravel {
     struct checkpoint *cp;
     int n, n_cap;
     uint8_t *last;            /* the latest checkpoint's HOST section, whole */
+    uint8_t *written;         /* per page of it: not zero in some checkpoint (else never
+                               * written in last, which reads it as zero) */
     size_t host_len;          /* the HOST section's size, header included */
     uint8_t *scratch;         /* machine_save()'s other sections (its HOST bytes untouched) */
     size_t scratch_cap;
@@ -61,16 +68,23 @@ static int grow_pages(struct checkpoint *c, size_t *cap) {
     return 0;
 }
 
+static int all_zero(const uint8_t *p, size_t len) {
+    static const uint8_t zero[TT_PAGE];
+    return !memcmp(p, zero, len);
+}
+
 /* The Host's pieces against the last checkpoint's bytes, page by page: what changed goes into
- * the checkpoint and into the last bytes (the first checkpoint takes everything). */
+ * the checkpoint and into the last bytes (for the first checkpoint, what is not zero). */
 static int take_host(struct timetravel *tt, struct launcher *l, struct checkpoint *c,
                      const uint8_t *section_hdr) {
     const uint8_t *p[TT_PIECES];
     size_t n[TT_PIECES], cap = 0;
-    int k = lguest_state_pieces(l->lg, p, n, TT_PIECES), first = !tt->last;
+    int k = lguest_state_pieces(l->lg, p, n, TT_PIECES);
     if (k < 0) return -1;
-    if (first) {
-        if (!(tt->last = malloc(tt->host_len))) return -1;
+    if (!tt->last) {
+        tt->last = calloc(1, tt->host_len);
+        tt->written = calloc(tt->host_len / TT_PAGE + 1, 1);
+        if (!tt->last || !tt->written) return -1;
         memcpy(tt->last, section_hdr, 12);
     }
     size_t at = 12;
@@ -78,7 +92,10 @@ static int take_host(struct timetravel *tt, struct launcher *l, struct checkpoin
         for (size_t o = 0; o < n[i]; o += TT_PAGE) {
             size_t len = n[i] - o < TT_PAGE ? n[i] - o : TT_PAGE;
             if (at + o + len > tt->host_len) return -1;
-            if (!first && !memcmp(tt->last + at + o, p[i] + o, len)) continue;
+            uint8_t *written = &tt->written[(at + o) / TT_PAGE];
+            if (*written ? !memcmp(tt->last + at + o, p[i] + o, len) : all_zero(p[i] + o, len))
+                continue;
+            *written = 1;
             if (c->n_pages == cap && grow_pages(c, &cap)) return -1;
             c->off[c->n_pages] = at + o;
             c->len[c->n_pages] = (uint32_t)len;
@@ -162,10 +179,11 @@ void tt_checkpoint_due(struct launcher *l) {
     l->tt->next_ns = (now / l->opt.checkpoint_ns + 1) * l->opt.checkpoint_ns;
 }
 
-/* Checkpoint k's bytes again: the first one's pages, each later one's changes, k's tail. */
+/* Checkpoint k's bytes again: zero, the first one's pages, each later one's changes, k's
+ * tail. */
 static uint8_t *rebuild(const struct timetravel *tt, int k, size_t *len) {
     const struct checkpoint *c = &tt->cp[k];
-    uint8_t *p = malloc(tt->host_len + c->tail_len);
+    uint8_t *p = calloc(1, tt->host_len + c->tail_len);
     if (!p) return NULL;
     memcpy(p, tt->last, 12);   /* the section's header */
     for (int j = 0; j <= k; j++) {
@@ -258,6 +276,7 @@ void tt_free(struct launcher *l) {
     for (int i = 0; i < tt->n; i++) free_checkpoint(&tt->cp[i]);
     free(tt->cp);
     free(tt->last);
+    free(tt->written);
     free(tt->scratch);
     free(tt->built);
     free(tt);
