@@ -66,6 +66,7 @@ int virtio_net_give(struct virtio_net *n, const uint8_t *frame, uint32_t len) {
     for (unsigned i = 0; i < in && done < len; i++) {
         uint32_t take = vq->bufs[i].len < len - done ? vq->bufs[i].len : len - done;
         memcpy(vq->bufs[i].base, frame + done, take);
+        vq_wrote(vq, vq->bufs[i].base, take);
         done += take;
     }
     dev_given(n->dev.env, n->dev.pci.cfg[0x3C], frame, done);
