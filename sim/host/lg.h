@@ -88,8 +88,10 @@ struct lguest {
     void (*delivery_watcher)(void *ctx, const struct cpu_delivery *d);
     void *delivery_watcher_ctx;
     /* And of every Host write into Guest memory (lguest_write), with the name of the function
-     * that made it: a watchpoint fires on what the Host writes too; NULL without --gdb. */
-    void (*write_watcher)(void *ctx, uint32_t gpa, uint32_t len, const char *writer);
+     * that made it, and of every Launcher's device's (lguest_wrote, with the device's name;
+     * NULL for the Host's): a watchpoint fires on what they write too; NULL without --gdb. */
+    void (*write_watcher)(void *ctx, uint32_t gpa, uint32_t len, const char *device,
+                          const char *writer);
     void *write_watcher_ctx;
 };
 
