@@ -64,11 +64,11 @@ static void forward_slowdown(uint64_t every_ms, int pairs) {
            "min %.3f s, with min %.3f s: forward slowdown %+.1f%% (min), %+.1f%% (median)\n",
            (unsigned long long)every_ms, pairs, off[0], on[0], (on[0] / off[0] - 1) * 100,
            (on[pairs / 2] / off[pairs / 2] - 1) * 100);
-    printf("  %u checkpoints: %.1f ms each on average, %.1f ms the slowest (the first copies "
-           "all %.1f MiB); memory kept %.2f MiB in all, %.3f MiB per checkpoint after the "
-           "first\n", st.n, st.ns_taking / 1e6 / st.n, st.max_ns_taking / 1e6,
-           st.host_bytes / 1048576.0, st.bytes / 1048576.0,
-           st.n > 1 ? (st.bytes - st.host_bytes) / 1048576.0 / (st.n - 1) : 0.0);
+    printf("  %u checkpoints of a %.1f MiB state: %.1f ms each on average, %.1f ms the slowest; "
+           "memory kept %.2f MiB in all, the first %.2f MiB, %.3f MiB per checkpoint after "
+           "it\n", st.n, st.host_bytes / 1048576.0, st.ns_taking / 1e6 / st.n,
+           st.max_ns_taking / 1e6, st.bytes / 1048576.0, st.first_bytes / 1048576.0,
+           st.n > 1 ? (st.bytes - st.first_bytes) / 1048576.0 / (st.n - 1) : 0.0);
 }
 
 /* Going back: from the end of the run to points spread over it. */

@@ -166,7 +166,11 @@ static void read_mem(struct debugger *d, const char *arg) {
     if (len > PACKET_SIZE_OFFERED / 2 - 8) len = PACKET_SIZE_OFFERED / 2 - 8;
     uint8_t buf[PACKET_SIZE_OFFERED / 2];
     char hex[PACKET_SIZE_OFFERED + 1];
-    if (view_read(&d->k, d->view, (uint32_t)addr, buf, (uint32_t)len)) { reply(d, "E14"); return; }
+    if (view_read(&d->k, d->view, (uint32_t)addr, buf, (uint32_t)len)) {
+        view_tell_unreadable(&d->k, d->view, (uint32_t)addr);
+        reply(d, "E14");
+        return;
+    }
     hex_put(hex, buf, (size_t)len);
     reply(d, hex);
 }

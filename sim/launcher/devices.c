@@ -39,9 +39,10 @@ static void on_given(void *ctx, unsigned irq, const uint8_t *bytes, uint32_t len
     l->n_inputs++;
 }
 
-static void on_wrote(void *ctx, uint32_t gpa, uint32_t len) {
+static void on_wrote(void *ctx, uint32_t gpa, uint32_t len, const char *device,
+                     const char *writer) {
     struct launcher *l = ctx;
-    lguest_wrote(l->lg, gpa, len);
+    lguest_wrote(l->lg, gpa, len, device, writer);
 }
 
 static int add_device(struct launcher *l, const struct launcher_device *dev, char *err,

@@ -184,6 +184,8 @@ void devices_poll_input(struct launcher *l);
 /* netdevs.c: the network devices and their backends. */
 int netdevs_add(struct launcher *l, const struct launcher_device *dev, char *err,
                 size_t errlen);
+/* A backend on the machine's clock, its messages with the machine's (launcher_say). */
+void netdevs_attach(struct launcher *l, struct netdev *nd);
 uint64_t netdevs_prepare(struct launcher *l, struct pollset *ps, int *live);
 int netdevs_poll(struct launcher *l, struct pollset *ps);
 void netdevs_close(struct launcher *l);
@@ -211,6 +213,12 @@ int machine_save_reusing(struct launcher *l, int flags, uint8_t **out, size_t *l
                          size_t *cap, char *err, size_t errlen);
 int machine_restore(struct launcher *l, const uint8_t *p, size_t len, int from_file,
                     char *err, size_t errlen);
+/* A checkpoint of this run whose HOST section is its header alone (the checkpoint keeps the
+ * Host's bytes page by page): every section checked, then put_host() puts the Host's state in
+ * place (0, or -1), then the rest as machine_restore() does. */
+int machine_restore_but_host(struct launcher *l, const uint8_t *p, size_t len,
+                             int (*put_host)(struct launcher *l, void *ctx), void *ctx,
+                             char *err, size_t errlen);
 /* The TRCE section of machine_save()'s bytes (*n 0: the run had no trace); -1: damaged. */
 int machine_trace_section(const uint8_t *p, size_t len, const uint8_t **at, size_t *n);
 
@@ -219,7 +227,8 @@ int machine_trace_section(const uint8_t *p, size_t len, const uint8_t **at, size
  * runs the machine forward again, deterministically, to the first turn from t on, where it is
  * as it was the first time (its trace cut back and rewritten the same).  Going back over
  * console input or network frames given since the checkpoint is refused (not yet fed again). */
-struct tt_stats { unsigned n; uint64_t bytes, host_bytes, ns_taking, max_ns_taking; };
+struct tt_stats { unsigned n; uint64_t bytes, host_bytes, ns_taking, max_ns_taking,
+                                       first_bytes; };   /* first_bytes: the first one's */
 int tt_checkpoint(struct launcher *l, char *err, size_t errlen);
 void tt_checkpoint_due(struct launcher *l);   /* --checkpoints: from take_turn() */
 uint64_t tt_next_checkpoint(const struct launcher *l);   /* when; UINT64_MAX: none due */
@@ -268,6 +277,10 @@ void status_start(struct launcher *l);
 int status_wants_turns(const struct launcher *l);
 void status_tick(struct launcher *l);
 void status_erase(struct launcher *l);
+/* Every line lgsim prints on stderr while a run goes on comes through here: the status line
+ * erased first, then the line (fmt has its own "lgsim: " and newline). */
+void launcher_say(struct launcher *l, const char *fmt, ...)
+    __attribute__((format(LGSIM_PRINTF_FORMAT, 2, 3)));
 void status_console_output(struct launcher *l, uint8_t last);
 
 /* summary.c and diagnose.c: what happened, for people. */

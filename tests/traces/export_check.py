@@ -7,7 +7,8 @@ The format's rules (Chrome's "Trace Event Format" document, as Perfetto and chro
 read it): a traceEvents array; each event a name, a phase, pid and tid, a timestamp in
 microseconds; "X" with a duration >= 0, complete events of one thread nested, never
 overlapping in part; "i" with a scope; flows ("s", "t", "f") with a category and an id, one
-start and one finish per id, in time order; metadata ("M") with its args.  Then what lgsim's
+start and one finish per id, in time order; metadata ("M") with its args; no displayTimeUnit,
+a display hint that Perfetto before 2022 took as the unit of ts and dur.  Then what lgsim's
 export promises: the host lane has no slice but the idle ones (its work takes no virtual
 time), and the filters (--rt, --from/--to, --kind) write only what they let through.
 """
@@ -40,8 +41,11 @@ def format_errors(doc):
     errs = []
     if not isinstance(doc, dict) or not isinstance(doc.get("traceEvents"), list):
         return ["no traceEvents array"]
-    if doc.get("displayTimeUnit") not in (None, "ms", "ns"):
-        errs.append("displayTimeUnit %r" % doc.get("displayTimeUnit"))
+    # A display hint in the format, but older Perfetto reads "ns" as the unit of ts and dur:
+    # the file must mean the same in every viewer, so it has none.
+    if "displayTimeUnit" in doc:
+        errs.append("displayTimeUnit %r: Perfetto before 2022 takes it as the unit of ts"
+                    % doc["displayTimeUnit"])
     slices, flows = {}, {}
     for n, e in enumerate(doc["traceEvents"]):
         where = "event %d (%s)" % (n, e.get("name"))
