@@ -111,10 +111,14 @@ static void went_back(struct ui_live *u, char *buf, size_t len) {
         [ACT_BACK_HCALL] = "back at the first instruction after the last hypercall's trap" };
     const struct control *k = &u->k;
     int start = strstr(k->stop_info, "replaylog") != NULL;
-    snprintf(buf, len, "%s (%llu instructions after the checkpoint at %.3f ms)",
-             start ? "back at the start of what can be gone back to" :
-             u->asked >= ACT_INSN_BACK && u->asked <= ACT_BACK_HCALL ? to[u->asked] : "back",
-             (unsigned long long)k->tr.here_n, k->cps->time(k->cps->ctx, k->tr.here_cp) / 1e6);
+    const char *what = start ? "back at the start of what can be gone back to" :
+        u->asked >= ACT_INSN_BACK && u->asked <= ACT_BACK_HCALL ? to[u->asked] : "back";
+    if (k->tr.here_base)   /* counted from a little before here (debug/travel.c) */
+        snprintf(buf, len, "%s (%llu instructions after the first block from %.3f ms on)", what,
+                 (unsigned long long)k->tr.here_n, k->tr.here_base / 1e6);
+    else
+        snprintf(buf, len, "%s (%llu instructions after the checkpoint at %.3f ms)", what,
+                 (unsigned long long)k->tr.here_n, k->cps->time(k->cps->ctx, k->tr.here_cp) / 1e6);
 }
 
 static void describe_stop(struct ui_live *u, char *buf, size_t len) {
