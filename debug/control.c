@@ -20,6 +20,7 @@ void control_resume(struct control *k) {
     k->stop_sig = 0;
     k->stop_info[0] = 0;
     k->stop_note[0] = 0;
+    k->unreadable_told = 0;
     k->fresh = 1;
     k->resume_eip = cpu_get(k->c, CPU_REG_EIP);
     k->step_irq = 0;

@@ -154,6 +154,7 @@ struct control {
     int stop_sig;                    /* 0: nobody stopped it on purpose (gdb: the signal) */
     char stop_info[64];
     char stop_note[200];             /* a line for the client to show with the stop, or "" */
+    int unreadable_told;             /* view_tell_unreadable said its line since this stop */
     struct cpu_delivery last_delivery;   /* the latest delivery through the IDT */
     uint64_t n_deliveries;
 
@@ -220,8 +221,10 @@ int points_remove(struct control *k, int kind, uint32_t addr, uint32_t len);
 void points_clear(struct control *k);
 void points_arm(struct control *k);     /* install the hooks this run needs */
 int points_is_breakpoint(struct control *k, uint32_t eip);
-/* The Host wrote guest-physical [gpa, gpa + len) (lg->write_watcher). */
-void points_host_wrote(void *ctx, uint32_t gpa, uint32_t len, const char *writer);
+/* The Host (device NULL) or the Launcher's device wrote guest-physical [gpa, gpa + len), in
+ * the function writer (lg->write_watcher). */
+void points_host_wrote(void *ctx, uint32_t gpa, uint32_t len, const char *device,
+                       const char *writer);
 
 /* --- reading the machine --- */
 enum control_world control_world(struct control *k);
@@ -247,4 +250,10 @@ int guest_walk(struct control *k, uint32_t la, uint32_t *pde, uint32_t *pte, uin
 /* The shadow's walk of la: 0 mapped (host-physical *pa), -1 not; entries and root as met. */
 int shadow_walk(struct control *k, uint32_t la, uint32_t *pde, uint32_t *pte, uint32_t *pa,
                 uint32_t *root);
+/* Which level of a failed walk is missing, for la whose entries were met as pde and pte:
+ * "directory entry N" or "table entry N". */
+const char *walk_missing(uint32_t la, uint32_t pde, char *buf, size_t len);
+/* gdb could not read addr in view v: when the shadow has no entry for an address the Guest's
+ * own table maps (not filled yet), say so on stderr, with the level missing; once a stop. */
+void view_tell_unreadable(struct control *k, enum view v, uint32_t addr);
 #endif

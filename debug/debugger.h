@@ -43,10 +43,11 @@ struct debugger {
 };
 
 /* regs.c: the register file gdb sees and its target description. */
-#define REG_COUNT 55
+#define REG_COUNT 56
+#define REG_MAX_SIZE 44                                  /* the largest: "system" */
 const char *regs_target_xml(void);
 int regs_size(int n);                                    /* bytes of register n */
-void regs_read(struct debugger *d, int n, uint8_t *val);  /* little-endian */
+void regs_read(struct debugger *d, int n, uint8_t *val);  /* little-endian, REG_MAX_SIZE room */
 int regs_write(struct debugger *d, int n, const uint8_t *val);
 
 /* monitor.c: "monitor ..." (qRcmd); what it says grows in a monitor_out (gdb gets it as 'O'

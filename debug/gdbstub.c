@@ -107,10 +107,10 @@ void stub_stop_reply(struct debugger *d) {
 /* --- registers and memory --- */
 
 static void read_all_regs(struct debugger *d) {
-    char hex[REG_COUNT * 20 + 1];
+    char hex[REG_COUNT * 2 * REG_MAX_SIZE + 1];
     size_t o = 0;
     for (int n = 0; n < REG_COUNT; n++) {
-        uint8_t v[10];
+        uint8_t v[REG_MAX_SIZE];
         regs_read(d, n, v);
         hex_put(hex + o, v, (size_t)regs_size(n));
         o += 2 * (size_t)regs_size(n);
@@ -131,8 +131,8 @@ static void write_all_regs(struct debugger *d, const char *hex) {
 static void read_reg(struct debugger *d, const char *arg) {
     uint64_t n;
     if (!hex_parse(arg, &n) || n >= REG_COUNT) { reply(d, "E01"); return; }
-    uint8_t v[10];
-    char hex[21];
+    uint8_t v[REG_MAX_SIZE];
+    char hex[2 * REG_MAX_SIZE + 1];
     regs_read(d, (int)n, v);
     hex_put(hex, v, (size_t)regs_size((int)n));
     reply(d, hex);
@@ -141,7 +141,7 @@ static void read_reg(struct debugger *d, const char *arg) {
 static void write_reg(struct debugger *d, const char *arg) {
     uint64_t n;
     int used = hex_parse(arg, &n);
-    uint8_t v[10];
+    uint8_t v[REG_MAX_SIZE];
     if (!used || arg[used] != '=' || n >= REG_COUNT ||
         strlen(arg + used + 1) < 2 * (size_t)regs_size((int)n) ||
         hex_get(arg + used + 1, v, (size_t)regs_size((int)n)) || regs_write(d, (int)n, v)) {
@@ -166,7 +166,11 @@ static void read_mem(struct debugger *d, const char *arg) {
     if (len > PACKET_SIZE_OFFERED / 2 - 8) len = PACKET_SIZE_OFFERED / 2 - 8;
     uint8_t buf[PACKET_SIZE_OFFERED / 2];
     char hex[PACKET_SIZE_OFFERED + 1];
-    if (view_read(&d->k, d->view, (uint32_t)addr, buf, (uint32_t)len)) { reply(d, "E14"); return; }
+    if (view_read(&d->k, d->view, (uint32_t)addr, buf, (uint32_t)len)) {
+        view_tell_unreadable(&d->k, d->view, (uint32_t)addr);
+        reply(d, "E14");
+        return;
+    }
     hex_put(hex, buf, (size_t)len);
     reply(d, hex);
 }

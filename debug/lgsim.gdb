@@ -16,9 +16,11 @@
 set architecture i386
 set confirm off
 
-# The system registers (org.lgsim.i386.system in lgsim's target description).  gdb's i386
-# architecture sorts registers into groups itself and ignores a target description's group
-# attribute, so "info registers system" stays empty whatever lgsim says; this shows them.
+# The system registers (org.lgsim.i386.system in lgsim's target description), one a line.
+# gdb's i386 architecture sorts registers into groups itself and ignores a target
+# description's group attribute, so its "system" group is empty: "info registers system"
+# prints lgsim's register called "system" (all of them in one struct), "tui reg system"
+# nothing; this shows them one a line.
 define lgsim-system
   info registers cr0 cr2 cr3 cr4 gdtr_base gdtr_limit idtr_base idtr_limit tr ldtr cpl
 end

@@ -212,6 +212,51 @@ int monitor_address(struct debugger *d, const char *arg, uint64_t max, uint64_t 
     return number_parse(arg, 0, 0, max, addr);
 }
 
+/* The entries a walk met: none past the level that was missing. */
+static void say_entries(struct monitor_out *out, uint32_t pde, uint32_t pte) {
+    if (pde & PTE_P) say(out, "pde 0x%08x pte 0x%08x", pde, pte);
+    else say(out, "pde 0x%08x", pde);
+}
+
+/* The Guest's own walk of la; whether it maps la. */
+static int say_guest_walk(struct debugger *d, uint32_t la, struct monitor_out *out) {
+    uint32_t pde, pte, gpa;
+    char level[32];
+    if (d->lg->shadow.linear) {
+        say(out, "  guest : no page table yet (identity) -> guest-physical %#x%s\n", la,
+            la < d->lg->mem ? "" : ", past the guest's memory");
+        return la < d->lg->mem;
+    }
+    int mapped = guest_walk(&d->k, la, &pde, &pte, &gpa) == 0;
+    say(out, "  guest : ");
+    say_entries(out, pde, pte);
+    if (mapped) say(out, " -> guest-physical %#x (host %#x)\n", gpa, GUEST_PHYS_BASE + gpa);
+    else say(out, " -> not mapped: its %s is not present\n",
+             walk_missing(la, pde, level, sizeof(level)));
+    return mapped;
+}
+
+/* The shadow's walk of la.  An address the Guest maps that the shadow does not is one the
+ * Guest has not touched since the shadow was made: 4.4 page_tables.c demand_page() fills it
+ * at the fault the first access takes. */
+static void say_shadow_walk(struct debugger *d, uint32_t la, int guest_maps,
+                            struct monitor_out *out) {
+    uint32_t pde, pte, spa, root;
+    char level[32];
+    int mapped = shadow_walk(&d->k, la, &pde, &pte, &spa, &root) == 0;
+    say(out, "  shadow: ");
+    say_entries(out, pde, pte);
+    if (mapped)
+        say(out, " -> host-physical %#x (root %#x)\n", spa, root);
+    else if (guest_maps)
+        say(out, " -> no entry yet: its %s is not present (root %#x); the host fills it at "
+                "the guest's first access (demand_page)\n",
+                walk_missing(la, pde, level, sizeof(level)), root);
+    else
+        say(out, " -> not mapped: its %s is not present (root %#x)\n",
+                walk_missing(la, pde, level, sizeof(level)), root);
+}
+
 static int walk_side_by_side(struct debugger *d, const char *arg, struct monitor_out *out) {
     uint64_t addr;
     if (!*arg) {
@@ -224,22 +269,11 @@ static int walk_side_by_side(struct debugger *d, const char *arg, struct monitor
                 "or a kernel symbol)\n", arg);
         return -1;
     }
-    uint32_t la = (uint32_t)addr, pde, pte, gpa;
+    uint32_t la = (uint32_t)addr;
     say(out, "linear %#x: directory index %u, table index %u\n", la, la >> 22,
             (la >> 12) & 0x3FF);
-    if (d->lg->shadow.linear) say(out, "  guest : no page table yet (identity)\n");
-    else if (guest_walk(&d->k, la, &pde, &pte, &gpa))
-        say(out, "  guest : pde 0x%08x pte 0x%08x -> not mapped\n", pde, pte);
-    else
-        say(out, "  guest : pde 0x%08x pte 0x%08x -> guest-physical %#x (host %#x)\n",
-                pde, pte, gpa, GUEST_PHYS_BASE + gpa);
-    uint32_t spa, root;
-    if (shadow_walk(&d->k, la, &pde, &pte, &spa, &root))
-        say(out, "  shadow: pde 0x%08x pte 0x%08x -> not mapped (root %#x)\n", pde, pte,
-                root);
-    else
-        say(out, "  shadow: pde 0x%08x pte 0x%08x -> host-physical %#x (root %#x)\n", pde,
-                pte, spa, root);
+    int guest_maps = say_guest_walk(d, la, out);
+    say_shadow_walk(d, la, guest_maps, out);
     return 0;
 }
 

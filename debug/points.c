@@ -13,7 +13,8 @@
  * made; they fire during the access, and the CPU stops before the next instruction, as an x86
  * data breakpoint does.  The Host's own writes into Guest memory (lguest_write(), 4.4's
  * lgwrite(): lguest_data.cr2 on a reflected page fault, the trap frame it pushes) fire them
- * too: see points_host_wrote().
+ * too, and so do the Launcher's devices' (a used ring, a buffer filled): see
+ * points_host_wrote().
  *
  * Each run gets exactly the hooks it needs: the every-instruction hook goes as soon as a run
  * needs it no more (a continue after a step, a detach), and with it its cost.  Hooks are
@@ -140,20 +141,24 @@ static int watched_guest_physical(struct control *k, const struct point *p, uint
     return 0;
 }
 
-/* What the Host wrote where, for gdb's console and lgsim's stderr. */
+/* What the Host, or which of the Launcher's devices, wrote where, for gdb's console and
+ * lgsim's stderr. */
 static void note_host_write(struct control *k, const struct point *p, uint32_t gpa,
-                            uint32_t len, const char *writer) {
-    char tag[160] = "";
+                            uint32_t len, const char *device, const char *writer) {
+    char tag[160] = "", who[48] = "host";
     if (k->symbols) symtab_tag(k->symbols, p->addr, tag, sizeof(tag));
-    snprintf(k->stop_note, sizeof(k->stop_note), "host wrote %u byte%s at guest-physical %#x "
-             "(watchpoint %#x%s) in %s\n", len, len == 1 ? "" : "s", gpa, p->addr, tag, writer);
+    if (device) snprintf(who, sizeof(who), "the launcher's %s device", device);
+    snprintf(k->stop_note, sizeof(k->stop_note), "%s wrote %u byte%s at guest-physical %#x "
+             "(watchpoint %#x%s) in %s\n", who, len, len == 1 ? "" : "s", gpa, p->addr, tag,
+             writer);
     if (k->tr.phase == TR_IDLE) fprintf(stderr, "lgsim: gdb: %s", k->stop_note);
 }
 
-/* The Host wrote guest-physical [gpa, gpa + len) (lg->write_watcher): a write or access
- * watchpoint on a Guest address its own page table maps there fires.  The first such write
- * since the last stop is the one reported. */
-void points_host_wrote(void *ctx, uint32_t gpa, uint32_t len, const char *writer) {
+/* The Host, or the Launcher's device named (lguest_wrote() at the door), wrote guest-physical
+ * [gpa, gpa + len) (lg->write_watcher): a write or access watchpoint on a Guest address its
+ * own page table maps there fires.  The first such write since the last stop is reported. */
+void points_host_wrote(void *ctx, uint32_t gpa, uint32_t len, const char *device,
+                       const char *writer) {
     struct control *k = ctx;
     if (!k->attached || k->watch_hit || k->host_watch_hit) return;
     for (int i = 0; i < k->n_pt; i++) {
@@ -161,7 +166,7 @@ void points_host_wrote(void *ctx, uint32_t gpa, uint32_t len, const char *writer
         if ((p->kind != PT_WRITE && p->kind != PT_ACCESS) ||
             !watched_guest_physical(k, p, gpa, len))
             continue;
-        note_host_write(k, p, gpa, len, writer);
+        note_host_write(k, p, gpa, len, device, writer);
         if (k->tr.phase != TR_IDLE) {   /* going back: a hit to go back to (travel.c) */
             travel_watch_hit(k, p, k->stop_note);
             return;

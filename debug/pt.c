@@ -67,11 +67,14 @@ static const char *flag_text(const struct side *s, char *buf, size_t len) {
     return buf;
 }
 
-/* One side's column; the last one (the shadow's) carries no padding. */
-static void say_side(struct monitor_out *out, const struct side *s, uint32_t pages, int last) {
+/* One side's column; the last one (the shadow's) carries no padding.  Where the Guest maps
+ * pages the shadow does not, the shadow has no entry for them yet: 4.4 page_tables.c
+ * demand_page() makes one at the fault the Guest's first access there takes. */
+static void say_side(struct monitor_out *out, const struct side *s, uint32_t pages, int last,
+                     int guest_maps) {
     char flags[32];
     if (!s->mapped) {
-        say(out, "  %-*s", last ? 1 : 33, "-");
+        say(out, "  %-*s", last ? 1 : 33, last && guest_maps ? "no entry yet" : "-");
         return;
     }
     say(out, "  %08x-%08x  %-*s", s->pa, s->pa + pages * 0x1000u - 1, last ? 1 : 14,
@@ -87,8 +90,8 @@ struct run {
 static void say_run(struct monitor_out *out, const struct run *r, unsigned *lines) {
     if (!r->pages || (!r->g.mapped && !r->s.mapped)) return;
     say(out, "%08x-%08x", (uint32_t)r->start, (uint32_t)(r->start + r->pages * 0x1000ull - 1));
-    say_side(out, &r->g, r->pages, 0);
-    say_side(out, &r->s, r->pages, 1);
+    say_side(out, &r->g, r->pages, 0, 0);
+    say_side(out, &r->s, r->pages, 1, r->g.mapped);
     say(out, "\n");
     ++*lines;
 }

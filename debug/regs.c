@@ -9,9 +9,12 @@
  *          the x87 registers in the core feature
  *   32-54  org.lgsim.i386.system: cr0 cr2 cr3 cr4, gdtr and idtr base and limit, tr and ldtr
  *          selectors, the CPL, and the hidden base and limit of cs ss ds es fs gs
+ *      55  "system": cr0 to cpl again, as one struct (see SYSTEM_REG)
  */
 #define FIRST_SYS 32
 #define FIRST_SEG_CACHE 43
+#define SYSTEM_REG 55
+#define SYSTEM_FIELDS 11   /* cr0 ... cpl: registers 32 to 42 */
 
 static const char target_xml[] =
     "<?xml version=\"1.0\"?>\n"
@@ -110,6 +113,19 @@ static const char target_xml[] =
     "<reg name=\"fs_limit\" bitsize=\"32\" type=\"uint32\" group=\"system\"/>\n"
     "<reg name=\"gs_base\" bitsize=\"32\" type=\"uint32\" group=\"system\"/>\n"
     "<reg name=\"gs_limit\" bitsize=\"32\" type=\"uint32\" group=\"system\"/>\n"
+    /* gdb's i386 architecture puts no register in the "system" group (i386-tdep.c's
+     * i386_register_reggroup_p overrides the description's group attribute), but "info
+     * registers NAME" looks for a register called NAME before a group: one called "system",
+     * a struct of CR0 to the CPL, makes "info registers system" print them all. */
+    "<struct id=\"i386_system\">\n"
+    " <field name=\"cr0\" type=\"i386_cr0\"/><field name=\"cr2\" type=\"uint32\"/>\n"
+    " <field name=\"cr3\" type=\"uint32\"/><field name=\"cr4\" type=\"i386_cr4\"/>\n"
+    " <field name=\"gdtr_base\" type=\"uint32\"/><field name=\"gdtr_limit\" type=\"uint32\"/>\n"
+    " <field name=\"idtr_base\" type=\"uint32\"/><field name=\"idtr_limit\" type=\"uint32\"/>\n"
+    " <field name=\"tr\" type=\"uint32\"/><field name=\"ldtr\" type=\"uint32\"/>\n"
+    " <field name=\"cpl\" type=\"uint32\"/>\n"
+    "</struct>\n"
+    "<reg name=\"system\" bitsize=\"352\" type=\"i386_system\" group=\"system\"/>\n"
     "</feature>\n"
     "</target>\n";
 
@@ -117,6 +133,7 @@ const char *regs_target_xml(void) { return target_xml; }
 
 int regs_size(int n) {
     if (n < 0 || n >= REG_COUNT) return 0;
+    if (n == SYSTEM_REG) return 4 * SYSTEM_FIELDS;
     return n >= 16 && n < 24 ? 10 : 4;
 }
 
@@ -151,7 +168,7 @@ static uint32_t system_reg(struct debugger *d, int n) {
 }
 
 void regs_read(struct debugger *d, int n, uint8_t *val) {
-    memset(val, 0, 10);
+    memset(val, 0, REG_MAX_SIZE);
     if (n < 16) {
         put_le32(val, cpu_get(d->k.c, gregs[n]) & (n >= 10 ? 0xFFFF : 0xFFFFFFFF));
     } else if (n < 24) {
@@ -161,6 +178,9 @@ void regs_read(struct debugger *d, int n, uint8_t *val) {
                                     CPU_REG_FIP, -1, -1, CPU_REG_FOP };
         uint32_t v = fpu[n - 24] >= 0 ? cpu_get_fpu(d->k.c, fpu[n - 24]) : 0;
         put_le32(val, v & (n == 26 || n == 24 || n == 25 ? 0xFFFF : 0xFFFFFFFF));
+    } else if (n == SYSTEM_REG) {
+        for (int i = 0; i < SYSTEM_FIELDS; i++)
+            put_le32(val + 4 * i, system_reg(d, FIRST_SYS + i));
     } else if (n < REG_COUNT) {
         put_le32(val, system_reg(d, n));
     }

@@ -22,9 +22,9 @@
  *   - arrive: put the checkpoint back again and stop before the instruction wanted.  The place
  *     is then known, so going back again from it needs only this pass.
  *
- * Input given to the Guest (console, network) is not fed again yet: the first checkpoint that
- * can be put back is the one after the last input, and is the start of what can be gone back
- * to.
+ * Console input given to the Guest since a checkpoint is given again on the way forward, at
+ * the same points (sim/launcher/refeed.c); the first checkpoint that can be put back is the
+ * one after the last restart.
  *
  * A pass begins in the middle of a run of the CPU (wherever the client paused it): the Host
  * ends that run at once (lguest_unwind()), and the Launcher, between two runs, puts the

@@ -146,3 +146,34 @@ int shadow_walk(struct control *k, uint32_t la, uint32_t *pde, uint32_t *pte, ui
     *root = pg.cr3;
     return r ? -1 : 0;
 }
+
+const char *walk_missing(uint32_t la, uint32_t pde, char *buf, size_t len) {
+    if (!(pde & PTE_P)) snprintf(buf, len, "directory entry %u", la >> 22);
+    else snprintf(buf, len, "table entry %u", (la >> 12) & 0x3FF);
+    return buf;
+}
+
+/* Is view v, now, the shadow the CPU walks in the Guest? */
+static int view_is_shadow(struct control *k, enum view v) {
+    struct paging pg;
+    cpu_paging(k->c, &pg);
+    return v == VIEW_SHADOW ||
+           (v == VIEW_CURRENT && (pg.cr0 & CR0_PG) && pg.cr3 == k->lg->shadow.root);
+}
+
+/* gdb only says "Cannot access memory": before the Guest touches a page the shadow has no
+ * entry for it (4.4 page_tables.c demand_page() fills it at the fault), which is the common
+ * surprise, so that case is named; an address nobody maps needs no words. */
+void view_tell_unreadable(struct control *k, enum view v, uint32_t addr) {
+    uint32_t pde, pte, pa, root, gpa;
+    char level[32];
+    if (k->unreadable_told || !view_is_shadow(k, v) || guest_walk(k, addr, &pde, &pte, &gpa) ||
+        gpa >= k->lg->mem || !shadow_walk(k, addr, &pde, &pte, &pa, &root))
+        return;
+    k->unreadable_told = 1;
+    fprintf(stderr, "lgsim: gdb: %#x cannot be read in the %s view: the shadow has no entry for "
+            "it yet (its %s is not present; the host fills it at the guest's first access, "
+            "demand_page()); the guest's own table maps it to guest-physical %#x: 'monitor "
+            "view guest' reads it there, 'monitor walk %#x' shows both walks\n", addr,
+            view_name(v), walk_missing(addr, pde, level, sizeof(level)), gpa, addr);
+}

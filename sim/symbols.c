@@ -307,6 +307,9 @@ static int source_open(const struct trace_names_source *src, const struct trace_
         free(s);
         return -1;
     }
+    /* A kernel the header names but that is nowhere to be found: the names are missing, and
+     * the user is told why (once, on stderr: what the command prints is unchanged). */
+    if (!s->kernel && kernel_input(h)) fprintf(stderr, "lgsim trace: %s\n", s->where);
     *out = symtab_namer(s);
     return 0;
 }

@@ -25,6 +25,7 @@ struct explain {
     uint64_t t0;                   /* the fault: times are told from here */
     uint32_t eip, cs, cr2, pgdir;  /* the faulting instruction, its address, its directory */
     int decided, in_handler, retries, refault;
+    int device;                    /* the host's decision: a device access, never retried */
     unsigned to_host, to_guest;    /* world switches */
     uint32_t last_entry_cpl;
     struct trace_rec exit;         /* the last to_host, until what follows says why */

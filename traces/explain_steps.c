@@ -289,6 +289,7 @@ static void on_pf(struct explain *e, const struct trace_rec *r) {
     int own = !e->decided && (e->to_host == 1 || e->refault);
     if (own) {
         e->decided = 1;
+        e->device = r->f[PF_OUTCOME] == PF_DEVICE;
         tell_decision(e, r, 1, e->pgdir);
     } else if (e->exit_open) {
         e->exit_open = 0;
@@ -519,9 +520,13 @@ static void on_rt_end(struct explain *e, const struct trace_rec *r) {
     text_clear(&w);
     flush_io(e);
     if (e->exit_open) tell_exit(e);
-    text_add(&w, "Round trip %u %s ", e->rt, f[RE_OUTCOME] < 3 ? how[f[RE_OUTCOME]] : "?");
+    int emulated = e->device && f[RE_OUTCOME] == RT_OK;
+    text_add(&w, "Round trip %u %s ", e->rt, emulated ? "ended well: the launcher emulated the "
+             "instruction and the guest went on after it." :
+             f[RE_OUTCOME] < 3 ? how[f[RE_OUTCOME]] : "?");
     text_add(&w, "%s %u ns of virtual time; %u records; %u world switch%s (%u to the host, %u "
-             "back to the guest).", f[RE_OUTCOME] == RT_OK ? "From the fault to the retry:" :
+             "back to the guest).", emulated ? "From the fault to the host's decision:" :
+             f[RE_OUTCOME] == RT_OK ? "From the fault to the retry:" :
              "From the fault to the end:", f[RE_DURATION_NS], f[RE_STEPS],
              e->to_host + e->to_guest, e->to_host + e->to_guest == 1 ? "" : "es", e->to_host,
              e->to_guest);

@@ -17,8 +17,8 @@
  * unrecorded) goes into the lane of the ring it left from, the one its exit proves, and says
  * so; a round trip's retry record splits it where it is known.  Each page-fault round trip
  * becomes one flow ("s", "t"..., "f"), id = the round trip's number, through the middle of
- * every Switcher slice of the round trip and the retry, so an arrow leads from the fault to
- * the retry.  The dump filters choose what is written (every record still shapes the lanes):
+ * every Switcher slice of the round trip and of the guest stretch that holds the retry (in the
+ * lane that stretch is drawn in), so an arrow leads from the fault to the retry.  The dump filters choose what is written (every record still shapes the lanes):
  * a slice when the record that opened it passes the kind, vector, hypercall and round-trip
  * filters and it overlaps --from..--to (cut to it), an instant or flow point when its record
  * passes.  Events are written one per line, in the trace's order, as the records stream past.
@@ -44,6 +44,8 @@ struct exporter {
     uint32_t rt, rt_cs;        /* the round trip the flow follows, and its faulting cs */
     unsigned rt_points;
     struct flow_point pending; /* written when the next point shows it is not the last */
+    int end_due;               /* the round trip ended at end_t; its last point, a retry in */
+    uint64_t end_t;            /* the open guest stretch, waits for the lane that stretch takes */
     uint64_t last_t;
     struct trace_namer names;  /* code addresses get an "eip_symbol" (etc.) arg */
     struct trace_filter flt;   /* what is written (the dump filters) */
@@ -130,10 +132,27 @@ static void flow_point(struct exporter *x, enum lane lane, uint64_t t, int retry
     x->rt_points++;
 }
 
-static void flow_end(struct exporter *x, uint64_t t) {
+static void flow_finish(struct exporter *x, uint64_t t) {
     if (x->rt_points > 1) flow_write(x, &x->pending, "f", point_time(&x->pending, t));
     x->rt_points = 0;
     x->rt = 0;
+    x->end_due = 0;
+}
+
+/* A retry in the open guest stretch: the stretch's lane is the ring it leaves from, known at
+ * its exit, and a flow point must lie in a slice of its own lane (a viewer binds it to the
+ * slice around it, or drops it). */
+static int pending_in_open_stretch(const struct exporter *x) {
+    return x->rt_points && x->pending.retry && x->guest.open && x->pending.t >= x->guest.from;
+}
+
+static void flow_end(struct exporter *x, uint64_t t) {
+    if (x->rt_points > 1 && pending_in_open_stretch(x)) {
+        x->end_due = 1;    /* close_guest() finishes it */
+        x->end_t = t;
+        return;
+    }
+    flow_finish(x, t);
 }
 
 /* A Switcher slice, and the round trip's flow through its middle. */
@@ -162,7 +181,9 @@ static void close_guest(struct exporter *x, uint64_t t, const struct trace_rec *
                                  : "guest kernel (entered in ring 3: when the guest trapped "
                                    "to ring 1 by itself is not recorded)";
     complete(x, name, lane, x->guest.from, t, &x->guest.why);
+    if (pending_in_open_stretch(x)) x->pending.lane = lane;
     x->guest.open = 0;
+    if (x->end_due) flow_finish(x, x->end_t);
 }
 
 /* The host saw to an exit: in no virtual time, so an instant where the Switcher let it in. */
@@ -293,6 +314,10 @@ static void end_file(struct exporter *x, const struct trace_header *h) {
     close_guest(x, x->last_t, NULL);
     flow_end(x, x->last_t);
     trace_format_header(h, line, sizeof(line));
+    /* "displayTimeUnit":"ns": chrome://tracing compares slice bounds at the display unit's
+     * precision, and at its default (ms, to the microsecond) back-to-back Switcher slices of
+     * 83 and 92 ns nest and flows find no slice.  ts and dur stay microseconds, as the format
+     * and Perfetto since 2022 read them (Perfetto before took "ns" as their unit). */
     fputs("\n],\n\"displayTimeUnit\":\"ns\",\n\"otherData\":{\"trace\":", x->out);
     json_cstring(x->out, line);
     fputs(",\"time\":\"virtual: 1 us in this file is 1000 ns of the guest's clock\","
@@ -301,7 +326,7 @@ static void end_file(struct exporter *x, const struct trace_header *h) {
 }
 
 static void usage(FILE *f) {
-    fprintf(f, "usage: lgsim trace export --format=chrome [filters] [-o OUT] FILE\n"
+    fprintf(f, "usage: lgsim trace export [--format=chrome] [filters] [-o OUT] FILE\n"
                "  Chrome trace-event JSON: open it in https://ui.perfetto.dev or\n"
                "  chrome://tracing.  Lanes: host, Switcher, guest kernel, guest user; an\n"
                "  arrow per page-fault round trip.  The host's work takes no virtual time:\n"
@@ -311,9 +336,10 @@ static void usage(FILE *f) {
             trace_filter_help);
 }
 
+/* Chrome's trace-event JSON is the one format there is: --format=chrome may be left out. */
 static int parse_args(int argc, char **argv, const char **in, const char **out,
                       struct trace_filter *flt) {
-    int chrome = 0;
+    int chrome = 1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         int taken = trace_filter_arg(flt, a);
@@ -326,14 +352,16 @@ static int parse_args(int argc, char **argv, const char **in, const char **out,
         else if (!strcmp(a, "-o") && i + 1 < argc) *out = argv[++i];
         else if (!strncmp(a, "--output=", 9)) *out = a + 9;
         else if (a[0] != '-' && !*in) *in = a;
-        else { usage(stderr); return -1; }
+        else {
+            fprintf(stderr, "lgsim trace: export: unknown argument '%s' (lgsim trace export "
+                    "--help)\n", a);
+            return -1;
+        }
     }
     if (chrome < 0) fprintf(stderr, "lgsim trace: export knows one format: --format=chrome\n");
-    if (chrome <= 0 || !*in) {
-        if (!chrome) usage(stderr);
-        return -1;
-    }
-    return 0;
+    else if (!*in) fprintf(stderr, "lgsim trace: export: which trace? (lgsim trace export "
+                           "[--format=chrome] [filters] [-o OUT] FILE)\n");
+    return chrome < 0 || !*in ? -1 : 0;
 }
 
 static int export_all(struct trace_reader *rd, struct exporter *x) {

@@ -99,6 +99,13 @@ static void follow_round_trip(struct recorder *r, uint64_t t, unsigned kind, con
         r->rt_state = RT_RETRIED;
         r->rt_retry_ns = t;
     }
+    /* A device access is never retried: the Launcher emulates the instruction and the Guest
+     * goes on after it.  Its round trip is over at the decision (the Launcher's records and
+     * the way back still carry it); the next exit ends it, as after a retry. */
+    if (kind == TK_PF && r->rt_state == RT_OPEN && f[PF_OUTCOME] == PF_DEVICE) {
+        r->rt_state = RT_RETRIED;
+        r->rt_retry_ns = t;
+    }
 }
 
 void rec_put(struct recorder *r, uint64_t t, unsigned kind, const uint32_t *f, unsigned n) {

@@ -17,6 +17,7 @@ static int init_video(int headless, char *err, size_t errlen) {
     /* Headless, the software renderer's frame stays in memory: without this hint SDL shows it
      * through a GL texture (Mesa's software GL, threads and all), for a window nobody sees. */
     if (headless) SDL_SetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION, "0");
+    SDL_SetMainReady();   /* main() is lgsim's (draw.h: SDL_MAIN_HANDLED) */
     if (SDL_Init(SDL_INIT_VIDEO)) {
         snprintf(err, errlen, "cannot start SDL's video: %s%s", SDL_GetError(),
                  headless ? "" : " (no display? --screenshot and --ui-script need none)");

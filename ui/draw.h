@@ -1,6 +1,8 @@
 /* draw.h - the window and its drawing: rectangles, lines and text through SDL2 and SDL2_ttf. */
 #ifndef LGSIM_UI_DRAW_H
 #define LGSIM_UI_DRAW_H
+/* lgsim has its own main() on every system: SDL's (SDL2main, Windows) is not wanted. */
+#define SDL_MAIN_HANDLED
 #include <SDL.h>
 #include <SDL_ttf.h>
 #include "ui/layout.h"

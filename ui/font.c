@@ -1,4 +1,4 @@
-/* font.c - the font search: an option, an environment variable, fontconfig, known places. */
+/* font.c - the font search: an option, an environment variable, fontconfig, the system's places. */
 #include "ui/font.h"
 #include "sim/path.h"
 #include <stdio.h>
@@ -7,18 +7,6 @@
 #ifdef LGSIM_HAVE_FONTCONFIG
 #include <fontconfig/fontconfig.h>
 #endif
-
-static const char *const known[] = {
-    "/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf",          /* Debian, Ubuntu */
-    "/usr/share/fonts/dejavu-sans-mono-fonts/DejaVuSansMono.ttf",   /* Fedora */
-    "/usr/share/fonts/dejavu/DejaVuSansMono.ttf",
-    "/usr/share/fonts/TTF/DejaVuSansMono.ttf",                      /* Arch */
-    "/usr/local/share/fonts/dejavu/DejaVuSansMono.ttf",             /* FreeBSD */
-    "/opt/homebrew/share/fonts/DejaVuSansMono.ttf",
-    "/Library/Fonts/DejaVuSansMono.ttf",
-    "/System/Library/Fonts/Menlo.ttc",                              /* macOS */
-    "C:\\Windows\\Fonts\\consola.ttf",                              /* Windows */
-};
 
 static int readable(const char *path) {
     FILE *f = path && *path ? fopen(path, "rb") : NULL;
@@ -78,13 +66,11 @@ int font_find(const char *option, char *buf, size_t len, char *bold, size_t bold
         return 0;
     }
 #endif
-    for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
-        if (!readable(known[i])) continue;
-        snprintf(buf, len, "%s", known[i]);
-        bold_beside(buf, bold, bold_len);
+    for (size_t i = 0; font_system_place(i, buf, len, bold, bold_len); i++) {
+        if (!readable(buf)) continue;
+        if (!readable(bold)) bold_beside(buf, bold, bold_len);
         return 0;
     }
-    snprintf(buf, len, "no font found: install DejaVu Sans Mono (Debian: fonts-dejavu-core) or "
-             "name a monospace TrueType font with --font=FILE or LGSIM_UI_FONT");
+    font_none_found(buf, len);
     return -1;
 }

@@ -2,6 +2,7 @@
 #include "ui/ui.h"
 #include "ui/actions.h"
 #include "ui/session.h"
+#include "ui/cputime.h"
 #include "sim/path.h"
 #include "debug/control.h"
 #include "sim/host/layout.h"
@@ -9,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 /*
  * The window is a client of the machine-control interface, as gdb is: the CPU stops between
@@ -43,9 +43,9 @@ struct ui_live {
     int script_rc;
     atomic_int free_running;     /* running as fast as it goes: the timer asks for frames */
     atomic_uint frame_due;       /* SDL_GetTicks() at which the next frame is asked for */
-    _Atomic long long cpu_due;   /* and the process's clock() before which it is not */
+    _Atomic long long cpu_due;   /* and the process's CPU time before which it is not */
     Uint64 frame_started;        /* when the current stop for a frame began */
-    clock_t frame_cpu;           /* clock() then */
+    long long frame_cpu;         /* the CPU time then (cputime.h) */
     double frame_seconds;        /* wall time spent in frames while running */
     SDL_TimerID timer;
     enum ui_action asked;        /* what the machine was last sent to do */
@@ -232,7 +232,7 @@ static void on_record(void *ctx, const struct trace_rec *r) {
 static Uint32 frame_tick(Uint32 interval, void *ctx) {
     struct ui_live *u = ctx;
     if (atomic_load(&u->free_running) && (int32_t)(SDL_GetTicks() - atomic_load(&u->frame_due)) >= 0 &&
-        (long long)clock() >= atomic_load(&u->cpu_due))
+        cpu_time_us() >= atomic_load(&u->cpu_due))
         control_pause_soon(&u->k);
     return interval;
 }
@@ -260,12 +260,13 @@ static void go_running(struct ui_live *u) {
     /* The next frame FRAME_MS after this one began, but not before the machine has used
      * RUN_PER_FRAME times the CPU time this frame took. */
     double took = u->frame_started ? seconds_since(u->frame_started) : 0;
-    clock_t now = clock(), cpu = u->frame_started && now >= u->frame_cpu ? now - u->frame_cpu : 0;
+    long long now = cpu_time_us();
+    long long cpu = u->frame_started && now >= u->frame_cpu ? now - u->frame_cpu : 0;
     if (u->frame_started) u->frame_seconds += took;
     u->frame_started = 0;
     Uint32 took_ms = (Uint32)(took * 1000);
     atomic_store(&u->frame_due, SDL_GetTicks() + (took_ms < FRAME_MS ? FRAME_MS - took_ms : 0));
-    atomic_store(&u->cpu_due, (long long)now + (long long)cpu * RUN_PER_FRAME);
+    atomic_store(&u->cpu_due, now + cpu * RUN_PER_FRAME);
     atomic_store(&u->free_running, !L->speed && (!u->scripted || u->timer_frames));
     if (u->timer_frames && !u->timer && !SDL_InitSubSystem(SDL_INIT_TIMER))
         u->timer = SDL_AddTimer(TICK_MS, frame_tick, u);
@@ -459,7 +460,7 @@ static void on_paused(void *ctx) {
     ran(u);
     if (L->running) {
         u->frame_started = SDL_GetPerformanceCounter();
-        u->frame_cpu = clock();
+        u->frame_cpu = cpu_time_us();
     }
     snapshot(u);
     if (guide(u)) return;

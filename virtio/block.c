@@ -75,6 +75,8 @@ static uint8_t blk_read(struct virtio_block *b, struct virtqueue *vq, unsigned o
     *got = 0;
     for (unsigned i = out; i < out + in; i++) {
         int64_t n = store_read(b, vq->bufs[i].base, vq->bufs[i].len, off + *got);
+        /* a failed read may have stored part of the buffer: all of it is reported */
+        vq_wrote(vq, vq->bufs[i].base, n < 0 ? vq->bufs[i].len : (uint32_t)n);
         if (n < 0) {
             *got = 0;
             return VIRTIO_BLK_S_IOERR;
@@ -111,6 +113,7 @@ static void blk_one(struct virtio_block *b, struct virtqueue *vq, unsigned head,
         wlen += got;
     }
     if (vq->dev->env->failed) return;
+    vq_wrote(vq, status, 1);
     dev_note(b->dev.env, LN_BLOCK, (uint32_t)sector, type & VIRTIO_BLK_T_OUT ? 0 : got,
              type << 8 | *status);
     vq_push(vq, head, wlen);

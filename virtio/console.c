@@ -64,6 +64,7 @@ int console_input(struct virtio_console *c, const uint8_t *bytes, uint32_t n) {
     for (unsigned i = 0; i < in && done < n; i++) {
         uint32_t take = vq->bufs[i].len < n - done ? vq->bufs[i].len : n - done;
         memcpy(vq->bufs[i].base, bytes + done, take);
+        vq_wrote(vq, vq->bufs[i].base, take);
         done += take;
     }
     vq_push(vq, (unsigned)head, done);

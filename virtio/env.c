@@ -24,6 +24,7 @@ void dev_given(struct dev_env *e, unsigned irq, const uint8_t *bytes, uint32_t l
     if (e->given) e->given(e->ctx, irq, bytes, len);
 }
 
-void dev_wrote(struct dev_env *e, const uint8_t *at, uint32_t len) {
-    if (e->wrote && len) e->wrote(e->ctx, (uint32_t)(at - e->ram), len);
+void dev_wrote(struct dev_env *e, const uint8_t *at, uint32_t len, const char *device,
+               const char *writer) {
+    if (e->wrote && len) e->wrote(e->ctx, (uint32_t)(at - e->ram), len, device, writer);
 }

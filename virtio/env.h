@@ -21,10 +21,11 @@ struct dev_env {
     /* Bytes from the outside world put into the Guest's buffers (a network frame, the device on
      * IRQ irq), for the trace: they are what a replay needs; may be NULL. */
     void (*given)(void *ctx, unsigned irq, const uint8_t *bytes, uint32_t len);
-    /* Guest RAM [gpa, gpa+len) a device wrote (a buffer it filled, the used ring), told when
-     * the device hands the buffer back: code the Guest runs from there must run as written
-     * (the CPU drops what it translated from it); may be NULL. */
-    void (*wrote)(void *ctx, uint32_t gpa, uint32_t len);
+    /* Guest RAM [gpa, gpa+len) a device wrote (what it stored into a buffer, the used ring),
+     * told as it is stored, with the device's name and the function that stored it: code the
+     * Guest runs from there must run as written (the CPU drops what it translated from it),
+     * and a debugger's watchpoints there fire; may be NULL. */
+    void (*wrote)(void *ctx, uint32_t gpa, uint32_t len, const char *device, const char *writer);
     int failed;
 };
 
@@ -33,5 +34,6 @@ void dev_fatal(struct dev_env *e, const char *fmt, ...)
 void dev_note(struct dev_env *e, unsigned what, uint32_t addr, uint32_t size, uint32_t value);
 uint32_t dev_eip(struct dev_env *e);
 void dev_given(struct dev_env *e, unsigned irq, const uint8_t *bytes, uint32_t len);
-void dev_wrote(struct dev_env *e, const uint8_t *at, uint32_t len);   /* at: inside ram */
+void dev_wrote(struct dev_env *e, const uint8_t *at, uint32_t len,   /* at: inside ram */
+               const char *device, const char *writer);
 #endif

@@ -66,6 +66,7 @@ static int rx_one(struct virtio_net *n, struct virtqueue *vq) {
     for (unsigned i = 0; i < in && done < f->len; i++) {
         uint32_t take = vq->bufs[i].len < f->len - done ? vq->bufs[i].len : f->len - done;
         memcpy(vq->bufs[i].base, f->data + done, take);
+        vq_wrote(vq, vq->bufs[i].base, take);
         done += take;
     }
     dev_given(n->dev.env, n->dev.pci.cfg[0x3C], f->data, done);

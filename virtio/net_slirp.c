@@ -59,8 +59,7 @@ static ssize_t send_packet(const void *buf, size_t len, void *opaque) {
 }
 
 static void guest_error(const char *msg, void *opaque) {
-    (void)opaque;
-    fprintf(stderr, "lgsim: net user: %s\n", msg);
+    netdev_say(&((struct net_slirp *)opaque)->nd, "net user: %s", msg);
 }
 
 static int64_t clock_get_ns(void *opaque) {
@@ -74,7 +73,7 @@ static void *timer_new(SlirpTimerCb cb, void *cb_opaque, void *opaque) {
         s->timers[i] = (struct slirp_timer){ cb, cb_opaque, -1, 1 };
         return &s->timers[i];
     }
-    fprintf(stderr, "lgsim: net user: out of timers\n");
+    netdev_say(&s->nd, "net user: out of timers");
     abort();   /* libslirp cannot take a NULL timer */
 }
 

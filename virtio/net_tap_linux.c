@@ -34,7 +34,7 @@ struct net_tap {
 static void tap_send(struct netdev *nd, const uint8_t *frame, uint32_t len) {
     struct net_tap *t = (struct net_tap *)nd;
     if (write(t->fd, frame, len) < 0)   /* 4.4 warns and goes on */
-        fprintf(stderr, "lgsim: Write to tun failed (%d)?\n", errno);
+        netdev_say(nd, "Write to tun failed (%d)?", errno);
 }
 
 static uint64_t tap_prepare(struct netdev *nd, struct pollset *ps) {

@@ -1,5 +1,6 @@
 /* netdev.c - what every backend shares: MAC addresses, and frames that come without a header. */
 #include "virtio/netdev.h"
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,4 +45,14 @@ void netdev_receive_plain(struct netdev *nd, const uint8_t *frame, uint32_t len)
     buf[10] = 1;   /* num_buffers */
     memcpy(buf + NET_HDR_LEN, frame, len);
     nd->receive(nd->ctx, buf, len + NET_HDR_LEN);
+}
+
+void netdev_say(struct netdev *nd, const char *fmt, ...) {
+    char line[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    if (nd->say) nd->say(nd->say_ctx, line);
+    else fprintf(stderr, "lgsim: %s\n", line);
 }

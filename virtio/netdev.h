@@ -42,6 +42,10 @@ struct netdev {
     /* lgsim's virtual clock: a backend's timers run on it, never on the host's. */
     uint64_t (*clock_ns)(void *clock_ctx);
     void *clock_ctx;
+    /* A line for the user (no "lgsim: ", no newline): the machine shows it with its other
+     * messages (a terminal's status line erased first); NULL until then: stderr. */
+    void (*say)(void *say_ctx, const char *line);
+    void *say_ctx;
     int live;                             /* prepare found something the world can answer */
 };
 
@@ -58,6 +62,9 @@ struct netdev *netdev_tap_open(const char *arg, uint8_t mac[6], int *has_mac, ch
 int netdev_args_mac(int tap, const char *arg, uint8_t mac[6], int *has_mac);
 /* "aa:bb:cc:dd:ee:ff" to bytes; -1 when it is not one. */
 int netdev_parse_mac(const char *s, uint8_t mac[6]);
+/* Every message of a backend's goes through here (nd->say). */
+void netdev_say(struct netdev *nd, const char *fmt, ...)
+    __attribute__((format(LGSIM_PRINTF_FORMAT, 2, 3)));
 /* A frame for the Guest from a backend whose frames have no virtio header (slirp): the header
  * says nothing but num_buffers = 1, as virtio 1.0 asks. */
 void netdev_receive_plain(struct netdev *nd, const uint8_t *frame, uint32_t len);

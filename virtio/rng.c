@@ -39,6 +39,7 @@ static void rng_input(struct virtqueue *vq) {
         uint32_t total = 0;
         for (unsigned i = 0; i < in; i++) {
             rng_fill(&r->state, vq->bufs[i].base, vq->bufs[i].len);
+            vq_wrote(vq, vq->bufs[i].base, vq->bufs[i].len);
             total += vq->bufs[i].len;
         }
         vq_push(vq, (unsigned)head, total);

@@ -346,7 +346,6 @@ void virtio_reset(struct virtio_dev *d) {
 void virtio_free(struct virtio_dev *d) {
     for (int i = 0; i < d->nvq; i++) {
         free(d->vq[i].bufs);
-        free(d->vq[i].written);
-        d->vq[i].bufs = d->vq[i].written = NULL;
+        d->vq[i].bufs = NULL;
     }
 }

@@ -45,9 +45,6 @@ struct virtqueue {
      * notify (and at DRIVER_OK), so device work happens at a fixed point of the Guest's run. */
     void (*service)(struct virtqueue *vq);
     struct vq_buf *bufs;          /* room for one chain: num entries */
-    struct vq_buf *written;       /* that chain's device-writable buffers as the Guest gave
-                                   * them (num entries), for vq_push to report (dev_wrote) */
-    unsigned n_written;
 };
 
 struct virtio_dev {
@@ -85,15 +82,19 @@ void bad_driver_vq(struct virtqueue *vq, const char *fmt, ...)
 
 /* Check a queue the Guest just enabled (alignment, inside RAM, used.flags 0); -1: killed. */
 int vq_check(struct virtqueue *vq);
-/* Room for one chain of a queue of vq->num (bufs, written); 0, or -1: out of memory. */
+/* Room for one chain of a queue of vq->num (bufs); 0, or -1: out of memory. */
 int vq_make_room(struct virtqueue *vq);
 /* Whether the Guest has made a buffer available that lgsim has not taken yet. */
 int vq_has_buf(struct virtqueue *vq);
 /* The next available chain (out buffers, then in buffers, in vq->bufs); its head, or -1 when
  * there is none (the Guest is then interrupted for what was used) or the Guest was killed. */
 int vq_pop(struct virtqueue *vq, unsigned *out, unsigned *in);
-/* Put a chain in the used ring with the bytes written into it; later, vq_trigger.  The
- * chain's writable buffers and the used ring's entry are reported as written (dev_wrote). */
+/* The device stored [at, at+len) of a chain's writable buffers: reported at once, with the
+ * device's name and the storing function's (dev_wrote), as every store into guest RAM is. */
+#define vq_wrote(vq, at, len) vq_wrote_by(vq, at, len, __func__)
+void vq_wrote_by(struct virtqueue *vq, const uint8_t *at, uint32_t len, const char *writer);
+/* Put a chain in the used ring with the bytes written into it; later, vq_trigger.  The used
+ * ring's entry and index are reported as written (vq_wrote). */
 void vq_push(struct virtqueue *vq, unsigned head, uint32_t len);
 /* trigger_irq(): ISR bit 0 and the device's IRQ, unless the Guest asked for none. */
 void vq_trigger(struct virtqueue *vq);

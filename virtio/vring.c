@@ -63,11 +63,8 @@ int vq_check(struct virtqueue *vq) {
 
 int vq_make_room(struct virtqueue *vq) {
     free(vq->bufs);
-    free(vq->written);
-    vq->n_written = 0;
     vq->bufs = vq->num ? calloc(vq->num, sizeof(*vq->bufs)) : NULL;
-    vq->written = vq->num ? calloc(vq->num, sizeof(*vq->written)) : NULL;
-    return vq->num && (!vq->bufs || !vq->written) ? -1 : 0;
+    return vq->num && !vq->bufs ? -1 : 0;
 }
 
 static uint16_t avail_idx(struct virtqueue *vq) { return le16(ram(vq, vq->avail + 2)); }
@@ -107,8 +104,7 @@ static int take_desc(struct virtqueue *vq, const uint8_t *desc, unsigned max, un
     }
     vq->bufs[*out + *in] = (struct vq_buf){ p, len };
     if (flags & DESC_F_WRITE) {
-        vq->written[(*in)++] = (struct vq_buf){ p, len };
-        vq->n_written = *in;
+        (*in)++;
     } else {
         if (*in) {
             bad_driver_vq(vq, "Descriptor has out after in");
@@ -191,7 +187,6 @@ int vq_pop(struct virtqueue *vq, unsigned *out, unsigned *in) {
         return -1;
     }
     *out = *in = 0;
-    vq->n_written = 0;
     return walk_chain(vq, head, out, in) ? -1 : (int)head;
 }
 
@@ -203,15 +198,14 @@ void vq_push(struct virtqueue *vq, unsigned head, uint32_t len) {
     put_le32(elem, head);
     put_le32(elem + 4, len);
     put_le16(idx, (uint16_t)(at + 1));
-    /* What the device wrote, which the Guest may run as code (a block read into a page of a
-     * program, say): the whole of each writable buffer, however much of it was used. */
-    for (unsigned i = 0; i < vq->n_written; i++)
-        dev_wrote(vq->dev->env, vq->written[i].base, vq->written[i].len);
-    vq->n_written = 0;
-    dev_wrote(vq->dev->env, elem, 8);
-    dev_wrote(vq->dev->env, idx, 2);
+    vq_wrote(vq, elem, 8);
+    vq_wrote(vq, idx, 2);
     vq->pending_used++;
     dev_note(vq->dev->env, LN_USED, vq->dev->pci.cfg[0x3C], head, len);
+}
+
+void vq_wrote_by(struct virtqueue *vq, const uint8_t *at, uint32_t len, const char *writer) {
+    dev_wrote(vq->dev->env, at, len, vq->dev->name, writer);
 }
 
 int vq_consume(struct virtqueue *vq, struct vq_buf *bufs, unsigned n, void *dest, uint32_t len) {

@@ -54,7 +54,7 @@ int lguest_write_by(struct lguest *lg, uint32_t gpa, const void *buf, uint32_t l
     }
     memcpy(p, buf, len);
     cpu_host_wrote(&lg->cpu, p, len);   /* a store, as far as code there is concerned */
-    if (lg->write_watcher) lg->write_watcher(lg->write_watcher_ctx, gpa, len, writer);
+    if (lg->write_watcher) lg->write_watcher(lg->write_watcher_ctx, gpa, len, NULL, writer);
     return 0;
 }
 

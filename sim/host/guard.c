@@ -27,9 +27,10 @@ static int host_may_change(const struct lguest *lg, uint32_t pa) {
 /* The Host TSS descriptor's busy bit is the Switcher's own: switch_to_guest clears it (4.4
  * switcher_32.S does the same) and the way back sets it again with ltr.  A run stopped on
  * purpose between the two (a debugger's kill, the window closed, in the guest or in the
- * Switcher) leaves it clear: that, and only that, is no containment failure. */
-static int only_tss_busy_bit(uint32_t pa, uint8_t now, uint8_t was) {
-    return pa == HOST_GDT + TSS_SELECTOR + 5 && (now ^ was) == 0x02;
+ * Switcher: run_guest_once() notes it in stopped_inside) leaves it clear: that, and only
+ * that, is no containment failure.  Any other run came home through ltr. */
+static int only_tss_busy_bit(const struct lguest *lg, uint32_t pa, uint8_t now, uint8_t was) {
+    return lg->stopped_inside && pa == HOST_GDT + TSS_SELECTOR + 5 && (now ^ was) == 0x02;
 }
 
 uint32_t host_guard_size(void) { return SHADOW_POOL - HOST_RAM_BASE; }
@@ -56,7 +57,7 @@ int host_guard_debugger_wrote(struct lguest *lg, uint32_t pa, uint32_t len) {
 static int guard_bytes(struct lguest *lg, const uint8_t *now, uint32_t pa, uint32_t len) {
     for (uint32_t end = pa + len; pa < end; pa++) {
         if (host_may_change(lg, pa) || now[pa] == lg->host_snapshot[pa] ||
-            only_tss_busy_bit(pa, now[pa], lg->host_snapshot[pa]))
+            only_tss_busy_bit(lg, pa, now[pa], lg->host_snapshot[pa]))
             continue;
         if (lg->debugger_wrote && lg->debugger_wrote[pa]) {
             if (!lg->debugger_changed++) lg->debugger_changed_at = pa;

@@ -67,6 +67,8 @@ struct lguest {
     int trapped;                  /* this run left the Guest through the Switcher */
     int running;                  /* inside cpu_run: the saved registers are stale */
     int unwinding;                /* lguest_unwind(): this run ends now, its state unused */
+    int stopped_inside;           /* a run was stopped on purpose in the Guest or the Switcher,
+                                   * between switch_to_guest and the way back (guard.c) */
     int turn_wanted;              /* lguest_want_turn(): the Launcher's turn at the next pass */
     uint64_t switch_insns_now;
     struct rec_switch entering, leaving;   /* the world switches being recorded */
@@ -86,8 +88,10 @@ struct lguest {
     void (*delivery_watcher)(void *ctx, const struct cpu_delivery *d);
     void *delivery_watcher_ctx;
     /* And of every Host write into Guest memory (lguest_write), with the name of the function
-     * that made it: a watchpoint fires on what the Host writes too; NULL without --gdb. */
-    void (*write_watcher)(void *ctx, uint32_t gpa, uint32_t len, const char *writer);
+     * that made it, and of every Launcher's device's (lguest_wrote, with the device's name;
+     * NULL for the Host's): a watchpoint fires on what they write too; NULL without --gdb. */
+    void (*write_watcher)(void *ctx, uint32_t gpa, uint32_t len, const char *device,
+                          const char *writer);
     void *write_watcher_ctx;
 };
 

@@ -108,10 +108,13 @@ void lguest_sleep(struct lguest *lg, uint64_t wake);
 /* --- what lgsim's CPU needs (4.4 has no request for this) --- */
 
 /* The Launcher wrote Guest memory [gpa, gpa+len) (a device filling a buffer the Guest gave
- * it).  In 4.4 those are ordinary stores into memory the Launcher mmap()ed, and the processor
- * running the Guest sees them like any other processor's stores, in code as in data; lgsim's
- * CPU keeps translations of code, so it is told.  A range outside Guest memory is ignored. */
-void lguest_wrote(struct lguest *lg, uint32_t gpa, uint32_t len);
+ * it), in its device named device, in the function writer.  In 4.4 those are ordinary stores
+ * into memory the Launcher mmap()ed, and the processor running the Guest sees them like any
+ * other processor's stores, in code as in data; lgsim's CPU keeps translations of code, so it
+ * is told, and so are a debugger's watchpoints (a data breakpoint fires on another
+ * processor's store too).  A range outside Guest memory is ignored. */
+void lguest_wrote(struct lguest *lg, uint32_t gpa, uint32_t len, const char *device,
+                  const char *writer);
 
 /* --- what a dead Guest leaves for the death report (4.4 gives only the reason) --- */
 
@@ -139,6 +142,10 @@ int lguest_state_restore(struct lguest *lg, const uint8_t *in, size_t len);
 /* The pieces lguest_state_save() would copy, in order, without copying them (checkpoints
  * compare them with the last one's); how many, or -1. */
 int lguest_state_pieces(struct lguest *lg, const uint8_t **p, size_t *n, int max);
+/* The same pieces to write a checkpoint into, holding the state as it is now; then
+ * lguest_state_pieces_restored() makes what was written the Host's state (0, or -1). */
+int lguest_state_pieces_for_restore(struct lguest *lg, uint8_t **p, size_t *n, int max);
+int lguest_state_pieces_restored(struct lguest *lg);
 /* The run was ended by a debugger going back in time (lguest_unwind()): the machine as it is
  * must not be kept, saved or run on; the Launcher restores a checkpoint. */
 int lguest_unwound(const struct lguest *lg);

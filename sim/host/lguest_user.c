@@ -142,9 +142,11 @@ void lguest_sleep(struct lguest *lg, uint64_t wake) {
 
 /* --- the Launcher's stores --- */
 
-void lguest_wrote(struct lguest *lg, uint32_t gpa, uint32_t len) {
+void lguest_wrote(struct lguest *lg, uint32_t gpa, uint32_t len, const char *device,
+                  const char *writer) {
     if (!len || gpa >= lg->guest_bytes || len > lg->guest_bytes - gpa) return;
     cpu_host_wrote(&lg->cpu, lguest_guest_base(lg) + gpa, len);   /* code there runs anew */
+    if (lg->write_watcher) lg->write_watcher(lg->write_watcher_ctx, gpa, len, device, writer);
 }
 
 /* --- what is left when the Guest has died --- */

@@ -143,27 +143,58 @@ uint64_t lguest_machine_hash(struct lguest *lg) {
 
 /* lguest_state_save()'s bytes without the copy: the pieces they are made of, in order (the
  * CPU's state and struct lguest as saved are in buffers kept here; the rest is the Host's
- * memory as it is). */
-int lguest_state_pieces(struct lguest *lg, const uint8_t **p, size_t *n, int max) {
-    static uint8_t *cpu, *no_guard;
-    static struct lguest *saved;
+ * memory as it is).  for_restore: the same pieces to be written over (a checkpoint put back
+ * page by page); the buffers hold the state as it is now, and lguest_state_pieces_restored()
+ * puts in effect what was written into them. */
+static uint8_t *piece_cpu, *piece_guard;
+static struct lguest *piece_saved;
+
+static int pieces(struct lguest *lg, uint8_t **p, size_t *n, int max, int for_restore) {
+    static uint8_t *no_guard;
     size_t cn = cpu_state_size(&lg->cpu);
-    if (!cpu && !(cpu = malloc(cn))) return -1;
-    if (!saved && !(saved = malloc(sizeof(*saved)))) return -1;
+    if (!piece_cpu && !(piece_cpu = malloc(cn))) return -1;
+    if (!piece_saved && !(piece_saved = malloc(sizeof(*piece_saved)))) return -1;
     if (!lg->host_snapshot && !no_guard && !(no_guard = calloc(1, host_guard_size()))) return -1;
+    if (for_restore && !piece_guard && !(piece_guard = malloc(host_guard_size()))) return -1;
     if (max < lg->phys.n + 3) return -1;
-    cpu_state_save(&lg->cpu, cpu);
-    saved_lguest(lg, saved);
+    cpu_state_save(&lg->cpu, piece_cpu);
+    saved_lguest(lg, piece_saved);
     int k = 0;
-    p[k] = (const uint8_t *)saved;
+    p[k] = (uint8_t *)piece_saved;
     n[k++] = sizeof(*lg);
-    p[k] = cpu;
+    p[k] = piece_cpu;
     n[k++] = cn;
     for (int i = 0; i < lg->phys.n; i++) {
         p[k] = lg->phys.r[i].mem;
         n[k++] = lg->phys.r[i].size;
     }
     p[k] = lg->host_snapshot ? lg->host_snapshot : no_guard;
+    if (for_restore) {
+        memcpy(piece_guard, p[k], host_guard_size());
+        p[k] = piece_guard;
+    }
     n[k++] = host_guard_size();
     return k;
+}
+
+int lguest_state_pieces(struct lguest *lg, const uint8_t **p, size_t *n, int max) {
+    return pieces(lg, (uint8_t **)p, n, max, 0);
+}
+
+int lguest_state_pieces_for_restore(struct lguest *lg, uint8_t **p, size_t *n, int max) {
+    return pieces(lg, p, n, max, 1);
+}
+
+/* As lguest_state_restore() does with the bytes, after the memory was written in place. */
+int lguest_state_pieces_restored(struct lguest *lg) {
+    if (!piece_saved || !piece_cpu || !piece_guard) return -1;
+    restore_fields(lg, (const uint8_t *)piece_saved);
+    cpu_state_restore(&lg->cpu, piece_cpu);
+    if (lg->guard_begun) {
+        if (!lg->host_snapshot) lg->host_snapshot = malloc(host_guard_size());
+        if (lg->host_snapshot) memcpy(lg->host_snapshot, piece_guard, host_guard_size());
+    } else {
+        host_guard_free(lg);
+    }
+    return 0;
 }

@@ -70,6 +70,13 @@ static void report_host_stop(struct lguest *lg, enum cpu_stop stop) {
                  cpu_stop_name(stop), lg->cpu.stop_msg);
 }
 
+/* Where a run stopped on purpose (a debugger's kill, the window closed) left the CPU: in the
+ * Guest or the Switcher, past the host routine's far call and not yet back at host_return. */
+static int stopped_past_host(struct lguest *lg) {
+    uint32_t eip = cpu_get(&lg->cpu, CPU_REG_EIP);
+    return cpu_cpl(&lg->cpu) > 0 || (eip >= SWITCHER_ADDR && eip < SWITCHER_ADDR + 0x1000);
+}
+
 /* @tour Host 40: run_guest_once()
  * The host routine calls the Switcher exactly as 4.4 does (Switcher 10): pushf and a far call
  * with EAX = this CPU's lguest_pages and EBX = the shadow page directory.  The CPU runs host
@@ -100,6 +107,7 @@ void run_guest_once(struct lguest *lg) {
     enum cpu_stop stop = cpu_run(c, lg->host_run, CPU_RUN_TO_HLT);
     lg->running = 0;
     if (lg->unwinding) return;   /* a debugger went back in time: nothing of this run counts */
+    if (stop == CPU_STOP_REQUEST && stopped_past_host(lg)) lg->stopped_inside = 1;
     if (stop == CPU_STOP_HLT && cpu_get(c, CPU_REG_EIP) == lg->host_return + 1)
         stop = CPU_STOP_UNTIL;
     if (lg->ts) cpu_set(c, CPU_REG_CR0, cpu_get(c, CPU_REG_CR0) & ~CR0_TS);

@@ -39,9 +39,10 @@ static void on_given(void *ctx, unsigned irq, const uint8_t *bytes, uint32_t len
     l->n_inputs++;
 }
 
-static void on_wrote(void *ctx, uint32_t gpa, uint32_t len) {
+static void on_wrote(void *ctx, uint32_t gpa, uint32_t len, const char *device,
+                     const char *writer) {
     struct launcher *l = ctx;
-    lguest_wrote(l->lg, gpa, len);
+    lguest_wrote(l->lg, gpa, len, device, writer);
 }
 
 static int add_device(struct launcher *l, const struct launcher_device *dev, char *err,
@@ -124,6 +125,8 @@ static void read_more(struct launcher *l, int timeout_ms, int *interrupted) {
     if (n < 0) {
         in->eof = 1;
         REC(&l->rec, lguest_time(l->lg), TK_LAUNCHER, LN_INPUT_EOF, 0, 0, 0, launcher_eip(l));
+        refeed_note_eof(l);
+        l->n_inputs++;
         return;
     }
     if (n == 0 && term_stop_signal()) *interrupted = 1;
@@ -162,6 +165,7 @@ static enum idle_input deliver(struct launcher *l) {
     int n = console_input(&l->console, in->buf, chunk(in));
     if (n < 0) return INPUT_NONE;
     rec_bytes(&l->rec, lguest_time(l->lg), TK_CONSOLE_IN, in->buf, (uint32_t)n);
+    refeed_note_console(l, in->buf, (uint32_t)n);
     l->n_inputs++;
     memmove(in->buf, in->buf + n, in->len - (uint32_t)n);
     in->len -= (uint32_t)n;
@@ -244,6 +248,8 @@ enum idle_input devices_idle_input(struct launcher *l, uint64_t *wake) {
     int interrupted = 0, live;
     int want = (l->opt.console_stdin || l->opt.console_read) &&
                console_wants_input(&l->console);
+    enum idle_input again;
+    if (l->log.feeding && refeed_idle(l, want, &again)) return again;   /* gone back */
     struct pollset probe;
     pollset_clear(&probe);
     uint64_t net_due = netdevs_prepare(l, &probe, &live);
@@ -279,5 +285,9 @@ int devices_watching_terminal(const struct launcher *l) {
 
 void devices_poll_input(struct launcher *l) {
     int interrupted = 0;
+    if (l->log.feeding) {   /* gone back: nothing is read until the machine is where it was */
+        refeed_turn(l);
+        return;
+    }
     if (devices_watching_terminal(l)) read_more(l, 0, &interrupted);
 }

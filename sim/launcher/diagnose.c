@@ -198,7 +198,8 @@ void death_report(struct launcher *l, FILE *f) {
     if (!strncmp(l->dead_reason, "bad page ", 9))
         fprintf(f, "lgsim: the entry was %#x\n", d.bad_entry);
     fprintf(f, "lgsim: guest was at eip %#x", eip);
-    if (sym) fprintf(f, " (%s+%#x)", sym, off);
+    if (sym && off) fprintf(f, " <%s+%#x>", sym, off);   /* named as every other tool names it */
+    else if (sym) fprintf(f, " <%s>", sym);
     fprintf(f, ", cpl %u, cs=%04x ss=%04x ds=%04x es=%04x fs=%04x gs=%04x\n", cs & 3, cs,
             getreg(l, PT_SS), getreg(l, PT_DS), getreg(l, PT_ES), getreg(l, PT_FS),
             getreg(l, PT_GS));

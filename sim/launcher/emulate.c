@@ -71,8 +71,8 @@ static int emulate_insn(struct launcher *l, const uint8_t insn[7]) {
     if (!in && pci_is_port((uint16_t)port)) {
         if (pci_port_out(&l->pci, (uint16_t)port, size, eax & mask) < 0) {
             if (l->opt.verbose)
-                fprintf(stderr, "lgsim: Attempt to write to port %#x (size %d) rejected\n",
-                        port, size);
+                launcher_say(l, "lgsim: Attempt to write to port %#x (size %d) rejected\n",
+                             port, size);
             return -1;
         }
     }   /* every other port (0x80 delays, serial, RTC) is ignored */
@@ -160,8 +160,7 @@ static void emulate_mmio(struct launcher *l, uint32_t addr, const uint8_t insn[7
     struct pci_device *d = pci_find_mmio(&l->pci, addr, &off);
     if (!d) {
         record(l, LN_MMIO, addr, 0, 0);
-        status_erase(l);
-        fprintf(stderr, "lgsim: MMIO touching %#08x (not a device)\n", addr);
+        launcher_say(l, "lgsim: MMIO touching %#08x (not a device)\n", addr);
         reinject(l, 14);
         return;
     }
@@ -191,12 +190,12 @@ void emulate_pending(struct launcher *l, const struct lguest_pending *pending) {
     struct lguest_pending p = *pending;
     if (p.trap == 13) {
         if (l->opt.verbose)
-            fprintf(stderr, "lgsim: Emulating instruction at %#x\n", getreg(l, PT_EIP));
+            launcher_say(l, "lgsim: Emulating instruction at %#x\n", getreg(l, PT_EIP));
         if (emulate_insn(l, p.insn) < 0)
             reinject(l, 13);
     } else if (p.trap == 14) {
         if (l->opt.verbose)
-            fprintf(stderr, "lgsim: Emulating MMIO at %#x\n", getreg(l, PT_EIP));
+            launcher_say(l, "lgsim: Emulating MMIO at %#x\n", getreg(l, PT_EIP));
         emulate_mmio(l, p.addr, p.insn);
     }
 }

@@ -75,6 +75,7 @@ int launcher_init(struct launcher *l, const struct launcher_options *opt, char *
 void launcher_free(struct launcher *l) {
     char ignored[8];
     tt_free(l);
+    refeed_free(l);
     launcher_close_trace(l, ignored, sizeof(ignored));
     if (l->replay) replay_close(l->replay);
     l->replay = NULL;
@@ -135,9 +136,8 @@ static void save_due(struct launcher *l) {
         l->exit_code = 2;
         return;
     }
-    status_erase(l);
-    fprintf(stderr, "lgsim: saved the machine at %.6f ms of virtual time to %s\n",
-            lguest_time(l->lg) / 1e6, l->opt.save_path);
+    launcher_say(l, "lgsim: saved the machine at %.6f ms of virtual time to %s\n",
+                 lguest_time(l->lg) / 1e6, l->opt.save_path);
 }
 
 static void travel(struct launcher *l);
@@ -195,12 +195,11 @@ static void check_containment(struct launcher *l) {
     int r = lguest_contained(l->lg, &at, &l->host_compared);
     uint32_t first, by_debugger = lguest_debugger_changed(l->lg, &first);
     l->host_checked = r > 0 && !by_debugger;
-    status_erase(l);
     if (by_debugger)
-        fprintf(stderr, "lgsim: host memory at %#x changed while the guest ran (%u bytes): "
-                "written by the debugger (monitor host-writes on)\n", first, by_debugger);
+        launcher_say(l, "lgsim: host memory at %#x changed while the guest ran (%u bytes): "
+                     "written by the debugger (monitor host-writes on)\n", first, by_debugger);
     if (r < 0) {
-        fprintf(stderr, "lgsim: simulator bug: host memory at %#x changed while the guest ran "
+        launcher_say(l, "lgsim: simulator bug: host memory at %#x changed while the guest ran "
                 "(%s)\n", at, l->dead_reason);
         l->exit_code = 2;
     }
@@ -226,8 +225,7 @@ static void restart_guest(struct launcher *l, const char *why) {
     }
     rec_text(&l->rec, now, TK_RESTART, ++l->boots, why);
     l->restart_ns = now;
-    status_erase(l);
-    if (l->opt.verbose) fprintf(stderr, "lgsim: %s: starting the guest again\n", why);
+    if (l->opt.verbose) launcher_say(l, "lgsim: %s: starting the guest again\n", why);
     if (l->restarting) l->restarting(l->restarting_ctx, l, 0);
     devices_keep_snapshots(l);
     devices_close(l);

@@ -96,6 +96,16 @@ struct launcher {
         unsigned ctrl_c;          /* ^C^C^C within a second stops lgsim (4.4's rule) */
         uint64_t ctrl_c_ms;
     } in;
+    struct input_log {            /* input given since the first checkpoint (refeed.c) */
+        struct logged_input *e;
+        size_t n, cap;
+        uint64_t first;           /* e[0] was input number first (n_inputs then) */
+        uint8_t *bytes;
+        size_t bytes_len, bytes_cap;
+        int feeding;              /* gone back: input comes from here until the frontier */
+        uint64_t frontier_ns;     /* where the run had been */
+        struct console_stdin live;   /* stdin there */
+    } log;
 
     unsigned boots;               /* 1, and one more each time the Guest restarts */
     int saved;                    /* --save-at has been done */
@@ -103,7 +113,7 @@ struct launcher {
     uint64_t stop_at_ns;          /* launcher_run_until(): hand back at the first turn from
                                    * here on (UINT64_MAX: never) */
     int stopped;                  /* ... and it did */
-    uint64_t n_inputs;            /* console inputs and frames given so far */
+    uint64_t n_inputs;            /* inputs given so far: console, frames, the end of stdin */
     uint64_t console_bytes;       /* the Guest's console output so far (machine state) */
     uint64_t console_shown;       /* ... and how much of it opt.console has: after going back,
                                    * output already shown is not shown twice */
@@ -184,6 +194,8 @@ void devices_poll_input(struct launcher *l);
 /* netdevs.c: the network devices and their backends. */
 int netdevs_add(struct launcher *l, const struct launcher_device *dev, char *err,
                 size_t errlen);
+/* A backend on the machine's clock, its messages with the machine's (launcher_say). */
+void netdevs_attach(struct launcher *l, struct netdev *nd);
 uint64_t netdevs_prepare(struct launcher *l, struct pollset *ps, int *live);
 int netdevs_poll(struct launcher *l, struct pollset *ps);
 void netdevs_close(struct launcher *l);
@@ -195,6 +207,17 @@ struct netdev *replay_netdev(struct launcher *l, const char *name);
 uint64_t replay_stop_time(const struct launcher *l);   /* UINT64_MAX: none */
 int replay_stop_due(struct launcher *l);
 int replay_finish(struct launcher *l, char *msg, size_t len);
+
+/* refeed.c: console input logged as it is given once there is a checkpoint, and given again
+ * from the log after going back until the machine is where the run had been (refeed_begin(),
+ * before a checkpoint is put in place); refeed_idle: 1 with *out set while behind there, 0
+ * when stdin is live again. */
+void refeed_note_console(struct launcher *l, const uint8_t *b, uint32_t len);
+void refeed_note_eof(struct launcher *l);
+void refeed_begin(struct launcher *l);
+int refeed_idle(struct launcher *l, int want, enum idle_input *out);
+void refeed_turn(struct launcher *l);
+void refeed_free(struct launcher *l);
 
 /* machine.c: the whole machine as bytes between two runs (sections HOST LNCH RECD DEVS TRCE);
  * with_trace_file: the trace written so far goes in too (a saved file).  A restore goes into
@@ -211,15 +234,22 @@ int machine_save_reusing(struct launcher *l, int flags, uint8_t **out, size_t *l
                          size_t *cap, char *err, size_t errlen);
 int machine_restore(struct launcher *l, const uint8_t *p, size_t len, int from_file,
                     char *err, size_t errlen);
+/* A checkpoint of this run whose HOST section is its header alone (the checkpoint keeps the
+ * Host's bytes page by page): every section checked, then put_host() puts the Host's state in
+ * place (0, or -1), then the rest as machine_restore() does. */
+int machine_restore_but_host(struct launcher *l, const uint8_t *p, size_t len,
+                             int (*put_host)(struct launcher *l, void *ctx), void *ctx,
+                             char *err, size_t errlen);
 /* The TRCE section of machine_save()'s bytes (*n 0: the run had no trace); -1: damaged. */
 int machine_trace_section(const uint8_t *p, size_t len, const uint8_t **at, size_t *n);
 
 /* timetravel.c: checkpoints in memory and going back to them.  A checkpoint is the state at a
  * turn of the Launcher; going back to time t restores the last checkpoint at or before t and
  * runs the machine forward again, deterministically, to the first turn from t on, where it is
- * as it was the first time (its trace cut back and rewritten the same).  Going back over
- * console input or network frames given since the checkpoint is refused (not yet fed again). */
-struct tt_stats { unsigned n; uint64_t bytes, host_bytes, ns_taking, max_ns_taking; };
+ * as it was the first time (its trace cut back and rewritten the same).  Console input given
+ * since the checkpoint is given again (refeed.c); going back over a restart is refused. */
+struct tt_stats { unsigned n; uint64_t bytes, host_bytes, ns_taking, max_ns_taking,
+                                       first_bytes; };   /* first_bytes: the first one's */
 int tt_checkpoint(struct launcher *l, char *err, size_t errlen);
 void tt_checkpoint_due(struct launcher *l);   /* --checkpoints: from take_turn() */
 uint64_t tt_next_checkpoint(const struct launcher *l);   /* when; UINT64_MAX: none due */
@@ -228,7 +258,7 @@ int tt_back(struct launcher *l, uint64_t t, char *err, size_t errlen);
  * many, checkpoint i's virtual time, and checkpoint i put in place (the trace cut back) without
  * running on; 0, or -1 with the reason. */
 int tt_count(const struct launcher *l);
-int tt_first_usable(const struct launcher *l);   /* the first with no input given since */
+int tt_first_usable(const struct launcher *l);   /* the first with no restart since */
 uint64_t tt_time(const struct launcher *l, int i);
 int tt_restore(struct launcher *l, int i, char *err, size_t errlen);
 /* FNV-1a 64 of the CPU's registers and state and all memory: "the same machine". */
@@ -268,6 +298,10 @@ void status_start(struct launcher *l);
 int status_wants_turns(const struct launcher *l);
 void status_tick(struct launcher *l);
 void status_erase(struct launcher *l);
+/* Every line lgsim prints on stderr while a run goes on comes through here: the status line
+ * erased first, then the line (fmt has its own "lgsim: " and newline). */
+void launcher_say(struct launcher *l, const char *fmt, ...)
+    __attribute__((format(LGSIM_PRINTF_FORMAT, 2, 3)));
 void status_console_output(struct launcher *l, uint8_t last);
 
 /* summary.c and diagnose.c: what happened, for people. */

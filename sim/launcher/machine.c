@@ -176,7 +176,9 @@ int machine_save_reusing(struct launcher *l, int with_trace_file, uint8_t **out,
 struct sections { const uint8_t *at[5]; size_t len[5]; };
 static const char *const tags[5] = { "HOST", "LNCH", "RECD", "DEVS", "TRCE" };
 
-static int split(const uint8_t *p, size_t len, struct sections *s, char *err, size_t errlen) {
+/* no_host: p holds the HOST section's header only (a checkpoint keeps those bytes itself). */
+static int split(const uint8_t *p, size_t len, int no_host, struct sections *s, char *err,
+                 size_t errlen) {
     size_t off = 0;
     for (int i = 0; i < 5; i++) {
         if (len - off < 12 || memcmp(p + off, tags[i], 4)) {
@@ -184,6 +186,12 @@ static int split(const uint8_t *p, size_t len, struct sections *s, char *err, si
             return -1;
         }
         uint64_t n = le32(p + off + 4) | (uint64_t)le32(p + off + 8) << 32;
+        if (i == 0 && no_host) {
+            s->at[0] = p + off + 12;   /* no bytes there: only offsets are taken from it */
+            s->len[0] = (size_t)n;
+            off += 12;
+            continue;
+        }
         if (n > len - off - 12) {
             snprintf(err, errlen, "the %s section at byte %zu is cut short", tags[i], off);
             return -1;
@@ -298,11 +306,11 @@ static int restore_devices(struct launcher *l, const uint8_t *at) {
 
 /* from_file: the trace section holds the trace so far, and a traced run resumes it at
  * trace_path; otherwise (a checkpoint of this run) the trace file is cut back. */
-int machine_restore(struct launcher *l, const uint8_t *p, size_t len, int from_file,
-                    char *err, size_t errlen) {
-    struct sections s;
-    if (split(p, len, &s, err, errlen) || check(l, &s, from_file, err, errlen)) return -1;
-    if (lguest_state_restore(l->lg, s.at[0], s.len[0])) {
+static int restore_checked(struct launcher *l, const struct sections *sp, int from_file,
+                           int (*put_host)(struct launcher *l, void *ctx), void *ctx,
+                           char *err, size_t errlen) {
+    const struct sections s = *sp;
+    if (put_host ? put_host(l, ctx) : lguest_state_restore(l->lg, s.at[0], s.len[0])) {
         snprintf(err, errlen, "the Host refused the saved state");
         return -1;
     }
@@ -339,10 +347,25 @@ int machine_restore(struct launcher *l, const uint8_t *p, size_t len, int from_f
     return 0;
 }
 
+int machine_restore(struct launcher *l, const uint8_t *p, size_t len, int from_file,
+                    char *err, size_t errlen) {
+    struct sections s;
+    if (split(p, len, 0, &s, err, errlen) || check(l, &s, from_file, err, errlen)) return -1;
+    return restore_checked(l, &s, from_file, NULL, NULL, err, errlen);
+}
+
+int machine_restore_but_host(struct launcher *l, const uint8_t *p, size_t len,
+                             int (*put_host)(struct launcher *l, void *ctx), void *ctx,
+                             char *err, size_t errlen) {
+    struct sections s;
+    if (split(p, len, 1, &s, err, errlen) || check(l, &s, 0, err, errlen)) return -1;
+    return restore_checked(l, &s, 0, put_host, ctx, err, errlen);
+}
+
 int machine_trace_section(const uint8_t *p, size_t len, const uint8_t **at, size_t *n) {
     struct sections s;
     char err[200];
-    if (split(p, len, &s, err, sizeof(err))) return -1;
+    if (split(p, len, 0, &s, err, sizeof(err))) return -1;
     *at = s.at[4];
     *n = s.len[4];
     return 0;

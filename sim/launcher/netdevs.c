@@ -3,11 +3,18 @@
 #include <stdio.h>
 
 static uint64_t virtual_now(void *ctx) { return lguest_time(((struct launcher *)ctx)->lg); }
+static void say(void *ctx, const char *line) { launcher_say(ctx, "lgsim: %s\n", line); }
+
+void netdevs_attach(struct launcher *l, struct netdev *nd) {
+    nd->clock_ns = virtual_now;
+    nd->clock_ctx = l;
+    nd->say = say;
+    nd->say_ctx = l;
+}
 
 static int add_net(struct launcher *l, struct netdev *nd, const uint8_t *mac, char *err,
                    size_t errlen) {
-    nd->clock_ns = virtual_now;
-    nd->clock_ctx = l;
+    netdevs_attach(l, nd);
     struct virtio_net *n = &l->nets[l->n_nets];
     if (virtio_net_init(n, &l->pci, nd, mac)) {
         nd->ops->close(nd);
@@ -54,8 +61,8 @@ int netdevs_add(struct launcher *l, const struct launcher_device *dev, char *err
     }
     /* 4.4's launcher names the TAP device nowhere; a user needs it to reach the guest */
     if (dev->kind == DEV_NET_TAP)
-        fprintf(stderr, "lgsim: --tunnet=%s: the guest's network is TAP device %s\n", dev->path,
-                nd->name);
+        launcher_say(l, "lgsim: --tunnet=%s: the guest's network is TAP device %s\n", dev->path,
+                     nd->name);
     return add_net(l, nd, has_mac ? mac : NULL, err, errlen);
 }
 

@@ -1,6 +1,7 @@
 /* status.c - the line a long run keeps on a terminal's stderr: virtual time, pace, where. */
 #include "sim/launcher/launcher.h"
 #include "sim/launcher/term.h"
+#include <stdarg.h>
 #include <string.h>
 
 #define STATUS_FIRST_MS 1000   /* a run shorter than this shows none */
@@ -37,6 +38,15 @@ void status_erase(struct launcher *l) {
     fprintf(stderr, "\r%*s\r", (int)s->shown, "");
     fflush(stderr);
     s->shown = 0;
+}
+
+void launcher_say(struct launcher *l, const char *fmt, ...) {
+    va_list ap;
+    status_erase(l);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fflush(stderr);
 }
 
 /* "412k" for 412345: switches per second of real time. */

@@ -6,95 +6,108 @@
 
 /*
  * A checkpoint is machine_save()'s bytes at a turn of the Launcher.  Nearly all of them are the
- * HOST section (the machine's memory), and little of that changes between two checkpoints, so
- * each keeps only the 4 KiB pages of it that differ from the checkpoint before (the first keeps
- * all), and the rest of the bytes (the small sections after HOST) whole.  The latest full
- * bytes are kept to compare against.  Going back rebuilds a checkpoint from the first one and
- * the changes since, restores it (the trace file is cut back to where it was), and runs the
- * machine forward: lgsim is deterministic, so it passes the same states again.
+ * HOST section (the machine's memory), cut here into 4 KiB pages (pieces end where they end),
+ * and little of that changes between two checkpoints: each checkpoint is a table of pages, and
+ * a page that compares equal to the one the checkpoint before has is that same block, counted
+ * once more, not a copy.  A page of zeros is the one zero block, so memory never written costs
+ * nothing and compares against bytes already in the cache.  The rest of the bytes (the small
+ * sections after HOST) are kept whole.  Putting a checkpoint back writes only the pages of the
+ * machine that differ from its blocks, then puts the Host's state in effect and restores the
+ * rest (the trace file is cut back to where it was), and runs the machine forward: lgsim is
+ * deterministic, so it passes the same states again.
  */
 #define TT_PAGE 4096u
 #define TT_PIECES 8
 
+struct block {
+    uint32_t refs;            /* the checkpoints whose table names it */
+    uint8_t b[TT_PAGE];
+};
+static struct block zero_block;   /* never counted, never freed */
+
+struct slot { uint32_t piece, off, len; };   /* one page of the HOST section's pieces */
+
 struct checkpoint {
     uint64_t t, n_inputs;
     unsigned boots;           /* the Guest's boot it was taken in (a restart starts another) */
-    uint64_t *off;            /* where in the HOST section each changed page begins */
-    uint32_t *len;            /* and how long it is (pieces end where they end) */
-    uint8_t *data;            /* their bytes */
-    size_t n_pages;
-    uint8_t *tail;            /* the sections after HOST */
+    struct block **page;      /* one per slot */
+    uint8_t *tail;            /* the HOST section's header, then the sections after it */
     size_t tail_len;
 };
 
 struct timetravel {
     struct checkpoint *cp;
     int n, n_cap;
-    uint8_t *last;            /* the latest checkpoint's HOST section, whole */
+    struct slot *slot;        /* the pages of the HOST section, the same for every checkpoint */
+    size_t n_slots;
     size_t host_len;          /* the HOST section's size, header included */
     uint8_t *scratch;         /* machine_save()'s other sections (its HOST bytes untouched) */
     size_t scratch_cap;
     uint64_t next_ns;         /* --checkpoints: the next one is due here */
     struct tt_stats st;
-    /* The last checkpoint rebuilt, kept whole: a debugger going back puts the same one in
-     * place pass after pass (debug/travel.c), and rebuilding it each time costs as much as
-     * the restore itself.  Checkpoints never change once taken. */
-    uint8_t *built;
-    size_t built_len;
-    int built_k;
 };
 
 static size_t host_section_len(const uint8_t *p) {
     return 12 + (size_t)(le32(p + 4) | (uint64_t)le32(p + 8) << 32);
 }
 
-static int grow_pages(struct checkpoint *c, size_t *cap) {
-    size_t n = *cap ? *cap * 2 : 256;
-    uint64_t *off = realloc(c->off, n * sizeof(*off));
-    if (off) c->off = off;
-    uint32_t *len = realloc(c->len, n * sizeof(*len));
-    if (len) c->len = len;
-    uint8_t *data = realloc(c->data, n * TT_PAGE);
-    if (data) c->data = data;
-    if (!off || !len || !data) return -1;
-    *cap = n;
+/* The pages of the pieces, once: every checkpoint of a run has the same pieces. */
+static int make_slots(struct timetravel *tt, const size_t *n, int k) {
+    size_t count = 0, at = 0;
+    for (int i = 0; i < k; i++) count += (n[i] + TT_PAGE - 1) / TT_PAGE;
+    if (!(tt->slot = malloc(count * sizeof(*tt->slot)))) return -1;
+    for (int i = 0; i < k; i++)
+        for (size_t o = 0; o < n[i]; o += TT_PAGE)
+            tt->slot[at++] = (struct slot){ (uint32_t)i, (uint32_t)o,
+                                            (uint32_t)(n[i] - o < TT_PAGE ? n[i] - o : TT_PAGE) };
+    tt->n_slots = count;
     return 0;
 }
 
-/* The Host's pieces against the last checkpoint's bytes, page by page: what changed goes into
- * the checkpoint and into the last bytes (the first checkpoint takes everything). */
-static int take_host(struct timetravel *tt, struct launcher *l, struct checkpoint *c,
-                     const uint8_t *section_hdr) {
-    const uint8_t *p[TT_PIECES];
-    size_t n[TT_PIECES], cap = 0;
-    int k = lguest_state_pieces(l->lg, p, n, TT_PIECES), first = !tt->last;
-    if (k < 0) return -1;
-    if (first) {
-        if (!(tt->last = malloc(tt->host_len))) return -1;
-        memcpy(tt->last, section_hdr, 12);
-    }
-    size_t at = 12;
-    for (int i = 0; i < k; i++) {
-        for (size_t o = 0; o < n[i]; o += TT_PAGE) {
-            size_t len = n[i] - o < TT_PAGE ? n[i] - o : TT_PAGE;
-            if (at + o + len > tt->host_len) return -1;
-            if (!first && !memcmp(tt->last + at + o, p[i] + o, len)) continue;
-            if (c->n_pages == cap && grow_pages(c, &cap)) return -1;
-            c->off[c->n_pages] = at + o;
-            c->len[c->n_pages] = (uint32_t)len;
-            memcpy(c->data + c->n_pages * TT_PAGE, p[i] + o, len);
-            memcpy(tt->last + at + o, p[i] + o, len);
-            c->n_pages++;
-        }
-        at += n[i];
-    }
-    return at == tt->host_len ? 0 : -1;
+static void unref(struct block *b) {
+    if (b && b != &zero_block && --b->refs == 0) free(b);
 }
 
-static void free_checkpoint(struct checkpoint *c) {
-    free(c->off);
-    free(c->len);
-    free(c->data);
+/* Page src as a block: the one before when it is the same bytes, else a new copy. */
+static struct block *page_block(struct block *before, const uint8_t *src, uint32_t len,
+                                size_t *n_new) {
+    if (!memcmp(before->b, src, len)) {
+        if (before != &zero_block) before->refs++;
+        return before;
+    }
+    struct block *b = malloc(sizeof(*b));
+    if (!b) return NULL;
+    b->refs = 1;
+    memcpy(b->b, src, len);
+    if (len < TT_PAGE) memset(b->b + len, 0, TT_PAGE - len);
+    (*n_new)++;
+    return b;
+}
+
+/* The Host's pieces page by page against the checkpoint before (the first against zeros). */
+static int take_host(struct timetravel *tt, struct launcher *l, struct checkpoint *c,
+                     size_t *n_new) {
+    const uint8_t *p[TT_PIECES];
+    size_t n[TT_PIECES], total = 12;
+    int k = lguest_state_pieces(l->lg, p, n, TT_PIECES);
+    if (k < 0) return -1;
+    for (int i = 0; i < k; i++) total += n[i];
+    if (total != tt->host_len || (!tt->slot && make_slots(tt, n, k))) return -1;
+    if (!(c->page = calloc(tt->n_slots, sizeof(*c->page)))) return -1;
+    struct block **before = tt->n ? tt->cp[tt->n - 1].page : NULL;
+    for (size_t i = 0; i < tt->n_slots; i++) {
+        const struct slot *s = &tt->slot[i];
+        if (s->piece >= (uint32_t)k || s->off + s->len > n[s->piece]) return -1;
+        c->page[i] = page_block(before ? before[i] : &zero_block, p[s->piece] + s->off,
+                                s->len, n_new);
+        if (!c->page[i]) return -1;
+    }
+    return 0;
+}
+
+static void free_checkpoint(struct timetravel *tt, struct checkpoint *c) {
+    for (size_t i = 0; c->page && i < tt->n_slots; i++) unref(c->page[i]);
+    free(c->page);
     free(c->tail);
 }
 
@@ -118,23 +131,26 @@ int tt_checkpoint(struct launcher *l, char *err, size_t errlen) {
         tt->cp = q;
         tt->n_cap = cap;
     }
-    size_t host = host_section_len(tt->scratch);
-    if (tt->last && host != tt->host_len) goto oom;
+    size_t host = host_section_len(tt->scratch), n_new = 0;
+    if (tt->n && host != tt->host_len) goto oom;
     tt->host_len = host;
     struct checkpoint *c = &tt->cp[tt->n];
     memset(c, 0, sizeof(*c));
     c->t = now;
     c->n_inputs = l->n_inputs;
     c->boots = l->boots;
-    c->tail_len = len - host;
-    if (!(c->tail = malloc(c->tail_len + 1)) || take_host(tt, l, c, tt->scratch)) {
-        free_checkpoint(c);
+    c->tail_len = 12 + len - host;
+    if (!(c->tail = malloc(c->tail_len)) || take_host(tt, l, c, &n_new)) {
+        free_checkpoint(tt, c);
         goto oom;
     }
-    memcpy(c->tail, tt->scratch + host, c->tail_len);
+    memcpy(c->tail, tt->scratch, 12);
+    memcpy(c->tail + 12, tt->scratch + host, len - host);
     tt->n++;
     tt->st.n = (unsigned)tt->n;
-    tt->st.bytes += c->n_pages * (TT_PAGE + 12) + c->tail_len + sizeof(*c);
+    tt->st.bytes += n_new * sizeof(struct block) + tt->n_slots * sizeof(*c->page) +
+                    c->tail_len + sizeof(*c);
+    if (tt->n == 1) tt->st.first_bytes = tt->st.bytes;
     tt->st.host_bytes = host;
     uint64_t spent = term_wall_ns() - t0;
     tt->st.ns_taking += spent;
@@ -162,28 +178,12 @@ void tt_checkpoint_due(struct launcher *l) {
     l->tt->next_ns = (now / l->opt.checkpoint_ns + 1) * l->opt.checkpoint_ns;
 }
 
-/* Checkpoint k's bytes again: the first one's pages, each later one's changes, k's tail. */
-static uint8_t *rebuild(const struct timetravel *tt, int k, size_t *len) {
-    const struct checkpoint *c = &tt->cp[k];
-    uint8_t *p = malloc(tt->host_len + c->tail_len);
-    if (!p) return NULL;
-    memcpy(p, tt->last, 12);   /* the section's header */
-    for (int j = 0; j <= k; j++) {
-        const struct checkpoint *d = &tt->cp[j];
-        for (size_t i = 0; i < d->n_pages; i++)
-            memcpy(p + d->off[i], d->data + i * TT_PAGE, d->len[i]);
-    }
-    memcpy(p + tt->host_len, c->tail, c->tail_len);
-    *len = tt->host_len + c->tail_len;
-    return p;
-}
-
 int tt_count(const struct launcher *l) { return l->tt ? l->tt->n : 0; }
 
-/* Going back over input given, or over a restart (a debugger is opened again for the new
- * Guest), is not done yet: the checkpoints since the last of those are the ones to use. */
+/* Input given since is given again (refeed.c); going back over a restart (a debugger is
+ * opened again for the new Guest) is not done yet: the checkpoints since it are the ones. */
 static int usable(const struct launcher *l, int i) {
-    return l->tt->cp[i].n_inputs == l->n_inputs && l->tt->cp[i].boots == l->boots;
+    return l->tt->cp[i].boots == l->boots;
 }
 
 int tt_first_usable(const struct launcher *l) {
@@ -194,6 +194,23 @@ int tt_first_usable(const struct launcher *l) {
 
 uint64_t tt_time(const struct launcher *l, int i) { return l->tt->cp[i].t; }
 
+/* The machine's pages that differ from checkpoint c's blocks are written over. */
+static int put_host(struct launcher *l, void *ctx) {
+    const struct checkpoint *c = ctx;
+    const struct timetravel *tt = l->tt;
+    uint8_t *p[TT_PIECES];
+    size_t n[TT_PIECES];
+    int k = lguest_state_pieces_for_restore(l->lg, p, n, TT_PIECES);
+    if (k < 0) return -1;
+    for (size_t i = 0; i < tt->n_slots; i++) {
+        const struct slot *s = &tt->slot[i];
+        if (s->piece >= (uint32_t)k || s->off + s->len > n[s->piece]) return -1;
+        uint8_t *to = p[s->piece] + s->off;
+        if (memcmp(to, c->page[i]->b, s->len)) memcpy(to, c->page[i]->b, s->len);
+    }
+    return lguest_state_pieces_restored(l->lg);
+}
+
 int tt_restore(struct launcher *l, int k, char *err, size_t errlen) {
     struct timetravel *tt = l->tt;
     if (!tt || k < 0 || k >= tt->n) {
@@ -201,21 +218,14 @@ int tt_restore(struct launcher *l, int k, char *err, size_t errlen) {
         return -1;
     }
     if (!usable(l, k)) {
-        snprintf(err, errlen, "%s since the checkpoint at %.6f ms: going back over it is not "
-                 "supported yet", tt->cp[k].boots != l->boots ? "the guest restarted" :
-                 "input was given to the guest", tt->cp[k].t / 1e6);
+        snprintf(err, errlen, "the guest restarted since the checkpoint at %.6f ms: going "
+                 "back over it is not supported yet", tt->cp[k].t / 1e6);
         return -1;
     }
-    if (!tt->built || tt->built_k != k) {
-        free(tt->built);
-        tt->built = rebuild(tt, k, &tt->built_len);
-        tt->built_k = k;
-    }
-    if (!tt->built) {
-        snprintf(err, errlen, "out of memory");
+    refeed_begin(l);   /* the input given since comes again from the log */
+    if (machine_restore_but_host(l, tt->cp[k].tail, tt->cp[k].tail_len, put_host, &tt->cp[k],
+                                 err, errlen))
         return -1;
-    }
-    if (machine_restore(l, tt->built, tt->built_len, 0, err, errlen)) return -1;
     if (l->opt.checkpoint_ns)
         tt->next_ns = (tt->cp[k].t / l->opt.checkpoint_ns + 1) * l->opt.checkpoint_ns;
     return 0;
@@ -255,11 +265,10 @@ struct tt_stats tt_stats(const struct launcher *l) {
 void tt_free(struct launcher *l) {
     struct timetravel *tt = l->tt;
     if (!tt) return;
-    for (int i = 0; i < tt->n; i++) free_checkpoint(&tt->cp[i]);
+    for (int i = 0; i < tt->n; i++) free_checkpoint(tt, &tt->cp[i]);
     free(tt->cp);
-    free(tt->last);
+    free(tt->slot);
     free(tt->scratch);
-    free(tt->built);
     free(tt);
     l->tt = NULL;
 }

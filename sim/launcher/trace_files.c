@@ -118,7 +118,7 @@ static int open_replay(struct launcher *l, const struct trace_header *h, char *e
     static struct replay rp;
     char warn[400];
     if (replay_open(&rp, l->opt.replay_path, h, warn, sizeof(warn), err, errlen)) return -1;
-    if (warn[0]) fprintf(stderr, "lgsim: %s\n", warn);
+    if (warn[0]) launcher_say(l, "lgsim: %s\n", warn);
     l->replay = &rp;
     return 0;
 }

@@ -131,6 +131,7 @@ def main():
     killed_by_debugger(lgsim, kernel, work)
     host_memory_writes(lgsim, kernel, work)
     monitor_numbers(lgsim, kernel, work)
+    shadow_not_filled(lgsim, kernel, work)
     long_way_back(lgsim, kernel, work)
     no_sigterm = "--no-sigterm" in sys.argv[4:]
     for sig in (signal.SIGINT,) if no_sigterm else (signal.SIGTERM, signal.SIGINT):
@@ -285,6 +286,49 @@ def monitor_numbers(lgsim, kernel, work):
     check(monitor_reply(c, "walk cr2")[1] == b"OK", "monitor walk cr2 is served")
     c.send(frame("k"))
     proc.communicate(timeout=60)
+
+def shadow_not_filled(lgsim, kernel, work):
+    """An address the guest maps and the shadow has no entry for yet: monitor walk and pt say
+    so and name the level missing; gdb's read of it fails, and lgsim's stderr says why."""
+    proc = subprocess.Popen([lgsim, "--gdb=0", "--gdb-wait", "64", kernel],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    port = int(re.search(r"127\.0\.0\.1:(\d+)", proc.stderr.readline()).group(1))
+    c = Client(port)
+    c.packet("?")
+    check(monitor(c, "walk 0x100000") == "linear 0x100000: directory index 0, table index 256\n"
+          "  guest : no page table yet (identity) -> guest-physical 0x100000\n"
+          "  shadow: pde 0x00000000 -> no entry yet: its directory entry 0 is not present "
+          "(root 0x200000); the host fills it at the guest's first access (demand_page)\n",
+          "before the guest's first page table, walk names the shadow's missing directory entry")
+    check(monitor(c, "walk 0xc0100000").endswith("past the guest's memory\n  shadow: pde "
+          "0x00000000 -> not mapped: its directory entry 768 is not present (root 0x200000)\n"),
+          "an identity address past guest memory is not mapped, not 'no entry yet'")
+    addr = int(re.search(r"linear (0x[0-9a-f]+)", monitor(c, "walk do_page_fault")).group(1), 16)
+    check(c.packet("Z0,%x,1" % addr) == b"OK", "a breakpoint at do_page_fault")
+    c.send(frame("c"))
+    c.read_until(rb"\$T05[^#]*#")
+    check(monitor(c, "walk 0xc0100000").endswith("  shadow: pde 0x00206023 pte 0x00000000 -> "
+          "no entry yet: its table entry 256 is not present (root 0x203000); the host fills "
+          "it at the guest's first access (demand_page)\n"),
+          "walk names the shadow's missing table entry")
+    check(monitor(c, "walk 0x40000000").endswith("  guest : pde 0x00000000 -> not mapped: its "
+          "directory entry 256 is not present\n  shadow: pde 0x00000000 -> not mapped: its "
+          "directory entry 256 is not present (root 0x203000)\n"),
+          "walk of an address nobody maps names the missing directory entry on both sides")
+    check(re.search(r"^c0110000-c0ffffff  00110000-00ffffff  P W - A D - --  no entry yet$",
+                    monitor(c, "pt"), re.M) is not None,
+          "monitor pt says 'no entry yet' where the guest maps and the shadow does not")
+    check(c.packet("mc0f00000,4") == b"E14" and c.packet("mc0f01000,4") == b"E14",
+          "gdb cannot read an address the shadow has not filled, in the current view")
+    c.send(frame("k"))
+    out, err = proc.communicate(timeout=60)
+    said = "lgsim: gdb: 0xc0f00000 cannot be read in the current view: the shadow has no " \
+           "entry for it yet (its directory entry 771 is not present; the host fills it at " \
+           "the guest's first access, demand_page()); the guest's own table maps it to " \
+           "guest-physical 0xf00000: 'monitor view guest' reads it there, 'monitor walk " \
+           "0xc0f00000' shows both walks\n"
+    check(said in err and err.count("cannot be read") == 1,
+          "lgsim's stderr says why the read failed, once a stop")
 
 def killed_by_debugger(lgsim, kernel, work):
     """'k' ends the run the normal way: exit 1 with a reason, and a whole trace file."""

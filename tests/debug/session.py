@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """session.py - run lgsim --gdb-wait, drive it with real gdb in batch mode, check what gdb says.
 
-usage: session.py LGSIM GDBSCRIPT EXPECT KERNEL SWITCHER_O WORKDIR [KERNEL ARGS...]
+usage: session.py LGSIM GDBSCRIPT EXPECT KERNEL SWITCHER_O WORKDIR [--OPTION...] [KERNEL ARGS...]
+
+Arguments after WORKDIR that start with "--" are lgsim's options (--block=...), for both runs.
 
 KERNEL may be env:NAME: the kernel named by that environment variable (a real Linux 4.4
 vmlinux); the test is skipped (77) when it is unset.
@@ -41,7 +43,8 @@ def expectations(path):
 
 def main():
     lgsim, script, expect, kernel, switcher, work = sys.argv[1:7]
-    kargs = sys.argv[7:]
+    opts = [a for a in sys.argv[7:] if a.startswith("--")]
+    kargs = [a for a in sys.argv[7:] if not a.startswith("--")]
     if kernel.startswith("env:"):
         kernel = os.environ.get(kernel[4:], "")
         if not kernel:
@@ -55,10 +58,10 @@ def main():
     name = os.path.splitext(os.path.basename(script))[0]
     plain_trace = os.path.join(work, name + ".plain.trace")
     debug_trace = os.path.join(work, name + ".debug.trace")
-    plain = subprocess.run([lgsim, "--trace=" + plain_trace, "64", kernel] + kargs,
+    plain = subprocess.run([lgsim, "--trace=" + plain_trace] + opts + ["64", kernel] + kargs,
                            capture_output=True, text=True, timeout=60)
-    proc = subprocess.Popen([lgsim, "--gdb=0", "--gdb-wait", "--trace=" + debug_trace, "64",
-                             kernel] + kargs, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen([lgsim, "--gdb=0", "--gdb-wait", "--trace=" + debug_trace] + opts +
+                            ["64", kernel] + kargs, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     port = lgsim_port(proc)
     text = open(script).read()
     gdbinit = os.path.join(os.path.dirname(lgsim), "lgsim.gdb")

@@ -32,3 +32,23 @@ expect("${out}" "hostile=pte-touch"
   "The console line the guest had begun before the fault is recorded now: \"read \"\\."
   "was unfinished: .* 1 world switch \\(1 to the host, 0 back to the guest\\)\\."
   "The guest stopped, exit status 1: \"bad page table entry\"\\.")
+
+# Device accesses (hello guest, mmio): each is a round trip of its own that ends when the
+# host leaves the instruction to the launcher (it is emulated, never retried), not one round
+# trip that swallows the rest of the run; a fault after them is a round trip of its own.
+set(M ${WORK}/mmio.trc)
+run(o e rc ${LGSIM} --trace=${M} 64 ${GUEST} mmio)
+run(ends e rc ${LGSIM} trace dump --kind=rt_end ${M})
+string(REGEX MATCHALL "rt_end outcome=ok steps=5 duration_ns=93 [^\n]*\\[a device access the launcher emulated; 5 records, 93 ns\\]" dev "${ends}")
+list(LENGTH dev n)
+if(NOT n EQUAL 7 OR ends MATCHES "unfinished")
+  message(FATAL_ERROR "mmio: ${n} device round trips of 5 records, not 7:\n${ends}")
+endif()
+expect("${ends}" "mmio rt_end"
+  "rt=([0-9]+) rt_end outcome=ok steps=6 duration_ns=176 [^\n]*\\[fixed silently by the host; 6 records, 176 ns\\]\n$")
+string(REGEX MATCH "rt=([0-9]+) rt_end outcome=ok steps=5" first "${ends}")
+explain_flat(flat ${M} --round-trip=${CMAKE_MATCH_1})
+expect("${flat}" "mmio explain"
+  "in the launcher's device window: memory-mapped I/O\\. The host leaves the instruction to the launcher to emulate\\."
+  "The launcher emulates a [0-9]-byte MMIO (read|write) at guest-physical 0x0410"
+  "ended well: the launcher emulated the instruction and the guest went on after it\\. From the fault to the host's decision: 93 ns of virtual time; 5 records; 2 world switches")

@@ -53,6 +53,23 @@ foreach(c "--symbols=${WORK}/no-such.elf;--symbols: cannot read .*no-such\\.elf:
   endif()
 endforeach()
 
+# A kernel the header names that is neither next to the trace nor in the current directory:
+# no names, and stderr says why in one line (stdout is what it would be with --no-symbols).
+set(K ${WORK}/kernel-elsewhere)
+file(MAKE_DIRECTORY ${K})
+file(COPY ${ELF} DESTINATION ${K})
+execute_process(COMMAND ${LGSIM} --trace=${WORK}/elsewhere.trc 64 ${K}/teaching_guest.elf
+                OUTPUT_QUIET ERROR_QUIET)
+run(o e rc ${LGSIM} trace dump --kind=to_guest ${WORK}/elsewhere.trc)
+run(plain pe prc ${LGSIM} trace dump --no-symbols --kind=to_guest ${WORK}/elsewhere.trc)
+if(NOT rc EQUAL 0 OR NOT o STREQUAL plain OR NOT e MATCHES
+   "^lgsim trace: no symbols: teaching_guest\\.elf \\([0-9]+ bytes, fnv64 [0-9a-f]+\\) is not next to the trace or in the current directory \\(give it with --symbols=ELF\\)\n$")
+  message(FATAL_ERROR "dump of a trace whose kernel is elsewhere: exit ${rc}, stderr '${e}'")
+endif()
+if(NOT pe STREQUAL "")
+  message(FATAL_ERROR "dump --no-symbols said something on stderr: '${pe}'")
+endif()
+
 # The names are looked up when shown: the trace holds none.
 file(READ ${T} bytes HEX)
 string(HEX "startup_32" needle)

@@ -17,7 +17,8 @@ struct fake {
     char why[300];           /* the fatal error, "" when none */
     uint8_t out[8192];       /* console output */
     uint32_t out_len;
-    uint32_t wrote_gpa[8], wrote_len[8];   /* the first writes the devices reported */
+    uint32_t wrote_gpa[8], wrote_len[8];   /* the first writes the devices reported, */
+    const char *wrote_dev[8], *wrote_fn[8];   /* by which device, in which function */
     unsigned n_wrote;
 };
 
@@ -35,11 +36,14 @@ static inline void fake_out(void *ctx, const uint8_t *b, uint32_t n) {
     for (uint32_t i = 0; i < n && f->out_len < sizeof(f->out); i++) f->out[f->out_len++] = b[i];
 }
 
-static inline void fake_wrote(void *ctx, uint32_t gpa, uint32_t len) {
+static inline void fake_wrote(void *ctx, uint32_t gpa, uint32_t len, const char *device,
+                              const char *writer) {
     struct fake *f = ctx;
     if (f->n_wrote < 8) {
         f->wrote_gpa[f->n_wrote] = gpa;
         f->wrote_len[f->n_wrote] = len;
+        f->wrote_dev[f->n_wrote] = device;
+        f->wrote_fn[f->n_wrote] = writer;
     }
     f->n_wrote++;
 }

@@ -158,6 +158,17 @@ static void block_out_of_range(void) {
     request(0, SECTORS - 1, 1024, 0);           /* half of it: the half there is */
     CHECK_EQ(used_len(&F, &ring, 1), 513);
     CHECK_EQ(F.why[0], 0);
+    /* What the device reported storing, by whom: the status byte alone, the used ring; then
+     * the half read (not the whole buffer), the status byte, the used ring. */
+    CHECK_EQ(F.n_wrote, 7);
+    CHECK_EQ(F.wrote_gpa[0], STAT);
+    CHECK_EQ(F.wrote_len[0], 1);
+    CHECK(!strcmp(F.wrote_dev[0], "block") && !strcmp(F.wrote_fn[0], "blk_one"));
+    CHECK_EQ(F.wrote_gpa[3], DATA);
+    CHECK_EQ(F.wrote_len[3], 512);
+    CHECK(!strcmp(F.wrote_dev[3], "block") && !strcmp(F.wrote_fn[3], "blk_read"));
+    CHECK_EQ(F.wrote_gpa[4], STAT);
+    CHECK(!strcmp(F.wrote_fn[5], "vq_push") && !strcmp(F.wrote_fn[6], "vq_push"));
     request(1, SECTORS - 1, 1024, 1);           /* a write past the end stops the Guest */
     CHECK_STR_CONTAINS(F.why, "block vq request: bad driver: Write past end 7680+1024");
     uint8_t buf[512];

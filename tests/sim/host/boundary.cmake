@@ -20,7 +20,7 @@ lgsim_case(boundary_noirq_image 0 ARGS --stats 64 ${BOUNDARY} noirq-image
 # of virtual time (cpu/progress.c), deterministically, naming the place; host memory intact.
 lgsim_case(boundary_smc_loop 1 ARGS --stats --max-time=1000 64 ${BOUNDARY} smc-loop
   ERR "lgsim: the guest makes no progress: its code was translated again 1001 times within 100 us of virtual time \\(code rewriting itself\\), the last at 0x[0-9a-f]+\n"
-      "guest was at eip 0x[0-9a-f]+ \\(smc_loop\\+0x[0-9a-f]+\\), cpl 1" "${B_CONTAINED}")
+      "guest was at eip 0x[0-9a-f]+ <smc_loop\\+0x[0-9a-f]+>, cpl 1" "${B_CONTAINED}")
 # A zero-filled code page run once (add %al,(%eax) storing into its own page): slow, since every
 # instruction is translated before it runs (cpu/README.md), but the clock moves, so --max-time
 # bounds it; host memory intact.

@@ -90,7 +90,10 @@ mech_case(halt 0 halt OPTS --stats SAME
   ERR "\\(5\\.000000 ms halted\\)" "1 delivered, 0 held back \\(irq_enabled = 0\\), 1 halts"
       "${CONTAINED}")
 mech_case(halt_without_timer 1 halt-notimer OPTS --stats
-  ERR "lgsim: guest halted with no timer armed and no device that could wake it" "${CONTAINED}"
+  ERR "lgsim: guest halted with no timer armed and no device that could wake it\n"
+      "lgsim: the guest was at eip 0x[0-9a-f]+ <after_halt> in ring 1, the guest kernel, at "
+      "lgsim: last world switch \\([0-9]+ so far, both ways\\): guest -> host at [0-9.]+ ms, vector 0x1f \\(hypercall\\)"
+      "${CONTAINED}"
   NOT "woke up")
 
 # --- 6. noirq_iret: the hypercall returns to the iret that noirq_iret names, with an IRQ pending

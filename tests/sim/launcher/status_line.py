@@ -88,6 +88,10 @@ def main():
     check(all(out[m.start() - 1:m.start()] == b"\r" for m in draws),
           "each status line is drawn from the start of the line (\\r)")
     check(code == 130 and b"lgsim: stopped by signal 2" in out, "^C stops the run (exit 130)")
+    check(re.search(rb"lgsim: the guest was at eip 0x[0-9a-f]+ <hostile_scenario\+0x[0-9a-f]+> "
+                    rb"in ring 1, the guest kernel, at [0-9.]+ ms of virtual time\r?\n"
+                    rb"lgsim: last world switch \(\d+ so far, both ways\): ", out) is not None,
+          "after ^C: where the guest was (eip, symbol, ring) and the last world switch")
     kept, last = screen(out)
     check(not any(STATUS.search(l) for l in kept) and not STATUS.search(last),
           "the terminal keeps no status line: erased before lgsim's own lines and at the end")
