@@ -7,11 +7,15 @@
 
 struct cpu_bare { uc_engine *uc; };
 
-struct cpu_bare *cpu_bare_open(uint8_t *ram, size_t size) {
+static void bare_block(uc_engine *uc, uint64_t addr, uint32_t size, void *user) {}
+
+struct cpu_bare *cpu_bare_open(uint8_t *ram, size_t size, int with_block_hook) {
     struct cpu_bare *b = calloc(1, sizeof(*b));
     if (!b) return NULL;
     uc_open(UC_ARCH_X86, UC_MODE_32, &b->uc);
     uc_mem_map_ptr(b->uc, 0, size, UC_PROT_ALL, ram);
+    uc_hook h;
+    if (with_block_hook) uc_hook_add(b->uc, &h, UC_HOOK_BLOCK, (void *)bare_block, b, 1, 0);
     return b;
 }
 

@@ -4,9 +4,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* A plain Unicorn i386 engine on flat memory (ram at physical 0), no hooks at all. */
+/* A plain Unicorn i386 engine on flat memory (ram at physical 0): no hooks at all, or with
+ * with_block_hook an empty UC_HOOK_BLOCK, the least any per-block virtual clock costs. */
 struct cpu_bare;
-struct cpu_bare *cpu_bare_open(uint8_t *ram, size_t size);
+struct cpu_bare *cpu_bare_open(uint8_t *ram, size_t size, int with_block_hook);
 /* Run from start until 'until' is about to execute, in ring 0 as Unicorn starts. */
 void cpu_bare_run(struct cpu_bare *b, uint32_t start, uint32_t until);
 void cpu_bare_close(struct cpu_bare *b);

@@ -118,6 +118,9 @@ void cpu_recheck(struct cpu *c) {
         if (c->irq_pending[i]) next = 0;
     if (cpu_pause_watching(c))
         next = 0;   /* a debugger looks at every block (pause.c) */
+    else if (c->pause.before_ns && c->pause.before_ns - CPU_BLOCK_MAX < next)
+        next = c->pause.before_ns - CPU_BLOCK_MAX;   /* from there on it does (watching says
+                                                      * so when before_ns is nearer) */
     if (c->sites_due)
         next = 0;   /* sites.c has work at the next block */
     c->next_check = next;

@@ -124,6 +124,8 @@ struct cpu_pause {
     uint32_t paid_end;           /* the clock has charged the code up to here */
     uint32_t block_end;          /* end of the block running now, as far as it was charged */
     int resuming;                /* the next block, at 'at', is already paid for */
+    uint64_t before_ns;          /* with 'on': pause before the first block whose start puts
+                                  * the clock at or past this, as 'attention' does (0: none) */
     uint64_t n_pauses, n_regrown;   /* regrown: resumed blocks that ran past the paid end */
 };
 
@@ -296,6 +298,9 @@ int cpu_read_linear(struct cpu *c, uint32_t la, void *buf, uint32_t len);
  * stops before the instruction at eip.  cpu_pause_attention() may be called from any thread:
  * the CPU stops before the next block it starts. */
 void cpu_pause_now(struct cpu *c, uint32_t eip);
+/* Pause before the first block whose start puts the clock at ns or past it (0: none), as
+ * cpu_pause_attention() pauses; blocks before it need not take the slow path. */
+void cpu_pause_before(struct cpu *c, uint64_t ns);
 void cpu_pause_attention(struct cpu *c);
 
 /* The CPU's whole state between two runs (snapshot.c): Unicorn's registers and caches of

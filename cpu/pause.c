@@ -42,10 +42,24 @@ void cpu_pause_attention(struct cpu *c) {
     __atomic_store_n(&c->next_check, 0, __ATOMIC_RELAXED);
 }
 
+/* A debugger going back runs to a place without a hook on every instruction: the CPU stops
+ * before the block that reaches a time, and the counting starts there. */
+static int time_reached(struct cpu *c, uint32_t size) {
+    struct cpu_pause *p = &c->pause;
+    if (!p->before_ns || p->resuming || c->now_ns + size < p->before_ns) return 0;
+    p->before_ns = 0;
+    return 1;
+}
+
+void cpu_pause_before(struct cpu *c, uint64_t ns) {
+    c->pause.before_ns = ns;
+    cpu_recheck(c);
+}
+
 /* A block is starting (the slow path of on_block): 1 when it must not be charged. */
 int cpu_pause_block(struct cpu *c, uint32_t addr, uint32_t size) {
     struct cpu_pause *p = &c->pause;
-    if (atomic_exchange(&p->attention, 0)) {
+    if (time_reached(c, size) || atomic_exchange(&p->attention, 0)) {
         /* A resumed tail stopped again before it ran (Ctrl-C that came while the CPU was
          * resuming) is still paid for: when it starts again it must not be charged. */
         uint32_t paid_end = p->resuming && addr == p->at ? p->paid_end : addr;

@@ -31,9 +31,13 @@ _Static_assert(CPU_REG_IS_UNICORNS(ST0) && CPU_REG_IS_UNICORNS(FPCW) &&
                CPU_REG_IS_UNICORNS(FIP) && CPU_REG_IS_UNICORNS(FOP), "x87 register ids");
 _Static_assert(sizeof(uc_hook) == sizeof(size_t), "Unicorn's hook handles are size_t");
 
+/* No block is longer than this many bytes (QEMU ends an i386 block before it crosses into a
+ * second page), so a block starting this far before pause.before_ns cannot reach it. */
+#define CPU_BLOCK_MAX 8192u
 static inline int cpu_pause_watching(struct cpu *c) {   /* must on_block call pause.c? */
     return c->pause.on || c->pause.resuming ||
-           atomic_load_explicit(&c->pause.attention, memory_order_relaxed);
+           atomic_load_explicit(&c->pause.attention, memory_order_relaxed) ||
+           (c->pause.before_ns && c->now_ns + CPU_BLOCK_MAX >= c->pause.before_ns);
 }
 int cpu_pause_block(struct cpu *c, uint32_t addr, uint32_t size);
 uc_err cpu_pause_serve(struct cpu *c, uint32_t until);

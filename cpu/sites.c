@@ -325,6 +325,14 @@ static void on_site(uc_engine *uc, uint64_t addr, uint32_t size, void *user) {
         cpu_guard_loaded_null_segments(c);
     if (!(kind & ~SITE_AFTER_SEG))
         return;
+    if ((kind & ~SITE_AFTER_SEG) == SITE_IRET && cpu_cpl(c) == 0) {
+        /* The Switcher's two irets of every world switch: at CPL 0 only the host's own code
+         * runs, which never changes, and do_iret() honours VM there, so all that is left is
+         * the guard a return to ring 3 may need (harmless if these bytes are not an iret). */
+        c->sites_due |= SITES_DUE_SEGS;
+        c->next_check = 0;
+        return;
+    }
     uint8_t code[15];
     uint32_t got = readable_code(c, (uint32_t)addr, code, sizeof(code));
     int o16;

@@ -91,6 +91,12 @@ struct control_travel {
     int here_known;                  /* the CPU stands at instruction here_n after here_cp */
     int here_cp;
     uint64_t here_n;
+    /* Going back a few instructions counts them from a little before here, not from the
+     * checkpoint: a pass runs without the every-instruction hook until the CPU stops before
+     * the first block that puts the clock at base_ns or past it (cpu pause.before_ns), and
+     * counts from there; 0: from the checkpoint.  here_base is here_n's. */
+    uint64_t base_ns, here_base;
+    int fast;                        /* on the way to base_ns, nothing counted yet */
     /* back to an event (to_hit == TRAVEL_TO_EVENT): the ev_want-th last before here of event
      * ev (a hypercall: of number ev_nr, ~0 any), at its first instruction as "until" stops */
     enum until ev;

@@ -365,6 +365,11 @@ static int save(struct debugger *d, const char *arg, struct monitor_out *out) {
 void monitor_arrived(struct debugger *d) {
     struct monitor_out out = { 0 };
     if (d->save_said[0]) say(&out, "%s", d->save_said);
+    else if (d->k.tr.here_base)   /* counted from a little before here (debug/travel.c) */
+        say(&out, "now %llu instructions after the first block from %.6f ms on, run from "
+            "checkpoint %d (%.6f ms)\n", (unsigned long long)d->k.tr.here_n,
+            d->k.tr.here_base / 1e6, d->k.tr.here_cp,
+            d->k.cps->time(d->k.cps->ctx, d->k.tr.here_cp) / 1e6);
     else say(&out, "now %llu instructions after checkpoint %d (%.6f ms)%s\n",
              (unsigned long long)d->k.tr.here_n, d->k.tr.here_cp,
              d->k.cps->time(d->k.cps->ctx, d->k.tr.here_cp) / 1e6,

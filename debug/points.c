@@ -199,7 +199,7 @@ static void unhook(struct control *k, int keep_all) {
 /* Install exactly the hooks the coming run needs, and only touch the CPU when that changes. */
 void points_arm(struct control *k) {
     int want_all = k->stepping || k->budget || k->until != UNTIL_NONE || n_watch(k) > 0 ||
-                   k->tr.phase != TR_IDLE;
+                   (k->tr.phase != TR_IDLE && !k->tr.fast);
     int want_exec = want_all ? 0 : k->n_pt - n_watch(k);
     int want_mem = n_watch(k) > 0;
     int same = want_all == k->have_all && want_mem == k->have_mem && want_exec == k->n_exec;

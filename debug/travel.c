@@ -22,6 +22,13 @@
  *   - arrive: put the checkpoint back again and stop before the instruction wanted.  The place
  *     is then known, so going back again from it needs only this pass.
  *
+ * Counting is what costs (a hook on every instruction): going back a few instructions counts
+ * only from a little before here.  Both passes run without the hook until the CPU stops before
+ * the first block that puts the clock at base_ns or past it (cpu/pause.c, before_ns), which
+ * is the same block in every pass, and count from there; a place is then that block and the
+ * instructions after it.  Fewer instructions than wanted since base_ns (the CPU halted in
+ * that time): the pass is made again counting from the checkpoint.
+ *
  * Console input given to the Guest since a checkpoint is given again on the way forward, at
  * the same points (sim/launcher/refeed.c); the first checkpoint that can be put back is the
  * one after the last restart.
@@ -62,9 +69,10 @@ static void quiet(struct control *k) {
     k->until_hit = k->watch_hit = 0;
 }
 
-static void go(struct control *k, enum travel_phase phase, int from) {
+static void go(struct control *k, enum travel_phase phase, int from, uint64_t base_ns) {
     k->tr.phase = phase;
     k->tr.from = from;
+    k->tr.base_ns = base_ns;
     k->tr.seg_end = -1;
     k->tr.done = 0;
     k->tr.restore_due = 1;
@@ -79,6 +87,28 @@ static int no_checkpoints(struct control *k) {
     return 1;
 }
 
+/* Where counting starts when going back a few instructions: this much virtual time before
+ * here holds some thousands of instructions (a nanosecond is a byte of code), unless the CPU
+ * halted in it; then the pass counts again from the checkpoint. */
+#define TRAVEL_WINDOW_NS 16384u
+#define TRAVEL_WINDOW_INSNS 256u
+
+/* The window and the checkpoint to run into it from (*from: the latest before it, which may
+ * be earlier than the latest before here); 0: count from *from itself. */
+static uint64_t window_base(struct control *k, int *from, uint64_t back) {
+    uint64_t now = k->tr.now_ns;
+    if (back > TRAVEL_WINDOW_INSNS || now <= TRAVEL_WINDOW_NS) return 0;
+    uint64_t base = now - TRAVEL_WINDOW_NS;
+    while (*from > first(k) && k->cps->time(k->cps->ctx, *from) >= base) --*from;
+    return base > k->cps->time(k->cps->ctx, *from) ? base : 0;
+}
+
+/* Here is known as a count from the checkpoint, but a long one: measuring from a window and
+ * arriving costs two short passes where arriving costs one long one. */
+static int window_pays(struct control *k, uint64_t back) {
+    return !k->tr.here_base && back <= TRAVEL_WINDOW_INSNS && k->tr.here_n > 2 * TRAVEL_WINDOW_NS;
+}
+
 static int begin(struct control *k, uint64_t back, int to_hit) {
     if (no_checkpoints(k)) return -1;
     quiet(k);
@@ -87,15 +117,16 @@ static int begin(struct control *k, uint64_t back, int to_hit) {
     k->tr.arrive_info[0] = 0;
     k->tr.arrive_note[0] = 0;
     k->tr.arrive_stop = CS_TRAVEL;
-    if (!to_hit && k->tr.here_known && k->tr.here_n >= back) {
+    if (!to_hit && k->tr.here_known && k->tr.here_n >= back && !window_pays(k, back)) {
         k->tr.target = k->tr.here_n - back;
-        go(k, TR_ARRIVE, k->tr.here_cp);
+        go(k, TR_ARRIVE, k->tr.here_cp, k->tr.here_base);
         return 1;
     }
     note_here(k);
     int j = k->tr.here_known ? k->tr.here_cp : latest_before(k);
     if (j < 0) return 0;   /* nothing ran since the first usable checkpoint: the start */
-    go(k, TR_MEASURE, j);
+    uint64_t base = to_hit ? 0 : window_base(k, &j, back);
+    go(k, TR_MEASURE, j, base);
     return 1;
 }
 
@@ -136,10 +167,12 @@ int control_return_here(struct control *k) {
     if (t->here_known) {
         t->phase = TR_ARRIVE;
         t->from = t->here_cp;
+        t->base_ns = t->here_base;
         t->target = t->here_n;
         return 0;
     }
     t->phase = TR_MEASURE;
+    t->base_ns = 0;
     t->seg_end = -1;
     t->from = latest_before(k);
     if (t->from >= 0) return 0;
@@ -177,8 +210,10 @@ int control_travel_between(struct control *k) {
     k->tr.ev_due = 0;
     k->tr.n_passes++;
     k->watch_hit = k->host_watch_hit = 0;
-    points_arm(k);
-    k->c->pause.on = 1;   /* the pass stops in the middle of a block */
+    k->tr.fast = k->tr.base_ns != 0;
+    points_arm(k);   /* no hook on every instruction while fast */
+    k->c->pause.on = !k->tr.fast;   /* the pass stops in the middle of a block */
+    cpu_pause_before(k->c, k->tr.base_ns);   /* while fast, blocks go by as undebugged */
     return 0;
 }
 
@@ -251,7 +286,8 @@ static void measure_insn(struct control *k, uint32_t eip) {
 
 void travel_insn(struct control *k, uint32_t eip) {
     struct control_travel *t = &k->tr;
-    if (t->done) return;   /* stopped already; the CPU is on its way out */
+    if (t->done || t->fast) return;   /* stopped already (the CPU is on its way out), or a
+                                       * breakpoint's hook before counting begins */
     if (!(++t->n_insns % CONTROL_GOING_EVERY) && k->going) k->going(k->client.ctx);
     if (t->phase == TR_TURN) return;   /* on to the turn: nothing stops it */
     if (t->phase == TR_MEASURE) {
@@ -270,7 +306,7 @@ static void measure_before(struct control *k) {
     int end = t->from;
     t->back -= t->to_hit ? 0 : t->n;
     if (t->to_hit == TRAVEL_TO_EVENT) t->ev_want -= t->ev_seen;
-    go(k, TR_MEASURE, t->from - 1);
+    go(k, TR_MEASURE, t->from - 1, 0);
     t->seg_end = end;
 }
 
@@ -287,19 +323,29 @@ static void after_measure(struct control *k) {
             snprintf(t->arrive_info, sizeof(t->arrive_info), "%s", t->hit_info);
             snprintf(t->arrive_note, sizeof(t->arrive_note), "%s", t->hit_note);
         }
-        go(k, TR_ARRIVE, t->from);
+        go(k, TR_ARRIVE, t->from, t->base_ns);
+    } else if (t->base_ns) {   /* fewer instructions since base_ns: count from the checkpoint */
+        go(k, TR_MEASURE, t->from, 0);
     } else if (t->from > first(k)) {
         measure_before(k);
     } else {   /* the place is before the first checkpoint: its start is as far as it goes */
         t->target = 0;
         snprintf(t->arrive_info, sizeof(t->arrive_info), "replaylog:begin;");
-        go(k, TR_ARRIVE, t->from);
+        go(k, TR_ARRIVE, t->from, 0);
     }
 }
 
 int travel_paused(struct control *k) {
     struct control_travel *t = &k->tr;
+    if (t->fast && !t->done && !k->c->pause.before_ns) {   /* at base_ns: counting begins */
+        t->fast = 0;
+        points_arm(k);
+        k->c->pause.on = 1;
+        return 0;
+    }
     if (!t->done || t->phase == TR_TURN) return 0;   /* attention (Ctrl-C) in the middle of a pass: it goes on */
+    t->fast = 0;
+    cpu_pause_before(k->c, 0);
     if (t->done < 0) {
         t->phase = TR_IDLE;
         t->here_known = 0;
@@ -317,6 +363,7 @@ int travel_paused(struct control *k) {
     t->here_known = 1;
     t->here_cp = t->from;
     t->here_n = t->target;
+    t->here_base = t->base_ns;
     k->stopped = t->arrive_stop;
     k->stop_sig = 5;
     snprintf(k->stop_info, sizeof(k->stop_info), "%s", t->arrive_info);

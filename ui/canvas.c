@@ -128,7 +128,7 @@ int gfx_region_end(struct ui_gfx *g, int region, struct ui_rect r) {
     struct gfx_list *l = &g->list;
     g->recording = 0;
     uint64_t h = l->failed ? 0 : list_hash(l, r);
-    g->drawn[region] = !g->canvas || !h || h != g->region_hash[region];
+    g->drawn[region] = !(g->canvas || g->in_window) || !h || h != g->region_hash[region];
     if (!g->drawn[region]) return 0;
     SDL_Rect clip = { r.x, r.y, r.w, r.h };
     SDL_RenderSetClipRect(g->ren, &clip);
@@ -143,7 +143,10 @@ void gfx_invalidate(struct ui_gfx *g) {
     g->fresh = 1;
 }
 
-/* The canvas, in the window's pixel format, as big as the drawable. */
+/* The canvas, in the window's pixel format, as big as the drawable.  SDL's software renderer
+ * draws into the window's surface, which keeps its pixels from one frame to the next: that is
+ * the canvas already, and copying a canvas into it (all of it, at every frame that changed
+ * anything) cost about as much as drawing what changed. */
 int canvas_make(struct ui_gfx *g) {
     canvas_drop(g);
     g->fresh = 1;
@@ -151,6 +154,8 @@ int canvas_make(struct ui_gfx *g) {
     SDL_RendererInfo info;
     if (SDL_GetRendererInfo(g->ren, &info) || !(info.flags & SDL_RENDERER_TARGETTEXTURE))
         return -1;
+    g->in_window = (info.flags & SDL_RENDERER_SOFTWARE) != 0;
+    if (g->in_window) return 0;
     Uint32 fmt = SDL_GetWindowPixelFormat(g->win);
     if (fmt == SDL_PIXELFORMAT_UNKNOWN) fmt = SDL_PIXELFORMAT_ARGB8888;
     g->canvas = SDL_CreateTexture(g->ren, fmt, SDL_TEXTUREACCESS_TARGET, g->out_w, g->out_h);

@@ -172,7 +172,7 @@ void gfx_begin(struct ui_gfx *g) {
     g->frame++;
     g->n_frames++;
     if (g->canvas) SDL_SetRenderTarget(g->ren, g->canvas);
-    if (!g->fresh && g->canvas) return;
+    if (!g->fresh && (g->canvas || g->in_window)) return;
     gfx_fill(g, (struct ui_rect){ 0, 0, g->out_w, g->out_h }, COL_WINDOW);
     memset(g->region_hash, 0, sizeof(g->region_hash));
     g->fresh = 0;
@@ -185,6 +185,8 @@ void gfx_end(struct ui_gfx *g) {
         SDL_SetRenderTarget(g->ren, NULL);
         if (!g->show) return;
         SDL_RenderCopy(g->ren, g->canvas, NULL, NULL);
+    } else if (g->in_window) {
+        if (!g->show) return;
     } else {
         g->fresh = 1;
     }
@@ -259,6 +261,8 @@ static uint64_t text_key(const char *s, struct ui_rgb c, int bold, const struct 
 static SDL_Surface *on_background(struct ui_gfx *g, SDL_Surface *text, struct ui_rgb bg) {
     Uint32 fmt = SDL_PIXELFORMAT_ARGB8888;
     if (g->canvas) SDL_QueryTexture(g->canvas, &fmt, NULL, NULL, NULL);
+    else if (g->in_window && SDL_GetWindowPixelFormat(g->win) != SDL_PIXELFORMAT_UNKNOWN)
+        fmt = SDL_GetWindowPixelFormat(g->win);
     SDL_Surface *o = SDL_CreateRGBSurfaceWithFormat(0, text->w, text->h, 32, fmt);
     if (!o) return NULL;
     SDL_FillRect(o, NULL, SDL_MapRGB(o->format, bg.r, bg.g, bg.b));

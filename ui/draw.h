@@ -55,6 +55,8 @@ struct ui_gfx {
     /* The frame is drawn into the canvas and kept there: a region is drawn again only when
      * its drawing calls differ from the last frame's (canvas.c). */
     SDL_Texture *canvas;         /* NULL: the renderer has no target textures; all drawn */
+    int in_window;               /* no canvas: the window's own pixels are kept (SDL's
+                                  * software renderer draws into the window's surface) */
     int fresh;                   /* the canvas holds nothing yet: every region is drawn */
     int show;                    /* the canvas changed (or the window needs it) since shown */
     int overlay;                 /* the last frame had the help overlay over the regions */

@@ -111,10 +111,14 @@ static void went_back(struct ui_live *u, char *buf, size_t len) {
         [ACT_BACK_HCALL] = "back at the first instruction after the last hypercall's trap" };
     const struct control *k = &u->k;
     int start = strstr(k->stop_info, "replaylog") != NULL;
-    snprintf(buf, len, "%s (%llu instructions after the checkpoint at %.3f ms)",
-             start ? "back at the start of what can be gone back to" :
-             u->asked >= ACT_INSN_BACK && u->asked <= ACT_BACK_HCALL ? to[u->asked] : "back",
-             (unsigned long long)k->tr.here_n, k->cps->time(k->cps->ctx, k->tr.here_cp) / 1e6);
+    const char *what = start ? "back at the start of what can be gone back to" :
+        u->asked >= ACT_INSN_BACK && u->asked <= ACT_BACK_HCALL ? to[u->asked] : "back";
+    if (k->tr.here_base)   /* counted from a little before here (debug/travel.c) */
+        snprintf(buf, len, "%s (%llu instructions after the first block from %.3f ms on)", what,
+                 (unsigned long long)k->tr.here_n, k->tr.here_base / 1e6);
+    else
+        snprintf(buf, len, "%s (%llu instructions after the checkpoint at %.3f ms)", what,
+                 (unsigned long long)k->tr.here_n, k->cps->time(k->cps->ctx, k->tr.here_cp) / 1e6);
 }
 
 static void describe_stop(struct ui_live *u, char *buf, size_t len) {
@@ -134,14 +138,20 @@ static void describe_stop(struct ui_live *u, char *buf, size_t len) {
     else snprintf(buf, len, "paused");
 }
 
-/* Between the Switcher's two halves: out of the guest when a delivery into it came after the
- * last exit was recorded, else on the way in. */
+/* Between the Switcher's two halves: on the way in while the CPU is in switch_to_guest, else
+ * on the way out of the guest the last delivery came from.  Where the CPU stands says which,
+ * not the counts of deliveries and exits: after going back those are from later on (back at
+ * switch_to_guest, the way in was shown as the way out of the delivery gone back over).  A
+ * Switcher without that name falls back on the counts. */
 static void passing(struct ui_live *u, struct ui_live_now *L) {
     const struct cpu_delivery *dv = &u->k.last_delivery;
     L->passing = L->world == W_SWITCHER;
     if (!L->passing) return;
-    int out = u->k.n_deliveries > u->deliveries_at_exit && in_switcher(dv->to_eip) &&
-              dv->from_cpl != 0;
+    uint32_t off = 0;
+    const char *sym = control_symbol(&u->k, L->eip, &off);
+    int out = sym ? strcmp(sym, "switch_to_guest") != 0 :
+              u->k.n_deliveries > u->deliveries_at_exit && in_switcher(dv->to_eip);
+    out = out && u->k.n_deliveries && dv->from_cpl != 0;
     L->from = out ? guest_world(dv->from_cpl) : W_HOST;
     L->to = out ? W_HOST : guest_world((uint32_t)control_guest_ring(&u->k));
 }

@@ -70,7 +70,9 @@ struct ui_step {
     struct ui_at at;             /* the moment the step tells */
     uint64_t t;
     char *text;
+    int owned;                   /* in steps: text is this step's (else it is a said one's) */
 };
+struct explain;
 struct ui_story {
     enum ui_unit unit;
     uint64_t first, last;        /* the unit's records */
@@ -78,6 +80,14 @@ struct ui_story {
     int told;                    /* steps are the telling of first..last (perhaps none) */
     struct ui_step *steps;
     unsigned n_steps, cap;
+    /* A unit still growing (the machine runs on in it) is told on from where its telling
+     * stopped: explain's state after record told_to, before what ends a telling was added,
+     * and the steps said until then, in the order said. */
+    struct explain *cont;
+    uint64_t told_to, cuts;      /* ... in the run as it was after cuts truncations */
+    uint32_t outcome;            /* the round trip's end, once told */
+    struct ui_step *said;
+    unsigned n_said, said_cap;
     int current;                 /* the step at the position (-1: before the first) */
 };
 

@@ -89,6 +89,7 @@ void run_truncate(struct run *run, uint64_t n) {
     truncate_round_trips(run, n);
     run->n_con = run_consoles_before(run, n);
     run->n = n;
+    run->cuts++;
     summary_truncate(run);
 }
 

@@ -43,6 +43,7 @@ struct run {
     /* The console records' indexes, in order. */
     uint64_t *con, n_con, con_cap;
     struct run_summary sum;
+    uint64_t cuts;               /* how often run_truncate() took records away */
 };
 
 /* Only the first n records are kept (live: the machine went back to before the others; they

@@ -19,17 +19,30 @@ struct teller {
     uint64_t cur;                /* the record being told */
 };
 
-static void add_step(struct ui_story *s, struct ui_at at, uint64_t t, const char *text) {
-    if (s->n_steps == s->cap) {
-        unsigned cap = s->cap ? s->cap * 2 : 32;
-        struct ui_step *n = realloc(s->steps, cap * sizeof(*n));
-        if (!n) return;
-        s->steps = n;
-        s->cap = cap;
+static int push(struct ui_step **v, unsigned *n, unsigned *cap, struct ui_step st) {
+    if (*n == *cap) {
+        unsigned c = *cap ? *cap * 2 : 32;
+        struct ui_step *q = realloc(*v, c * sizeof(*q));
+        if (!q) return -1;
+        *v = q;
+        *cap = c;
     }
+    (*v)[(*n)++] = st;
+    return 0;
+}
+
+/* A step said by explain (or for it), in the order said. */
+static void add_step(struct ui_story *s, struct ui_at at, uint64_t t, const char *text) {
     char *copy = strdup(text);
-    if (!copy) return;
-    s->steps[s->n_steps++] = (struct ui_step){ at, t, copy };
+    if (copy && push(&s->said, &s->n_said, &s->said_cap, (struct ui_step){ at, t, copy, 1 }))
+        free(copy);
+}
+
+/* A step of the panel's own, after the telling. */
+static void add_own_step(struct ui_story *s, struct ui_at at, uint64_t t, const char *text) {
+    char *copy = strdup(text);
+    if (copy && push(&s->steps, &s->n_steps, &s->cap, (struct ui_step){ at, t, copy, 1 }))
+        free(copy);
 }
 
 /* A step said while record cur was told, about time t.  Mostly it tells cur itself; a step
@@ -85,7 +98,7 @@ static void add_running_steps(struct ui_model *m, struct ui_story *s) {
                  " ns of virtual time. A trace records nothing while the guest runs; the next "
                  "record (#%" PRIu64 ") is where it leaves again or what it did next.",
                  model_world_name(w), eip, tag, end > start ? end - start : 0, r + 1);
-        add_step(s, at, start, text);
+        add_own_step(s, at, start, text);
     }
     sort_steps(s);
 }
@@ -102,42 +115,85 @@ static void tell_visit_exit(struct ui_model *m, struct ui_story *s) {
     add_step(s, (struct ui_at){ s->first, 0 }, r->t, text);
 }
 
-static void tell(struct ui_model *m, struct ui_story *s) {
-    static struct explain e;
+static void steps_free(struct ui_story *s) {
+    for (unsigned i = 0; i < s->n_steps; i++)
+        if (s->steps[i].owned) free(s->steps[i].text);
+    s->n_steps = 0;
+}
+
+static void said_free(struct ui_story *s) {
+    for (unsigned i = 0; i < s->n_said; i++) free(s->said[i].text);
+    s->n_said = 0;
+}
+
+/* The records from..last into explain's state (from the unit's first: a new telling). */
+static void tell_records(struct ui_model *m, struct ui_story *s, uint64_t from) {
     static struct trace_rec rec;
     const struct run *run = m->run;
+    struct explain *e = s->cont;
     struct teller k = { m, s, s->first };
-    memset(&e, 0, sizeof(e));
-    e.sink = sink;
-    e.sink_ctx = &k;
-    e.rt = s->rt;
-    run_get(run, s->first, &rec);
-    explain_begin(&e, &rec);
-    if (s->unit == U_VISIT) {    /* no faulting instruction for the entry to come back to */
-        e.eip = 0;
-        e.cs = ~0u;
+    if (from == s->first) {
+        memset(e, 0, sizeof(*e));
+        e->sink = sink;
+        e->rt = s->rt;
+        s->outcome = RT_UNFINISHED;
+        run_get(run, s->first, &rec);
+        explain_begin(e, &rec);
+        if (s->unit == U_VISIT) {    /* no faulting instruction for the entry to come back to */
+            e->eip = 0;
+            e->cs = ~0u;
+        }
+        e->sink_ctx = &k;
+        tell_visit_exit(m, s);
     }
-    tell_visit_exit(m, s);
-    uint32_t outcome = RT_UNFINISHED;
-    for (uint64_t i = s->first; i <= s->last && i < run->n; i++) {
+    e->sink_ctx = &k;
+    for (uint64_t i = from; i <= s->last && i < run->n; i++) {
         if (s->unit == U_ROUND_TRIP && run->rec[i].rt != s->rt) continue;
         if (s->unit == U_VISIT && run->rec[i].kind == TK_TO_GUEST && i > s->first) {
             k.cur = i - 1;       /* what the visit did is told before the way back */
-            explain_flush(&e);
+            explain_flush(e);
         }
         k.cur = i;
         run_get(run, i, &rec);
-        explain_record(&e, &rec);
-        if (rec.kind == TK_RT_END) outcome = rec.f[RE_OUTCOME];
+        explain_record(e, &rec);
+        if (rec.kind == TK_RT_END) s->outcome = rec.f[RE_OUTCOME];
     }
-    k.cur = s->last;
+    e->sink_ctx = NULL;
+    s->told_to = s->last;
+    s->cuts = run->cuts;
+}
+
+/* The telling of the unit so far, ended (on a copy of explain's state: more records may come
+ * to tell on from it): the steps said, what ending it says, the panel's own steps. */
+static void tell_end(struct ui_model *m, struct ui_story *s) {
+    static struct explain e;
+    static struct trace_rec rec;
+    const struct run *run = m->run;
+    struct teller k = { m, s, s->last };
+    unsigned said = s->n_said;
+    e = *s->cont;
+    e.sink_ctx = &k;
     if (s->unit == U_ROUND_TRIP && run->rec[s->last].kind == TK_RT_END && s->last + 1 < run->n) {
         run_get(run, s->last + 1, &rec);
-        explain_after(&e, &rec, outcome);
+        explain_after(&e, &rec, s->outcome);
     }
     explain_flush(&e);
+    for (unsigned i = 0; i < s->n_said; i++) {
+        struct ui_step st = s->said[i];
+        st.owned = i >= said;    /* the ending's steps go with this telling */
+        if (push(&s->steps, &s->n_steps, &s->cap, st) && st.owned) free(st.text);
+    }
+    s->n_said = said;
     sort_steps(s);
     add_running_steps(m, s);
+}
+
+/* Tell the unit: on from where its last telling stopped when it is the same unit grown. */
+static void tell(struct ui_model *m, struct ui_story *s, int grown) {
+    if (!s->cont && !(s->cont = calloc(1, sizeof(*s->cont)))) return;
+    if (!grown) said_free(s);
+    tell_records(m, s, grown ? s->told_to + 1 : s->first);
+    tell_end(m, s);
 }
 
 /* Which unit the moment is in: its round trip, or the host visit around it. */
@@ -155,10 +211,14 @@ static void find_unit(const struct ui_model *m, enum ui_unit *unit, uint64_t *fi
 }
 
 void story_free(struct ui_story *s) {
-    for (unsigned i = 0; i < s->n_steps; i++) free(s->steps[i].text);
+    steps_free(s);
+    said_free(s);
     free(s->steps);
-    s->steps = NULL;
-    s->n_steps = s->cap = 0;
+    free(s->said);
+    free(s->cont);
+    s->steps = s->said = NULL;
+    s->cont = NULL;
+    s->cap = s->said_cap = 0;
     s->told = 0;
 }
 
@@ -187,12 +247,14 @@ void story_update(struct ui_model *m) {
     /* Told again only when the records told are others: a unit explain has no step for
      * is not told again at every frame. */
     if (unit != s->unit || first != s->first || last != s->last || !s->told) {
-        story_free(s);
+        int grown = s->told && unit == s->unit && first == s->first && rt == s->rt &&
+                    last > s->told_to && s->cuts == m->run->cuts;
+        steps_free(s);
         s->unit = unit;
         s->first = first;
         s->last = last;
         s->rt = rt;
-        tell(m, s);
+        tell(m, s, grown);
         s->told = 1;
     }
     s->current = -1;

@@ -48,7 +48,8 @@ static void drop_first(struct virtio_net *n) {
 /* One frame into one chain.  A chain too short for even the header is what 4.4's readv fails
  * on ("Failed to read from tun"): used with length 0 (4.4: -1) and the frame stays.  A frame
  * longer than the chain is cut, as readv would. */
-static int rx_one(struct virtio_net *n, struct virtqueue *vq) {
+int virtio_net_give(struct virtio_net *n, const uint8_t *frame, uint32_t len) {
+    struct virtqueue *vq = &n->dev.vq[0];
     unsigned out, in;
     int head = vq_pop(vq, &out, &in);
     if (head < 0) return -1;
@@ -56,32 +57,42 @@ static int rx_one(struct virtio_net *n, struct virtqueue *vq) {
         bad_driver_vq(vq, "Output buffers in net input queue?");
         return -1;
     }
-    const struct net_frame *f = &n->rxq[n->rx_first];
     uint32_t room = 0, done = 0;
     for (unsigned i = 0; i < in; i++) room += vq->bufs[i].len;
     if (room < NET_HDR_LEN) {
         vq_push(vq, (unsigned)head, 0);
         return 0;
     }
-    for (unsigned i = 0; i < in && done < f->len; i++) {
-        uint32_t take = vq->bufs[i].len < f->len - done ? vq->bufs[i].len : f->len - done;
-        memcpy(vq->bufs[i].base, f->data + done, take);
+    for (unsigned i = 0; i < in && done < len; i++) {
+        uint32_t take = vq->bufs[i].len < len - done ? vq->bufs[i].len : len - done;
+        memcpy(vq->bufs[i].base, frame + done, take);
         vq_wrote(vq, vq->bufs[i].base, take);
         done += take;
     }
-    dev_given(n->dev.env, n->dev.pci.cfg[0x3C], f->data, done);
+    dev_given(n->dev.env, n->dev.pci.cfg[0x3C], frame, done);
     vq_push(vq, (unsigned)head, done);
     n->rx_frames++;
-    drop_first(n);
-    return 0;
+    return 1;
+}
+
+static int rx_one(struct virtio_net *n) {
+    const struct net_frame *f = &n->rxq[n->rx_first];
+    int given = virtio_net_give(n, f->data, f->len);
+    if (given > 0) drop_first(n);
+    return given < 0 ? -1 : 0;
 }
 
 int virtio_net_deliver(struct virtio_net *n) {
     struct virtqueue *vq = &n->dev.vq[0];
     uint64_t before = n->rx_frames;
+    if (n->held) {   /* gone back in time: the frames the run gave here, from the log */
+        if (n->refeed) n->refeed(n->refeed_ctx, n);
+        vq_trigger(vq);
+        return n->rx_frames != before;
+    }
     if (n->nd->ops->pull) n->nd->ops->pull(n->nd);
     while (n->rx_count && vq_has_buf(vq))
-        if (rx_one(n, vq)) break;
+        if (rx_one(n)) break;
     vq_trigger(vq);
     return n->rx_frames != before;
 }
@@ -108,7 +119,7 @@ static void net_output(struct virtqueue *vq) {
         if (len >= NET_HDR_LEN && len <= NET_FRAME_MAX) {
             n->tx_frames++;
             dev_note(n->dev.env, LN_NET_TX, n->dev.pci.cfg[0x3C], (uint32_t)len, 0);
-            n->nd->ops->send(n->nd, n->txbuf, (uint32_t)len);
+            if (!n->held) n->nd->ops->send(n->nd, n->txbuf, (uint32_t)len);   /* sent once */
         } else {
             n->tx_dropped++;
         }

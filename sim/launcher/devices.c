@@ -36,6 +36,7 @@ static void console_out(void *ctx, const uint8_t *bytes, uint32_t n) {
 static void on_given(void *ctx, unsigned irq, const uint8_t *bytes, uint32_t len) {
     struct launcher *l = ctx;
     rec_frame(&l->rec, lguest_time(l->lg), irq, bytes, len);
+    refeed_note_frame(l, irq, bytes, len);
     l->n_inputs++;
 }
 
@@ -249,11 +250,15 @@ enum idle_input devices_idle_input(struct launcher *l, uint64_t *wake) {
     int want = (l->opt.console_stdin || l->opt.console_read) &&
                console_wants_input(&l->console);
     enum idle_input again;
-    if (l->log.feeding && refeed_idle(l, want, &again)) return again;   /* gone back */
+    if (l->log.feeding && refeed_idle(l, want, wake, &again)) return again;   /* gone back */
     struct pollset probe;
     pollset_clear(&probe);
     uint64_t net_due = netdevs_prepare(l, &probe, &live);
-    if (net_due && (!*wake || net_due < *wake)) *wake = net_due;
+    if (net_due && (!*wake || net_due < *wake)) {   /* the backend ends the halt early */
+        *wake = net_due;
+        refeed_note_wake(l, net_due);
+        l->n_inputs++;
+    }
     if (want) {
         start_input(l);
         fflush(l->opt.console);

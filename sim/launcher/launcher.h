@@ -113,7 +113,8 @@ struct launcher {
     uint64_t stop_at_ns;          /* launcher_run_until(): hand back at the first turn from
                                    * here on (UINT64_MAX: never) */
     int stopped;                  /* ... and it did */
-    uint64_t n_inputs;            /* inputs given so far: console, frames, the end of stdin */
+    uint64_t n_inputs;            /* inputs given so far: console, the end of stdin, frames, and
+                                   * halts a network backend ended early */
     uint64_t console_bytes;       /* the Guest's console output so far (machine state) */
     uint64_t console_shown;       /* ... and how much of it opt.console has: after going back,
                                    * output already shown is not shown twice */
@@ -208,14 +209,17 @@ uint64_t replay_stop_time(const struct launcher *l);   /* UINT64_MAX: none */
 int replay_stop_due(struct launcher *l);
 int replay_finish(struct launcher *l, char *msg, size_t len);
 
-/* refeed.c: console input logged as it is given once there is a checkpoint, and given again
- * from the log after going back until the machine is where the run had been (refeed_begin(),
- * before a checkpoint is put in place); refeed_idle: 1 with *out set while behind there, 0
- * when stdin is live again. */
+/* refeed.c: input (console, frames, a network backend's wakes) logged as it is given once there
+ * is a checkpoint, and given again from the log after going back until the machine is where
+ * the run had been (refeed_begin(), before a checkpoint is put in place); refeed_idle: 1 with
+ * *out set while behind there, 0 when stdin and the network are live again. */
 void refeed_note_console(struct launcher *l, const uint8_t *b, uint32_t len);
 void refeed_note_eof(struct launcher *l);
+void refeed_note_frame(struct launcher *l, unsigned irq, const uint8_t *b, uint32_t len);
+void refeed_note_wake(struct launcher *l, uint64_t wake);
+void refeed_frames(void *ctx, struct virtio_net *n);   /* a held device's frames (net.h) */
 void refeed_begin(struct launcher *l);
-int refeed_idle(struct launcher *l, int want, enum idle_input *out);
+int refeed_idle(struct launcher *l, int want, uint64_t *wake, enum idle_input *out);
 void refeed_turn(struct launcher *l);
 void refeed_free(struct launcher *l);
 
@@ -230,6 +234,7 @@ int machine_save(struct launcher *l, int with_trace_file, uint8_t **out, size_t 
  * are (a checkpoint takes them piece by piece, lguest_state_pieces()). */
 #define MACHINE_SAVE_TRACE_FILE 1
 #define MACHINE_SAVE_NO_HOST    2
+#define MACHINE_SAVE_CHECKPOINT 4   /* in memory: a network device's queues may be kept */
 int machine_save_reusing(struct launcher *l, int flags, uint8_t **out, size_t *len,
                          size_t *cap, char *err, size_t errlen);
 int machine_restore(struct launcher *l, const uint8_t *p, size_t len, int from_file,
@@ -246,8 +251,8 @@ int machine_trace_section(const uint8_t *p, size_t len, const uint8_t **at, size
 /* timetravel.c: checkpoints in memory and going back to them.  A checkpoint is the state at a
  * turn of the Launcher; going back to time t restores the last checkpoint at or before t and
  * runs the machine forward again, deterministically, to the first turn from t on, where it is
- * as it was the first time (its trace cut back and rewritten the same).  Console input given
- * since the checkpoint is given again (refeed.c); going back over a restart is refused. */
+ * as it was the first time (its trace cut back and rewritten the same).  Input given since the
+ * checkpoint is given again (refeed.c); going back over a restart is refused. */
 struct tt_stats { unsigned n; uint64_t bytes, host_bytes, ns_taking, max_ns_taking,
                                        first_bytes; };   /* first_bytes: the first one's */
 int tt_checkpoint(struct launcher *l, char *err, size_t errlen);

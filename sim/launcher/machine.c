@@ -89,15 +89,40 @@ static size_t cow_bytes(const struct cow *c) {
     return 8 + c->blocks * 8 + (c->data_end - c->data_off);
 }
 
+/* A network device in a checkpoint: its queues as the driver left them and its counts; the
+ * frames its backend queued are the outside world's, as stdin's bytes are (never restored). */
+#define NET_STATE_SIZE (VIRTIO_STATE_SIZE + 32)
+
+static void save_nets(struct launcher *l, uint8_t *at) {
+    for (int i = 0; i < l->n_nets; i++, at += NET_STATE_SIZE) {
+        struct virtio_net *n = &l->nets[i];
+        uint64_t c[4] = { n->tx_frames, n->rx_frames, n->rx_dropped, n->tx_dropped };
+        virtio_state_save(&n->dev, at);
+        memcpy(at + VIRTIO_STATE_SIZE, c, sizeof(c));
+    }
+}
+
+static void restore_nets(struct launcher *l, const uint8_t *at) {
+    for (int i = 0; i < l->n_nets; i++, at += NET_STATE_SIZE) {
+        struct virtio_net *n = &l->nets[i];
+        uint64_t c[4];
+        virtio_state_restore(&n->dev, at);
+        memcpy(c, at + VIRTIO_STATE_SIZE, sizeof(c));
+        n->tx_frames = c[0], n->rx_frames = c[1], n->rx_dropped = c[2], n->tx_dropped = c[3];
+    }
+}
+
 static void save_devices(struct launcher *l, struct sbuf *b) {
     size_t n = VIRTIO_STATE_SIZE * (1 + (size_t)l->n_blocks + (size_t)l->n_rngs) +
-               8 * (size_t)l->n_rngs;
+               8 * (size_t)l->n_rngs + NET_STATE_SIZE * (size_t)l->n_nets;
     for (int i = 0; i < l->n_blocks; i++)
         if (l->blocks[i].cowed) n += cow_bytes(&l->blocks[i].cow);
     uint8_t *at = section(b, "DEVS", n);
     if (!at) return;
     virtio_state_save(&l->console.dev, at);
     at += VIRTIO_STATE_SIZE;
+    save_nets(l, at);
+    at += NET_STATE_SIZE * (size_t)l->n_nets;
     for (int i = 0; i < l->n_rngs; i++) {
         virtio_state_save(&l->rngs[i].dev, at);
         memcpy(at + VIRTIO_STATE_SIZE, &l->rngs[i].state, 8);
@@ -143,9 +168,9 @@ int machine_save(struct launcher *l, int with_trace_file, uint8_t **out, size_t 
 
 int machine_save_reusing(struct launcher *l, int with_trace_file, uint8_t **out, size_t *len,
                          size_t *cap, char *err, size_t errlen) {
-    if (l->n_nets) {
-        snprintf(err, errlen, "a machine with a network device cannot be saved (its backend's "
-                 "connections live outside lgsim)");
+    if (l->n_nets && !(with_trace_file & MACHINE_SAVE_CHECKPOINT)) {
+        snprintf(err, errlen, "a machine with a network device cannot be saved to a file: its "
+                 "backend (slirp's connections, a TAP device) lives outside lgsim");
         return -1;
     }
     if (l->replay) {
@@ -209,7 +234,7 @@ static int split(const uint8_t *p, size_t len, int no_host, struct sections *s, 
 
 static size_t devices_bytes(struct launcher *l, const uint8_t *p, size_t len) {
     size_t n = VIRTIO_STATE_SIZE * (1 + (size_t)l->n_blocks + (size_t)l->n_rngs) +
-               8 * (size_t)l->n_rngs;
+               8 * (size_t)l->n_rngs + NET_STATE_SIZE * (size_t)l->n_nets;
     size_t at = n - VIRTIO_STATE_SIZE * (size_t)l->n_blocks;   /* where the disks begin */
     for (int i = 0; i < l->n_blocks; i++) {
         at += VIRTIO_STATE_SIZE;
@@ -277,6 +302,8 @@ static int check(struct launcher *l, const struct sections *s, int want_trace_fi
 static int restore_devices(struct launcher *l, const uint8_t *at) {
     virtio_state_restore(&l->console.dev, at);
     at += VIRTIO_STATE_SIZE;
+    restore_nets(l, at);
+    at += NET_STATE_SIZE * (size_t)l->n_nets;
     for (int i = 0; i < l->n_rngs; i++) {
         virtio_state_restore(&l->rngs[i].dev, at);
         memcpy(&l->rngs[i].state, at + VIRTIO_STATE_SIZE, 8);

@@ -21,6 +21,8 @@ static int add_net(struct launcher *l, struct netdev *nd, const uint8_t *mac, ch
         snprintf(err, errlen, "too many PCI devices");
         return -1;
     }
+    n->refeed = refeed_frames;   /* after going back, its frames come from the input log */
+    n->refeed_ctx = l;
     l->n_nets++;
     return 0;
 }

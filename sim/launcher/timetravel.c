@@ -121,8 +121,8 @@ int tt_checkpoint(struct launcher *l, char *err, size_t errlen) {
     if (tt->n && tt->cp[tt->n - 1].t >= now) return 0;   /* passing it again: it is there */
     uint64_t t0 = term_wall_ns();
     size_t len;
-    if (machine_save_reusing(l, MACHINE_SAVE_NO_HOST, &tt->scratch, &len, &tt->scratch_cap,
-                             err, errlen))
+    if (machine_save_reusing(l, MACHINE_SAVE_NO_HOST | MACHINE_SAVE_CHECKPOINT, &tt->scratch,
+                             &len, &tt->scratch_cap, err, errlen))
         return -1;
     if (tt->n == tt->n_cap) {
         int cap = tt->n_cap ? tt->n_cap * 2 : 16;

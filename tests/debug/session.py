@@ -14,6 +14,7 @@ restored afterwards: that run must power off as the undebugged run did, its cons
 the end of the undebugged run's.
 EXPECT holds one regular expression per line that gdb's output must match, in order; a line
 that ends in " \\" goes on with the next, and the two must match consecutive lines.
+When GDBSCRIPT has a sibling NAME.input, both runs read it as their stdin (console input).
 The debugged run's binary trace must equal an undebugged run's, byte for byte, and none of the
 debugger's hooks may run once it has detached (lgsim's closing count on stderr).
 Exit 77 (skipped) when gdb is not installed.
@@ -58,10 +59,13 @@ def main():
     name = os.path.splitext(os.path.basename(script))[0]
     plain_trace = os.path.join(work, name + ".plain.trace")
     debug_trace = os.path.join(work, name + ".debug.trace")
+    input_path = os.path.splitext(script)[0] + ".input"   # console input for both runs
+    stdin = lambda: open(input_path, "rb") if os.path.exists(input_path) else None
     plain = subprocess.run([lgsim, "--trace=" + plain_trace] + opts + ["64", kernel] + kargs,
-                           capture_output=True, text=True, timeout=60)
+                           stdin=stdin(), capture_output=True, text=True, timeout=60)
     proc = subprocess.Popen([lgsim, "--gdb=0", "--gdb-wait", "--trace=" + debug_trace] + opts +
-                            ["64", kernel] + kargs, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            ["64", kernel] + kargs, stdin=stdin(), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
     port = lgsim_port(proc)
     text = open(script).read()
     gdbinit = os.path.join(os.path.dirname(lgsim), "lgsim.gdb")

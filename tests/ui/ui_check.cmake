@@ -1,9 +1,19 @@
 # ui_check.cmake - run lgsim (ui), check its exit status and what it says; then, for each
 # PNG=LAYOUT pair in PROBES, that the screenshot shows the layout (png_probe).
 #   -DCMD=a@@b@@c -DEXIT=n [-DWANT_OUT=re@@re] [-DWANT_ERR=re@@re] [-DWORK=dir]
-#   [-DPROBE=png_probe] [-DPROBES=shot.png=layout.txt@@...]
+#   [-DPROBE=png_probe] [-DPROBES=shot.png=layout.txt@@...] [-DSAME_GUEST=golden.trc@@teach.trc]
+# With SAME_GUEST, only when this build's teaching guest is the golden trace's (same_guest.cmake).
 cmake_minimum_required(VERSION 3.16)
 string(REPLACE "@@" ";" cmd "${CMD}")
+if(SAME_GUEST)
+  include(${CMAKE_CURRENT_LIST_DIR}/same_guest.cmake)
+  string(REPLACE "@@" ";" pair "${SAME_GUEST}")
+  list(GET cmd 0 lgsim)
+  same_guest(same ${lgsim} ${pair})
+  if(NOT same)
+    return()
+  endif()
+endif()
 if(WORK)
   file(MAKE_DIRECTORY ${WORK})
   set(wd WORKING_DIRECTORY ${WORK})
