@@ -256,24 +256,6 @@ static uint64_t text_key(const char *s, struct ui_rgb c, int bold, const struct 
     return h ? h : 1;
 }
 
-/* The text blended onto its background, as the renderer would blend it onto the canvas
- * there: then drawing it is a copy, not a blend of every pixel. */
-static SDL_Surface *on_background(struct ui_gfx *g, SDL_Surface *text, struct ui_rgb bg) {
-    Uint32 fmt = SDL_PIXELFORMAT_ARGB8888;
-    if (g->canvas) SDL_QueryTexture(g->canvas, &fmt, NULL, NULL, NULL);
-    else if (g->in_window && SDL_GetWindowPixelFormat(g->win) != SDL_PIXELFORMAT_UNKNOWN)
-        fmt = SDL_GetWindowPixelFormat(g->win);
-    SDL_Surface *o = SDL_CreateRGBSurfaceWithFormat(0, text->w, text->h, 32, fmt);
-    if (!o) return NULL;
-    SDL_FillRect(o, NULL, SDL_MapRGB(o->format, bg.r, bg.g, bg.b));
-    SDL_SetSurfaceBlendMode(text, SDL_BLENDMODE_BLEND);
-    if (SDL_BlitSurface(text, NULL, o, NULL)) {
-        SDL_FreeSurface(o);
-        return NULL;
-    }
-    return o;
-}
-
 /*
  * The cache is set-associative: a key may sit in any of its set's TEXT_WAYS entries, and a
  * new string takes the one drawn longest ago.  Mapped to one entry each, two strings of the
@@ -291,29 +273,84 @@ static struct cached_text *entry_for(struct ui_gfx *g, uint64_t key) {
     return oldest;
 }
 
+/* The pixel format text is drawn in: the canvas's, or the window's (a copy, not a conversion). */
+static Uint32 text_format(struct ui_gfx *g) {
+    Uint32 fmt = SDL_PIXELFORMAT_ARGB8888;
+    if (g->canvas) SDL_QueryTexture(g->canvas, &fmt, NULL, NULL, NULL);
+    else if (g->in_window && SDL_GetWindowPixelFormat(g->win) != SDL_PIXELFORMAT_UNKNOWN)
+        fmt = SDL_GetWindowPixelFormat(g->win);
+    return SDL_BYTESPERPIXEL(fmt) == 4 ? fmt : SDL_PIXELFORMAT_ARGB8888;
+}
+
+/* The entry's own streaming texture, made again only when the text does not fit in it:
+ * widths are rounded up so that the next string in the entry mostly fits. */
+static SDL_Texture *opaque_texture(struct ui_gfx *g, struct cached_text *e, int w, int h) {
+    if (e->tex && e->opaque && w <= e->tex_w && h <= e->tex_h) return e->tex;
+    if (e->tex) SDL_DestroyTexture(e->tex);
+    e->tex_w = (w + 255) / 256 * 256;
+    e->tex_h = h;
+    e->tex = SDL_CreateTexture(g->ren, text_format(g), SDL_TEXTUREACCESS_STREAMING, e->tex_w, h);
+    e->opaque = e->tex != NULL;
+    if (e->tex) SDL_SetTextureBlendMode(e->tex, SDL_BLENDMODE_NONE);
+    return e->tex;
+}
+
+/*
+ * Opaque text: SDL_ttf's shaded rendering (8 bits a pixel, a palette from the background to
+ * the colour) written through its palette into the entry's texture.  Blended text blitted
+ * onto a surface of the background and made into a new texture cost 1.6 times as much,
+ * and a Linux boot draws some 45 new strings a frame.
+ */
+static int opaque_into(struct ui_gfx *g, struct cached_text *e, SDL_Surface *shaded) {
+    SDL_Texture *t = opaque_texture(g, e, shaded->w, shaded->h);
+    Uint32 fmt;
+    void *px;
+    int pitch;
+    if (!t || SDL_QueryTexture(t, &fmt, NULL, NULL, NULL)) return -1;
+    SDL_PixelFormat *pf = SDL_AllocFormat(fmt);
+    if (!pf) return -1;
+    const SDL_Palette *pal = shaded->format->palette;
+    Uint32 map[256] = { 0 };
+    for (int i = 0; pal && i < pal->ncolors && i < 256; i++)
+        map[i] = SDL_MapRGBA(pf, pal->colors[i].r, pal->colors[i].g, pal->colors[i].b, 255);
+    SDL_FreeFormat(pf);
+    SDL_Rect r = { 0, 0, shaded->w, shaded->h };
+    if (SDL_LockTexture(t, &r, &px, &pitch)) return -1;
+    for (int y = 0; y < shaded->h; y++) {
+        const Uint8 *src = (const Uint8 *)shaded->pixels + (size_t)y * (size_t)shaded->pitch;
+        Uint32 *dst = (Uint32 *)((Uint8 *)px + (size_t)y * (size_t)pitch);
+        for (int x = 0; x < shaded->w; x++) dst[x] = map[src[x]];
+    }
+    SDL_UnlockTexture(t);
+    return 0;
+}
+
 static struct cached_text *rendered(struct ui_gfx *g, const char *s, struct ui_rgb c, int bold,
                                     const struct ui_rgb *bg) {
     uint64_t key = text_key(s, c, bold, bg);
     struct cached_text *e = entry_for(g, key);
     if (e->tex && e->key == key) return e;
-    if (e->tex) SDL_DestroyTexture(e->tex);
-    e->tex = NULL;
     TTF_Font *f = bold && g->bold ? g->bold : g->font;
-    SDL_Surface *surf = TTF_RenderUTF8_Blended(f, s, (SDL_Color){ c.r, c.g, c.b, 255 });
-    if (surf && bg) {
-        SDL_Surface *o = on_background(g, surf, *bg);
-        SDL_FreeSurface(surf);
-        surf = o;
-    }
+    SDL_Color fg = { c.r, c.g, c.b, 255 };
+    e->key = 0;
+    SDL_Surface *surf = bg ? TTF_RenderUTF8_Shaded(f, s, fg, (SDL_Color){ bg->r, bg->g, bg->b, 255 })
+                           : TTF_RenderUTF8_Blended(f, s, fg);
     if (!surf) return NULL;
-    e->tex = SDL_CreateTextureFromSurface(g->ren, surf);
-    if (e->tex && bg) SDL_SetTextureBlendMode(e->tex, SDL_BLENDMODE_NONE);
+    int ok;
+    if (bg) {
+        ok = surf->format->BitsPerPixel == 8 && opaque_into(g, e, surf) == 0;
+    } else {
+        if (e->tex) SDL_DestroyTexture(e->tex);
+        e->tex = SDL_CreateTextureFromSurface(g->ren, surf);
+        e->opaque = 0;
+        ok = e->tex != NULL;
+    }
     e->w = surf->w;
     e->h = surf->h;
-    e->key = key;
+    e->key = ok ? key : 0;
     e->used = g->frame;
     SDL_FreeSurface(surf);
-    return e->tex ? e : NULL;
+    return ok ? e : NULL;
 }
 
 int gfx_text_on(struct ui_gfx *g, int x, int y, const char *s, struct ui_rgb c, int bold,

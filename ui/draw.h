@@ -34,7 +34,8 @@ struct gfx_list {
 struct cached_text {
     uint64_t key;
     SDL_Texture *tex;
-    int w, h;
+    int w, h;                    /* the text's size (the texture may be bigger) */
+    int tex_w, tex_h, opaque;    /* opaque: tex is the entry's own streaming texture (draw.c) */
     unsigned used;               /* the frame that last drew it */
 };
 
