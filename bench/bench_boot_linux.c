@@ -32,16 +32,11 @@ static double cpu_s(void) {
     return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
 }
 
+/* The whole file, or the run ends with the reader's one line. */
 static uint8_t *slurp(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    if (!f) { fprintf(stderr, "bench: cannot open %s\n", path); exit(1); }
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *p = malloc(n > 0 ? (size_t)n : 1);
-    if (!p || fread(p, 1, (size_t)n, f) != (size_t)n) { fprintf(stderr, "bench: %s\n", path); exit(1); }
-    fclose(f);
-    *len = (size_t)n;
+    char err[300];
+    uint8_t *p = launcher_read_file(path, len, err, sizeof(err));
+    if (!p) { fprintf(stderr, "bench: %s\n", err); exit(1); }
     return p;
 }
 

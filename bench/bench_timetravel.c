@@ -21,17 +21,16 @@ static double clock_s(clockid_t id) {
 static double now_s(void) { return clock_s(CLOCK_MONOTONIC); }
 static double cpu_s(void) { return clock_s(CLOCK_PROCESS_CPUTIME_ID); }
 
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
 static double median(double *v, int n) {
-    int cmp_double(const void *, const void *);
     qsort(v, (size_t)n, sizeof(double), cmp_double);
     return n ? v[n / 2] : 0;
 }
 
-int cmp_double(const void *a, const void *b);
-int cmp_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
 
 /* The guest a figure is for: the teaching guest to its end, or a Linux 4.4 boot (kernel and
  * initramfs named as the tests name them) to end_ns, the shell waiting for input by then. */
@@ -226,16 +225,11 @@ static void save_and_restore(void) {
     unlink(path);
 }
 
+/* The whole file, or the run ends with the reader's one line. */
 static uint8_t *slurp(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    if (!f) { fprintf(stderr, "bench: cannot open %s\n", path); exit(1); }
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *p = malloc(n > 0 ? (size_t)n : 1);
-    if (!p || fread(p, 1, (size_t)n, f) != (size_t)n) { fprintf(stderr, "bench: %s\n", path); exit(1); }
-    fclose(f);
-    *len = (size_t)n;
+    char err[300];
+    uint8_t *p = launcher_read_file(path, len, err, sizeof(err));
+    if (!p) { fprintf(stderr, "bench: %s\n", err); exit(1); }
     return p;
 }
 

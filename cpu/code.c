@@ -4,19 +4,19 @@
 #include <string.h>
 
 /*
- * A store by the program into code it has run is seen by Unicorn (its translations of that
- * page are dropped; on_store_nothing() below says on what condition), but a write by the host
- * is not: Unicorn 2.1.1 keeps running the old translation after a write through the host
- * pointer, and even after uc_mem_write.  On an i386 the Host's writes (the frames lg.ko
- * pushes, lguest_data) are ordinary stores and the Guest sees them at once.  So every page a translation was made from is marked here (the
- * edge hook in sites.c reports each new block), and a host write that touches a marked page
- * drops that page's translations.  Unicorn drops translations only by linear address in the
- * current address space, so the drop is made with paging off, where a linear address is its
- * physical one (the same care as cpu_hooks_del() in hooks.c).  The mark is cleared then: the
- * page has no translations left.
+ * A store by the program into code it has run is seen by Unicorn (its translations of that page
+ * are dropped; on_store_nothing() below says on what condition), but a write by the host is not:
+ * Unicorn 2.1.1 keeps running the old translation after a write through the host pointer, and even
+ * after uc_mem_write.  On an i386 the Host's writes (the frames lg.ko pushes, lguest_data) are
+ * ordinary stores and the Guest sees them at once.  So every page a translation was made from is
+ * marked here (the edge hook in sites.c reports each new block), and a host write that touches a
+ * marked page drops that page's translations.  Unicorn drops translations only by linear address in
+ * the current address space, so the drop is made with paging off, where a linear address is its
+ * physical one (the same care as cpu_hooks_del() in hooks.c).  The mark is cleared then: the page
+ * has no translations left.
  *
- * The Launcher's devices report what they wrote the same way (lguest_wrote() at the door);
- * writes that come through neither (a debugger's, a restored machine) are announced with
+ * The Launcher's devices report what they wrote the same way (lguest_wrote() at the door); writes
+ * that come through neither (a debugger's, a restored machine) are announced with
  * cpu_code_changed(), which drops every translation.
  */
 

@@ -1,5 +1,6 @@
 /* cpu.c - the Unicorn engine wrapped: memory, registers, the run loop, time and interrupts. */
 #include "cpu/private.h"
+#include "cpu/codebuf.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -376,6 +377,7 @@ int cpu_open(struct cpu *c, struct phys *phys, const struct cpu_hooks *hooks,
     cpu_recheck(c);
     if (cpu_calibrate(&c->lay, err, errlen)) return -1;
     uc_engine *uc = NULL;
+    codebuf_prepare(CPU_TCG_BUFFER_SIZE);
     uc_err opened = uc_open(UC_ARCH_X86, UC_MODE_32, &uc);
     c->uc = uc;
     if (opened != UC_ERR_OK) {

@@ -16,6 +16,19 @@
  */
 #define SLIRP_TIMERS_MAX 8
 
+/* libslirp 4.9 hands sockets over at their own width (a Windows SOCKET is pointer-wide) and
+ * calls the int-only ways deprecated; earlier releases have only those.  The config's newer
+ * fields (versions 2 to 6) are all left zero: the same network as version 1's. */
+#if SLIRP_CHECK_VERSION(4, 9, 0)
+typedef slirp_os_socket slirp_sock;
+#define SLIRP_CFG_VERSION 6
+#define SLIRP_POLLFDS_FILL slirp_pollfds_fill_socket
+#else
+typedef int slirp_sock;
+#define SLIRP_CFG_VERSION 1
+#define SLIRP_POLLFDS_FILL slirp_pollfds_fill
+#endif
+
 struct slirp_timer {
     SlirpTimerCb cb;
     void *opaque;
@@ -74,12 +87,12 @@ static void timer_mod(void *timer, int64_t expire_ms, void *opaque) {
     ((struct slirp_timer *)timer)->expire_ms = expire_ms;
 }
 
-static void no_fd(int fd, void *opaque) { (void)fd; (void)opaque; }
+static void no_socket(slirp_sock fd, void *opaque) { (void)fd; (void)opaque; }
 static void no_notify(void *opaque) { (void)opaque; }
 
-static int add_poll(int fd, int events, void *opaque) {
+static int add_poll(slirp_sock fd, int events, void *opaque) {
     struct net_slirp *s = opaque;
-    return pollset_add(s->ps, fd, events);
+    return pollset_add(s->ps, (intptr_t)fd, events);
 }
 
 static int get_revents(int idx, void *opaque) {
@@ -117,7 +130,7 @@ static uint64_t slirp_prepare(struct netdev *nd, struct pollset *ps) {
     int before = ps->n;
     s->ps = ps;
     s->timeout_ms = UINT32_MAX;
-    slirp_pollfds_fill(s->slirp, &s->timeout_ms, add_poll, s);
+    SLIRP_POLLFDS_FILL(s->slirp, &s->timeout_ms, add_poll, s);
     nd->live = ps->n != before;   /* sockets or port forwards: the world may answer */
     return next_timer_ns(s);
 }
@@ -190,8 +203,13 @@ static Slirp *new_slirp(struct net_slirp *s) {
     static const SlirpCb cb = {
         .send_packet = send_packet, .guest_error = guest_error, .clock_get_ns = clock_get_ns,
         .timer_new = timer_new, .timer_free = timer_free, .timer_mod = timer_mod,
-        .register_poll_fd = no_fd, .unregister_poll_fd = no_fd, .notify = no_notify };
-    SlirpConfig cfg = { .version = 1, .in_enabled = true };
+#if SLIRP_CFG_VERSION >= 6
+        .register_poll_socket = no_socket, .unregister_poll_socket = no_socket,
+#else
+        .register_poll_fd = no_socket, .unregister_poll_fd = no_socket,
+#endif
+        .notify = no_notify };
+    SlirpConfig cfg = { .version = SLIRP_CFG_VERSION, .in_enabled = true };
     inet_pton(AF_INET, "10.0.2.0", &cfg.vnetwork);
     inet_pton(AF_INET, "255.255.255.0", &cfg.vnetmask);
     inet_pton(AF_INET, "10.0.2.2", &cfg.vhost);

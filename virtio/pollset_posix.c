@@ -5,7 +5,7 @@
 #include <poll.h>
 #include <unistd.h>
 
-int pollset_add(struct pollset *ps, int fd, int events) {
+int pollset_add(struct pollset *ps, intptr_t fd, int events) {
     if (ps->n == POLLSET_MAX) return -1;
     ps->e[ps->n].fd = fd;
     ps->e[ps->n].events = (short)events;
@@ -33,7 +33,7 @@ static short from_poll(short re) {
 int pollset_wait(struct pollset *ps, int timeout_ms) {
     struct pollfd p[POLLSET_MAX];
     for (int i = 0; i < ps->n; i++)
-        p[i] = (struct pollfd){ .fd = ps->e[i].fd, .events = to_poll(ps->e[i].events) };
+        p[i] = (struct pollfd){ .fd = (int)ps->e[i].fd, .events = to_poll(ps->e[i].events) };
     int r = poll(p, (nfds_t)ps->n, timeout_ms);
     for (int i = 0; i < ps->n; i++) ps->e[i].revents = r > 0 ? from_poll(p[i].revents) : 0;
     if (r < 0) return errno == EINTR ? 0 : -1;

@@ -3,14 +3,14 @@
 #include <winsock2.h>
 #include <windows.h>
 
-/* The stdin entry's fd: no socket libslirp hands over is negative. */
+/* The stdin entry's fd: no SOCKET is (a handle is a multiple of 4, INVALID_SOCKET is -1). */
 #define STDIN_ENTRY (-2)
 /* While sockets and a console or pipe are both waited on, each is looked at this often:
  * Windows has no one call that waits on both. */
 #define SLICE_MS 10
 #define WAKE_MS 100
 
-int pollset_add(struct pollset *ps, int fd, int events) {
+int pollset_add(struct pollset *ps, intptr_t fd, int events) {
     if (ps->n == POLLSET_MAX) return -1;
     ps->e[ps->n].fd = fd;
     ps->e[ps->n].events = (short)events;

@@ -45,7 +45,7 @@ static int append(struct input_log *g, struct logged_input e, const uint8_t *b) 
         g->bytes = p;
         g->bytes_cap = cap;
     }
-    if (len) memcpy(g->bytes + g->bytes_len, b, len);
+    if (len && b) memcpy(g->bytes + g->bytes_len, b, len);   /* EOF, a wake: NULL, 0 */
     e.at = g->bytes_len;
     g->e[g->n++] = e;
     g->bytes_len += len;

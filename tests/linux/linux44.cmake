@@ -75,13 +75,13 @@ linux44_case(4_4_1_bzimage LGSIM_LINUX_44_1_BZIMAGE 1 ARGS 64m %LGSIM_LINUX_44_1
 # the same loader's rdmsr (see diagnose.c's note) and says both.
 linux44_case(4_4_1_microcode LGSIM_LINUX_44_1_MC 1 ARGS 64m %LGSIM_LINUX_44_1_MC% console=hvc0
   ERR "lgsim: Reinjecting trap 13 for fault at 0x[0-9a-f]+: Invalid argument\n"
-      "\\(load_ucode_intel_bsp\\+0x[0-9a-f]+\\)" "faulting instruction: 65 a1 14 00 00 00 "
+      "<load_ucode_intel_bsp\\+0x[0-9a-f]+>" "faulting instruction: 65 a1 14 00 00 00 "
       "stack-protector canary" "early microcode loader" "ways out: put dis_ucode_ldr")
 linux44_case(4_4_1_microcode_dis_ucode_ldr LGSIM_LINUX_44_1_MC 1
   ARGS 64m %LGSIM_LINUX_44_1_MC% console=hvc0 dis_ucode_ldr ERR ${VFS})
 linux44_case(4_4_178_read_cr4_safe LGSIM_LINUX_44_178 1 ARGS 64m %LGSIM_LINUX_44_178% console=hvc0
   ERR "lgsim: Reinjecting trap 13 for fault at 0xc1[0-9a-f]+: Invalid argument\n"
-      "\\(native_read_cr4_safe\\+0x[0-9a-f]+\\)" "faulting instruction: 0f 20 e0"
+      "<native_read_cr4_safe\\+0x[0-9a-f]+>" "faulting instruction: 0f 20 e0"
       "called from i386_start_kernel\\+" "pv_cpu_ops.read_cr4_safe = lguest_read_cr4;")
 linux44_case(4_4_178_fixed LGSIM_LINUX_44_178_FIX 1 ARGS 64m %LGSIM_LINUX_44_178_FIX% console=hvc0
   OUT "Linux version 4.4.178" ERR ${VFS})

@@ -1,6 +1,7 @@
 /* test_refeed.c - going back over console input: it is given again, the run the same both ways. */
 #include "tests/check.h"
 #include "sim/launcher/launcher.h"
+#include "tests/sim/launcher/same_file.h"
 #include <stdlib.h>
 
 /*
@@ -102,14 +103,7 @@ static void trace_unchanged(void) {
     CHECK_EQ(reads, N_LINES + 1);    /* each line once, and the end once */
     start(&L, straight, 0);
     finish(&L);
-    size_t a = 0, b = 0;
-    uint8_t *x = launcher_read_file(straight, &a, NULL, 0),
-            *y = launcher_read_file(travelled, &b, NULL, 0);
-    CHECK(x && y);
-    CHECK_EQ(a, b);
-    CHECK(x && y && a == b && !memcmp(x, y, a));
-    free(x);
-    free(y);
+    check_same_file(straight, travelled);
 }
 
 int main(int argc, char **argv) {

@@ -1,6 +1,7 @@
 /* test_timetravel.c - checkpoints and going back: the same machine both ways, the same trace. */
 #include "tests/check.h"
 #include "sim/launcher/launcher.h"
+#include "tests/sim/launcher/same_file.h"
 #include <stdlib.h>
 
 extern const uint8_t lgsim_demo_guest[];
@@ -82,14 +83,7 @@ static void trace_unchanged(void) {
     finish(&L);
     start(&L, straight, 0);
     finish(&L);
-    size_t a = 0, b = 0;
-    uint8_t *x = launcher_read_file(straight, &a, NULL, 0),
-            *y = launcher_read_file(travelled, &b, NULL, 0);
-    CHECK(x && y);
-    CHECK_EQ(a, b);
-    CHECK(x && y && a == b && !memcmp(x, y, a));
-    free(x);
-    free(y);
+    check_same_file(straight, travelled);
 }
 
 int main(int argc, char **argv) {
