@@ -1,22 +1,22 @@
-/* code.c - host writes to memory holding translated code drop those translations, as a store would. */
+/* code.c - any write into memory holding translated code drops those translations. */
 #include "cpu/private.h"
 #include <stdlib.h>
 #include <string.h>
 
 /*
- * A store by the program into code it has run is seen by Unicorn (its translations of that
- * page are dropped), but a write by the host is not: Unicorn 2.1.1 keeps running the old
- * translation after a write through the host pointer, and even after uc_mem_write.  On an
- * i386 the Host's writes (the frames lg.ko pushes, lguest_data) are ordinary stores and the
- * Guest sees them at once.  So every page a translation was made from is marked here (the
- * edge hook in sites.c reports each new block), and a host write that touches a marked page
- * drops that page's translations.  Unicorn drops translations only by linear address in the
- * current address space, so the drop is made with paging off, where a linear address is its
- * physical one (the same care as cpu_hooks_del() in hooks.c).  The mark is cleared then: the
- * page has no translations left.
+ * A store by the program into code it has run is seen by Unicorn (its translations of that page
+ * are dropped; on_store_nothing() below says on what condition), but a write by the host is not:
+ * Unicorn 2.1.1 keeps running the old translation after a write through the host pointer, and even
+ * after uc_mem_write.  On an i386 the Host's writes (the frames lg.ko pushes, lguest_data) are
+ * ordinary stores and the Guest sees them at once.  So every page a translation was made from is
+ * marked here (the edge hook in sites.c reports each new block), and a host write that touches a
+ * marked page drops that page's translations.  Unicorn drops translations only by linear address in
+ * the current address space, so the drop is made with paging off, where a linear address is its
+ * physical one (the same care as cpu_hooks_del() in hooks.c).  The mark is cleared then: the page
+ * has no translations left.
  *
- * The Launcher's devices report what they wrote the same way (lguest_wrote() at the door);
- * writes that come through neither (a debugger's, a restored machine) are announced with
+ * The Launcher's devices report what they wrote the same way (lguest_wrote() at the door); writes
+ * that come through neither (a debugger's, a restored machine) are announced with
  * cpu_code_changed(), which drops every translation.
  */
 
@@ -74,9 +74,31 @@ void cpu_host_wrote(struct cpu *c, const void *host, uint32_t len) {
     }
 }
 
+/*
+ * A store by the program into code must drop that code's translations every time.  Unicorn
+ * 2.1.1 checks a store against the translations of its page only while the soft TLB entry it
+ * goes through is marked clean, and marks the entry written after the first store, whether the
+ * page still holds translated code or not (QEMU does that only once no code is left there).
+ * The next store into the page through that entry, until a TLB flush or a new translation in
+ * the page, is not checked: Linux's apply_paravirt() patches one site and then the next in the
+ * same page with text_poke_early(), and the old translation of the second site ran on for
+ * hundreds of ms, until something emptied Unicorn's translations (a restored machine, a
+ * debugger's hook); from there the interrupted run's blocks, so its clock, differed.  Unicorn
+ * leaves entries clean while any memory-write hook exists, so one is kept, on linear address 0
+ * only, where it does nothing: every store is checked, at the price of Unicorn's slow path for
+ * loads and stores.
+ */
+static void on_store_nothing(uc_engine *uc, uc_mem_type type, uint64_t addr, int size,
+                             int64_t value, void *user) {
+    (void)uc; (void)type; (void)addr; (void)size; (void)value; (void)user;
+}
+
 int cpu_code_open(struct cpu *c) {
     c->code_pages = calloc(PAGES / 8, 1);
-    return c->code_pages ? 0 : -1;
+    if (!c->code_pages) return -1;
+    uc_hook h;
+    return uc_hook_add(c->uc, &h, UC_HOOK_MEM_WRITE, (void *)on_store_nothing, c, 0, 0) ==
+           UC_ERR_OK ? 0 : -1;
 }
 
 void cpu_code_close(struct cpu *c) {

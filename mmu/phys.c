@@ -26,31 +26,73 @@ int phys_add(struct phys *p, const char *name, uint32_t base, uint32_t size,
             snprintf(err, errlen, "%s overlaps %s in physical memory", name, p->r[i].name);
             return -1;
         }
-    uint8_t *mem = calloc(1, size);
-    if (!mem) {
+    uint8_t *mem = calloc(1, size), *changed = malloc(size >> 12);
+    if (!mem || !changed) {
+        free(mem);
+        free(changed);
         snprintf(err, errlen, "%s: cannot allocate %u MiB", name, size >> 20);
         return -1;
     }
-    p->r[p->n++] = (struct phys_region){ name, base, size, mem };
+    memset(changed, 0, size >> 12);   /* as phys_forget_changes() left it: all zeros */
+    p->r[p->n++] = (struct phys_region){ name, base, size, mem, changed };
     return 0;
 }
 
 void phys_free(struct phys *p) {
-    for (int i = 0; i < p->n; i++) free(p->r[i].mem);
+    for (int i = 0; i < p->n; i++) {
+        free(p->r[i].mem);
+        free(p->r[i].changed);
+    }
     p->n = 0;
 }
 
-uint8_t *phys_ptr(const struct phys *p, uint32_t pa, uint32_t len) {
+static const struct phys_region *region_of(const struct phys *p, uint32_t pa, uint32_t len) {
     for (int i = 0; i < p->n; i++) {
         const struct phys_region *r = &p->r[i];
         if (pa >= r->base && (uint64_t)pa + len <= (uint64_t)r->base + r->size)
-            return r->mem + (pa - r->base);
+            return r;
     }
     return NULL;
 }
 
+/* The pages of [pa, pa+len) inside r (at least the one pa is in). */
+static void mark_in(const struct phys_region *r, uint32_t pa, uint32_t len) {
+    uint32_t first = (pa - r->base) >> 12;
+    uint64_t end = ((uint64_t)pa - r->base + (len ? len : 1) + 0xFFF) >> 12;
+    memset(r->changed + first, 1, (size_t)(end - first));
+}
+
+uint8_t *phys_ptr(const struct phys *p, uint32_t pa, uint32_t len) {
+    const struct phys_region *r = region_of(p, pa, len);
+    if (!r) return NULL;
+    mark_in(r, pa, len);
+    return r->mem + (pa - r->base);
+}
+
+const uint8_t *phys_ptr_quiet(const struct phys *p, uint32_t pa, uint32_t len) {
+    const struct phys_region *r = region_of(p, pa, len);
+    return r ? r->mem + (pa - r->base) : NULL;
+}
+
+void phys_mark(const struct phys *p, uint32_t pa, uint32_t len) {
+    for (int i = 0; i < p->n; i++) {
+        const struct phys_region *r = &p->r[i];
+        uint64_t lo = pa > r->base ? pa : r->base, end = (uint64_t)pa + (len ? len : 1);
+        if (end > (uint64_t)r->base + r->size) end = (uint64_t)r->base + r->size;
+        if (lo < end) mark_in(r, (uint32_t)lo, (uint32_t)(end - lo));
+    }
+}
+
+void phys_mark_all(const struct phys *p) {
+    for (int i = 0; i < p->n; i++) memset(p->r[i].changed, 1, p->r[i].size >> 12);
+}
+
+void phys_forget_changes(const struct phys *p) {
+    for (int i = 0; i < p->n; i++) memset(p->r[i].changed, 0, p->r[i].size >> 12);
+}
+
 int phys_read32(const struct phys *p, uint32_t pa, uint32_t *val) {
-    const uint8_t *b = phys_ptr(p, pa, 4);
+    const uint8_t *b = phys_ptr_quiet(p, pa, 4);
     if (!b) return -1;
     *val = le32(b);
     return 0;

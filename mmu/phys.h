@@ -10,6 +10,8 @@ struct phys_region {
     const char *name;
     uint32_t base, size;   /* page aligned */
     uint8_t *mem;          /* host buffer backing [base, base+size) */
+    uint8_t *changed;      /* one byte a page: non-zero when the page may have been written
+                            * since phys_forget_changes() (see below) */
 };
 
 struct phys {
@@ -22,8 +24,22 @@ int phys_add(struct phys *p, const char *name, uint32_t base, uint32_t size,
              char *err, size_t errlen);
 void phys_free(struct phys *p);
 
-/* Host pointer to [pa, pa+len) if it lies inside one region, else NULL. */
+/* Host pointer to [pa, pa+len) if it lies inside one region, else NULL.  Whoever holds it
+ * may write there, so those pages count as changed. */
 uint8_t *phys_ptr(const struct phys *p, uint32_t pa, uint32_t len);
+
+/*
+ * Which pages may have changed since the region was made (all zeros) or since
+ * phys_forget_changes(): every page a phys_ptr() or phys_write32() reached, and what
+ * phys_mark() names.  Stores that come through none of these
+ * (the CPU's own, through the page tables it walks) are the caller's to mark; a checkpoint
+ * compares only the pages marked since the last one (sim/host/snapshot.c).
+ */
+/* phys_ptr() for reading: the pages do not count as changed. */
+const uint8_t *phys_ptr_quiet(const struct phys *p, uint32_t pa, uint32_t len);
+void phys_mark(const struct phys *p, uint32_t pa, uint32_t len);
+void phys_mark_all(const struct phys *p);
+void phys_forget_changes(const struct phys *p);
 
 /* 32-bit little-endian accessors; they return -1 when pa is not backed by RAM. */
 int phys_read32(const struct phys *p, uint32_t pa, uint32_t *val);

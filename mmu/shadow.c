@@ -63,10 +63,20 @@ static void entry_set(struct shadow *s, uint32_t pa, uint32_t v) {
     phys_write32(s->phys, pa, v);
 }
 
+/* With CR0.WP set (build.c start_host_cpu()) the CPU stores into a frame only through an
+ * entry that maps it present and writable: such a frame counts as changed (phys.h) from the
+ * moment the entry is made; shadow_mark_writable() carries the ones still mapped over into the
+ * next interval. */
+static void mark_if_writable(struct shadow *s, uint32_t v) {
+    if ((v & (PTE_P | PTE_RW)) == (PTE_P | PTE_RW))
+        phys_mark(s->phys, v & FRAME_MASK, PAGE);
+}
+
 /* A shadow PTE for a Guest address: written, and reported to whoever watches. */
 static void pte_set(struct shadow *s, unsigned slot, uint32_t vaddr, uint32_t pa, uint32_t v,
                     int cause) {
     entry_set(s, pa, v);
+    mark_if_writable(s, v);
     if (s->pte_written) s->pte_written(s->ctx, slot, vaddr, v, cause);
 }
 
@@ -516,6 +526,23 @@ int shadow_init_guest(struct shadow *s, char *why, size_t whylen) {
     if (allocate_switcher_mapping(s, slot))
         return fail(why, whylen, "Cannot populate switcher mapping");
     return 0;
+}
+
+/* --- what the CPU may store into --- */
+
+/* Every frame a present, writable entry of any slot maps (the Switcher's regs page too). */
+void shadow_mark_writable(struct shadow *s) {
+    for (unsigned slot = 0; slot < SHADOW_PGDIRS; slot++) {
+        if (!s->pgdirs[slot].pgdir) continue;
+        const uint8_t *pgd = phys_ptr_quiet(s->phys, s->pgdirs[slot].pgdir, PAGE);
+        for (uint32_t i = 0; pgd && i < PTRS_PER_PGD; i++) {
+            uint32_t spgd = le32(pgd + i * 4);
+            if (!(spgd & PTE_P)) continue;
+            const uint8_t *pt = phys_ptr_quiet(s->phys, spgd & FRAME_MASK, PAGE);
+            for (uint32_t j = 0; pt && j < 1024; j++)
+                mark_if_writable(s, le32(pt + j * 4));
+        }
+    }
 }
 
 /* --- the Guest's own view --- */

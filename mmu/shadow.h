@@ -104,6 +104,10 @@ int shadow_set_pgd(struct shadow *s, uint32_t gpgdir, uint32_t index,
  * current slot (only when the slot last ran elsewhere or was disturbed). */
 void shadow_map_switcher_in_guest(struct shadow *s);
 
+/* Marks (phys_mark) every frame the shadows map writable now: what the CPU may store into
+ * from here on without the Host making another entry. */
+void shadow_mark_writable(struct shadow *s);
+
 /* Guest-virtual to guest-physical through the Guest's own tables (identity in linear mode). */
 int shadow_guest_pa(struct shadow *s, uint32_t vaddr, uint32_t *gpa);
 /* Host pointer to guest-physical [gpa, gpa+len) if it is all RAM (lguest_address_ok). */

@@ -70,6 +70,8 @@ struct lguest {
     int stopped_inside;           /* a run was stopped on purpose in the Guest or the Switcher,
                                    * between switch_to_guest and the way back (guard.c) */
     int turn_wanted;              /* lguest_want_turn(): the Launcher's turn at the next pass */
+    int pieces_kept;              /* lguest_state_pieces_kept() was called (this Host's own:
+                                   * not saved, kept across a restore) */
     uint64_t switch_insns_now;
     struct rec_switch entering, leaving;   /* the world switches being recorded */
 

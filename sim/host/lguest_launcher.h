@@ -38,8 +38,12 @@ void lguest_close(struct lguest *lg);
 
 /* Guest-physical 0 as the Launcher sees it.  4.4's launcher mmap()s the Guest's memory itself
  * and tells LHREQ_INITIALIZE where; lgsim's Host owns the emulated machine's memory, so the
- * Launcher asks for it instead. */
+ * Launcher asks for it instead.  Every store the Launcher makes through it is told: a
+ * device's with lguest_wrote(), the kernel's, initrd's and boot parameters' with
+ * lguest_loaded() (time travel compares only the pages told of since the last checkpoint). */
 uint8_t *lguest_guest_base(struct lguest *lg);
+/* The Launcher put [gpa, gpa+len) in place before the Guest ran (lgsim's own). */
+void lguest_loaded(struct lguest *lg, uint32_t gpa, uint32_t len);
 
 /* LHREQ_INITIALIZE: RAM is pfn_limit pages, the Guest starts at 'start', the device area ends
  * at device_limit (pages).  Sets up the shadow page tables in linear mode, the CPU and the
@@ -146,6 +150,13 @@ int lguest_state_pieces(struct lguest *lg, const uint8_t **p, size_t *n, int max
  * lguest_state_pieces_restored() makes what was written the Host's state (0, or -1). */
 int lguest_state_pieces_for_restore(struct lguest *lg, uint8_t **p, size_t *n, int max);
 int lguest_state_pieces_restored(struct lguest *lg);
+/* Which 4 KiB pages of each piece may differ from what they were at the last
+ * lguest_state_pieces_kept() (the caller kept a copy of the pieces then) or, before any
+ * (*since_open = 1), from zeros: one byte a page, non-zero when it may, or NULL for a piece
+ * that may differ anywhere; how many pieces, or -1.  After a restore, every page may. */
+int lguest_state_pieces_changed(struct lguest *lg, const uint8_t **changed, int max,
+                                int *since_open);
+void lguest_state_pieces_kept(struct lguest *lg);
 /* The run was ended by a debugger going back in time (lguest_unwind()): the machine as it is
  * must not be kept, saved or run on; the Launcher restores a checkpoint. */
 int lguest_unwound(const struct lguest *lg);

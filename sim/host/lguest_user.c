@@ -35,8 +35,14 @@ void lguest_close(struct lguest *lg) {
     free(lg);
 }
 
+/* Not counted as changed here (phys_ptr_quiet): the Launcher tells its stores through it,
+ * with lguest_wrote() or lguest_loaded(). */
 uint8_t *lguest_guest_base(struct lguest *lg) {
-    return phys_ptr(&lg->phys, GUEST_PHYS_BASE, lg->guest_bytes);
+    return (uint8_t *)phys_ptr_quiet(&lg->phys, GUEST_PHYS_BASE, lg->guest_bytes);
+}
+
+void lguest_loaded(struct lguest *lg, uint32_t gpa, uint32_t len) {
+    if (gpa < lg->guest_bytes) phys_mark(&lg->phys, GUEST_PHYS_BASE + gpa, len);
 }
 
 /* --- LHREQ_INITIALIZE: 4.4 initialize() --- */
@@ -145,7 +151,8 @@ void lguest_sleep(struct lguest *lg, uint64_t wake) {
 void lguest_wrote(struct lguest *lg, uint32_t gpa, uint32_t len, const char *device,
                   const char *writer) {
     if (!len || gpa >= lg->guest_bytes || len > lg->guest_bytes - gpa) return;
-    cpu_host_wrote(&lg->cpu, lguest_guest_base(lg) + gpa, len);   /* code there runs anew */
+    /* code there runs anew; and the pages count as changed (phys_ptr) */
+    cpu_host_wrote(&lg->cpu, phys_ptr(&lg->phys, GUEST_PHYS_BASE + gpa, len), len);
     if (lg->write_watcher) lg->write_watcher(lg->write_watcher_ctx, gpa, len, device, writer);
 }
 

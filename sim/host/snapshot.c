@@ -47,6 +47,7 @@ static void saved_lguest(const struct lguest *lg, struct lguest *out) {
         to[i]->first_sym = to[i]->last_sym = NULL;
         to[i]->first_off = to[i]->last_off = 0;
     }
+    out->pieces_kept = 0;
     out->host_snapshot = NULL;                         /* its bytes follow the memory */
     out->debugger_wrote = NULL;
     out->delivery_watcher = NULL;
@@ -86,6 +87,7 @@ static void restore_fields(struct lguest *lg, const uint8_t *saved) {
     lg->count_switcher_insns = keep.count_switcher_insns;
     lg->h_switcher = keep.h_switcher;
     lg->host_snapshot = keep.host_snapshot;
+    lg->pieces_kept = keep.pieces_kept;
     lg->delivery_watcher = keep.delivery_watcher;
     lg->delivery_watcher_ctx = keep.delivery_watcher_ctx;
     lg->write_watcher = keep.write_watcher;
@@ -113,6 +115,7 @@ int lguest_state_restore(struct lguest *lg, const uint8_t *in, size_t len) {
         memcpy(lg->phys.r[i].mem, in, lg->phys.r[i].size);
         in += lg->phys.r[i].size;
     }
+    phys_mark_all(&lg->phys);
     if (lg->guard_begun) {
         if (!lg->host_snapshot) lg->host_snapshot = malloc(host_guard_size());
         if (lg->host_snapshot) memcpy(lg->host_snapshot, in, host_guard_size());
@@ -188,6 +191,7 @@ int lguest_state_pieces_for_restore(struct lguest *lg, uint8_t **p, size_t *n, i
 /* As lguest_state_restore() does with the bytes, after the memory was written in place. */
 int lguest_state_pieces_restored(struct lguest *lg) {
     if (!piece_saved || !piece_cpu || !piece_guard) return -1;
+    phys_mark_all(&lg->phys);   /* written in place by the caller, page by page */
     restore_fields(lg, (const uint8_t *)piece_saved);
     cpu_state_restore(&lg->cpu, piece_cpu);
     if (lg->guard_begun) {
@@ -197,4 +201,40 @@ int lguest_state_pieces_restored(struct lguest *lg) {
         host_guard_free(lg);
     }
     return 0;
+}
+
+/*
+ * Which pages of the pieces may differ from when lguest_state_pieces_kept() was last called,
+ * so that a checkpoint compares only those.  The memory's pages as phys.h marks them: every
+ * host-side store (phys_ptr(), lguest_write(), lguest_wrote() for the Launcher's devices), every
+ * frame a shadow entry made writable since, every frame still mapped writable then
+ * (shadow_mark_writable()), and all of it after a restore.  Marked too, always: the pages the
+ * CPU stores into with no entry made for them (host RAM below the end of the shadow pool in
+ * use: the host's stack and data, the Switcher's pages, the Accessed and Dirty bits it sets in
+ * the shadow tables) and the device area above the Guest's RAM.  The other pieces are small
+ * or change as a whole: NULL, compare it all.
+ */
+static void mark_always(struct lguest *lg) {
+    uint32_t pool_end = lg->shadow.phys ? lg->shadow.pool_next : SHADOW_POOL_END;
+    phys_mark(&lg->phys, HOST_RAM_BASE, pool_end - HOST_RAM_BASE);
+    phys_mark(&lg->phys, GUEST_PHYS_BASE + lg->mem, lg->guest_bytes - lg->mem);
+}
+
+int lguest_state_pieces_changed(struct lguest *lg, const uint8_t **changed, int max,
+                                int *since_open) {
+    if (max < lg->phys.n + 3) return -1;
+    *since_open = !lg->pieces_kept;
+    mark_always(lg);
+    int k = 0;
+    changed[k++] = NULL;   /* struct lguest as saved */
+    changed[k++] = NULL;   /* the CPU */
+    for (int i = 0; i < lg->phys.n; i++) changed[k++] = lg->phys.r[i].changed;
+    changed[k++] = NULL;   /* the containment check's picture */
+    return k;
+}
+
+void lguest_state_pieces_kept(struct lguest *lg) {
+    lg->pieces_kept = 1;
+    phys_forget_changes(&lg->phys);
+    if (lg->shadow.phys) shadow_mark_writable(&lg->shadow);
 }

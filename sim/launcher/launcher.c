@@ -18,6 +18,7 @@ void launcher_quit(struct launcher *l, const char *fmt, ...) {
 
 uint8_t *guest_ptr(struct launcher *l, uint32_t gpa, uint32_t len) {
     if ((uint64_t)gpa + len > l->mem) return NULL;
+    lguest_loaded(l->lg, gpa, len);   /* what the loaders store here */
     return l->guest_base + gpa;
 }
 

@@ -10,7 +10,9 @@
  * and little of that changes between two checkpoints: each checkpoint is a table of pages, and
  * a page that compares equal to the one the checkpoint before has is that same block, counted
  * once more, not a copy.  A page of zeros is the one zero block, so memory never written costs
- * nothing and compares against bytes already in the cache.  The rest of the bytes (the small
+ * nothing and compares against bytes already in the cache.  Only the pages the Host says may
+ * have changed since the checkpoint before (lguest_state_pieces_changed()) are compared at
+ * all: the others are its blocks again.  The rest of the bytes (the small
  * sections after HOST) are kept whole.  Putting a checkpoint back writes only the pages of the
  * machine that differ from its blocks, then puts the Host's state in effect and restores the
  * rest (the trace file is cut back to where it was), and runs the machine forward: lgsim is
@@ -68,13 +70,15 @@ static void unref(struct block *b) {
     if (b && b != &zero_block && --b->refs == 0) free(b);
 }
 
+static struct block *same_block(struct block *before) {
+    if (before != &zero_block) before->refs++;
+    return before;
+}
+
 /* Page src as a block: the one before when it is the same bytes, else a new copy. */
 static struct block *page_block(struct block *before, const uint8_t *src, uint32_t len,
                                 size_t *n_new) {
-    if (!memcmp(before->b, src, len)) {
-        if (before != &zero_block) before->refs++;
-        return before;
-    }
+    if (!memcmp(before->b, src, len)) return same_block(before);
     struct block *b = malloc(sizeof(*b));
     if (!b) return NULL;
     b->refs = 1;
@@ -82,6 +86,13 @@ static struct block *page_block(struct block *before, const uint8_t *src, uint32
     if (len < TT_PAGE) memset(b->b + len, 0, TT_PAGE - len);
     (*n_new)++;
     return b;
+}
+
+/* The Host says which pages may have changed since the checkpoint before was taken
+ * (lguest_state_pieces_kept() then), or for the first since its memory was zeros: the others
+ * are that checkpoint's blocks (the zero block), uncompared. */
+static int unchanged(const uint8_t *changed, uint32_t off) {
+    return changed && !changed[off / TT_PAGE];
 }
 
 /* The Host's pieces page by page against the checkpoint before (the first against zeros). */
@@ -95,9 +106,17 @@ static int take_host(struct timetravel *tt, struct launcher *l, struct checkpoin
     if (total != tt->host_len || (!tt->slot && make_slots(tt, n, k))) return -1;
     if (!(c->page = calloc(tt->n_slots, sizeof(*c->page)))) return -1;
     struct block **before = tt->n ? tt->cp[tt->n - 1].page : NULL;
+    const uint8_t *changed[TT_PIECES];
+    int since_open, known = lguest_state_pieces_changed(l->lg, changed, TT_PIECES,
+                                                        &since_open) == k &&
+                            since_open == !before;
     for (size_t i = 0; i < tt->n_slots; i++) {
         const struct slot *s = &tt->slot[i];
         if (s->piece >= (uint32_t)k || s->off + s->len > n[s->piece]) return -1;
+        if (known && unchanged(changed[s->piece], s->off)) {
+            c->page[i] = same_block(before ? before[i] : &zero_block);
+            continue;
+        }
         c->page[i] = page_block(before ? before[i] : &zero_block, p[s->piece] + s->off,
                                 s->len, n_new);
         if (!c->page[i]) return -1;
@@ -146,6 +165,7 @@ int tt_checkpoint(struct launcher *l, char *err, size_t errlen) {
     }
     memcpy(c->tail, tt->scratch, 12);
     memcpy(c->tail + 12, tt->scratch + host, len - host);
+    lguest_state_pieces_kept(l->lg);   /* the next one is compared with this one */
     tt->n++;
     tt->st.n = (unsigned)tt->n;
     tt->st.bytes += n_new * sizeof(struct block) + tt->n_slots * sizeof(*c->page) +

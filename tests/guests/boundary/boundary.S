@@ -58,6 +58,34 @@ run_code_page:
 	popl	%ebp
 	ret
 
+/*
+ * Two patches into one page of code that has run, one right after the other, as Linux's
+ * apply_paravirt() makes them with text_poke_early(): the first writes site_a's bytes over
+ * themselves (an unchanged site), the second turns site_b's "mov $1,%eax" into "mov $2,%eax".
+ * An i386 then runs the new instruction: returns what site_b gives after the patches.
+ */
+	.globl patch_twice
+patch_twice:
+	movl	$0, patch_pad		/* the Host makes the page writable first (demand_page()) */
+	call	site_a
+	call	site_b
+	movl	site_a, %eax
+	movl	%eax, site_a
+	movl	$0x000002b8, site_b
+	call	site_b
+	ret
+
+	.p2align 12
+site_a:	movl	$1, %eax
+	ret
+	.p2align 2
+site_b:	movl	$1, %eax
+	ret
+	.p2align 2
+patch_pad:
+	.long	0
+	.p2align 12
+
 /* A loop that stores into itself: each store drops the block being run, so Unicorn
  * translates it again on every pass (an i386 just runs it). */
 	.globl smc_loop

@@ -10,7 +10,9 @@
  *   random=SEED  a page of seeded random bytes, run in ring 1 with every general register
  *                pointing into that page (so its stores rewrite the code it runs);
  *   zeros        a page of zeros run the same way: "add %al,(%eax)" over its own page;
- *   smc-loop     a loop that stores into its own instructions on every pass.
+ *   smc-loop     a loop that stores into its own instructions on every pass;
+ *   patch-twice  two patches into a page of code that has run, one after the other: the
+ *                second patched instruction is what runs.
  */
 
 struct lguest_data lguest_data = {
@@ -60,6 +62,7 @@ __asm__(".bss\n.align 4096\n.globl code_page\ncode_page:\n.space 4096\n.text");
 extern uint8_t code_page[];
 void run_code_page(const uint32_t regs[7]);
 void smc_loop(void);
+uint32_t patch_twice(void);
 
 static uint32_t xorshift(uint32_t *s) {
     *s ^= *s << 13;
@@ -101,6 +104,7 @@ void guest_main(const uint8_t *boot_params) {
     else if (streq(cmd, "noirq-image")) s_noirq_image();
     else if (streq(cmd, "zeros")) s_code_page(0, 1);
     else if (streq(cmd, "smc-loop")) smc_loop();
+    else if (streq(cmd, "patch-twice")) gprintf("the patched site gives %u\n", patch_twice());
     else if (cmd[0] == 'r' && cmd[1] == 'a' && cmd[6] == '=') s_code_page(number_after(cmd, "random="), 0);
     else gprintf("unknown scenario '%s'\n", cmd);
     power_off("Power down");

@@ -21,6 +21,11 @@ lgsim_case(boundary_noirq_image 0 ARGS --stats 64 ${BOUNDARY} noirq-image
 lgsim_case(boundary_smc_loop 1 ARGS --stats --max-time=1000 64 ${BOUNDARY} smc-loop
   ERR "lgsim: the guest makes no progress: its code was translated again 1001 times within 100 us of virtual time \\(code rewriting itself\\), the last at 0x[0-9a-f]+\n"
       "guest was at eip 0x[0-9a-f]+ <smc_loop\\+0x[0-9a-f]+>, cpl 1" "${B_CONTAINED}")
+# Two patches into one page of code that has run, one right after the other (the first rewriting
+# a site with its own bytes), as Linux 4.4's apply_paravirt() makes them: the second patched
+# instruction runs.  Unicorn 2.1.1 alone ran its old translation (cpu/code.c).
+lgsim_case(boundary_patch_twice 0 ARGS 64 ${BOUNDARY} patch-twice
+  OUT "the patched site gives 2\n" ERR "${B_OFF}")
 # A zero-filled code page run once (add %al,(%eax) storing into its own page): slow, since every
 # instruction is translated before it runs (cpu/README.md), but the clock moves, so --max-time
 # bounds it; host memory intact.
