@@ -247,6 +247,15 @@ static Uint32 frame_tick(Uint32 interval, void *ctx) {
     return interval;
 }
 
+/* Frames keep a fixed schedule: the next is due FRAME_MS after the last was due, not after the
+ * last began, so the timer's tick and the pause's latency (a few ms each frame) do not add up
+ * into a slower rate; a frame later than a whole period starts the schedule again from now, so
+ * a slow stretch is not followed by a burst of frames. */
+static Uint32 next_frame_due(Uint32 last_due, Uint32 now) {
+    Uint32 due = last_due + FRAME_MS;
+    return (int32_t)(due - now) < 0 ? now : due;
+}
+
 static double seconds_since(Uint64 t) {
     return (double)(SDL_GetPerformanceCounter() - t) / (double)SDL_GetPerformanceFrequency();
 }
@@ -267,15 +276,14 @@ static void go_running(struct ui_live *u) {
     } else {
         control_continue(&u->k);
     }
-    /* The next frame FRAME_MS after this one began, but not before the machine has used
-     * RUN_PER_FRAME times the CPU time this frame took. */
+    /* The next frame on the schedule, but not before the machine has used RUN_PER_FRAME times
+     * the CPU time this frame took. */
     double took = u->frame_started ? seconds_since(u->frame_started) : 0;
     long long now = cpu_time_us();
     long long cpu = u->frame_started && now >= u->frame_cpu ? now - u->frame_cpu : 0;
     if (u->frame_started) u->frame_seconds += took;
     u->frame_started = 0;
-    Uint32 took_ms = (Uint32)(took * 1000);
-    atomic_store(&u->frame_due, SDL_GetTicks() + (took_ms < FRAME_MS ? FRAME_MS - took_ms : 0));
+    atomic_store(&u->frame_due, next_frame_due(atomic_load(&u->frame_due), SDL_GetTicks()));
     atomic_store(&u->cpu_due, now + cpu * RUN_PER_FRAME);
     atomic_store(&u->free_running, !L->speed && (!u->scripted || u->timer_frames));
     if (u->timer_frames && !u->timer && !SDL_InitSubSystem(SDL_INIT_TIMER))
