@@ -30,7 +30,7 @@ static struct block zero_block;   /* never counted, never freed */
 struct slot { uint32_t piece, off, len; };   /* one page of the HOST section's pieces */
 
 struct checkpoint {
-    uint64_t t, n_inputs;
+    uint64_t t;
     unsigned boots;           /* the Guest's boot it was taken in (a restart starts another) */
     struct block **page;      /* one per slot */
     uint8_t *tail;            /* the HOST section's header, then the sections after it */
@@ -156,7 +156,6 @@ int tt_checkpoint(struct launcher *l, char *err, size_t errlen) {
     struct checkpoint *c = &tt->cp[tt->n];
     memset(c, 0, sizeof(*c));
     c->t = now;
-    c->n_inputs = l->n_inputs;
     c->boots = l->boots;
     c->tail_len = 12 + len - host;
     if (!(c->tail = malloc(c->tail_len)) || take_host(tt, l, c, &n_new)) {
